@@ -1,0 +1,148 @@
+# hplab — UDP NAT hole punching, real and testable.
+#
+#   make                 build hpserver, hpclient and the lab runner into $(O)
+#   make check           unit tests (cmocka) + loopback integration + lab tests
+#   make SANITIZE=1 check  the same under ASan+UBSan (own build dir)
+#   make bench           lab setup/teardown timings
+#   make install         PREFIX=/usr/local DESTDIR=
+#
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1, O=builddir.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DESTDIR  ?=
+PKG_CONFIG ?= pkg-config
+CC       ?= cc
+
+ifeq ($(SANITIZE),1)
+O        ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O        ?= build
+SAN_FLAGS :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
+BASE_CPPFLAGS := -D_GNU_SOURCE -Isrc/common -Isrc
+PKGS_COMMON := libsodium
+PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0
+PKGS_TEST   := cmocka
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+ALL_CFLAGS  = $(BASE_CPPFLAGS) $(CPPFLAGS) -std=gnu11 $(WARN) $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+COMMON_SRC := $(sort $(wildcard src/common/*.c))
+SERVER_SRC := $(sort $(filter-out src/server/main.c,$(wildcard src/server/*.c)))
+CLIENT_SRC := $(sort $(filter-out src/client/main.c,$(wildcard src/client/*.c)))
+LAB_SRC    := $(sort $(filter-out src/lab/main.c,$(wildcard src/lab/*.c)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+LIB_COMMON := $(O)/libhplab.a
+LIB_SERVER := $(O)/libhpserver.a
+LIB_CLIENT := $(O)/libhpclient.a
+LIB_LAB    := $(O)/liblab.a
+
+HPSERVER := $(O)/hpserver
+HPCLIENT := $(O)/hpclient
+LABRUN   := $(O)/labrun
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
+
+LIBS_COMMON = $(call pc_libs,$(PKGS_COMMON))
+LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
+LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
+
+.PHONY: all check unit integration labtest bench install uninstall clean distclean
+all: $(HPSERVER) $(HPCLIENT) $(LABRUN)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(PKGS_COMMON) $(PKGS_LAB)) -MMD -MP -c -o $@ $<
+
+$(O)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(PKGS_COMMON) $(PKGS_LAB) $(PKGS_TEST)) -MMD -MP -c -o $@ $<
+
+define mklib
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+endef
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC)) ; $(mklib)
+$(LIB_SERVER): $(call obj,$(SERVER_SRC)) ; $(mklib)
+$(LIB_CLIENT): $(call obj,$(CLIENT_SRC)) ; $(mklib)
+$(LIB_LAB):    $(call obj,$(LAB_SRC))    ; $(mklib)
+
+$(HPSERVER): $(call obj,src/server/main.c) $(LIB_SERVER) $(LIB_COMMON)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(HPCLIENT): $(call obj,src/client/main.c) $(LIB_CLIENT) $(LIB_COMMON)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+$(LABRUN): $(call obj,src/lab/main.c) $(LIB_LAB) $(LIB_COMMON)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_LAB) $(LIBS_COMMON)
+
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(LIB_LAB) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
+
+$(O)/tools/%: $(O)/obj/tests/tools/%.o $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_COMMON)
+
+# Tests: every unit binary, then the shell-driven integration suites. Each
+# script gets the build dir so it runs the binaries this build produced.
+TEST_ENV = HPLAB_BIN=$(abspath $(O)) HPLAB_TOP=$(CURDIR)
+
+check: unit integration labtest
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: all $(TOOL_BINS)
+	@set -e; for t in $(sort $(wildcard tests/integration/*.sh)); do \
+		echo "== $$t"; $(TEST_ENV) bash $$t; done
+
+labtest: all $(TOOL_BINS)
+	@set -e; for t in $(sort $(wildcard tests/lab/*.sh)); do \
+		echo "== $$t"; $(TEST_ENV) bash $$t; done
+
+bench: all
+	@$(TEST_ENV) bash tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(HPSERVER) $(HPCLIENT) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(LABRUN) $(DESTDIR)$(BINDIR)/hplab-labrun
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hpserver $(DESTDIR)$(BINDIR)/hpclient $(DESTDIR)$(BINDIR)/hplab-labrun
+
+clean:
+	rm -rf $(O)
+
+distclean:
+	rm -rf build
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HP_PROTO_H
+#define HP_PROTO_H
+
+/*
+ * hplab wire protocol, version 1. docs/protocol.md is the normative text;
+ * this header is its C mirror. Every datagram:
+ *
+ *   0      2        3     4        6       8
+ *   +------+--------+-----+--------+-------+------------
+ *   |magic | version| type| length | flags | body (length bytes)
+ *   +------+--------+-----+--------+-------+------------
+ *   magic   0x4850 ("HP"): first two bits are 01, STUN's are 00 (RFC 8489 s.5)
+ *   length  exactly the number of body bytes after the 8-byte header
+ *   flags   0 in version 1; receivers ignore unknown bits
+ *
+ * Multi-byte integers are big-endian. Strings are a u8 length then bytes,
+ * not NUL-terminated, no embedded NUL allowed.
+ *
+ * Control messages (client <-> server, 0x01..0x0f) are cleartext.
+ * Peer messages (0x10..0x1f) are sealed: body = nonce[24] || AEAD(plain),
+ * with the 8-byte header as associated data. The plaintext starts with a
+ * u64 counter followed by the type-specific fields encoded by
+ * hp_peer_encode().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+#define HP_MAGIC        0x4850u
+#define HP_VERSION      1
+#define HP_HDR_LEN      8
+#define HP_MAX_DATAGRAM 1400 /* never send more; stays under common MTUs */
+
+#define HP_ROOM_MAX     64   /* bytes, 1..64 */
+#define HP_NICK_MAX     32   /* bytes, 0..32 */
+#define HP_KEY_LEN      32   /* X25519 public key */
+#define HP_TOKEN_LEN    8    /* random per client run; names a registration */
+#define HP_MAX_PRIV     4    /* private (host) candidates per register */
+#define HP_REASON_MAX   120
+#define HP_CHAT_MAX     1000 /* bytes of text in one chat message */
+#define HP_NONCE_LEN    24   /* XChaCha20-Poly1305 */
+#define HP_TAG_LEN      16
+#define HP_SEAL_OVERHEAD (HP_NONCE_LEN + HP_TAG_LEN)
+
+/*
+ * A register must be at least this long (the client pads it) so that the
+ * server's answer, an introduction, is never larger than the request that
+ * caused it: the server never amplifies.
+ */
+#define HP_REGISTER_MIN 256
+
+enum hp_type {
+	/* control, cleartext */
+	HP_REGISTER   = 0x01, /* client -> server */
+	HP_REGISTERED = 0x02, /* server -> client: known, waiting for peer */
+	HP_INTRO      = 0x03, /* server -> client: here is your peer */
+	HP_ERROR      = 0x04, /* server -> client */
+	HP_LEAVE      = 0x05, /* client -> server: forget my registration */
+	HP_RELAY      = 0x06, /* reserved: client -> server, sealed inner datagram */
+	HP_RELAYED    = 0x07, /* reserved: server -> client */
+	HP_PROBE      = 0x08, /* reserved: NAT behaviour discovery */
+	/* peer, sealed */
+	HP_PUNCH      = 0x10,
+	HP_PUNCH_ACK  = 0x11,
+	HP_CHAT       = 0x12,
+	HP_ACK        = 0x13,
+	HP_KEEPALIVE  = 0x14,
+	HP_BYE        = 0x15,
+};
+
+enum hp_error_code {
+	HP_ERR_ROOM_FULL   = 1, /* two other peers already hold the room */
+	HP_ERR_BAD_REQUEST = 2,
+	HP_ERR_TOO_MANY    = 3, /* server room limit reached */
+	HP_ERR_KEY_CHANGED = 4, /* same token, different public key */
+	HP_ERR_QUOTA       = 5, /* reserved: relay quota exhausted */
+};
+
+struct hp_header {
+	uint8_t version;
+	uint8_t type;
+	uint16_t length; /* body length */
+	uint16_t flags;
+};
+
+struct hp_register {
+	uint8_t token[HP_TOKEN_LEN];
+	uint8_t pubkey[HP_KEY_LEN];
+	char room[HP_ROOM_MAX + 1]; /* NUL-terminated in memory */
+	char nick[HP_NICK_MAX + 1];
+	uint8_t n_priv;
+	struct hp_endpoint priv[HP_MAX_PRIV];
+	/* encode: pad the datagram with zeros up to this total size (0 = none) */
+	uint16_t pad_to;
+};
+
+struct hp_registered {
+	uint8_t token[HP_TOKEN_LEN];
+	struct hp_endpoint reflexive; /* the client's endpoint as the server sees it */
+};
+
+struct hp_intro {
+	uint8_t token[HP_TOKEN_LEN]; /* the recipient's own token */
+	struct hp_endpoint reflexive; /* recipient's endpoint as the server sees it */
+	char peer_nick[HP_NICK_MAX + 1];
+	uint8_t peer_pubkey[HP_KEY_LEN];
+	struct hp_endpoint peer_public;
+	uint8_t n_priv;
+	struct hp_endpoint peer_priv[HP_MAX_PRIV];
+};
+
+struct hp_error {
+	uint8_t token[HP_TOKEN_LEN]; /* echoes the request's token, or zeros */
+	uint16_t code;
+	char reason[HP_REASON_MAX + 1];
+};
+
+struct hp_leave {
+	uint8_t token[HP_TOKEN_LEN];
+	char room[HP_ROOM_MAX + 1];
+};
+
+/* A decoded control datagram. */
+struct hp_msg {
+	struct hp_header hdr;
+	union {
+		struct hp_register reg;
+		struct hp_registered registered;
+		struct hp_intro intro;
+		struct hp_error error;
+		struct hp_leave leave;
+	} u;
+};
+
+/* Plaintext of a sealed peer datagram. */
+struct hp_peer_msg {
+	uint8_t type;     /* HP_PUNCH .. HP_BYE, copied from the header */
+	uint64_t counter; /* strictly increasing per sender and session */
+	union {
+		struct { uint64_t id; uint8_t ttl; } punch;     /* PUNCH, PUNCH_ACK (id echoed) */
+		struct { uint32_t seq; uint16_t len; char text[HP_CHAT_MAX + 1]; } chat;
+		struct { uint32_t seq; } ack;                   /* cumulative: all <= seq */
+	} u; /* KEEPALIVE and BYE carry nothing beyond the counter */
+};
+
+/* Errors: -EBADMSG malformed/truncated/inconsistent, -EPROTO bad magic or
+ * version, -EMSGSIZE output buffer too small or field too long,
+ * -EINVAL bad argument or unknown type. */
+
+bool hp_is_stun(const uint8_t *buf, size_t len);
+int hp_header_encode(uint8_t *buf, size_t cap, uint8_t type, uint16_t body_len);
+/* Checks magic, version and that length == len - HP_HDR_LEN. */
+int hp_header_decode(struct hp_header *h, const uint8_t *buf, size_t len);
+bool hp_type_is_peer(uint8_t type);
+
+/* Control messages: whole datagram. Returns bytes written or -errno. */
+int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap);
+/* Returns 0 or -errno; rejects peer types (use hp_header_decode for those). */
+int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len);
+
+/* Peer plaintext (what goes inside the AEAD). Returns bytes or -errno. */
+int hp_peer_encode(const struct hp_peer_msg *m, uint8_t *buf, size_t cap);
+int hp_peer_decode(struct hp_peer_msg *m, uint8_t type, const uint8_t *buf, size_t len);
+
+const char *hp_type_name(uint8_t type);
+
+#endif
