@@ -101,10 +101,31 @@ $(LABRUN): $(call obj,src/lab/main.c) $(LIB_LAB) $(LIB_COMMON)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_LAB) $(LIBS_COMMON)
 
-$(O)/tests/%: $(O)/obj/tests/unit/%.o $(LIB_LAB) $(LIB_SERVER) $(LIB_CLIENT) $(LIB_COMMON)
+# Unit tests link only what they test, so one component's breakage does not
+# stop the others' tests from building: test_server_* link the server
+# objects, test_client_* the client's, test_lab_* the lab's, the rest only
+# the common library.
+TEST_LD = $(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
+
+$(O)/tests/test_server_%: $(O)/obj/tests/unit/test_server_%.o $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
+	$(Q)$(TEST_LD)
+
+$(O)/tests/test_client_%: $(O)/obj/tests/unit/test_client_%.o $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(TEST_LD)
+
+$(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(TEST_LD)
+
+$(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(TEST_LD)
 
 $(O)/tools/%: $(O)/obj/tests/tools/%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)
