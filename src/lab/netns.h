@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_NETNS_H
+#define LAB_NETNS_H
+
+#include <stddef.h>
+
+/*
+ * Named network namespaces, following iproute2's convention (a namespace
+ * bind-mounted at /run/netns/NAME) so `ip netns list` and `ip netns exec`
+ * work on the lab's namespaces. None of these leave the calling thread in
+ * another namespace.
+ */
+#define LAB_NETNS_DIR "/run/netns"
+#define LAB_NETNS_NAME_MAX 48
+
+/* Creates /run/netns/NAME holding a fresh namespace (lo down). -EEXIST if taken. */
+int lab_netns_create(const char *name);
+/* Opens the namespace: returns an O_RDONLY|O_CLOEXEC fd or -errno. */
+int lab_netns_open(const char *name);
+/* Unmounts and removes /run/netns/NAME. -ENOENT if absent. */
+int lab_netns_delete(const char *name);
+/* setns(fd, CLONE_NEWNET) for the calling thread. */
+int lab_netns_enter(int fd);
+/* Fills names[] with the namespaces in /run/netns starting with prefix;
+ * returns how many were found (may exceed max: only max are stored) or -errno. */
+int lab_netns_list(const char *prefix, char (*names)[LAB_NETNS_NAME_MAX], size_t max);
+/* Writes value to /proc/sys/<path> as seen from inside namespace fd
+ * (path like "net/ipv4/ip_forward"). */
+int lab_netns_sysctl(int fd, const char *path, const char *value);
+
+#endif
