@@ -65,6 +65,7 @@ LIBS_COMMON = $(call pc_libs,$(PKGS_COMMON))
 LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
 LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
 
+.SECONDARY:
 .PHONY: all check unit integration labtest bench install uninstall clean distclean
 all: $(HPSERVER) $(HPCLIENT) $(LABRUN)
 
