@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HP_SERVER_ROOMS_H
+#define HP_SERVER_ROOMS_H
+
+/*
+ * The rendezvous table: rooms named by clients, each holding at most two
+ * registrations identified by their token. Pure data structure: no sockets,
+ * no clock of its own (every call that depends on time takes now_ms), so it
+ * can be tested deterministically.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+#include "proto.h"
+
+#define ROOMS_PEERS 2
+
+struct rooms_peer {
+	bool used;
+	uint8_t token[HP_TOKEN_LEN];
+	uint8_t pubkey[HP_KEY_LEN];
+	char nick[HP_NICK_MAX + 1];
+	struct hp_endpoint public_ep; /* source address of its last REGISTER */
+	uint8_t n_priv;
+	struct hp_endpoint priv[HP_MAX_PRIV];
+	uint64_t seen_ms; /* last REGISTER, for expiry */
+};
+
+struct rooms_room {
+	struct rooms_room *next; /* hash chain */
+	char name[HP_ROOM_MAX + 1];
+	size_t name_len;
+	struct rooms_peer peer[ROOMS_PEERS];
+};
+
+/* What a successful rooms_register() did. */
+struct rooms_join {
+	struct rooms_room *room;
+	int self;     /* index of the requester in room->peer[] */
+	bool paired;  /* both slots are held: introduce */
+	bool fresh;   /* a new registration (not a refresh) */
+	bool moved;   /* a refresh from a new source endpoint (NAT rebind) */
+};
+
+struct rooms;
+
+/* timeout_ms: a registration not refreshed for longer than this expires. */
+int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms);
+void rooms_destroy(struct rooms *t);
+
+/*
+ * Adds or refreshes reg's registration, seen from public endpoint from.
+ * Returns 0, or -EINVAL (bad room name), -EBUSY (room full: two other
+ * tokens hold it), -EKEYREJECTED (known token, different public key),
+ * -ENOSPC (room limit reached), -ENOMEM.
+ */
+int rooms_register(struct rooms *t, const struct hp_register *reg,
+		   const struct hp_endpoint *from, uint64_t now_ms,
+		   struct rooms_join *out);
+
+/* Removes token's registration from room (and the room once empty).
+ * Returns 0 or -ENOENT. */
+int rooms_leave(struct rooms *t, const char *room, const uint8_t token[HP_TOKEN_LEN]);
+
+/* Drops every registration idle longer than the timeout; returns how many. */
+size_t rooms_expire(struct rooms *t, uint64_t now_ms);
+
+struct rooms_room *rooms_find(const struct rooms *t, const char *room);
+size_t rooms_count(const struct rooms *t);
+size_t rooms_peer_count(const struct rooms *t);
+
+static inline int rooms_other(int self)
+{
+	return 1 - self;
+}
+
+#endif
