@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "reliab.h"
+
+struct acks {
+	unsigned n;
+	uint32_t seq[64];
+	unsigned tx[64];
+};
+
+static void on_acked(void *ctx, uint32_t seq, uint64_t rtt_ms, unsigned tx)
+{
+	struct acks *a = ctx;
+
+	(void)rtt_ms;
+	if (a->n < 64) {
+		a->seq[a->n] = seq;
+		a->tx[a->n] = tx;
+	}
+	a->n++;
+}
+
+static void push(struct hp_rsend *s, const char *t, uint32_t want_seq)
+{
+	uint32_t seq = 0;
+
+	assert_int_equal(hp_rsend_push(s, t, strlen(t), &seq), 0);
+	assert_int_equal(seq, want_seq);
+}
+
+static void test_seq_and_cumulative_ack(void **state)
+{
+	struct hp_rsend s;
+	struct acks a = { 0 };
+	const struct hp_rsend_item *it;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	assert_true(hp_rsend_all_acked(&s));
+	push(&s, "one", 1);
+	push(&s, "two", 2);
+	push(&s, "three", 3);
+	assert_int_equal(hp_rsend_deadline(&s), 0);
+	it = hp_rsend_due(&s, 1000);
+	assert_non_null(it);
+	assert_int_equal(it->seq, 1);
+	assert_string_equal(it->text, "one");
+	assert_int_equal(hp_rsend_due(&s, 1000)->seq, 2);
+	assert_int_equal(hp_rsend_due(&s, 1000)->seq, 3);
+	assert_null(hp_rsend_due(&s, 1000));
+	assert_int_equal(hp_rsend_in_flight(&s), 3);
+
+	assert_int_equal(hp_rsend_ack(&s, 2, 1040, on_acked, &a), 2);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.seq[0], 1);
+	assert_int_equal(a.seq[1], 2);
+	assert_false(hp_rsend_all_acked(&s));
+	/* stale and duplicate ACKs change nothing */
+	assert_int_equal(hp_rsend_ack(&s, 1, 1050, on_acked, &a), 0);
+	assert_int_equal(hp_rsend_ack(&s, 2, 1050, on_acked, &a), 0);
+	/* an ACK beyond what was sent is refused */
+	assert_int_equal(hp_rsend_ack(&s, 9, 1050, on_acked, &a), -EINVAL);
+	assert_int_equal(hp_rsend_ack(&s, 3, 1060, on_acked, &a), 1);
+	assert_true(hp_rsend_all_acked(&s));
+	assert_int_equal(hp_rsend_deadline(&s), UINT64_MAX);
+	hp_rsend_free(&s);
+}
+
+static void test_ack_for_unsent_refused(void **state)
+{
+	struct hp_rsend s;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	push(&s, "a", 1);
+	push(&s, "b", 2);
+	assert_non_null(hp_rsend_due(&s, 0));
+	/* seq 2 queued but never transmitted: nobody can have received it */
+	assert_int_equal(hp_rsend_ack(&s, 2, 5, NULL, NULL), -EINVAL);
+	assert_int_equal(hp_rsend_pending(&s), 2);
+	hp_rsend_free(&s);
+}
+
+static void test_retransmit_backoff(void **state)
+{
+	struct hp_rsend s;
+	struct acks a = { 0 };
+	const struct hp_rsend_item *it;
+	uint64_t t = 10000, expect[] = { 250, 500, 1000, 2000, 2000 };
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	push(&s, "lost", 1);
+	it = hp_rsend_due(&s, t);
+	assert_non_null(it);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(hp_rsend_deadline(&s), t + expect[i]);
+		/* one millisecond early: nothing due */
+		assert_null(hp_rsend_due(&s, t + expect[i] - 1));
+		t += expect[i];
+		it = hp_rsend_due(&s, t);
+		assert_non_null(it);
+		assert_int_equal(it->seq, 1);
+		assert_int_equal(it->tx, i + 2);
+	}
+	assert_int_equal(hp_rsend_ack(&s, 1, t + 5, on_acked, &a), 1);
+	assert_int_equal(a.tx[0], 6);
+	/* Karn: no sample from a retransmitted line, RTO unchanged */
+	assert_false(s.have_rtt);
+	assert_int_equal(s.rto, HP_RTO_INIT_MS);
+	hp_rsend_free(&s);
+}
+
+static void test_rtt_estimate_clamped(void **state)
+{
+	struct hp_rsend s;
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	for (i = 0; i < 20; i++) {
+		push(&s, "x", (uint32_t)i + 1);
+		assert_non_null(hp_rsend_due(&s, (uint64_t)i * 100));
+		assert_int_equal(hp_rsend_ack(&s, (uint32_t)i + 1, (uint64_t)i * 100 + 2, NULL, NULL),
+				 1);
+	}
+	assert_true(s.have_rtt);
+	assert_int_equal(s.rto, HP_RTO_MIN_MS);
+	hp_rsend_rtt_sample(&s, 60000);
+	assert_int_equal(s.rto, HP_RTO_MAX_MS);
+	hp_rsend_free(&s);
+}
+
+static void test_window_full(void **state)
+{
+	struct hp_rsend s;
+	char t[8];
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 4), 0);
+	for (i = 1; i <= 6; i++) {
+		snprintf(t, sizeof(t), "m%d", i);
+		push(&s, t, (uint32_t)i);
+	}
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(hp_rsend_due(&s, 0)->seq, (uint32_t)i);
+	assert_null(hp_rsend_due(&s, 0));
+	assert_int_equal(hp_rsend_in_flight(&s), 4);
+	assert_int_equal(hp_rsend_pending(&s), 6);
+	/* the window slides by what the ACK covered */
+	assert_int_equal(hp_rsend_ack(&s, 1, 10, NULL, NULL), 1);
+	assert_int_equal(hp_rsend_due(&s, 10)->seq, 5);
+	assert_null(hp_rsend_due(&s, 10));
+	assert_int_equal(hp_rsend_ack(&s, 5, 20, NULL, NULL), 4);
+	assert_int_equal(hp_rsend_due(&s, 20)->seq, 6);
+	assert_int_equal(hp_rsend_init(&s, 0), -EINVAL);
+	hp_rsend_free(&s);
+}
+
+static void test_queue_grows(void **state)
+{
+	struct hp_rsend s;
+	uint32_t i;
+	char t[16];
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	for (i = 1; i <= 300; i++) {
+		snprintf(t, sizeof(t), "line %u", i);
+		push(&s, t, i);
+		if (i % 7 == 0) {
+			while (hp_rsend_due(&s, i))
+				;
+			assert_true(hp_rsend_ack(&s, i - 3, i, NULL, NULL) >= 0);
+		}
+	}
+	while (hp_rsend_due(&s, 1000))
+		;
+	assert_true(hp_rsend_ack(&s, 300, 1000, NULL, NULL) > 0);
+	assert_true(hp_rsend_all_acked(&s));
+	hp_rsend_free(&s);
+}
+
+static void test_receiver_in_order_once(void **state)
+{
+	struct hp_rrecv r;
+	const char *text;
+	uint32_t seq;
+	uint16_t len;
+
+	(void)state;
+	hp_rrecv_init(&r);
+	assert_int_equal(hp_rrecv_ack(&r), 0);
+	assert_false(hp_rrecv_pop(&r, &seq, &text, &len));
+	assert_int_equal(hp_rrecv_accept(&r, 1, "a", 1), HP_RRECV_NEW);
+	assert_true(hp_rrecv_pop(&r, &seq, &text, &len));
+	assert_int_equal(seq, 1);
+	assert_string_equal(text, "a");
+	assert_int_equal(len, 1);
+	assert_false(hp_rrecv_pop(&r, &seq, &text, &len));
+	assert_int_equal(hp_rrecv_ack(&r), 1);
+	/* duplicate after delivery: dropped, ACK unchanged (caller re-ACKs) */
+	assert_int_equal(hp_rrecv_accept(&r, 1, "a", 1), HP_RRECV_DUP);
+	assert_false(hp_rrecv_pop(&r, &seq, &text, &len));
+	assert_int_equal(hp_rrecv_ack(&r), 1);
+	assert_int_equal(hp_rrecv_accept(&r, 0, "", 0), -EINVAL);
+}
+
+static void test_receiver_reorders(void **state)
+{
+	struct hp_rrecv r;
+	const char *text;
+	uint32_t seq;
+	char want[8];
+
+	(void)state;
+	hp_rrecv_init(&r);
+	assert_int_equal(hp_rrecv_accept(&r, 3, "c", 1), HP_RRECV_NEW);
+	assert_int_equal(hp_rrecv_accept(&r, 2, "b", 1), HP_RRECV_NEW);
+	assert_int_equal(hp_rrecv_accept(&r, 3, "c", 1), HP_RRECV_DUP);
+	assert_false(hp_rrecv_pop(&r, &seq, &text, NULL));
+	assert_int_equal(hp_rrecv_ack(&r), 0);
+	assert_int_equal(hp_rrecv_accept(&r, 1, "a", 1), HP_RRECV_NEW);
+	for (seq = 1; seq <= 3; seq++) {
+		uint32_t got;
+
+		assert_true(hp_rrecv_pop(&r, &got, &text, NULL));
+		assert_int_equal(got, seq);
+		snprintf(want, sizeof(want), "%c", 'a' + (int)seq - 1);
+		assert_string_equal(text, want);
+	}
+	assert_false(hp_rrecv_pop(&r, &seq, &text, NULL));
+	assert_int_equal(hp_rrecv_ack(&r), 3);
+}
+
+static void test_receiver_window_bound(void **state)
+{
+	struct hp_rrecv r;
+
+	(void)state;
+	hp_rrecv_init(&r);
+	assert_int_equal(hp_rrecv_accept(&r, HP_RELIAB_WINDOW, "edge", 4), HP_RRECV_NEW);
+	assert_int_equal(hp_rrecv_accept(&r, HP_RELIAB_WINDOW + 1, "far", 3), -ENOBUFS);
+	assert_int_equal(hp_rrecv_ack(&r), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seq_and_cumulative_ack),
+		cmocka_unit_test(test_ack_for_unsent_refused),
+		cmocka_unit_test(test_retransmit_backoff),
+		cmocka_unit_test(test_rtt_estimate_clamped),
+		cmocka_unit_test(test_window_full),
+		cmocka_unit_test(test_queue_grows),
+		cmocka_unit_test(test_receiver_in_order_once),
+		cmocka_unit_test(test_receiver_reorders),
+		cmocka_unit_test(test_receiver_window_bound),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
