@@ -27,5 +27,8 @@ int lab_netns_list(const char *prefix, char (*names)[LAB_NETNS_NAME_MAX], size_t
 /* Writes value to /proc/sys/<path> as seen from inside namespace fd
  * (path like "net/ipv4/ip_forward"). */
 int lab_netns_sysctl(int fd, const char *path, const char *value);
+/* Reads /proc/sys/<path> inside namespace fd (-1: the caller's own) into
+ * buf, NUL-terminated, trailing newline stripped; returns its length. */
+int lab_netns_sysctl_get(int fd, const char *path, char *buf, size_t len);
 
 #endif

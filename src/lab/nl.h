@@ -50,4 +50,53 @@ int lab_nlmsg_addr(void *buf, size_t cap, uint32_t seq, int ifindex, int family,
 int lab_nlmsg_route(void *buf, size_t cap, uint32_t seq, int family, const void *dst,
 		    uint8_t dst_len, const void *gw, int oif);
 
+
+/* ---- Additions (beyond the first contract) ---- */
+
+/* As lab_nl_veth_create; up != 0 creates both ends already IFF_UP, which
+ * saves the two link_up round trips. */
+int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
+			  const char *peer, int peer_ns_fd, int up);
+/* Bridge (kind "bridge") in nl's namespace; up as above. */
+int lab_nl_bridge_create(struct lab_nl *nl, const char *name, int up);
+/* Enslaves ifname to bridge master (NULL: release it). */
+int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, const char *master);
+
+/*
+ * Batch: queue requests in one buffer, send them with one sendto() and
+ * collect every ACK. The kernel processes each message even when an
+ * earlier one failed; commit returns the first failure in queue order
+ * (or a queueing error such as -EMSGSIZE, in which case nothing is sent).
+ * Requests needing an ifindex take it as a number: look it up first.
+ */
+#define LAB_NL_BATCH_SIZE 32768
+struct lab_nl_batch {
+	struct lab_nl *nl;
+	size_t len;
+	uint32_t first_seq;
+	uint32_t count;
+	int error;
+	uint8_t buf[LAB_NL_BATCH_SIZE] __attribute__((aligned(4)));
+};
+void lab_nl_batch_init(struct lab_nl_batch *b, struct lab_nl *nl);
+int lab_nl_batch_veth(struct lab_nl_batch *b, const char *name, int ns_fd,
+		      const char *peer, int peer_ns_fd, int up);
+int lab_nl_batch_link_up(struct lab_nl_batch *b, const char *ifname);
+int lab_nl_batch_addr(struct lab_nl_batch *b, int ifindex, int family,
+		      const void *addr, uint8_t prefixlen);
+int lab_nl_batch_route(struct lab_nl_batch *b, int family, const void *dst,
+		       uint8_t dst_len, const void *gw, int oif);
+int lab_nl_batch_commit(struct lab_nl_batch *b);
+
+/* More builders. link_up_name/link_master/link_get/link_del address the
+ * link by IFLA_IFNAME (ifi_index 0), which the kernel resolves itself. */
+int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
+		      const char *peer, int peer_ns_fd, int up);
+int lab_nlmsg_bridge(void *buf, size_t cap, uint32_t seq, const char *name, int up);
+int lab_nlmsg_link_up_name(void *buf, size_t cap, uint32_t seq, const char *ifname);
+int lab_nlmsg_link_master(void *buf, size_t cap, uint32_t seq, const char *ifname,
+			  int master_ifindex);
+int lab_nlmsg_link_get(void *buf, size_t cap, uint32_t seq, const char *ifname);
+int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
+
 #endif

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Named network namespaces the way ip-netns(8) makes them: an empty file
+ * /run/netns/NAME with the namespace's nsfs inode bind-mounted on it, so
+ * the namespace outlives every process and `ip netns exec` can find it.
+ * See unshare(2), setns(2), mount(2), mount_namespaces(7).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab/netns.h"
+
+static int netns_check_name(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len == 0 || len >= LAB_NETNS_NAME_MAX)
+		return -EINVAL;
+	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int netns_path(char *path, size_t cap, const char *name)
+{
+	int ret = netns_check_name(name);
+
+	if (ret < 0)
+		return ret;
+	ret = snprintf(path, cap, "%s/%s", LAB_NETNS_DIR, name);
+	if (ret < 0 || (size_t)ret >= cap)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The directory must be a shared mount point: a namespace bind-mounted
+ * into it then propagates to every mount namespace that shares it (for
+ * instance one created later by `ip netns exec`), so it is found and can
+ * be unmounted from anywhere. MS_SHARED fails with EINVAL on a directory
+ * that is not a mount point, hence bind it onto itself first and retry.
+ */
+static int netns_prepare_dir(void)
+{
+	int ret = 0;
+
+	if (mkdir(LAB_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("", LAB_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		goto out;
+	if (errno != EINVAL) {
+		ret = -errno;
+		goto out;
+	}
+	if (mount(LAB_NETNS_DIR, LAB_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (mount("", LAB_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		ret = -errno;
+out:
+	return ret;
+}
+
+int lab_netns_enter(int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return -errno;
+	return 0;
+}
+
+int lab_netns_create(const char *name)
+{
+	char path[PATH_MAX];
+	int saved = -1, fd = -1, ret;
+	int created = 0;
+
+	ret = netns_path(path, sizeof(path), name);
+	if (ret < 0)
+		return ret;
+	ret = netns_prepare_dir();
+	if (ret < 0)
+		return ret;
+
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	created = 1;
+	close(fd);
+	fd = -1;
+
+	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (saved < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* unshare(CLONE_NEWNET) moves only the calling thread. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		ret = -errno;
+	if (setns(saved, CLONE_NEWNET) < 0 && ret == 0)
+		ret = -errno;
+out:
+	if (ret < 0 && created) {
+		umount2(path, MNT_DETACH);
+		unlink(path);
+	}
+	if (saved >= 0)
+		close(saved);
+	return ret;
+}
+
+int lab_netns_open(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	ret = netns_path(path, sizeof(path), name);
+	if (ret < 0)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int lab_netns_delete(const char *name)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = netns_path(path, sizeof(path), name);
+	if (ret < 0)
+		return ret;
+	/* EINVAL: not mounted (a half-made namespace); still remove the file. */
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (unlink(path) < 0)
+		return -errno;
+	return 0;
+}
+
+int lab_netns_list(const char *prefix, char (*names)[LAB_NETNS_NAME_MAX], size_t max)
+{
+	size_t plen = prefix ? strlen(prefix) : 0;
+	struct dirent *de;
+	DIR *dir;
+	int count = 0;
+
+	dir = opendir(LAB_NETNS_DIR);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (plen && strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (strlen(de->d_name) >= LAB_NETNS_NAME_MAX)
+			continue;
+		if (names && (size_t)count < max)
+			snprintf(names[count], LAB_NETNS_NAME_MAX, "%s", de->d_name);
+		if (count < INT_MAX)
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+static int netns_check_sysctl_path(const char *path)
+{
+	const char *p;
+
+	if (!path || !*path || path[0] == '/')
+		return -EINVAL;
+	for (p = path; *p; p++) {
+		if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * /proc/sys/net resolves against the namespace of the thread doing the
+ * lookup, so opening the file while inside fd is enough; the open file
+ * keeps pointing at that namespace after we leave.
+ */
+static int netns_sysctl_open(int fd, const char *path, int flags)
+{
+	char full[PATH_MAX];
+	int saved = -1, file = -1, ret;
+
+	ret = netns_check_sysctl_path(path);
+	if (ret < 0)
+		return ret;
+	ret = snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	if (ret < 0 || (size_t)ret >= sizeof(full))
+		return -ENAMETOOLONG;
+	if (fd >= 0) {
+		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (saved < 0)
+			return -errno;
+		if (setns(fd, CLONE_NEWNET) < 0) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	file = open(full, flags | O_CLOEXEC);
+	ret = file < 0 ? -errno : file;
+	if (saved >= 0 && setns(saved, CLONE_NEWNET) < 0) {
+		/* Cannot happen short of a kernel bug; never hide it. */
+		ret = -errno;
+		if (file >= 0)
+			close(file);
+	}
+out:
+	if (saved >= 0)
+		close(saved);
+	return ret;
+}
+
+int lab_netns_sysctl(int fd, const char *path, const char *value)
+{
+	size_t len, off = 0;
+	ssize_t n;
+	int file, ret = 0;
+
+	if (!value)
+		return -EINVAL;
+	file = netns_sysctl_open(fd, path, O_WRONLY);
+	if (file < 0)
+		return file;
+	len = strlen(value);
+	while (off < len) {
+		n = write(file, value + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		off += (size_t)n;
+	}
+out:
+	close(file);
+	return ret;
+}
+
+int lab_netns_sysctl_get(int fd, const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int file, ret;
+
+	if (!buf || len == 0)
+		return -EINVAL;
+	file = netns_sysctl_open(fd, path, O_RDONLY);
+	if (file < 0)
+		return file;
+	do {
+		n = read(file, buf, len - 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	ret = (int)n;
+out:
+	close(file);
+	return ret;
+}

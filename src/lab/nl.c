@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rtnetlink I/O over libmnl: one NETLINK_ROUTE socket per namespace, each
+ * request acknowledged (NLM_F_ACK) and the nlmsgerr turned into -errno
+ * (netlink(7), RFC 3549 s.2.3.2.2). Requests can also be batched: many
+ * messages in one sendto(), every ACK collected afterwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+#include "lab/netns.h"
+#include "lab/nl.h"
+
+/* A socket stays in the namespace it was created in, whatever the
+ * creating thread does afterwards; so enter, create, and leave. */
+int lab_nl_open(struct lab_nl *nl, int ns_fd)
+{
+	struct mnl_socket *sock = NULL;
+	int saved = -1, one = 1, ret = 0;
+
+	memset(nl, 0, sizeof(*nl));
+	if (ns_fd >= 0) {
+		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (saved < 0)
+			return -errno;
+		ret = lab_netns_enter(ns_fd);
+		if (ret < 0)
+			goto out;
+	}
+	sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!sock) {
+		ret = -errno;
+		goto back;
+	}
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto back;
+	}
+	/* ACKs without a copy of the request: less to read. Best effort. */
+	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+back:
+	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
+		ret = -errno;
+out:
+	if (saved >= 0)
+		close(saved);
+	if (ret < 0) {
+		if (sock)
+			mnl_socket_close(sock);
+		return ret;
+	}
+	nl->sock = sock;
+	nl->portid = mnl_socket_get_portid(sock);
+	nl->seq = 1;
+	return 0;
+}
+
+void lab_nl_close(struct lab_nl *nl)
+{
+	if (nl && nl->sock) {
+		mnl_socket_close(nl->sock);
+		nl->sock = NULL;
+	}
+}
+
+static uint32_t nl_next_seq(struct lab_nl *nl)
+{
+	if (++nl->seq == 0)
+		nl->seq = 1;
+	return nl->seq;
+}
+
+/*
+ * Sends len bytes holding count requests with sequence numbers
+ * first..first+count-1 and reads until each one is answered. A reply that
+ * is not an error is handed to cb (GETLINK answers). Returns the first
+ * error in request order, so a batch fails like the same requests sent
+ * one by one would, except that later requests were still attempted.
+ */
+static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t first,
+		       uint32_t count, mnl_cb_t cb, void *data)
+{
+	uint8_t rbuf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t answered = 0, err_seq = 0;
+	int ret = 0;
+
+	if (!nl || !nl->sock)
+		return -EBADF;
+	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
+		return -errno;
+	while (answered < count) {
+		const struct nlmsghdr *nlh;
+		ssize_t n;
+		int left;
+
+		n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		left = (int)n;
+		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			uint32_t idx = nlh->nlmsg_seq - first;
+			int err = 0;
+
+			if (nlh->nlmsg_pid != nl->portid || idx >= count)
+				continue; /* stale answer to an earlier, abandoned request */
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+					err = -EBADMSG;
+				else
+					err = e->error > 0 ? -EPROTO : e->error;
+				answered++;
+			} else if (nlh->nlmsg_type == NLMSG_DONE) {
+				answered++;
+			} else if (nlh->nlmsg_type >= NLMSG_MIN_TYPE) {
+				if (cb && cb(nlh, data) < 0)
+					err = errno ? -errno : -EBADMSG;
+				/* Replies without NLM_F_ACK end at the data message. */
+				if (!(nlh->nlmsg_flags & NLM_F_MULTI) && cb)
+					answered++;
+			}
+			if (err < 0 && (ret == 0 || idx < err_seq - first)) {
+				ret = err;
+				err_seq = nlh->nlmsg_seq;
+			}
+		}
+	}
+	return ret;
+}
+
+static int nl_request(struct lab_nl *nl, const void *buf, int len)
+{
+	if (len < 0)
+		return len;
+	return nl_exchange(nl, buf, (size_t)len, nl->seq, 1, NULL, NULL);
+}
+
+int lab_nl_veth_create(struct lab_nl *nl, const char *name, int ns_fd, const char *peer,
+		       int peer_ns_fd)
+{
+	return lab_nl_veth_create_ex(nl, name, ns_fd, peer, peer_ns_fd, 0);
+}
+
+int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
+			  const char *peer, int peer_ns_fd, int up)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_veth_ex(buf, sizeof(buf), nl_next_seq(nl), name,
+						     ns_fd, peer, peer_ns_fd, up));
+}
+
+int lab_nl_bridge_create(struct lab_nl *nl, const char *name, int up)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_bridge(buf, sizeof(buf), nl_next_seq(nl), name, up));
+}
+
+int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, const char *master)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx = 0;
+
+	if (master) {
+		idx = lab_nl_link_index(nl, master);
+		if (idx < 0)
+			return idx;
+	}
+	return nl_request(nl, buf, lab_nlmsg_link_master(buf, sizeof(buf), nl_next_seq(nl),
+							  ifname, idx));
+}
+
+static int nl_link_index_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (ifi->ifi_index <= 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	*(int *)data = ifi->ifi_index;
+	return MNL_CB_STOP;
+}
+
+int lab_nl_link_index(struct lab_nl *nl, const char *ifname)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	int len, ret, idx = 0;
+
+	len = lab_nlmsg_link_get(buf, sizeof(buf), nl_next_seq(nl), ifname);
+	if (len < 0)
+		return len;
+	errno = 0;
+	ret = nl_exchange(nl, buf, (size_t)len, nl->seq, 1, nl_link_index_cb, &idx);
+	if (ret < 0)
+		return ret;
+	return idx > 0 ? idx : -ENODEV;
+}
+
+int lab_nl_link_up(struct lab_nl *nl, const char *ifname)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_link_up_name(buf, sizeof(buf), nl_next_seq(nl),
+							   ifname));
+}
+
+int lab_nl_link_del(struct lab_nl *nl, const char *ifname)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_link_del(buf, sizeof(buf), nl_next_seq(nl), ifname));
+}
+
+int lab_nl_addr_add(struct lab_nl *nl, const char *ifname, int family, const void *addr,
+		    uint8_t prefixlen)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx = lab_nl_link_index(nl, ifname);
+
+	if (idx < 0)
+		return idx;
+	return nl_request(nl, buf, lab_nlmsg_addr(buf, sizeof(buf), nl_next_seq(nl), idx,
+						  family, addr, prefixlen));
+}
+
+int lab_nl_route_add(struct lab_nl *nl, int family, const void *dst, uint8_t dst_len,
+		     const void *gw, const char *ifname)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx = 0;
+
+	if (ifname) {
+		idx = lab_nl_link_index(nl, ifname);
+		if (idx < 0)
+			return idx;
+	}
+	return nl_request(nl, buf, lab_nlmsg_route(buf, sizeof(buf), nl_next_seq(nl), family,
+						   dst, dst_len, gw, idx));
+}
+
+/* ---- batches ---- */
+
+void lab_nl_batch_init(struct lab_nl_batch *b, struct lab_nl *nl)
+{
+	b->nl = nl;
+	b->len = 0;
+	b->first_seq = 0;
+	b->count = 0;
+	b->error = 0;
+}
+
+/* Builders are called with the tail of the buffer; a failed build is
+ * remembered and reported by lab_nl_batch_commit(). */
+static uint32_t nl_batch_seq(struct lab_nl_batch *b)
+{
+	uint32_t seq = nl_next_seq(b->nl);
+
+	if (b->count == 0)
+		b->first_seq = seq;
+	/* Sequence numbers in a batch must be consecutive; wrap-around at
+	 * 2^32 restarts a batch's numbering, so refuse it instead. */
+	if (seq != b->first_seq + b->count && b->error == 0)
+		b->error = -EOVERFLOW;
+	return seq;
+}
+
+static int nl_batch_add(struct lab_nl_batch *b, int len)
+{
+	if (len < 0) {
+		if (b->error == 0)
+			b->error = len;
+		return len;
+	}
+	b->len += (size_t)MNL_ALIGN((size_t)len);
+	b->count++;
+	return 0;
+}
+
+#define BATCH_TAIL(b) ((b)->buf + (b)->len), (sizeof((b)->buf) - (b)->len)
+
+int lab_nl_batch_veth(struct lab_nl_batch *b, const char *name, int ns_fd, const char *peer,
+		      int peer_ns_fd, int up)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_veth_ex(BATCH_TAIL(b), seq, name, ns_fd, peer,
+						 peer_ns_fd, up));
+}
+
+int lab_nl_batch_link_up(struct lab_nl_batch *b, const char *ifname)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_link_up_name(BATCH_TAIL(b), seq, ifname));
+}
+
+int lab_nl_batch_addr(struct lab_nl_batch *b, int ifindex, int family, const void *addr,
+		      uint8_t prefixlen)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_addr(BATCH_TAIL(b), seq, ifindex, family, addr,
+					      prefixlen));
+}
+
+int lab_nl_batch_route(struct lab_nl_batch *b, int family, const void *dst, uint8_t dst_len,
+		       const void *gw, int oif)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_route(BATCH_TAIL(b), seq, family, dst, dst_len, gw,
+					       oif));
+}
+
+int lab_nl_batch_commit(struct lab_nl_batch *b)
+{
+	int ret = b->error;
+
+	if (ret == 0 && b->count > 0)
+		ret = nl_exchange(b->nl, b->buf, b->len, b->first_seq, b->count, NULL, NULL);
+	lab_nl_batch_init(b, b->nl);
+	return ret;
+}

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rtnetlink request builders (RFC 3549 s.3, rtnetlink(7)): pure functions
+ * writing one message into a caller buffer, so tests can check the bytes
+ * and the I/O side (nl.c) can send one or batch several.
+ */
+#include <errno.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+
+#include <libmnl/libmnl.h>
+
+#include "lab/nl.h"
+
+static struct nlmsghdr *nlmsg_start(void *buf, size_t cap, uint16_t type, uint16_t flags,
+				    uint32_t seq, size_t extra)
+{
+	struct nlmsghdr *nlh;
+
+	if (!buf || cap < MNL_NLMSG_HDRLEN + MNL_ALIGN(extra))
+		return NULL;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	mnl_nlmsg_put_extra_header(nlh, extra);
+	return nlh;
+}
+
+static int nlmsg_check_ifname(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, IFNAMSIZ);
+	if (len == 0 || len >= IFNAMSIZ || strchr(name, '/'))
+		return -EINVAL;
+	return 0;
+}
+
+static int nlmsg_addr_len(int family)
+{
+	if (family == AF_INET)
+		return 4;
+	if (family == AF_INET6)
+		return 16;
+	return -EAFNOSUPPORT;
+}
+
+static int nlmsg_link_common(void *buf, size_t cap, uint32_t seq, uint16_t type,
+			     uint16_t flags, int ifindex, const char *ifname,
+			     unsigned int change, unsigned int setflags, struct nlmsghdr **out)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+
+	if (ifindex < 0 || (ifindex == 0 && nlmsg_check_ifname(ifname) < 0))
+		return -EINVAL;
+	nlh = nlmsg_start(buf, cap, type, flags, seq, sizeof(*ifi));
+	if (!nlh)
+		return -EMSGSIZE;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = change;
+	ifi->ifi_flags = setflags;
+	if (ifindex == 0 && !mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, ifname))
+		return -EMSGSIZE;
+	*out = nlh;
+	return 0;
+}
+
+/*
+ * One RTM_NEWLINK creating both ends (drivers/net/veth.c): the peer is
+ * described by its own ifinfomsg + attributes inside
+ * IFLA_LINKINFO/IFLA_INFO_DATA/VETH_INFO_PEER. IFLA_NET_NS_FD on each
+ * level puts that end straight into its namespace. up: both ends are
+ * created administratively up (ifi_flags apply at creation), which saves
+ * two round trips per veth.
+ */
+int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
+		      const char *peer, int peer_ns_fd, int up)
+{
+	unsigned int flags = up ? IFF_UP : 0;
+	struct nlattr *info, *data, *pnest;
+	struct ifinfomsg *pifi;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (nlmsg_check_ifname(name) < 0 || nlmsg_check_ifname(peer) < 0)
+		return -EINVAL;
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK,
+				NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+				0, name, flags, flags, &nlh);
+	if (ret < 0)
+		return ret;
+	if (ns_fd >= 0 && !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)ns_fd))
+		return -EMSGSIZE;
+	info = mnl_attr_nest_start_check(nlh, cap, IFLA_LINKINFO);
+	if (!info || !mnl_attr_put_strz_check(nlh, cap, IFLA_INFO_KIND, "veth"))
+		return -EMSGSIZE;
+	data = mnl_attr_nest_start_check(nlh, cap, IFLA_INFO_DATA);
+	if (!data)
+		return -EMSGSIZE;
+	pnest = mnl_attr_nest_start_check(nlh, cap, VETH_INFO_PEER);
+	if (!pnest || nlh->nlmsg_len + MNL_ALIGN(sizeof(*pifi)) > cap)
+		return -EMSGSIZE;
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	pifi->ifi_change = flags;
+	pifi->ifi_flags = flags;
+	if (!mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, peer))
+		return -EMSGSIZE;
+	if (peer_ns_fd >= 0 &&
+	    !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)peer_ns_fd))
+		return -EMSGSIZE;
+	mnl_attr_nest_end(nlh, pnest);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_veth(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
+		   const char *peer, int peer_ns_fd)
+{
+	return lab_nlmsg_veth_ex(buf, cap, seq, name, ns_fd, peer, peer_ns_fd, 0);
+}
+
+int lab_nlmsg_bridge(void *buf, size_t cap, uint32_t seq, const char *name, int up)
+{
+	unsigned int flags = up ? IFF_UP : 0;
+	struct nlmsghdr *nlh;
+	struct nlattr *info;
+	int ret;
+
+	if (nlmsg_check_ifname(name) < 0)
+		return -EINVAL;
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK,
+				NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+				0, name, flags, flags, &nlh);
+	if (ret < 0)
+		return ret;
+	info = mnl_attr_nest_start_check(nlh, cap, IFLA_LINKINFO);
+	if (!info || !mnl_attr_put_strz_check(nlh, cap, IFLA_INFO_KIND, "bridge"))
+		return -EMSGSIZE;
+	mnl_attr_nest_end(nlh, info);
+	return (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_link_up(void *buf, size_t cap, uint32_t seq, int ifindex)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK,
+				ifindex, NULL, IFF_UP, IFF_UP, &nlh);
+	return ret < 0 ? ret : (int)nlh->nlmsg_len;
+}
+
+/* RTM_NEWLINK without NLM_F_CREATE finds an existing link by IFLA_IFNAME
+ * when ifi_index is 0, so bringing a link up needs no index lookup. */
+int lab_nlmsg_link_up_name(void *buf, size_t cap, uint32_t seq, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK,
+				0, ifname, IFF_UP, IFF_UP, &nlh);
+	return ret < 0 ? ret : (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_link_master(void *buf, size_t cap, uint32_t seq, const char *ifname,
+			  int master_ifindex)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (master_ifindex < 0)
+		return -EINVAL;
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK,
+				0, ifname, 0, 0, &nlh);
+	if (ret < 0)
+		return ret;
+	if (!mnl_attr_put_u32_check(nlh, cap, IFLA_MASTER, (uint32_t)master_ifindex))
+		return -EMSGSIZE;
+	return (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_link_get(void *buf, size_t cap, uint32_t seq, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	/* No NLM_F_ACK: the answer is either the link or an error, never both. */
+	ret = nlmsg_link_common(buf, cap, seq, RTM_GETLINK, NLM_F_REQUEST, 0, ifname,
+				0, 0, &nlh);
+	if (ret < 0)
+		return ret;
+	/* Skip per-VF stats and the like: we only want the index. */
+	if (!mnl_attr_put_u32_check(nlh, cap, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))
+		return -EMSGSIZE;
+	return (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = nlmsg_link_common(buf, cap, seq, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, 0,
+				ifname, 0, 0, &nlh);
+	return ret < 0 ? ret : (int)nlh->nlmsg_len;
+}
+
+/*
+ * IPv4 wants IFA_LOCAL (the interface's own address) and IFA_ADDRESS (the
+ * peer on point-to-point links, the same otherwise). IPv6 uses
+ * IFA_ADDRESS only, and IFA_F_NODAD: a lab address must be usable at
+ * once, not after duplicate address detection (RFC 4862 s.5.4).
+ */
+int lab_nlmsg_addr(void *buf, size_t cap, uint32_t seq, int ifindex, int family,
+		   const void *addr, uint8_t prefixlen)
+{
+	int alen = nlmsg_addr_len(family);
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (alen < 0)
+		return alen;
+	if (ifindex <= 0 || !addr || prefixlen > alen * 8)
+		return -EINVAL;
+	nlh = nlmsg_start(buf, cap, RTM_NEWADDR,
+			  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, sizeof(*ifa));
+	if (!nlh)
+		return -EMSGSIZE;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = prefixlen;
+	ifa->ifa_flags = family == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)ifindex;
+	if (family == AF_INET && !mnl_attr_put_check(nlh, cap, IFA_LOCAL, (size_t)alen, addr))
+		return -EMSGSIZE;
+	if (!mnl_attr_put_check(nlh, cap, IFA_ADDRESS, (size_t)alen, addr))
+		return -EMSGSIZE;
+	return (int)nlh->nlmsg_len;
+}
+
+/*
+ * A static unicast route in the main table. Without a gateway the
+ * destination is directly attached: IPv4 calls that link scope. IPv6 has
+ * no route scopes (the kernel ignores rtm_scope there), so universe.
+ */
+int lab_nlmsg_route(void *buf, size_t cap, uint32_t seq, int family, const void *dst,
+		    uint8_t dst_len, const void *gw, int oif)
+{
+	int alen = nlmsg_addr_len(family);
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if (alen < 0)
+		return alen;
+	if (dst_len > alen * 8 || (dst_len > 0 && !dst) || oif < 0 || (!gw && oif == 0))
+		return -EINVAL;
+	nlh = nlmsg_start(buf, cap, RTM_NEWROUTE,
+			  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq, sizeof(*rtm));
+	if (!nlh)
+		return -EMSGSIZE;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = (gw || family == AF_INET6) ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	if (dst_len > 0 && !mnl_attr_put_check(nlh, cap, RTA_DST, (size_t)alen, dst))
+		return -EMSGSIZE;
+	if (gw && !mnl_attr_put_check(nlh, cap, RTA_GATEWAY, (size_t)alen, gw))
+		return -EMSGSIZE;
+	if (oif > 0 && !mnl_attr_put_u32_check(nlh, cap, RTA_OIF, (uint32_t)oif))
+		return -EMSGSIZE;
+	return (int)nlh->nlmsg_len;
+}
