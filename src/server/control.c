@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "proto.h"
+#include "server/server.h"
+
+/* header + token + code + reason length byte */
+#define CONTROL_ERROR_FIXED (HP_HDR_LEN + HP_TOKEN_LEN + 2 + 1)
+
+/*
+ * An ERROR obeys the no-amplification rule like every reply: the reason is
+ * cut so the answer is no longer than the request, and skipped when even
+ * an empty reason would not fit.
+ */
+static void control_send_error(struct server *s, const struct server_request *req,
+			       const uint8_t token[HP_TOKEN_LEN], uint16_t code, const char *reason)
+{
+	uint8_t out[HP_MAX_DATAGRAM];
+	struct hp_msg m;
+	size_t room, n;
+	char from[HP_ENDPOINT_STRLEN];
+	int len;
+
+	server_log(s, "error %u (%s) to %s", code, reason,
+		   hp_endpoint_format(&req->from, from, sizeof(from)));
+	if (req->len < CONTROL_ERROR_FIXED) {
+		counters_inc(&s->counters, CNT_DROP_AMPLIFY);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_ERROR;
+	if (token)
+		memcpy(m.u.error.token, token, HP_TOKEN_LEN);
+	m.u.error.code = code;
+	room = req->len - CONTROL_ERROR_FIXED;
+	n = strnlen(reason, HP_REASON_MAX);
+	if (n > room)
+		n = room;
+	memcpy(m.u.error.reason, reason, n);
+	len = hp_msg_encode(&m, out, sizeof(out));
+	if (len < 0) {
+		counters_inc(&s->counters, CNT_DROP_SEND);
+		return;
+	}
+	if (server_send(s, req, &req->from, out, (size_t)len, false) == 0)
+		counters_inc(&s->counters, CNT_ERRORS);
+}
+
+static void control_send_registered(struct server *s, const struct server_request *req,
+				    const struct rooms_peer *self)
+{
+	uint8_t out[HP_MAX_DATAGRAM];
+	struct hp_msg m;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_REGISTERED;
+	memcpy(m.u.registered.token, self->token, HP_TOKEN_LEN);
+	m.u.registered.reflexive = self->public_ep;
+	len = hp_msg_encode(&m, out, sizeof(out));
+	if (len < 0) {
+		counters_inc(&s->counters, CNT_DROP_SEND);
+		return;
+	}
+	if (server_send(s, req, &self->public_ep, out, (size_t)len, false) == 0)
+		counters_inc(&s->counters, CNT_REGISTERED);
+}
+
+/* Tells `to` about `peer`. */
+static void control_send_intro(struct server *s, const struct server_request *req,
+			       const struct rooms_peer *to, const struct rooms_peer *peer)
+{
+	uint8_t out[HP_MAX_DATAGRAM];
+	char a[HP_ENDPOINT_STRLEN], b[HP_ENDPOINT_STRLEN];
+	struct hp_msg m;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_INTRO;
+	memcpy(m.u.intro.token, to->token, HP_TOKEN_LEN);
+	m.u.intro.reflexive = to->public_ep;
+	memcpy(m.u.intro.peer_nick, peer->nick, sizeof(m.u.intro.peer_nick));
+	memcpy(m.u.intro.peer_pubkey, peer->pubkey, HP_KEY_LEN);
+	m.u.intro.peer_public = peer->public_ep;
+	m.u.intro.n_priv = peer->n_priv;
+	memcpy(m.u.intro.peer_priv, peer->priv, sizeof(m.u.intro.peer_priv));
+	len = hp_msg_encode(&m, out, sizeof(out));
+	if (len < 0) {
+		counters_inc(&s->counters, CNT_DROP_SEND);
+		return;
+	}
+	if (server_send(s, req, &to->public_ep, out, (size_t)len, false) == 0) {
+		counters_inc(&s->counters, CNT_INTROS);
+		server_log(s, "intro to %s: peer %s",
+			   hp_endpoint_format(&to->public_ep, a, sizeof(a)),
+			   hp_endpoint_format(&peer->public_ep, b, sizeof(b)));
+	}
+}
+
+/* Room names and nicks come from anyone: never echo raw bytes to a terminal. */
+static const char *control_printable(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < cap && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+	return dst;
+}
+
+static const char *control_reason(int err, uint16_t *code)
+{
+	switch (err) {
+	case -EBUSY:
+		*code = HP_ERR_ROOM_FULL;
+		return "room full";
+	case -EKEYREJECTED:
+		*code = HP_ERR_KEY_CHANGED;
+		return "public key changed for this token";
+	case -ENOSPC:
+		*code = HP_ERR_TOO_MANY;
+		return "too many rooms";
+	case -ENOMEM:
+		*code = HP_ERR_TOO_MANY;
+		return "server out of memory";
+	default:
+		*code = HP_ERR_BAD_REQUEST;
+		return "bad request";
+	}
+}
+
+void control_handle_register(struct server *s, const struct server_request *req)
+{
+	struct rooms_join j;
+	struct hp_msg m;
+	const struct rooms_peer *self, *other;
+	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
+	uint16_t code;
+	int ret;
+
+	if (hp_msg_decode(&m, req->buf, req->len) < 0) {
+		counters_inc(&s->counters, CNT_DROP_MALFORMED);
+		return;
+	}
+	/* Unpadded, its INTRO could not be sent without amplifying: refuse it
+	 * now rather than pair it and then stay silent. */
+	if (req->len < HP_REGISTER_MIN) {
+		control_send_error(s, req, m.u.reg.token, HP_ERR_BAD_REQUEST,
+				   "register shorter than 256 bytes");
+		return;
+	}
+	ret = rooms_register(s->rooms, &m.u.reg, &req->from, req->now_ms, &j);
+	if (ret < 0) {
+		const char *reason = control_reason(ret, &code);
+
+		control_send_error(s, req, m.u.reg.token, code, reason);
+		return;
+	}
+	counters_inc(&s->counters, CNT_REGISTERS);
+	self = &j.room->peer[j.self];
+	other = &j.room->peer[rooms_other(j.self)];
+	server_log(s, "register room \"%s\" nick \"%s\" from %s%s%s",
+		   control_printable(room, sizeof(room), j.room->name),
+		   control_printable(nick, sizeof(nick), self->nick),
+		   hp_endpoint_format(&req->from, from, sizeof(from)),
+		   j.fresh ? " (new)" : " (refresh)", j.moved ? " (moved)" : "");
+	if (!j.paired) {
+		control_send_registered(s, req, self);
+		return;
+	}
+	control_send_intro(s, req, self, other);
+	/* The waiting peer learns of the newcomer once; afterwards its own
+	 * periodic REGISTER brings it a fresh INTRO (e.g. after a rebind). */
+	if (j.fresh)
+		control_send_intro(s, req, other, self);
+}
+
+void control_handle_leave(struct server *s, const struct server_request *req)
+{
+	struct hp_msg m;
+	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1];
+
+	if (hp_msg_decode(&m, req->buf, req->len) < 0) {
+		counters_inc(&s->counters, CNT_DROP_MALFORMED);
+		return;
+	}
+	if (rooms_leave(s->rooms, m.u.leave.room, m.u.leave.token) == 0) {
+		counters_inc(&s->counters, CNT_LEAVES);
+		server_log(s, "leave room \"%s\" from %s",
+			   control_printable(room, sizeof(room), m.u.leave.room),
+			   hp_endpoint_format(&req->from, from, sizeof(from)));
+	}
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include <inttypes.h>
+
+#include "server/counters.h"
+
+static const char *const counter_names[CNT__MAX] = {
+	[CNT_RX] = "rx",
+	[CNT_DROP_OVERSIZED] = "drop_oversized",
+	[CNT_DROP_BAD_MAGIC] = "drop_bad_magic",
+	[CNT_DROP_BAD_HEADER] = "drop_bad_header",
+	[CNT_DROP_MALFORMED] = "drop_malformed",
+	[CNT_DROP_UNEXPECTED] = "drop_unexpected_type",
+	[CNT_DROP_RESERVED] = "drop_reserved_type",
+	[CNT_DROP_STUN_BAD] = "drop_stun_malformed",
+	[CNT_DROP_AMPLIFY] = "drop_would_amplify",
+	[CNT_DROP_SEND] = "drop_send_failed",
+	[CNT_RX_ERRORS] = "rx_errors",
+	[CNT_REGISTERS] = "registers",
+	[CNT_REGISTERED] = "registered_sent",
+	[CNT_INTROS] = "intros_sent",
+	[CNT_ERRORS] = "errors_sent",
+	[CNT_LEAVES] = "leaves",
+	[CNT_EXPIRED] = "expired",
+	[CNT_STUN] = "stun_requests",
+	[CNT_STUN_420] = "stun_420_sent",
+};
+
+const char *counters_name(enum server_counter which)
+{
+	if ((unsigned)which >= CNT__MAX)
+		return "?";
+	return counter_names[which];
+}
+
+void counters_print(const struct server_counters *c, FILE *f)
+{
+	int i;
+
+	fputs("hpserver: counters", f);
+	for (i = 0; i < CNT__MAX; i++)
+		fprintf(f, " %s=%" PRIu64, counter_names[i], c->v[i]);
+	fputc('\n', f);
+	fflush(f);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HP_SERVER_COUNTERS_H
+#define HP_SERVER_COUNTERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* What the server counts; names are printed as name=value. */
+enum server_counter {
+	CNT_RX,                /* datagrams received */
+	CNT_DROP_OVERSIZED,    /* longer than HP_MAX_DATAGRAM */
+	CNT_DROP_BAD_MAGIC,    /* not STUN, wrong magic or version */
+	CNT_DROP_BAD_HEADER,   /* truncated header or length mismatch */
+	CNT_DROP_MALFORMED,    /* control body failed to decode */
+	CNT_DROP_UNEXPECTED,   /* a type a server never receives */
+	CNT_DROP_RESERVED,     /* RELAY/RELAYED/PROBE: not served yet */
+	CNT_DROP_STUN_BAD,     /* STUN-looking but not a valid Binding request */
+	CNT_DROP_AMPLIFY,      /* reply would be longer than its request */
+	CNT_DROP_SEND,         /* sendto failed */
+	CNT_RX_ERRORS,         /* recvfrom failed */
+	CNT_REGISTERS,         /* REGISTER accepted (new or refresh) */
+	CNT_REGISTERED,        /* REGISTERED sent */
+	CNT_INTROS,            /* INTRO sent */
+	CNT_ERRORS,            /* ERROR sent */
+	CNT_LEAVES,            /* LEAVE that removed a registration */
+	CNT_EXPIRED,           /* registrations expired */
+	CNT_STUN,              /* STUN Binding requests */
+	CNT_STUN_420,          /* 420 Unknown Attribute sent */
+	CNT__MAX
+};
+
+struct server_counters {
+	uint64_t v[CNT__MAX];
+};
+
+static inline void counters_inc(struct server_counters *c, enum server_counter which)
+{
+	c->v[which]++;
+}
+
+const char *counters_name(enum server_counter which);
+/* One line: "hpserver: counters rx=N drop_oversized=N ..." */
+void counters_print(const struct server_counters *c, FILE *f);
+
+#endif

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+
+#include "proto.h"
+#include "server/server.h"
+
+typedef void (*dispatch_fn)(struct server *s, const struct server_request *req);
+
+/*
+ * What the server does with each hplab type. A NULL handler drops the
+ * datagram and counts it under drop. Relaying (HP_RELAY) will get a
+ * handler here; it sees the raw request, like every handler.
+ */
+struct dispatch_entry {
+	dispatch_fn fn;
+	enum server_counter drop;
+};
+
+static const struct dispatch_entry dispatch_table[256] = {
+	[HP_REGISTER] = { control_handle_register, CNT__MAX },
+	[HP_LEAVE] = { control_handle_leave, CNT__MAX },
+	/* answers the server itself sends: a client never sends them here */
+	[HP_REGISTERED] = { NULL, CNT_DROP_UNEXPECTED },
+	[HP_INTRO] = { NULL, CNT_DROP_UNEXPECTED },
+	[HP_ERROR] = { NULL, CNT_DROP_UNEXPECTED },
+	/* reserved for later issues */
+	[HP_RELAY] = { NULL, CNT_DROP_RESERVED },
+	[HP_RELAYED] = { NULL, CNT_DROP_RESERVED },
+	[HP_PROBE] = { NULL, CNT_DROP_RESERVED },
+};
+
+void server_dispatch(struct server *s, const struct server_request *req)
+{
+	const struct dispatch_entry *e;
+	struct hp_header hdr;
+	int ret;
+
+	counters_inc(&s->counters, CNT_RX);
+	if (req->len > HP_MAX_DATAGRAM) {
+		counters_inc(&s->counters, CNT_DROP_OVERSIZED);
+		return;
+	}
+	if (hp_is_stun(req->buf, req->len)) {
+		stunserve_handle(s, req);
+		return;
+	}
+	ret = hp_header_decode(&hdr, req->buf, req->len);
+	if (ret == -EPROTO) {
+		counters_inc(&s->counters, CNT_DROP_BAD_MAGIC);
+		return;
+	}
+	if (ret < 0) {
+		counters_inc(&s->counters, CNT_DROP_BAD_HEADER);
+		return;
+	}
+	e = &dispatch_table[hdr.type];
+	if (e->fn) {
+		e->fn(s, req);
+		return;
+	}
+	/* Types absent from the table (drop left 0) include the peer types,
+	 * which travel between clients only, and unknown ones. */
+	counters_inc(&s->counters, e->drop != CNT_RX ? e->drop : CNT_DROP_UNEXPECTED);
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: hpserver [options] <port>\n"
+		"\n"
+		"hplab rendezvous server: pairs two clients per room and introduces\n"
+		"them to each other; also answers STUN Binding requests (RFC 8489)\n"
+		"on the same UDP port. Port 0 picks a free port.\n"
+		"\n"
+		"options:\n"
+		"  --bind ADDR          address to bind, IPv4 or IPv6 (default 0.0.0.0;\n"
+		"                       \"::\" serves IPv4 and IPv6)\n"
+		"  --max-rooms N        room limit (default %d)\n"
+		"  --room-timeout SECS  expire registrations not refreshed for SECS\n"
+		"                       (default %d)\n"
+		"  -v, --verbose        log each register/intro/error; counters at exit\n"
+		"  -q, --quiet          print only the ready line and fatal errors\n"
+		"  -h, --help           show this help\n"
+		"\n"
+		"Prints \"hpserver: listening on IP:PORT\" on stderr when ready.\n"
+		"SIGUSR1 prints counters; SIGINT/SIGTERM exit cleanly (status 0).\n",
+		SERVER_DEFAULT_MAX_ROOMS, SERVER_DEFAULT_ROOM_TIMEOUT);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("hpserver: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return 2;
+}
+
+/* Decimal min..max, digits only. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (!s || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "max-rooms", required_argument, NULL, 'm' },
+		{ "room-timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_config cfg = {
+		.max_rooms = SERVER_DEFAULT_MAX_ROOMS,
+		.room_timeout_s = SERVER_DEFAULT_ROOM_TIMEOUT,
+	};
+	struct server srv;
+	struct hp_endpoint probe;
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			/* the port is the positional argument, never part of ADDR */
+			if (hp_endpoint_parse(&probe, optarg, -1) == 0 ||
+			    hp_endpoint_parse(&probe, optarg, 0) < 0)
+				return usage_error("--bind: '%s' is not an IP address", optarg);
+			cfg.bind_addr = optarg;
+			break;
+		case 'm':
+			if (parse_ulong(optarg, 1, 1u << 24, &v) < 0)
+				return usage_error("--max-rooms: '%s' is not 1..16777216", optarg);
+			cfg.max_rooms = v;
+			break;
+		case 't':
+			if (parse_ulong(optarg, 1, 86400, &v) < 0)
+				return usage_error("--room-timeout: '%s' is not 1..86400 seconds", optarg);
+			cfg.room_timeout_s = (uint32_t)v;
+			break;
+		case 'v':
+			cfg.verbosity = SERVER_VERBOSE;
+			break;
+		case 'q':
+			cfg.verbosity = SERVER_QUIET;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("%s", argc - optind < 1 ? "missing <port>" : "too many arguments");
+	if (parse_ulong(argv[optind], 0, 65535, &v) < 0)
+		return usage_error("bad port '%s' (0..65535)", argv[optind]);
+	cfg.port = (uint16_t)v;
+
+	if (server_open(&srv, &cfg) < 0)
+		return 1;
+	c = server_run(&srv);
+	server_close(&srv);
+	return c < 0 ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HP_SERVER_SERVER_H
+#define HP_SERVER_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "endpoint.h"
+#include "server/counters.h"
+#include "server/rooms.h"
+
+#define SERVER_DEFAULT_MAX_ROOMS    1024
+#define SERVER_DEFAULT_ROOM_TIMEOUT 60 /* seconds */
+
+enum server_verbosity {
+	SERVER_QUIET = -1,  /* only fatal errors and the ready line */
+	SERVER_NORMAL = 0,
+	SERVER_VERBOSE = 1, /* every register/intro/error, counters at exit */
+};
+
+struct server_config {
+	const char *bind_addr; /* IP literal, v4 or v6; NULL = 0.0.0.0 */
+	uint16_t port;         /* 0 = any, the chosen one is printed */
+	int verbosity;
+	size_t max_rooms;
+	uint32_t room_timeout_s;
+};
+
+struct server {
+	struct server_config cfg;
+	int fd;     /* the UDP socket, non-blocking */
+	int sig_fd; /* signalfd for SIGINT, SIGTERM, SIGUSR1 */
+	int family; /* AF_INET or AF_INET6, of fd */
+	bool sigmask_saved;
+	sigset_t old_mask;
+	struct hp_endpoint local;
+	struct rooms *rooms;
+	uint64_t timeout_ms;
+	uint64_t next_sweep_ms;
+	struct server_counters counters;
+};
+
+/* One received datagram, as every handler sees it. */
+struct server_request {
+	const uint8_t *buf;
+	size_t len;
+	struct hp_endpoint from;
+	uint64_t now_ms;
+};
+
+/* Binds, prints the ready line. Returns 0 or -errno (message printed). */
+int server_open(struct server *s, const struct server_config *cfg);
+/* Serves until SIGINT/SIGTERM. Returns 0 or -errno on a fatal error. */
+int server_run(struct server *s);
+void server_close(struct server *s);
+
+/*
+ * Sends a reply caused by req. Refuses (and counts "would amplify") any
+ * reply longer than the request, unless exempt (STUN Binding success only).
+ * Returns 0 or -errno.
+ */
+int server_send(struct server *s, const struct server_request *req,
+		const struct hp_endpoint *to, const uint8_t *buf, size_t len, bool exempt);
+
+/* Logs one line to stderr when -v. */
+void server_log(const struct server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* dispatch.c: classifies a datagram and hands it to its handler. */
+void server_dispatch(struct server *s, const struct server_request *req);
+
+/* control.c: REGISTER and LEAVE. */
+void control_handle_register(struct server *s, const struct server_request *req);
+void control_handle_leave(struct server *s, const struct server_request *req);
+
+/* stunserve.c: STUN Binding requests (RFC 8489). */
+void stunserve_handle(struct server *s, const struct server_request *req);
+
+#endif
