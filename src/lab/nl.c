@@ -79,17 +79,18 @@ static uint32_t nl_next_seq(struct lab_nl *nl)
 }
 
 /*
- * Sends len bytes holding count requests with sequence numbers
- * first..first+count-1 and reads until each one is answered. A reply that
+ * Sends len bytes holding count requests whose sequence numbers lie in
+ * first..first+span (modulo 2^32; gaps belong to requests already
+ * answered) and reads until each one is answered. A reply that
  * is not an error is handed to cb (GETLINK answers). Returns the first
  * error in request order, so a batch fails like the same requests sent
  * one by one would, except that later requests were still attempted.
  */
 static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t first,
-		       uint32_t count, mnl_cb_t cb, void *data)
+		       uint32_t span, uint32_t count, mnl_cb_t cb, void *data)
 {
 	uint8_t rbuf[MNL_SOCKET_BUFFER_SIZE];
-	uint32_t answered = 0, err_seq = 0;
+	uint32_t answered = 0, err_idx = 0;
 	int ret = 0;
 
 	if (!nl || !nl->sock)
@@ -113,7 +114,7 @@ static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t 
 			uint32_t idx = nlh->nlmsg_seq - first;
 			int err = 0;
 
-			if (nlh->nlmsg_pid != nl->portid || idx >= count)
+			if (nlh->nlmsg_pid != nl->portid || idx > span)
 				continue; /* stale answer to an earlier, abandoned request */
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -132,9 +133,9 @@ static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t 
 				if (!(nlh->nlmsg_flags & NLM_F_MULTI) && cb)
 					answered++;
 			}
-			if (err < 0 && (ret == 0 || idx < err_seq - first)) {
+			if (err < 0 && (ret == 0 || idx < err_idx)) {
 				ret = err;
-				err_seq = nlh->nlmsg_seq;
+				err_idx = idx;
 			}
 		}
 	}
@@ -145,7 +146,7 @@ static int nl_request(struct lab_nl *nl, const void *buf, int len)
 {
 	if (len < 0)
 		return len;
-	return nl_exchange(nl, buf, (size_t)len, nl->seq, 1, NULL, NULL);
+	return nl_exchange(nl, buf, (size_t)len, nl->seq, 0, 1, NULL, NULL);
 }
 
 int lab_nl_veth_create(struct lab_nl *nl, const char *name, int ns_fd, const char *peer,
@@ -210,7 +211,7 @@ int lab_nl_link_index(struct lab_nl *nl, const char *ifname)
 	if (len < 0)
 		return len;
 	errno = 0;
-	ret = nl_exchange(nl, buf, (size_t)len, nl->seq, 1, nl_link_index_cb, &idx);
+	ret = nl_exchange(nl, buf, (size_t)len, nl->seq, 0, 1, nl_link_index_cb, &idx);
 	if (ret < 0)
 		return ret;
 	return idx > 0 ? idx : -ENODEV;
@@ -265,22 +266,22 @@ void lab_nl_batch_init(struct lab_nl_batch *b, struct lab_nl *nl)
 	b->nl = nl;
 	b->len = 0;
 	b->first_seq = 0;
+	b->last_seq = 0;
 	b->count = 0;
 	b->error = 0;
 }
 
 /* Builders are called with the tail of the buffer; a failed build is
- * remembered and reported by lab_nl_batch_commit(). */
+ * remembered and reported by lab_nl_batch_commit(). Plain requests on
+ * the same socket may come between batched ones (an index lookup, say):
+ * they are answered before the batch is sent, so gaps are harmless. */
 static uint32_t nl_batch_seq(struct lab_nl_batch *b)
 {
 	uint32_t seq = nl_next_seq(b->nl);
 
 	if (b->count == 0)
 		b->first_seq = seq;
-	/* Sequence numbers in a batch must be consecutive; wrap-around at
-	 * 2^32 restarts a batch's numbering, so refuse it instead. */
-	if (seq != b->first_seq + b->count && b->error == 0)
-		b->error = -EOVERFLOW;
+	b->last_seq = seq;
 	return seq;
 }
 
@@ -337,7 +338,8 @@ int lab_nl_batch_commit(struct lab_nl_batch *b)
 	int ret = b->error;
 
 	if (ret == 0 && b->count > 0)
-		ret = nl_exchange(b->nl, b->buf, b->len, b->first_seq, b->count, NULL, NULL);
+		ret = nl_exchange(b->nl, b->buf, b->len, b->first_seq,
+				  b->last_seq - b->first_seq, b->count, NULL, NULL);
 	lab_nl_batch_init(b, b->nl);
 	return ret;
 }

@@ -53,8 +53,10 @@ int lab_nlmsg_route(void *buf, size_t cap, uint32_t seq, int family, const void 
 
 /* ---- Additions (beyond the first contract) ---- */
 
-/* As lab_nl_veth_create; up != 0 creates both ends already IFF_UP, which
- * saves the two link_up round trips. */
+/* As lab_nl_veth_create; up != 0 creates the first end (name) already
+ * IFF_UP, saving its link_up round trip. The peer end is always created
+ * down (the kernel cannot open a veth before its pair is complete): bring
+ * it up with lab_nl_link_up or lab_nl_batch_link_up in its namespace. */
 int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 			  const char *peer, int peer_ns_fd, int up);
 /* Bridge (kind "bridge") in nl's namespace; up as above. */
@@ -74,6 +76,7 @@ struct lab_nl_batch {
 	struct lab_nl *nl;
 	size_t len;
 	uint32_t first_seq;
+	uint32_t last_seq;
 	uint32_t count;
 	int error;
 	uint8_t buf[LAB_NL_BATCH_SIZE] __attribute__((aligned(4)));

@@ -79,9 +79,10 @@ static int nlmsg_link_common(void *buf, size_t cap, uint32_t seq, uint16_t type,
  * One RTM_NEWLINK creating both ends (drivers/net/veth.c): the peer is
  * described by its own ifinfomsg + attributes inside
  * IFLA_LINKINFO/IFLA_INFO_DATA/VETH_INFO_PEER. IFLA_NET_NS_FD on each
- * level puts that end straight into its namespace. up: both ends are
- * created administratively up (ifi_flags apply at creation), which saves
- * two round trips per veth.
+ * level puts that end straight into its namespace. up: the first end is
+ * created administratively up (ifi_flags apply at creation), saving a
+ * round trip. The peer cannot be: the kernel registers and configures it
+ * before the pair is joined, and opening a lone veth fails (ENOTCONN).
  */
 int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
 		      const char *peer, int peer_ns_fd, int up)
@@ -112,8 +113,6 @@ int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int
 		return -EMSGSIZE;
 	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
 	pifi->ifi_family = AF_UNSPEC;
-	pifi->ifi_change = flags;
-	pifi->ifi_flags = flags;
 	if (!mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, peer))
 		return -EMSGSIZE;
 	if (peer_ns_fd >= 0 &&
