@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HPCLIENT_CLIENT_H
+#define HPCLIENT_CLIENT_H
+
+/*
+ * hpclient state. One thread, one UDP socket, poll() on the socket and on
+ * stdin plus timers: nothing ever waits for "the next datagram", every
+ * datagram is sorted by type and source as it comes (nat-notes pitfall 2).
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/linebuf.h"
+#include "client/opts.h"
+#include "client/output.h"
+#include "crypto.h"
+#include "endpoint.h"
+#include "proto.h"
+#include "reliab.h"
+
+#define CLIENT_MAX_CAND  (1 + HP_MAX_PRIV + 1) /* public, private, peer-reflexive */
+#define CLIENT_STASH     4   /* sealed datagrams kept while the intro is late */
+#define CLIENT_QUEUE_MAX 4096 /* stop reading stdin beyond this many unsent lines */
+
+struct client_stash {
+	uint8_t buf[HP_MAX_DATAGRAM];
+	size_t len;
+	struct hp_endpoint from;
+};
+
+struct client {
+	struct client_opts o;
+	struct output out;
+	int fd;
+	uint16_t port;
+	struct hp_endpoint server;
+	struct hp_keypair kp;
+	uint8_t token[HP_TOKEN_LEN];
+	struct hp_endpoint priv[HP_MAX_PRIV];
+	size_t n_priv;
+	uint64_t t_start;
+
+	/* registration */
+	bool registered;
+	struct hp_endpoint reflexive;
+	uint64_t reg_next, reg_interval, reg_last_sent;
+	uint64_t server_rtt;
+
+	/* peer */
+	bool introduced;
+	char peer_nick[HP_NICK_MAX + 1];
+	uint8_t peer_pk[HP_KEY_LEN];
+	struct hp_session sess;
+	struct hp_endpoint cand[CLIENT_MAX_CAND];
+	size_t n_cand;
+	uint64_t t_intro;
+	struct client_stash stash[CLIENT_STASH];
+	size_t n_stash;
+
+	/* punching */
+	bool connected;  /* an authenticated datagram arrived */
+	bool confirmed;  /* and the peer has heard us: punching can stop */
+	bool ttl_punch_sent, public_started;
+	uint64_t punch_next, public_normal_at;
+	struct hp_endpoint peer_ep;
+
+	/* liveness */
+	uint64_t last_send_peer, last_recv_peer, probe_next;
+	unsigned probes;
+
+	/* chat */
+	struct hp_rsend tx;
+	struct hp_rrecv rx;
+	struct linebuf lb;
+	bool stdin_done, peer_bye;
+	uint64_t close_deadline;
+
+	bool done;
+	int exit_code;
+	unsigned long n_bad, n_replay, n_stray;
+};
+
+int client_init(struct client *c, const struct client_opts *o);
+void client_free(struct client *c);
+/* Runs until the chat ends; returns the exit code. */
+int client_run(struct client *c, volatile sig_atomic_t *stop);
+
+/* client_ctl.c: the server side */
+void client_ctl_tick(struct client *c, uint64_t now, uint64_t *wake);
+void client_ctl_handle(struct client *c, const uint8_t *buf, size_t len, uint64_t now);
+void client_ctl_send_register(struct client *c, uint64_t now);
+void client_ctl_send_leave(struct client *c);
+
+/* client_peer.c: punching, sealed datagrams, chat */
+void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now);
+void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
+			const struct hp_endpoint *from, uint64_t now);
+void client_peer_tick(struct client *c, uint64_t now, uint64_t *wake);
+int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
+		     int ttl, uint64_t now);
+void client_peer_bye(struct client *c, uint64_t now);
+void client_finish(struct client *c, int code);
+
+static inline void client_wake_at(uint64_t *wake, uint64_t t)
+{
+	if (t < *wake)
+		*wake = t;
+}
+
+#endif

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "client/client.h"
+#include "client/netio.h"
+
+#define PUNCH_FAST_MS      100  /* punch interval for the first two seconds */
+#define PUNCH_SLOW_MS      250
+#define PUNCH_FAST_FOR_MS  2000
+#define PUBLIC_DELAY_MIN   30   /* normal-TTL punches to the public endpoint wait this long at least */
+#define PROBE_MS           1000
+#define PROBES_MAX         3
+#define SILENCE_MIN_MS     10000
+
+int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
+		     int ttl, uint64_t now)
+{
+	uint8_t buf[HP_MAX_DATAGRAM];
+	int n, ret;
+
+	n = hp_session_seal(&c->sess, m, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	ret = netio_send(c->fd, to, buf, (size_t)n, ttl);
+	if (ret < 0) {
+		char b[HP_ENDPOINT_STRLEN];
+
+		out_debug(&c->out, "send %s to %s: %s", hp_type_name(m->type),
+			  hp_endpoint_format(to, b, sizeof(b)), strerror(-ret));
+		return ret;
+	}
+	if (c->connected && hp_endpoint_equal(to, &c->peer_ep))
+		c->last_send_peer = now;
+	return 0;
+}
+
+static void client_peer_send_simple(struct client *c, uint8_t type, uint64_t now)
+{
+	struct hp_peer_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	if (type == HP_ACK)
+		m.u.ack.seq = hp_rrecv_ack(&c->rx);
+	client_peer_send(c, &m, &c->peer_ep, 0, now);
+}
+
+static void client_peer_punch(struct client *c, const struct hp_endpoint *to, int ttl,
+			      unsigned idx, uint64_t now)
+{
+	struct hp_peer_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HP_PUNCH;
+	/* the send time travels in the id so that the echo gives an RTT */
+	m.u.punch.id = now << 8 | (idx & 0xff);
+	m.u.punch.ttl = (uint8_t)(ttl > 0 ? ttl : 64);
+	client_peer_send(c, &m, to, ttl, now);
+}
+
+static void client_peer_add_cand(struct client *c, const struct hp_endpoint *ep)
+{
+	size_t i;
+
+	if (ep->family != HP_FAMILY_V4 || ep->port == 0 || c->n_cand >= CLIENT_MAX_CAND)
+		return;
+	for (i = 0; i < c->n_cand; i++)
+		if (hp_endpoint_equal(&c->cand[i], ep))
+			return;
+	c->cand[c->n_cand++] = *ep;
+}
+
+/* Everything learnt about a previous peer goes; the new one starts clean. */
+static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64_t now)
+{
+	uint64_t delay;
+	size_t i;
+	int ret;
+
+	ret = hp_session_derive(&c->sess, c->kp.pk, c->kp.sk, in->peer_pubkey, c->o.secret,
+				c->o.secret ? strlen(c->o.secret) : 0);
+	if (ret < 0)
+		return ret;
+	memcpy(c->peer_pk, in->peer_pubkey, HP_KEY_LEN);
+	snprintf(c->peer_nick, sizeof(c->peer_nick), "%s", in->peer_nick);
+	c->n_cand = 0;
+	client_peer_add_cand(c, &in->peer_public);
+	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
+		client_peer_add_cand(c, &in->peer_priv[i]);
+	c->introduced = true;
+	c->connected = c->confirmed = c->peer_bye = false;
+	c->ttl_punch_sent = c->public_started = false;
+	c->t_intro = now;
+	c->punch_next = now;
+	/* pitfall 1: our short-TTL punch must have opened our NAT before a
+	 * normal one can reach the peer's NAT; the peer's intro may come up to
+	 * about a server round trip after ours */
+	delay = 2 * c->server_rtt > PUBLIC_DELAY_MIN ? 2 * c->server_rtt : PUBLIC_DELAY_MIN;
+	c->public_normal_at = c->o.punch_ttl > 0 ? now + delay : now;
+	c->probes = 0;
+	hp_rrecv_init(&c->rx);
+	return 0;
+}
+
+static void client_peer_unstash(struct client *c, uint64_t now)
+{
+	struct client_stash st;
+	size_t i, n = c->n_stash;
+
+	c->n_stash = 0;
+	for (i = 0; i < n; i++) {
+		st = c->stash[i];
+		client_peer_handle(c, st.buf, st.len, &st.from, now);
+	}
+}
+
+void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now)
+{
+	bool same = c->introduced && !memcmp(c->peer_pk, in->peer_pubkey, HP_KEY_LEN);
+	size_t i;
+	int ret;
+
+	if (same) {
+		/* a refresh: the peer may have new candidates while we punch */
+		if (!c->connected) {
+			client_peer_add_cand(c, &in->peer_public);
+			for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
+				client_peer_add_cand(c, &in->peer_priv[i]);
+		}
+		return;
+	}
+	if (c->introduced && c->connected && !c->peer_bye) {
+		/* our peer is alive and talking: a different key now is a stale
+		 * registration or a server lying to us */
+		out_debug(&c->out, "ignoring intro with another key while connected");
+		return;
+	}
+	ret = client_peer_reset(c, in, now);
+	if (ret < 0) {
+		out_error(&c->out, "cannot derive keys with peer \"%s\": %s", in->peer_nick,
+			  ret == -EINVAL ? "same public key as ours" : "bad public key");
+		client_finish(c, 1);
+		return;
+	}
+	c->reg_next = now + (uint64_t)c->o.keepalive_s * 1000;
+	out_introduced(&c->out, c->peer_nick, &in->peer_public, in->peer_priv,
+		       in->n_priv < HP_MAX_PRIV ? in->n_priv : HP_MAX_PRIV, now - c->t_start);
+	client_peer_unstash(c, now);
+}
+
+static void client_peer_stash(struct client *c, const uint8_t *buf, size_t len,
+			      const struct hp_endpoint *from, uint64_t now)
+{
+	if (c->n_stash < CLIENT_STASH && len <= sizeof(c->stash[0].buf)) {
+		memcpy(c->stash[c->n_stash].buf, buf, len);
+		c->stash[c->n_stash].len = len;
+		c->stash[c->n_stash].from = *from;
+		c->n_stash++;
+	}
+	/* the peer already knows of us: our intro must be on its way or lost */
+	if (c->registered && now >= c->reg_last_sent + 100)
+		client_ctl_send_register(c, now);
+}
+
+static void client_peer_on_acked(void *ctx, uint32_t seq, uint64_t rtt_ms, unsigned tx)
+{
+	struct client *c = ctx;
+
+	(void)tx;
+	out_acked(&c->out, seq, rtt_ms);
+}
+
+static void client_peer_chat(struct client *c, const struct hp_peer_msg *m, uint64_t now)
+{
+	const char *text;
+	uint16_t len;
+	uint32_t seq;
+	int ret;
+
+	ret = hp_rrecv_accept(&c->rx, m->u.chat.seq, m->u.chat.text, m->u.chat.len);
+	if (ret == HP_RRECV_NEW) {
+		while (hp_rrecv_pop(&c->rx, &seq, &text, &len))
+			out_message(&c->out, c->peer_nick, seq, text, len);
+	}
+	/* duplicates too: our earlier ACK may have been the one lost */
+	client_peer_send_simple(c, HP_ACK, now);
+}
+
+void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
+			const struct hp_endpoint *from, uint64_t now)
+{
+	char b[HP_ENDPOINT_STRLEN];
+	struct hp_peer_msg m, ack;
+	int ret;
+
+	if (!c->introduced) {
+		client_peer_stash(c, buf, len, from, now);
+		return;
+	}
+	ret = hp_session_open(&c->sess, buf, len, &m);
+	if (ret < 0) {
+		/* never shown, never moves the peer (pitfall 3) */
+		if (ret == -EALREADY)
+			c->n_replay++;
+		else
+			c->n_bad++;
+		out_debug(&c->out, "dropped unauthenticated datagram from %s (%s)",
+			  hp_endpoint_format(from, b, sizeof(b)),
+			  ret == -EALREADY ? "replay" : "bad");
+		return;
+	}
+	c->last_recv_peer = now;
+	c->probes = 0;
+	if (!c->connected) {
+		c->connected = true;
+		c->peer_ep = *from;
+		c->last_send_peer = now;
+		out_connected(&c->out, from, now - c->t_intro);
+		if (c->stdin_done)
+			c->close_deadline = now + 1000ull * (c->o.timeout_s > 5 ? c->o.timeout_s : 5);
+	} else if (!hp_endpoint_equal(from, &c->peer_ep)) {
+		if (m.type == HP_PUNCH_ACK && !c->confirmed) {
+			/* this path is proven both ways: prefer it */
+			c->peer_ep = *from;
+		} else if (ret == 1 && m.type != HP_PUNCH && m.type != HP_PUNCH_ACK) {
+			c->peer_ep = *from;
+			out_peer_moved(&c->out, from);
+		}
+	}
+	switch (m.type) {
+	case HP_PUNCH:
+		memset(&ack, 0, sizeof(ack));
+		ack.type = HP_PUNCH_ACK;
+		ack.u.punch.id = m.u.punch.id;
+		ack.u.punch.ttl = m.u.punch.ttl;
+		client_peer_send(c, &ack, from, 0, now);
+		break;
+	case HP_PUNCH_ACK:
+		if (!c->confirmed && (m.u.punch.id >> 8) <= now)
+			hp_rsend_rtt_sample(&c->tx, now - (m.u.punch.id >> 8));
+		c->confirmed = true;
+		break;
+	case HP_CHAT:
+		c->confirmed = true;
+		client_peer_chat(c, &m, now);
+		break;
+	case HP_ACK:
+		c->confirmed = true;
+		if (hp_rsend_ack(&c->tx, m.u.ack.seq, now, client_peer_on_acked, c) < 0)
+			out_debug(&c->out, "ack %u for a message never sent", m.u.ack.seq);
+		break;
+	case HP_KEEPALIVE:
+		c->confirmed = true;
+		break;
+	case HP_BYE:
+		c->confirmed = true;
+		if (c->peer_bye)
+			break;
+		c->peer_bye = true;
+		out_bye(&c->out, true, c->peer_nick);
+		if (c->stdin_done)
+			client_finish(c, hp_rsend_all_acked(&c->tx) ? 0 : 1);
+		break;
+	default:
+		break;
+	}
+}
+
+static void client_peer_punch_round(struct client *c, uint64_t now)
+{
+	size_t i;
+	bool sent_peer = false;
+
+	for (i = 0; i < c->n_cand; i++) {
+		if (c->connected && hp_endpoint_equal(&c->cand[i], &c->peer_ep))
+			sent_peer = true;
+		if (i == 0 && c->o.punch_ttl > 0 && !c->ttl_punch_sent) {
+			client_peer_punch(c, &c->cand[0], c->o.punch_ttl, 0, now);
+			c->ttl_punch_sent = true;
+			continue;
+		}
+		if (i == 0 && now < c->public_normal_at)
+			continue;
+		if (i == 0)
+			c->public_started = true;
+		client_peer_punch(c, &c->cand[i], 0, (unsigned)i, now);
+	}
+	/* a peer-reflexive endpoint (symmetric NAT) is not among the candidates */
+	if (c->connected && !sent_peer)
+		client_peer_punch(c, &c->peer_ep, 0, 0xff, now);
+}
+
+static void client_peer_punch_tick(struct client *c, uint64_t now, uint64_t *wake)
+{
+	uint64_t deadline = c->t_intro + (uint64_t)c->o.timeout_s * 1000;
+
+	if (now >= deadline) {
+		if (c->connected) {
+			c->confirmed = true; /* stop punching; liveness takes over */
+			return;
+		}
+		out_error(&c->out, "could not reach peer %s: punching timed out", c->peer_nick);
+		client_finish(c, 1);
+		return;
+	}
+	if (c->ttl_punch_sent && !c->public_started && now >= c->public_normal_at) {
+		client_peer_punch(c, &c->cand[0], 0, 0, now);
+		c->public_started = true;
+	}
+	if (now >= c->punch_next) {
+		client_peer_punch_round(c, now);
+		c->punch_next = now + (now - c->t_intro < PUNCH_FAST_FOR_MS ? PUNCH_FAST_MS
+									    : PUNCH_SLOW_MS);
+	}
+	client_wake_at(wake, c->punch_next);
+	if (!c->public_started)
+		client_wake_at(wake, c->public_normal_at);
+	client_wake_at(wake, deadline);
+}
+
+static void client_peer_chat_tick(struct client *c, uint64_t now, uint64_t *wake)
+{
+	const struct hp_rsend_item *it;
+	struct hp_peer_msg m;
+
+	while ((it = hp_rsend_due(&c->tx, now))) {
+		memset(&m, 0, sizeof(m));
+		m.type = HP_CHAT;
+		m.u.chat.seq = it->seq;
+		m.u.chat.len = it->len;
+		memcpy(m.u.chat.text, it->text, it->len);
+		client_peer_send(c, &m, &c->peer_ep, 0, now);
+	}
+	client_wake_at(wake, hp_rsend_deadline(&c->tx));
+}
+
+static void client_peer_live_tick(struct client *c, uint64_t now, uint64_t *wake)
+{
+	uint64_t ka = (uint64_t)c->o.keepalive_s * 1000;
+	uint64_t silence = 3 * ka > SILENCE_MIN_MS ? 3 * ka : SILENCE_MIN_MS;
+
+	if (now >= c->last_send_peer + ka)
+		client_peer_send_simple(c, HP_KEEPALIVE, now);
+	client_wake_at(wake, c->last_send_peer + ka);
+	if (now < c->last_recv_peer + silence) {
+		client_wake_at(wake, c->last_recv_peer + silence);
+		return;
+	}
+	/* silent for long: ask directly, a PUNCH is always answered */
+	if (now >= c->probe_next) {
+		if (c->probes >= PROBES_MAX) {
+			out_peer_lost(&c->out, "no answer from peer");
+			client_finish(c, 1);
+			return;
+		}
+		client_peer_punch(c, &c->peer_ep, 0, 0xfe, now);
+		c->probes++;
+		c->probe_next = now + PROBE_MS;
+	}
+	client_wake_at(wake, c->probe_next);
+}
+
+void client_peer_tick(struct client *c, uint64_t now, uint64_t *wake)
+{
+	if (!c->introduced || c->peer_bye)
+		return;
+	if (!c->confirmed) {
+		client_peer_punch_tick(c, now, wake);
+		if (c->done)
+			return;
+	}
+	if (!c->connected)
+		return;
+	client_peer_chat_tick(c, now, wake);
+	client_peer_live_tick(c, now, wake);
+}
+
+void client_peer_bye(struct client *c, uint64_t now)
+{
+	int i;
+
+	if (!c->connected || c->peer_bye)
+		return;
+	/* the ACK rides along: our last one may have been lost, and the peer
+	 * would otherwise retransmit into the void */
+	for (i = 0; i < 3; i++) {
+		client_peer_send_simple(c, HP_ACK, now);
+		client_peer_send_simple(c, HP_BYE, now);
+	}
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client/netio.h"
+
+int netio_open(uint16_t port, uint16_t *bound_port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	socklen_t sl = sizeof(sin);
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &sl) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (bound_port)
+		*bound_port = ntohs(sin.sin_port);
+	return fd;
+}
+
+int netio_resolve(struct hp_endpoint *ep, const char *host, uint16_t port)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *res = NULL;
+	int ret;
+
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+		return -EHOSTUNREACH;
+	ret = hp_endpoint_from_sockaddr(ep, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	if (ret < 0)
+		return ret;
+	ep->port = port;
+	return 0;
+}
+
+int netio_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t len, int ttl)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int def = 64, ret;
+	socklen_t dl = sizeof(def);
+
+	ret = hp_endpoint_to_sockaddr(to, &ss, &sl);
+	if (ret < 0)
+		return ret;
+	if (ss.ss_family != AF_INET)
+		return -EAFNOSUPPORT;
+	if (ttl > 0) {
+		if (getsockopt(fd, IPPROTO_IP, IP_TTL, &def, &dl) < 0)
+			return -errno;
+		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
+			return -errno;
+	}
+	ret = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	/* the short TTL is for this datagram only */
+	if (ttl > 0 && setsockopt(fd, IPPROTO_IP, IP_TTL, &def, sizeof(def)) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+ssize_t netio_recv(int fd, uint8_t *buf, size_t cap, struct hp_endpoint *from)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	ssize_t n;
+
+	n = recvfrom(fd, buf, cap, MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+	if (n < 0)
+		return -errno;
+	if (hp_endpoint_from_sockaddr(from, (struct sockaddr *)&ss, sl) < 0)
+		return -EAFNOSUPPORT;
+	return n;
+}
+
+size_t netio_candidates(struct hp_endpoint *out, size_t max, uint16_t port, int with_loopback)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	size_t n = 0, k;
+	struct hp_endpoint ep;
+	bool dup;
+
+	if (with_loopback && n < max) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].family = HP_FAMILY_V4;
+		out[n].addr[0] = 127;
+		out[n].addr[3] = 1;
+		out[n].port = port;
+		n++;
+	}
+	if (getifaddrs(&ifa) < 0)
+		return n;
+	for (i = ifa; i && n < max; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (hp_endpoint_from_sockaddr(&ep, i->ifa_addr, sizeof(struct sockaddr_in)) < 0)
+			continue;
+		ep.port = port;
+		dup = false;
+		for (k = 0; k < n; k++)
+			dup |= hp_endpoint_equal(&out[k], &ep);
+		if (!dup)
+			out[n++] = ep;
+	}
+	freeifaddrs(ifa);
+	return n;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HPCLIENT_OPTS_H
+#define HPCLIENT_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto.h"
+
+struct client_opts {
+	uint16_t port;             /* local port, 0 = any */
+	const char *server_host;
+	uint16_t server_port;
+	char room[HP_ROOM_MAX + 1];
+	char nick[HP_NICK_MAX + 1];
+	const char *secret;        /* NULL = none */
+	unsigned timeout_s;        /* registration, and punching, each */
+	unsigned keepalive_s;
+	int punch_ttl;             /* TTL of the first public punch, 0 = off */
+	bool json, quiet, verbose;
+};
+
+/* 0 = run, 1 = --help printed (exit 0), -EINVAL = usage error printed to err. */
+int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err);
+void client_opts_usage(FILE *f);
+
+#endif

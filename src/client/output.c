@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client/output.h"
+#include "json.h"
+
+/* A peer's bytes must not drive the terminal: control characters become '?'. */
+static void out_write_safe(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
+	}
+}
+
+static void out_json_begin(const char *event)
+{
+	printf("{\"event\":\"%s\"", event);
+}
+
+static void out_json_str(const char *key, const char *s, size_t len)
+{
+	printf(",\"%s\":", key);
+	hp_json_write_string(stdout, s, len);
+}
+
+static void out_json_ep(const char *key, const struct hp_endpoint *ep)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	hp_endpoint_format(ep, b, sizeof(b));
+	out_json_str(key, b, strlen(b));
+}
+
+static void out_json_end(void)
+{
+	fputs("}\n", stdout);
+	fflush(stdout);
+}
+
+static void out_vstatus(const struct output *o, bool force, const char *fmt, va_list ap)
+{
+	if (!force && (o->json || o->quiet))
+		return;
+	fputs("hpclient: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void out_status(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vstatus(o, false, fmt, ap);
+	va_end(ap);
+}
+
+void out_debug(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!o->verbose)
+		return;
+	va_start(ap, fmt);
+	out_vstatus(o, true, fmt, ap);
+	va_end(ap);
+}
+
+void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	if (o->json) {
+		out_json_begin("registered");
+		out_json_ep("public", pub);
+		printf(",\"ms\":%llu", (unsigned long long)ms);
+		out_json_end();
+		return;
+	}
+	out_status(o, "registered, public endpoint %s (%llu ms)",
+		   hp_endpoint_format(pub, b, sizeof(b)), (unsigned long long)ms);
+}
+
+void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,
+		    const struct hp_endpoint *priv, size_t n_priv, uint64_t ms)
+{
+	char b[HP_ENDPOINT_STRLEN];
+	size_t i;
+
+	if (o->json) {
+		out_json_begin("introduced");
+		out_json_str("peer", nick, strlen(nick));
+		out_json_ep("public", pub);
+		fputs(",\"private\":[", stdout);
+		for (i = 0; i < n_priv; i++) {
+			hp_endpoint_format(&priv[i], b, sizeof(b));
+			if (i)
+				fputc(',', stdout);
+			hp_json_write_string(stdout, b, strlen(b));
+		}
+		printf("],\"ms\":%llu", (unsigned long long)ms);
+		out_json_end();
+		return;
+	}
+	if (o->quiet)
+		return;
+	fputs("hpclient: peer \"", stderr);
+	out_write_safe(stderr, nick, strlen(nick));
+	fprintf(stderr, "\" is at %s, punching...\n", hp_endpoint_format(pub, b, sizeof(b)));
+}
+
+void out_connected(const struct output *o, const struct hp_endpoint *peer, uint64_t ms)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	if (o->json) {
+		out_json_begin("connected");
+		fputs(",\"path\":\"direct\"", stdout);
+		out_json_ep("peer", peer);
+		printf(",\"ms\":%llu", (unsigned long long)ms);
+		out_json_end();
+		return;
+	}
+	out_status(o, "connected directly to %s (%llu ms after introduction)",
+		   hp_endpoint_format(peer, b, sizeof(b)), (unsigned long long)ms);
+}
+
+void out_message(const struct output *o, const char *nick, uint32_t seq, const char *text,
+		 size_t len)
+{
+	if (o->json) {
+		out_json_begin("message");
+		out_json_str("from", nick, strlen(nick));
+		printf(",\"seq\":%u", seq);
+		out_json_str("text", text, len);
+		out_json_end();
+		return;
+	}
+	out_write_safe(stdout, nick, strlen(nick));
+	fputs(": ", stdout);
+	out_write_safe(stdout, text, len);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_ms)
+{
+	if (o->json) {
+		out_json_begin("acked");
+		printf(",\"seq\":%u,\"rtt_ms\":%llu", seq, (unsigned long long)rtt_ms);
+		out_json_end();
+		return;
+	}
+	out_debug(o, "message %u acknowledged after %llu ms", seq, (unsigned long long)rtt_ms);
+}
+
+void out_peer_moved(const struct output *o, const struct hp_endpoint *peer)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	if (o->json) {
+		out_json_begin("peer_moved");
+		out_json_ep("peer", peer);
+		out_json_end();
+		return;
+	}
+	out_status(o, "peer moved to %s", hp_endpoint_format(peer, b, sizeof(b)));
+}
+
+void out_peer_lost(const struct output *o, const char *reason)
+{
+	if (o->json) {
+		out_json_begin("peer_lost");
+		out_json_str("reason", reason, strlen(reason));
+		out_json_end();
+	}
+	fprintf(stderr, "hpclient: peer lost: %s\n", reason);
+}
+
+static void out_vreason(const struct output *o, const char *event, bool force, const char *fmt,
+			va_list ap)
+{
+	char reason[512];
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	if (o->json) {
+		out_json_begin(event);
+		out_json_str("reason", reason, strlen(reason));
+		out_json_end();
+	}
+	if (force || (!o->json && !o->quiet))
+		fprintf(stderr, "hpclient: %s%s\n", force ? "" : "warning: ", reason);
+}
+
+void out_error(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vreason(o, "error", true, fmt, ap);
+	va_end(ap);
+}
+
+void out_warning(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vreason(o, "warning", false, fmt, ap);
+	va_end(ap);
+}
+
+void out_bye(const struct output *o, bool from_peer, const char *nick)
+{
+	if (o->json) {
+		out_json_begin("bye");
+		printf(",\"from\":\"%s\"", from_peer ? "peer" : "self");
+		out_json_end();
+		return;
+	}
+	if (o->quiet)
+		return;
+	if (from_peer) {
+		fputs("hpclient: ", stderr);
+		out_write_safe(stderr, nick, strlen(nick));
+		fputs(" left the chat\n", stderr);
+	} else {
+		fputs("hpclient: bye\n", stderr);
+	}
+}

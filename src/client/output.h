@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HPCLIENT_OUTPUT_H
+#define HPCLIENT_OUTPUT_H
+
+/*
+ * Everything the client tells its user goes through here, once per event:
+ * with --json one JSON object per line on stdout, otherwise chat lines on
+ * stdout and status lines on stderr. Both renderings come from the same
+ * call, so they cannot drift apart.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+struct output {
+	bool json, quiet, verbose;
+};
+
+void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms);
+void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,
+		    const struct hp_endpoint *priv, size_t n_priv, uint64_t ms);
+void out_connected(const struct output *o, const struct hp_endpoint *peer, uint64_t ms);
+void out_message(const struct output *o, const char *nick, uint32_t seq, const char *text,
+		 size_t len);
+void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_ms);
+void out_peer_moved(const struct output *o, const struct hp_endpoint *peer);
+void out_peer_lost(const struct output *o, const char *reason);
+/* Fatal: also on stderr in JSON mode, and even with -q. */
+void out_error(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void out_warning(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void out_bye(const struct output *o, bool from_peer, const char *nick);
+/* Human status line on stderr (not in JSON mode, not with -q). */
+void out_status(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* -v only, on stderr. */
+void out_debug(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
