@@ -11,5 +11,15 @@ mkdir -p "$work/corpus"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-I"$top/src/common" -o "$work/fuzz_$name" "$top/tests/fuzz/fuzz_$name.c" \
 	"$top/src/common/proto.c" "$top/src/common/stun.c" "$top/src/common/endpoint.c"
+# a few valid messages as seeds: the fuzzer rarely finds magic, version
+# and a matching length field by itself
+z() { head -c "$1" /dev/zero; }
+if [ "$name" = proto ]; then
+	{ printf '\x48\x50\x01\x01\x00\x34\x00\x00'; z 40
+	  printf '\x01r\x01n\x01\x04\x00\x05\x7f\x00\x00\x01'; } >"$work/corpus/seed-register"
+	{ printf '\x48\x50\x01\x03\x00\x45\x00\x00'; z 8; printf '\x06\x00\x07'; z 16
+	  printf '\x01b'; z 32; printf '\x04\x00\x09\x0a\x00\x00\x02\x00'; } >"$work/corpus/seed-intro"
+	{ printf '\x12'; z 12; printf '\x00\x02hi'; } >"$work/corpus/seed-chat"
+fi
 cd "$work"
 exec "./fuzz_$name" -max_total_time="$secs" -max_len=1500 corpus
