@@ -225,6 +225,17 @@ int lab_nl_link_up(struct lab_nl *nl, const char *ifname)
 							   ifname));
 }
 
+int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newname)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx = lab_nl_link_index(nl, ifname);
+
+	if (idx < 0)
+		return idx;
+	return nl_request(nl, buf, lab_nlmsg_link_name(buf, sizeof(buf), nl_next_seq(nl), idx,
+						       newname));
+}
+
 int lab_nl_link_del(struct lab_nl *nl, const char *ifname)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];

@@ -63,6 +63,9 @@ int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 int lab_nl_bridge_create(struct lab_nl *nl, const char *name, int up);
 /* Enslaves ifname to bridge master (NULL: release it). */
 int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, const char *master);
+/* Renames a link. Rename it while down: older kernels refuse to rename
+ * a running device (-EBUSY). */
+int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newname);
 
 /*
  * Batch: queue requests in one buffer, send them with one sendto() and
@@ -92,13 +95,15 @@ int lab_nl_batch_route(struct lab_nl_batch *b, int family, const void *dst,
 int lab_nl_batch_commit(struct lab_nl_batch *b);
 
 /* More builders. link_up_name/link_master/link_get/link_del address the
- * link by IFLA_IFNAME (ifi_index 0), which the kernel resolves itself. */
+ * link by IFLA_IFNAME (ifi_index 0), which the kernel resolves itself;
+ * link_name addresses it by index and puts the new name in IFLA_IFNAME. */
 int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
 		      const char *peer, int peer_ns_fd, int up);
 int lab_nlmsg_bridge(void *buf, size_t cap, uint32_t seq, const char *name, int up);
 int lab_nlmsg_link_up_name(void *buf, size_t cap, uint32_t seq, const char *ifname);
 int lab_nlmsg_link_master(void *buf, size_t cap, uint32_t seq, const char *ifname,
 			  int master_ifindex);
+int lab_nlmsg_link_name(void *buf, size_t cap, uint32_t seq, int ifindex, const char *newname);
 int lab_nlmsg_link_get(void *buf, size_t cap, uint32_t seq, const char *ifname);
 int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
 

@@ -192,6 +192,23 @@ int lab_nlmsg_link_master(void *buf, size_t cap, uint32_t seq, const char *ifnam
 	return (int)nlh->nlmsg_len;
 }
 
+/* Renaming needs the index: IFLA_IFNAME then carries the new name. */
+int lab_nlmsg_link_name(void *buf, size_t cap, uint32_t seq, int ifindex, const char *newname)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (ifindex <= 0 || nlmsg_check_ifname(newname) < 0)
+		return -EINVAL;
+	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK,
+				ifindex, NULL, 0, 0, &nlh);
+	if (ret < 0)
+		return ret;
+	if (!mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, newname))
+		return -EMSGSIZE;
+	return (int)nlh->nlmsg_len;
+}
+
 int lab_nlmsg_link_get(void *buf, size_t cap, uint32_t seq, const char *ifname)
 {
 	struct nlmsghdr *nlh;

@@ -175,6 +175,12 @@ static void test_netns_veth_between_two_namespaces(void **state)
 	assert_int_equal(lab_nl_route_add(&f->nls[0], AF_INET, NULL, 0, &a1, NULL), -ENETUNREACH);
 	assert_int_equal(lab_nl_route_add(&f->nls[1], AF_INET, NULL, 0, NULL, "hpv-b"), 0);
 
+	/* Renamed while down, which every kernel accepts. */
+	assert_int_equal(lab_nl_veth_create(&f->nls[0], "hpv-d", f->fds[0], "hpv-e", f->fds[1]), 0);
+	assert_int_equal(lab_nl_link_set_name(&f->nls[1], "hpv-e", "hpv-f"), 0);
+	assert_true(lab_nl_link_index(&f->nls[1], "hpv-f") > 1);
+	assert_int_equal(lab_nl_link_index(&f->nls[1], "hpv-e"), -ENODEV);
+
 	assert_int_equal(lab_nl_link_del(&f->nls[0], "hpv-a"), 0);
 	/* Deleting one end of a veth takes the other with it. */
 	assert_int_equal(lab_nl_link_index(&f->nls[1], "hpv-b"), -ENODEV);

@@ -285,6 +285,27 @@ static void test_nl_link_get_and_del(void **state)
 	assert_strz(top.tb[IFLA_IFNAME], "eth0");
 }
 
+static void test_nl_link_rename_by_index(void **state)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+	struct attrs top;
+	int len;
+
+	(void)state;
+	len = lab_nlmsg_link_name(buf, sizeof(buf), 13, 8, "wan0");
+	nlh = check_header(buf, len, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 13);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifi->ifi_index, 8);
+	assert_int_equal(ifi->ifi_change, 0);
+	parse_msg(nlh, sizeof(*ifi), &top);
+	assert_int_equal(top.count, 1);
+	assert_strz(top.tb[IFLA_IFNAME], "wan0");
+	assert_int_equal(lab_nlmsg_link_name(buf, sizeof(buf), 1, 0, "x"), -EINVAL);
+	assert_int_equal(lab_nlmsg_link_name(buf, sizeof(buf), 1, 8, ""), -EINVAL);
+}
+
 static void test_nl_bridge_and_master(void **state)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
@@ -467,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_nl_link_up_by_index),
 		cmocka_unit_test(test_nl_link_up_by_name),
 		cmocka_unit_test(test_nl_link_get_and_del),
+		cmocka_unit_test(test_nl_link_rename_by_index),
 		cmocka_unit_test(test_nl_bridge_and_master),
 		cmocka_unit_test(test_nl_addr_v4_has_local_and_address),
 		cmocka_unit_test(test_nl_addr_v6_is_nodad_address_only),
