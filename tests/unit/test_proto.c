@@ -735,6 +735,34 @@ static void test_type_names(void **state)
 	assert_false(hp_type_is_peer(0x20));
 }
 
+/* The server's largest answers must fit under the smallest valid REGISTER
+ * it answers (docs/protocol.md, anti-amplification). */
+static void test_replies_fit_under_register(void **state)
+{
+	struct hp_msg m;
+	uint8_t buf[BUFSZ];
+	int i;
+
+	(void)state;
+	make_intro(&m);
+	memset(m.u.intro.peer_nick, 'n', HP_NICK_MAX);
+	m.u.intro.reflexive = ep_v6(1, 1);
+	m.u.intro.peer_public = ep_v6(2, 2);
+	m.u.intro.n_priv = HP_MAX_PRIV;
+	for (i = 0; i < HP_MAX_PRIV; i++)
+		m.u.intro.peer_priv[i] = ep_v6((uint8_t)i, 3);
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), 196);
+
+	make_error(&m);
+	memset(m.u.error.reason, 'e', HP_REASON_MAX);
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), 139);
+
+	make_registered(&m);
+	m.u.registered.reflexive = ep_v6(9, 9);
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), 35);
+	assert_true(196 <= HP_REGISTER_MIN);
+}
+
 static uint32_t xorshift(uint32_t *s)
 {
 	*s ^= *s << 13;
@@ -798,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_chat_limits),
 		cmocka_unit_test(test_is_stun),
 		cmocka_unit_test(test_type_names),
+		cmocka_unit_test(test_replies_fit_under_register),
 		cmocka_unit_test(test_mutations_canonical),
 	};
 
