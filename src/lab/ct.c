@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "lab/ct.h"
+#include "lab/netns.h"
+
+#define CT_MSG(t) ((NFNL_SUBSYS_CTNETLINK << 8) | (t))
+/* Room for one dump datagram: the kernel fills up to 32 KiB per read. */
+#define CT_BUF_SIZE 32768
+
+static struct nlmsghdr *ct_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
+				      uint32_t seq, uint8_t family)
+{
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+
+	if (cap < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
+		return NULL;
+	memset(buf, 0, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*nfg)));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	/* Version 0 with no tuple: the kernel flushes every family. */
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+int lab_ctmsg_flush(void *buf, size_t cap, uint32_t seq)
+{
+	struct nlmsghdr *nlh =
+		ct_put_header(buf, cap, CT_MSG(IPCTNL_MSG_CT_DELETE), NLM_F_ACK, seq, AF_UNSPEC);
+
+	return nlh ? (int)nlh->nlmsg_len : -ENOSPC;
+}
+
+int lab_ctmsg_dump(void *buf, size_t cap, uint32_t seq)
+{
+	struct nlmsghdr *nlh =
+		ct_put_header(buf, cap, CT_MSG(IPCTNL_MSG_CT_GET), NLM_F_DUMP, seq, AF_INET);
+
+	return nlh ? (int)nlh->nlmsg_len : -ENOSPC;
+}
+
+/* A NETLINK_NETFILTER socket created inside ns_fd; the thread goes back. */
+static int ct_socket_open(int ns_fd, struct mnl_socket **out)
+{
+	struct mnl_socket *sock = NULL;
+	int saved = -1, ret = 0;
+
+	if (ns_fd >= 0) {
+		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (saved < 0)
+			return -errno;
+		ret = lab_netns_enter(ns_fd);
+		if (ret < 0)
+			goto out;
+	}
+	sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!sock)
+		ret = -errno;
+	else if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		ret = -errno;
+	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
+		ret = -errno;
+out:
+	if (saved >= 0)
+		close(saved);
+	if (ret < 0) {
+		if (sock)
+			mnl_socket_close(sock);
+		return ret;
+	}
+	*out = sock;
+	return 0;
+}
+
+/* Sends one request and runs cb over the answer until ACK or DONE. */
+static int ct_talk(int ns_fd, void *buf, size_t cap, int len, mnl_cb_t cb, void *data)
+{
+	struct mnl_socket *sock = NULL;
+	struct nlmsghdr *nlh = buf;
+	uint32_t seq = nlh->nlmsg_seq, portid;
+	ssize_t n;
+	int ret;
+
+	ret = ct_socket_open(ns_fd, &sock);
+	if (ret < 0)
+		return ret;
+	portid = mnl_socket_get_portid(sock);
+	if (mnl_socket_sendto(sock, buf, (size_t)len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = mnl_socket_recvfrom(sock, buf, cap);
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (ret < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	mnl_socket_close(sock);
+	return ret;
+}
+
+int lab_ct_flush(int ns_fd)
+{
+	uint8_t buf[CT_BUF_SIZE] __attribute__((aligned(4)));
+	int len = lab_ctmsg_flush(buf, sizeof(buf), 1);
+
+	if (len < 0)
+		return len;
+	return ct_talk(ns_fd, buf, sizeof(buf), len, NULL, NULL);
+}
+
+struct ct_nest_tb {
+	const struct nlattr *tb[CTA_MAX + 1];
+	int max;
+};
+
+static int ct_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct ct_nest_tb *t = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type > t->max)
+		return MNL_CB_OK; /* newer kernel attributes: ignored */
+	t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int ct_parse_nest(const struct nlattr *nest, int max, struct ct_nest_tb *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return -EINVAL;
+	if (mnl_attr_parse_nested(nest, ct_attr_cb, t) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int ct_parse_tuple(const struct nlattr *nest, uint8_t *proto, struct lab_ct_tuple *tp)
+{
+	struct ct_nest_tb t, ip, pr;
+	int ret;
+
+	memset(tp, 0, sizeof(*tp));
+	ret = ct_parse_nest(nest, CTA_TUPLE_MAX, &t);
+	if (ret < 0)
+		return ret;
+	if (!t.tb[CTA_TUPLE_IP] || !t.tb[CTA_TUPLE_PROTO])
+		return -EINVAL;
+	ret = ct_parse_nest(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip);
+	if (ret < 0)
+		return ret;
+	ret = ct_parse_nest(t.tb[CTA_TUPLE_PROTO], CTA_PROTO_MAX, &pr);
+	if (ret < 0)
+		return ret;
+	if (!pr.tb[CTA_PROTO_NUM] || mnl_attr_validate(pr.tb[CTA_PROTO_NUM], MNL_TYPE_U8) < 0)
+		return -EINVAL;
+	*proto = mnl_attr_get_u8(pr.tb[CTA_PROTO_NUM]);
+	/* IPv6 entries (CTA_IP_V6_*) leave the addresses zero. */
+	if (ip.tb[CTA_IP_V4_SRC]) {
+		if (mnl_attr_validate(ip.tb[CTA_IP_V4_SRC], MNL_TYPE_U32) < 0)
+			return -EINVAL;
+		tp->src.s_addr = mnl_attr_get_u32(ip.tb[CTA_IP_V4_SRC]);
+	}
+	if (ip.tb[CTA_IP_V4_DST]) {
+		if (mnl_attr_validate(ip.tb[CTA_IP_V4_DST], MNL_TYPE_U32) < 0)
+			return -EINVAL;
+		tp->dst.s_addr = mnl_attr_get_u32(ip.tb[CTA_IP_V4_DST]);
+	}
+	if (pr.tb[CTA_PROTO_SRC_PORT]) {
+		if (mnl_attr_validate(pr.tb[CTA_PROTO_SRC_PORT], MNL_TYPE_U16) < 0)
+			return -EINVAL;
+		tp->sport = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_SRC_PORT]));
+	}
+	if (pr.tb[CTA_PROTO_DST_PORT]) {
+		if (mnl_attr_validate(pr.tb[CTA_PROTO_DST_PORT], MNL_TYPE_U16) < 0)
+			return -EINVAL;
+		tp->dport = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_DST_PORT]));
+	}
+	return 0;
+}
+
+int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct ct_nest_tb top;
+	uint8_t rproto = 0;
+	int ret;
+
+	if (!buf || !e || len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		return -EINVAL;
+	if (((uintptr_t)buf & 3) != 0)
+		return -EINVAL; /* netlink attributes are read in place */
+	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		return -EINVAL;
+	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	memset(&top, 0, sizeof(top));
+	top.max = CTA_MAX;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, &top) < 0)
+		return -EINVAL;
+	if (!top.tb[CTA_TUPLE_ORIG] || !top.tb[CTA_TUPLE_REPLY])
+		return -EINVAL;
+	ret = ct_parse_tuple(top.tb[CTA_TUPLE_ORIG], &e->l4proto, &e->orig);
+	if (ret < 0)
+		return ret;
+	return ct_parse_tuple(top.tb[CTA_TUPLE_REPLY], &rproto, &e->reply);
+}
+
+struct ct_list_ctx {
+	uint8_t l4proto;
+	struct lab_ct_entry *out;
+	size_t max;
+	size_t n;
+	int err;
+};
+
+static int ct_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_list_ctx *c = data;
+	struct lab_ct_entry e;
+
+	if (lab_ct_parse_entry((const uint8_t *)nlh, nlh->nlmsg_len, &e) < 0) {
+		c->err = -EBADMSG;
+		return MNL_CB_OK;
+	}
+	if (c->l4proto && e.l4proto != c->l4proto)
+		return MNL_CB_OK;
+	if (c->out && c->n < c->max)
+		c->out[c->n] = e;
+	c->n++;
+	return MNL_CB_OK;
+}
+
+int lab_ct_list(int ns_fd, uint8_t l4proto, struct lab_ct_entry *out, size_t max)
+{
+	uint8_t buf[CT_BUF_SIZE] __attribute__((aligned(4)));
+	struct ct_list_ctx c = { .l4proto = l4proto, .out = out, .max = max };
+	int len, ret;
+
+	len = lab_ctmsg_dump(buf, sizeof(buf), 1);
+	if (len < 0)
+		return len;
+	ret = ct_talk(ns_fd, buf, sizeof(buf), len, ct_list_cb, &c);
+	if (ret < 0)
+		return ret;
+	if (c.err)
+		return c.err;
+	return c.n > (size_t)__INT_MAX__ ? -EOVERFLOW : (int)c.n;
+}
+
+int lab_ct_count(int ns_fd, uint8_t l4proto)
+{
+	return lab_ct_list(ns_fd, l4proto, NULL, 0);
+}
+
+int lab_ct_set_udp_timeouts(int ns_fd, unsigned unreplied_s, unsigned stream_s)
+{
+	char v[16];
+	int ret = 0;
+
+	if (ns_fd < 0)
+		return -EBADF;
+	if (unreplied_s) {
+		snprintf(v, sizeof(v), "%u", unreplied_s);
+		ret = lab_netns_sysctl(ns_fd, "net/netfilter/nf_conntrack_udp_timeout", v);
+		if (ret < 0)
+			return ret;
+	}
+	if (stream_s) {
+		snprintf(v, sizeof(v), "%u", stream_s);
+		ret = lab_netns_sysctl(ns_fd, "net/netfilter/nf_conntrack_udp_timeout_stream", v);
+	}
+	return ret;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lab/impair.h"
+
+/*
+ * Fixed-point decimal: digits[.digits] with at most frac_max fractional
+ * digits, scaled by 10^frac_max. Rejects signs, exponents, empty parts and
+ * anything above max so hostile input cannot overflow.
+ */
+static int impair_parse_fixed(const uint8_t *buf, size_t len, unsigned frac_max, uint64_t max,
+			      uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0, int_digits = 0;
+	unsigned frac = 0;
+
+	while (i < len && buf[i] >= '0' && buf[i] <= '9') {
+		v = v * 10 + (uint64_t)(buf[i] - '0');
+		if (v > max)
+			return -ERANGE;
+		int_digits++;
+		i++;
+	}
+	if (int_digits == 0)
+		return -EINVAL;
+	if (i < len && buf[i] == '.') {
+		i++;
+		while (i < len && buf[i] >= '0' && buf[i] <= '9') {
+			if (frac == frac_max)
+				return -EINVAL;
+			v = v * 10 + (uint64_t)(buf[i] - '0');
+			frac++;
+			i++;
+		}
+		if (frac == 0)
+			return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+	for (; frac < frac_max; frac++)
+		v *= 10;
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int lab_impair_parse_delay(const uint8_t *buf, size_t len, uint32_t *delay_us,
+			   uint32_t *jitter_us)
+{
+	const uint8_t *colon;
+	uint64_t d = 0, j = 0;
+	size_t dlen = len;
+	int ret;
+
+	if (!buf)
+		return -EINVAL;
+	colon = memchr(buf, ':', len);
+	if (colon)
+		dlen = (size_t)(colon - buf);
+	ret = impair_parse_fixed(buf, dlen, 3, LAB_IMPAIR_DELAY_MAX_US, &d);
+	if (ret < 0)
+		return ret;
+	if (colon) {
+		ret = impair_parse_fixed(colon + 1, len - dlen - 1, 3, LAB_IMPAIR_DELAY_MAX_US, &j);
+		if (ret < 0)
+			return ret;
+	}
+	*delay_us = (uint32_t)d;
+	*jitter_us = (uint32_t)j;
+	return 0;
+}
+
+int lab_impair_parse_pct(const uint8_t *buf, size_t len, uint32_t *ppm)
+{
+	uint64_t v;
+	int ret;
+
+	if (!buf)
+		return -EINVAL;
+	if (len > 0 && buf[len - 1] == '%')
+		len--;
+	/* 4 fractional digits of a percentage are exactly parts per million. */
+	ret = impair_parse_fixed(buf, len, 4, LAB_IMPAIR_PPM, &v);
+	if (ret < 0)
+		return ret;
+	*ppm = (uint32_t)v;
+	return 0;
+}
+
+bool lab_impair_needs_queue(const struct lab_impair *imp)
+{
+	return imp && (imp->delay_us || imp->jitter_us || imp->dup_ppm);
+}
+
+bool lab_impair_active(const struct lab_impair *imp)
+{
+	return imp && (lab_impair_needs_queue(imp) || imp->loss_ppm);
+}
+
+void lab_impair_router_hooks(struct lab_impair_hook hooks[2], const char *wan, const char *lan)
+{
+	hooks[0].ifname = wan;
+	hooks[0].skip_local = false;
+	hooks[1].ifname = lan;
+	hooks[1].skip_local = true;
+}
+
+static bool impair_name_ok(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+struct impair_out {
+	char *buf;
+	size_t cap;
+	size_t len;
+	int err;
+};
+
+__attribute__((format(printf, 2, 3))) static void impair_put(struct impair_out *o,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->cap - o->len) {
+		o->err = -ENOSPC;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/*
+ * Why the raw table's PREROUTING chain:
+ *  - PREROUTING sees each packet once, when it enters the namespace, so
+ *    hooking the wan's ingress (inbound) and the lan's ingress minus what is
+ *    addressed to the router itself (outbound) impairs every packet crossing
+ *    the wan exactly once, whichever direction. FORWARD would miss inbound
+ *    packets addressed to the router's public address that no mapping
+ *    claims - the early punches of nat-notes pitfall 1 - and so would shift
+ *    the very races the lab studies.
+ *  - raw runs before connection tracking (priority -300 < -200). A held
+ *    packet therefore carries no unconfirmed conntrack entry: the NAT sees it
+ *    only when it is released, exactly as if a slow wire had just delivered
+ *    it. Queueing from mangle/filter would park packets holding unconfirmed
+ *    entries and let later packets of the same flow race them to the table.
+ *  - The cost: an outbound packet gets its NAT mapping when released, i.e.
+ *    the delay sits between host and NAT for that direction. One-way latency
+ *    is the same; a hook after conntrack confirmation, which iptables lacks,
+ *    would be needed to delay after the NAT.
+ * Loss comes first and ends traversal with DROP; an accepted verdict
+ * resumes after the raw table, so nothing is queued twice.
+ */
+int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *cfg)
+{
+	struct impair_out o = { .buf = buf, .cap = cap };
+	const struct lab_impair *imp;
+
+	if (!buf || cap == 0 || !cfg || !cfg->imp || (cfg->n_hooks && !cfg->hooks))
+		return -EINVAL;
+	if (cfg->proto && !impair_name_ok(cfg->proto, 16))
+		return -EINVAL;
+	imp = cfg->imp;
+	if (imp->loss_ppm > LAB_IMPAIR_PPM || imp->reorder_ppm > LAB_IMPAIR_PPM ||
+	    imp->dup_ppm > LAB_IMPAIR_PPM)
+		return -EINVAL;
+	buf[0] = '\0';
+	impair_put(&o, "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:%s - [0:0]\n",
+		   LAB_IMPAIR_CHAIN);
+	for (size_t i = 0; i < cfg->n_hooks; i++) {
+		const struct lab_impair_hook *h = &cfg->hooks[i];
+
+		if (!impair_name_ok(h->ifname, IFNAMSIZ - 1))
+			return -EINVAL;
+		impair_put(&o, "-A PREROUTING -i %s", h->ifname);
+		if (cfg->proto)
+			impair_put(&o, " -p %s", cfg->proto);
+		if (h->skip_local)
+			impair_put(&o, " -m addrtype ! --dst-type LOCAL");
+		impair_put(&o, " -j %s\n", LAB_IMPAIR_CHAIN);
+	}
+	if (imp->loss_ppm)
+		impair_put(&o,
+			   "-A %s -m statistic --mode random --probability %u.%06u -j DROP\n",
+			   LAB_IMPAIR_CHAIN, imp->loss_ppm / LAB_IMPAIR_PPM,
+			   imp->loss_ppm % LAB_IMPAIR_PPM);
+	/* --queue-bypass: with no engine bound the packet flows on unimpaired. */
+	if (lab_impair_needs_queue(imp))
+		impair_put(&o, "-A %s -j NFQUEUE --queue-num %u --queue-bypass\n",
+			   LAB_IMPAIR_CHAIN, (unsigned)cfg->queue_num);
+	impair_put(&o, "COMMIT\n");
+	return o.err ? o.err : (int)o.len;
+}

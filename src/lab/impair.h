@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_IMPAIR_H
+#define LAB_IMPAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Link impairments without sch_netem: loss is an iptables `statistic`
+ * match, delay/jitter/reorder/duplicate are done by the NFQUEUE engine
+ * (nfq.h). This module parses the command-line specs and writes the
+ * iptables-restore text that sends the chosen packets there.
+ *
+ * Probabilities are kept in parts per million so that "0.5" (%) is exact.
+ */
+#define LAB_IMPAIR_PPM 1000000u
+#define LAB_IMPAIR_DELAY_MAX_US (60u * 1000u * 1000u) /* 60 s: any more is a typo */
+
+struct lab_impair {
+	uint32_t delay_us;    /* added to every queued packet */
+	uint32_t jitter_us;   /* uniform in [-jitter, +jitter], result clamped at 0 */
+	uint32_t loss_ppm;    /* dropped by the statistic rule, never queued */
+	uint32_t reorder_ppm; /* released without delay (netem semantics) */
+	uint32_t dup_ppm;     /* released twice */
+};
+
+/* "MS" or "MS:JITTER", each a decimal number of milliseconds with up to 3
+ * fractional digits ("50", "50:10", "0.25"). Jitter may not exceed 60 s. */
+int lab_impair_parse_delay(const uint8_t *buf, size_t len, uint32_t *delay_us,
+			   uint32_t *jitter_us);
+/* "PCT" in [0,100], up to 4 fractional digits, optional trailing '%'. */
+int lab_impair_parse_pct(const uint8_t *buf, size_t len, uint32_t *ppm);
+
+/* True when some packet must go through the user-space engine. */
+bool lab_impair_needs_queue(const struct lab_impair *imp);
+/* True when anything at all is impaired. */
+bool lab_impair_active(const struct lab_impair *imp);
+
+/*
+ * Where packets enter the impaired path: one entry per ingress interface.
+ * skip_local leaves out packets addressed to the namespace itself (so that
+ * for a router's lan only what heads for the wan is impaired).
+ */
+struct lab_impair_hook {
+	const char *ifname;
+	bool skip_local;
+};
+
+#define LAB_IMPAIR_CHAIN "HPLAB-IMPAIR"
+
+struct lab_impair_rules_cfg {
+	const struct lab_impair *imp;
+	const struct lab_impair_hook *hooks;
+	size_t n_hooks;
+	uint16_t queue_num;
+	const char *proto; /* "udp", "icmp", ...; NULL: every IPv4 packet */
+};
+
+/* Hooks that impair a router's wan side once in each direction. */
+void lab_impair_router_hooks(struct lab_impair_hook hooks[2], const char *wan, const char *lan);
+
+/*
+ * Writes iptables-restore input (one *raw table section, ending in COMMIT)
+ * for cfg; returns its length, -ENOSPC if cap is too small, -EINVAL on a bad
+ * name. Apply it with plain `iptables-restore` (it replaces the raw table
+ * only, so applying twice does not stack rules) or concatenate it with the
+ * router's nat and filter sections: it only touches the raw table.
+ */
+int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *cfg);
+
+#endif
