@@ -100,7 +100,12 @@ static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64
 	c->public_normal_at = c->o.punch_ttl > 0 ? now + delay : now;
 	c->probes = 0;
 	hp_rrecv_init(&c->rx);
-	return 0;
+	/* sequence numbers restart with a new session */
+	if (!hp_rsend_all_acked(&c->tx))
+		out_warning(&c->out, "%zu unacknowledged message(s) from the previous session dropped",
+			    hp_rsend_pending(&c->tx));
+	hp_rsend_free(&c->tx);
+	return hp_rsend_init(&c->tx, HP_RELIAB_WINDOW);
 }
 
 static void client_peer_unstash(struct client *c, uint64_t now)
