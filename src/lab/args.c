@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "nat.h"
+
+#define CMD_BIT(c) (1u << (c))
+#define ANY_CMD (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP) | CMD_BIT(LAB_CMD_DOWN) | \
+		 CMD_BIT(LAB_CMD_CLEAN) | CMD_BIT(LAB_CMD_BENCH))
+
+struct opt {
+	const char *lng;
+	char shrt;
+	bool has_arg;
+	unsigned cmds; /* subcommands accepting it */
+	int (*set)(struct lab_args *a, const char *val, char *err, size_t errlen);
+	const char *help;
+};
+
+static const char *const cmd_names[LAB_CMD_COUNT] = {
+	[LAB_CMD_HELP] = "help", [LAB_CMD_RUN] = "run",     [LAB_CMD_UP] = "up",
+	[LAB_CMD_DOWN] = "down", [LAB_CMD_CLEAN] = "clean", [LAB_CMD_BENCH] = "bench",
+};
+
+const char *lab_args_cmd_name(enum lab_cmd cmd)
+{
+	return cmd < LAB_CMD_COUNT ? cmd_names[cmd] : "?";
+}
+
+static int parse_uint(const char *val, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!val[0] || val[0] == '-' || val[0] == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int set_messages(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (parse_uint(val, 1, LAB_MESSAGES_MAX, &a->messages) < 0) {
+		snprintf(err, errlen, "--messages wants a number from 1 to %d, not '%s'",
+			 LAB_MESSAGES_MAX, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_runs(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (parse_uint(val, 1, LAB_RUNS_MAX, &a->runs) < 0) {
+		snprintf(err, errlen, "--runs wants a number from 1 to %d, not '%s'", LAB_RUNS_MAX,
+			 val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool lab_args_prefix_valid(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n == 0 || n > LAB_PREFIX_MAX)
+		return false;
+	if (!((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int set_prefix(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (!lab_args_prefix_valid(val)) {
+		snprintf(err, errlen,
+			 "--prefix wants 1 to %d letters, digits or '_', starting with a letter",
+			 LAB_PREFIX_MAX);
+		return -EINVAL;
+	}
+	strcpy(a->prefix, val);
+	a->prefix_set = true;
+	return 0;
+}
+
+static int set_nat(char *dst, const char *opt, const char *val, char *err, size_t errlen)
+{
+	const struct lab_nat_personality *p = lab_nat_find(val);
+
+	if (!p) {
+		snprintf(err, errlen, "%s: unknown NAT type '%s' (try: %s)", opt, val,
+			 lab_nat_names());
+		return -EINVAL;
+	}
+	snprintf(dst, LAB_NAT_NAME_MAX + 1, "%s", p->name);
+	return 0;
+}
+
+static int set_nat_a(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	return set_nat(a->nat_a, "--nat-a", val, err, errlen);
+}
+
+static int set_nat_b(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	return set_nat(a->nat_b, "--nat-b", val, err, errlen);
+}
+
+static int set_json(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->json = true;
+	return 0;
+}
+
+static int set_verbose(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->verbose++;
+	return 0;
+}
+
+static int set_all(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->all = true;
+	return 0;
+}
+
+static int set_no_server(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->no_server = true;
+	return 0;
+}
+
+static int set_help(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->help = true;
+	return 0;
+}
+
+static const struct opt opts[] = {
+	{ "messages", 0, true, CMD_BIT(LAB_CMD_RUN), set_messages,
+	  "--messages N   lines each client sends (default 3, max 1000)" },
+	{ "json", 0, false, CMD_BIT(LAB_CMD_RUN), set_json,
+	  "--json         print one JSON object instead of the narrative" },
+	{ "prefix", 0, true, ANY_CMD, set_prefix,
+	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab)" },
+	{ "nat-a", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_a,
+	  "--nat-a TYPE   NAT personality of router A (default port-restricted)" },
+	{ "nat-b", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_b,
+	  "--nat-b TYPE   NAT personality of router B (default port-restricted)" },
+	{ "runs", 0, true, CMD_BIT(LAB_CMD_BENCH), set_runs,
+	  "--runs N       topologies to build and tear down (default 7)" },
+	{ "all", 0, false, CMD_BIT(LAB_CMD_CLEAN), set_all,
+	  "--all          also remove topologies left on purpose by `up`" },
+	{ "no-server", 0, false, CMD_BIT(LAB_CMD_UP), set_no_server,
+	  "--no-server    do not start hpserver in the server namespace" },
+	{ "verbose", 'v', false, ANY_CMD, set_verbose,
+	  "-v, --verbose  also show what the server and clients say" },
+	{ "help", 'h', false, ANY_CMD | CMD_BIT(LAB_CMD_HELP), set_help,
+	  "-h, --help     this help" },
+};
+
+static const struct opt *opt_find_long(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (strlen(opts[i].lng) == len && !strncmp(opts[i].lng, name, len))
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt *opt_find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].shrt && opts[i].shrt == c)
+			return &opts[i];
+	return NULL;
+}
+
+static void args_defaults(struct lab_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->cmd = LAB_CMD_HELP;
+	a->messages = 3;
+	a->runs = 7;
+	strcpy(a->nat_a, LAB_NAT_DEFAULT);
+	strcpy(a->nat_b, LAB_NAT_DEFAULT);
+}
+
+static int cmd_lookup(const char *s)
+{
+	int c;
+
+	for (c = 0; c < LAB_CMD_COUNT; c++)
+		if (!strcmp(s, cmd_names[c]))
+			return c;
+	return -1;
+}
+
+/* One option at argv[*i]; may consume the next argument as its value. */
+static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, char *err,
+		     size_t errlen)
+{
+	const char *arg = argv[*i], *val = NULL, *eq;
+	const struct opt *o;
+	char shown[40];
+
+	if (arg[1] == '-') {
+		eq = strchr(arg + 2, '=');
+		o = opt_find_long(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+		if (eq)
+			val = eq + 1;
+	} else {
+		o = arg[2] ? NULL : opt_find_short(arg[1]);
+	}
+	snprintf(shown, sizeof(shown), "%.*s", (int)(strchr(arg, '=') ? strchr(arg, '=') - arg : 30), arg);
+	if (!o) {
+		snprintf(err, errlen, "unknown option '%s'", shown);
+		return -EINVAL;
+	}
+	if (!(o->cmds & CMD_BIT(a->cmd))) {
+		snprintf(err, errlen, "option '%s' does not apply to '%s'", shown,
+			 lab_args_cmd_name(a->cmd));
+		return -EINVAL;
+	}
+	if (o->has_arg && !val) {
+		if (*i + 1 >= argc) {
+			snprintf(err, errlen, "option '%s' needs a value", shown);
+			return -EINVAL;
+		}
+		val = argv[++*i];
+	} else if (!o->has_arg && val) {
+		snprintf(err, errlen, "option '%s' takes no value", shown);
+		return -EINVAL;
+	}
+	return o->set(a, val, err, errlen);
+}
+
+int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen)
+{
+	int i = 1, c, ret;
+
+	args_defaults(a);
+	if (errlen)
+		err[0] = '\0';
+	if (argc < 2)
+		return 0; /* bare `labrun`: help */
+	if (argv[1][0] != '-') {
+		c = cmd_lookup(argv[1]);
+		if (c < 0) {
+			snprintf(err, errlen, "unknown command '%.40s' (try: run, up, down, clean, help)",
+				 argv[1]);
+			return -EINVAL;
+		}
+		a->cmd = (enum lab_cmd)c;
+		i = 2;
+	} else if (strcmp(argv[1], "-h") && strcmp(argv[1], "--help")) {
+		a->cmd = LAB_CMD_RUN; /* `labrun --json` means run */
+	}
+	for (; i < argc; i++) {
+		if (argv[i][0] != '-' || !argv[i][1]) {
+			/* `labrun help run` asks for run's help */
+			if (a->cmd == LAB_CMD_HELP && (c = cmd_lookup(argv[i])) > 0 && !a->help) {
+				a->cmd = (enum lab_cmd)c;
+				a->help = true;
+				continue;
+			}
+			snprintf(err, errlen, "unexpected argument '%.40s'", argv[i]);
+			return -EINVAL;
+		}
+		if (!strcmp(argv[i], "--")) {
+			if (i + 1 < argc) {
+				snprintf(err, errlen, "unexpected argument '%.40s'", argv[i + 1]);
+				return -EINVAL;
+			}
+			break;
+		}
+		ret = parse_one(a, argc, argv, &i, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	if (!a->prefix_set)
+		strcpy(a->prefix, "hplab"); /* run replaces it with a per-run one */
+	return 0;
+}
+
+static const char *const cmd_summary[LAB_CMD_COUNT] = {
+	[LAB_CMD_HELP] = "show this help",
+	[LAB_CMD_RUN] = "build the lab, chat across two NATs, check it went direct, tear down",
+	[LAB_CMD_UP] = "build the lab (and start hpserver) and leave it for you to explore",
+	[LAB_CMD_DOWN] = "remove what `up` built",
+	[LAB_CMD_CLEAN] = "remove whatever dead lab runs left behind (namespaces, processes)",
+	[LAB_CMD_BENCH] = NULL,
+};
+
+void lab_args_usage(FILE *f, enum lab_cmd cmd)
+{
+	size_t i;
+	int c;
+
+	if (cmd == LAB_CMD_HELP) {
+		fputs("usage: lab <command> [options]   (needs root, except help)\n\n"
+		      "UDP hole punching between two hosts behind NAT routers, all inside\n"
+		      "network namespaces on this machine.\n\ncommands:\n", f);
+		for (c = 1; c < LAB_CMD_COUNT; c++)
+			if (cmd_summary[c])
+				fprintf(f, "  %-6s %s\n", cmd_names[c], cmd_summary[c]);
+		fputs("  help   this help; `lab <command> --help` for its options\n\n"
+		      "exit status: 0 pass, 1 the messages did not cross as required,\n"
+		      "2 usage or setup error.\n", f);
+		return;
+	}
+	fprintf(f, "usage: lab %s [options]\n", cmd_names[cmd]);
+	if (cmd_summary[cmd])
+		fprintf(f, "%s\n", cmd_summary[cmd]);
+	fputs("\noptions:\n", f);
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].cmds & CMD_BIT(cmd))
+			fprintf(f, "  %s\n", opts[i].help);
+	if (cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP)
+		fprintf(f, "\nNAT types: %s\n", lab_nat_names());
+}

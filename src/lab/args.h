@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_ARGS_H
+#define LAB_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Command line of the lab runner: `labrun [SUBCOMMAND] [OPTIONS]`.
+ * Options live in one table (args.c) saying which subcommands accept each,
+ * so a new option (--nat-a TYPE, --delay MS, --fault F ...) is one row and
+ * one field here.
+ */
+enum lab_cmd {
+	LAB_CMD_HELP,
+	LAB_CMD_RUN,
+	LAB_CMD_UP,
+	LAB_CMD_DOWN,
+	LAB_CMD_CLEAN,
+	LAB_CMD_BENCH, /* hidden: setup/teardown timings for `make bench` */
+	LAB_CMD_COUNT
+};
+
+#define LAB_PREFIX_MAX 24 /* "<prefix>-core" must fit a namespace name */
+#define LAB_NAT_NAME_MAX 24
+#define LAB_MESSAGES_MAX 1000
+#define LAB_RUNS_MAX 1000
+
+struct lab_args {
+	enum lab_cmd cmd;
+	bool help;           /* `labrun SUB --help` */
+	bool json;           /* run: one JSON object instead of the narrative */
+	int verbose;         /* -v, repeatable: show the children's own lines */
+	unsigned messages;   /* run: lines each client sends */
+	unsigned runs;       /* bench: topologies built and torn down */
+	bool all;            /* clean: also remove `up` topologies */
+	bool no_server;      /* up: do not start hpserver */
+	bool prefix_set;
+	char prefix[LAB_PREFIX_MAX + 1];
+	char nat_a[LAB_NAT_NAME_MAX + 1]; /* NAT personality of rA / rB */
+	char nat_b[LAB_NAT_NAME_MAX + 1];
+};
+
+/* Fills a from argv (argv[0] is the program). On a usage error returns
+ * -EINVAL with a one-line reason in err. */
+int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen);
+/* Prefix rules: 1..LAB_PREFIX_MAX of [A-Za-z0-9_], first a letter. */
+bool lab_args_prefix_valid(const char *p);
+const char *lab_args_cmd_name(enum lab_cmd cmd);
+void lab_args_usage(FILE *f, enum lab_cmd cmd);
+
+#endif

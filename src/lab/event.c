@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+
+#include "event.h"
+#include "jsonx.h"
+
+static const struct {
+	const char *name;
+	enum lab_event_type type;
+} names[] = {
+	{ "registered", LAB_EV_REGISTERED }, { "introduced", LAB_EV_INTRODUCED },
+	{ "connected", LAB_EV_CONNECTED },   { "message", LAB_EV_MESSAGE },
+	{ "acked", LAB_EV_ACKED },           { "peer_moved", LAB_EV_PEER_MOVED },
+	{ "peer_lost", LAB_EV_PEER_LOST },   { "error", LAB_EV_ERROR },
+	{ "bye", LAB_EV_BYE },
+};
+
+static int need_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
+{
+	int ret = lab_jsonx_string(b, n, key, out, cap);
+
+	return ret < 0 ? -EINVAL : 0;
+}
+
+static int need_int(const uint8_t *b, size_t n, const char *key, int64_t *out)
+{
+	return lab_jsonx_int(b, n, key, out) < 0 ? -EINVAL : 0;
+}
+
+/* Optional fields: absent is fine, present but malformed is not. */
+static int opt_int(const uint8_t *b, size_t n, const char *key, int64_t *out)
+{
+	int ret = lab_jsonx_int(b, n, key, out);
+
+	if (ret == -ENOENT) {
+		*out = -1;
+		return 0;
+	}
+	return ret < 0 ? -EINVAL : 0;
+}
+
+static int opt_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
+{
+	int ret = lab_jsonx_string(b, n, key, out, cap);
+
+	if (ret == -ENOENT) {
+		out[0] = '\0';
+		return 0;
+	}
+	return ret < 0 ? -EINVAL : 0;
+}
+
+int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	char name[32];
+	size_t i;
+	int ret;
+
+	memset(ev, 0, offsetof(struct lab_event, text));
+	ev->text[0] = '\0';
+	ev->seq = ev->ms = ev->rtt_ms = -1;
+	if (lab_jsonx_string(buf, len, "event", name, sizeof(name)) < 0)
+		return -EINVAL;
+	ev->type = LAB_EV_OTHER;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			ev->type = names[i].type;
+	switch (ev->type) {
+	case LAB_EV_REGISTERED:
+		ret = need_str(buf, len, "public", ev->public_ep, sizeof(ev->public_ep)) ?:
+		      opt_int(buf, len, "ms", &ev->ms);
+		break;
+	case LAB_EV_INTRODUCED:
+		ret = need_str(buf, len, "peer", ev->peer, sizeof(ev->peer)) ?:
+		      need_str(buf, len, "public", ev->public_ep, sizeof(ev->public_ep)) ?:
+		      opt_int(buf, len, "ms", &ev->ms);
+		break;
+	case LAB_EV_CONNECTED:
+		ret = need_str(buf, len, "path", ev->path, sizeof(ev->path)) ?:
+		      need_str(buf, len, "peer", ev->peer, sizeof(ev->peer)) ?:
+		      opt_int(buf, len, "ms", &ev->ms);
+		break;
+	case LAB_EV_MESSAGE:
+		ret = need_str(buf, len, "from", ev->from, sizeof(ev->from)) ?:
+		      need_int(buf, len, "seq", &ev->seq) ?:
+		      need_str(buf, len, "text", ev->text, sizeof(ev->text));
+		break;
+	case LAB_EV_ACKED:
+		ret = need_int(buf, len, "seq", &ev->seq) ?: opt_int(buf, len, "rtt_ms", &ev->rtt_ms);
+		break;
+	case LAB_EV_PEER_MOVED:
+		ret = need_str(buf, len, "peer", ev->peer, sizeof(ev->peer));
+		break;
+	case LAB_EV_PEER_LOST:
+	case LAB_EV_ERROR:
+		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
+		break;
+	case LAB_EV_BYE:
+		ret = opt_str(buf, len, "from", ev->from, sizeof(ev->from));
+		break;
+	default:
+		ret = 0;
+	}
+	return ret;
+}

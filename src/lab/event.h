@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_EVENT_H
+#define LAB_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One `hpclient --json` line, checked against the contract in common.md:
+ * each event type must carry its fields, with the right types. */
+enum lab_event_type {
+	LAB_EV_REGISTERED,
+	LAB_EV_INTRODUCED,
+	LAB_EV_CONNECTED,
+	LAB_EV_MESSAGE,
+	LAB_EV_ACKED,
+	LAB_EV_PEER_MOVED,
+	LAB_EV_PEER_LOST,
+	LAB_EV_ERROR,
+	LAB_EV_BYE,
+	LAB_EV_OTHER, /* a well-formed event this runner does not know: ignored */
+};
+
+#define LAB_EVENT_TEXT_MAX 4096
+
+struct lab_event {
+	enum lab_event_type type;
+	char public_ep[64]; /* registered, introduced */
+	char peer[64];      /* introduced: nick; connected/peer_moved: IP:PORT */
+	char path[16];      /* connected */
+	char from[64];      /* message: nick; bye: "peer"|"self" */
+	char reason[200];   /* peer_lost, error */
+	char text[LAB_EVENT_TEXT_MAX];
+	int64_t seq;        /* message, acked */
+	int64_t ms;         /* registered, introduced, connected; -1 if absent */
+	int64_t rtt_ms;     /* acked; -1 if absent */
+};
+
+/* Returns 0, or -EINVAL for a line that is not a valid event. */
+int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len);
+
+#endif

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nat.h"
+#include "proc.h"
+
+#define NAT_APPLY_TIMEOUT_MS 5000
+
+static const struct lab_nat_personality personalities[] = {
+	{ "port-restricted", "prc", "endpoint-independent", "address and port-dependent",
+	  /* Linux keeps the source port when it can: the default behaviour */
+	  "POSTROUTING -o %W -j MASQUERADE\n",
+	  "" },
+	{ "symmetric", "sym", "address and port-dependent", "address and port-dependent",
+	  "POSTROUTING -o %W -j MASQUERADE --random-fully\n",
+	  "" },
+	{ "full-cone", "fc", "endpoint-independent", "endpoint-independent",
+	  "POSTROUTING -o %W -j MASQUERADE\n"
+	  "PREROUTING -i %W -p udp --dport %P -j DNAT --to-destination %H:%P\n",
+	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n" },
+	{ "restricted-cone", "rc", "endpoint-independent", "address-dependent",
+	  "POSTROUTING -o %W -j MASQUERADE\n"
+	  "PREROUTING -i %W -p udp --dport %P -m recent --name rc --rsource --rcheck "
+	  "-j DNAT --to-destination %H:%P\n",
+	  "FORWARD -i %L -o %W -m recent --name rc --rdest --set\n"
+	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n" },
+};
+
+#define N_PERS (sizeof(personalities) / sizeof(personalities[0]))
+
+const struct lab_nat_personality *lab_nat_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_PERS; i++)
+		if (!strcmp(name, personalities[i].name) || !strcmp(name, personalities[i].alias))
+			return &personalities[i];
+	return NULL;
+}
+
+const char *lab_nat_names(void)
+{
+	return "port-restricted (prc), symmetric (sym), full-cone (fc), restricted-cone (rc)";
+}
+
+struct out {
+	char *buf;
+	size_t cap, len;
+	bool full;
+};
+
+static void out_mem(struct out *o, const char *s, size_t n)
+{
+	if (o->len + n >= o->cap) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+/* Interface names and addresses go into a line-based format: refuse
+ * anything that could smuggle in another rule. */
+static bool token_safe(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == ':' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* Each template line becomes "-A <line>" with its tokens expanded. */
+static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_params *prm)
+{
+	char port[12];
+	const char *p;
+
+	snprintf(port, sizeof(port), "%u", prm->port);
+	for (p = tmpl; *p;) {
+		if (p == tmpl || p[-1] == '\n')
+			out_str(o, "-A ");
+		if (*p != '%') {
+			out_mem(o, p, 1);
+			p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'W': out_str(o, prm->wan); break;
+		case 'L': out_str(o, prm->lan); break;
+		case 'H': out_str(o, prm->host); break;
+		case 'P': out_str(o, port); break;
+		default: return -EINVAL;
+		}
+		p += 2;
+	}
+	return 0;
+}
+
+int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
+		    char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0, false };
+	int ret;
+
+	if (!p || !token_safe(prm->wan) || !token_safe(prm->lan) || !token_safe(prm->host) ||
+	    prm->port == 0 || prm->port > 65535)
+		return -EINVAL;
+	if (cap)
+		buf[0] = '\0';
+	out_str(&o, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
+		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+	ret = expand_rules(&o, p->nat_rules, prm);
+	if (ret < 0)
+		return ret;
+	out_str(&o, "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		    ":OUTPUT ACCEPT [0:0]\n");
+	/* A home router's stateful firewall: nothing unsolicited gets in.
+	 * Without the INPUT rule an early punch confirms a conntrack entry
+	 * that forces MASQUERADE onto another port (nat-notes, pitfall 1). */
+	ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
+			       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
+			   prm);
+	if (ret < 0)
+		return ret;
+	ret = expand_rules(&o, p->forward_rules, prm);
+	if (ret < 0)
+		return ret;
+	ret = expand_rules(&o, "FORWARD -i %W -o %L -j DROP\n", prm);
+	if (ret < 0)
+		return ret;
+	out_str(&o, "COMMIT\n");
+	return o.full ? -ENOSPC : (int)o.len;
+}
+
+const char *lab_nat_restore_path(void)
+{
+	static const char *const paths[] = { "/usr/sbin/iptables-restore",
+					     "/sbin/iptables-restore" };
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+int lab_nat_apply_start(struct lab_nat_job *job, const int *ns_fds,
+			const char *const *rulesets, size_t n)
+{
+	const char *path = lab_nat_restore_path();
+	size_t i;
+	int ret = 0;
+
+	memset(job, 0, sizeof(*job));
+	if (n > LAB_NAT_MAX_JOBS) {
+		ret = -E2BIG;
+		goto out;
+	}
+	if (!path) {
+		snprintf(job->err, sizeof(job->err),
+			 "iptables-restore not found in /usr/sbin or /sbin");
+		ret = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *argv[] = { path, NULL };
+		struct lab_spawn sp = { .ns_fd = ns_fds[i], .argv = argv, .pipe_in = true,
+					.capture_out = true, .capture_err = true, .pdeathsig = true };
+		struct lab_proc *p = calloc(1, sizeof(*p));
+
+		if (!p) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = lab_proc_spawn(p, &sp, "iptables-restore");
+		if (ret < 0) {
+			free(p);
+			snprintf(job->err, sizeof(job->err), "cannot start %s: %s", path,
+				 strerror(-ret));
+			goto out;
+		}
+		job->procs[job->n++] = p;
+		/* a ruleset is far smaller than a pipe buffer: this never blocks */
+		ret = lab_proc_write_all(p, rulesets[i], strlen(rulesets[i]));
+		lab_proc_close_stdin(p);
+		if (ret < 0) {
+			snprintf(job->err, sizeof(job->err), "cannot feed iptables-restore: %s",
+				 strerror(-ret));
+			goto out;
+		}
+	}
+out:
+	job->error = ret;
+	return ret;
+}
+
+int lab_nat_apply_finish(struct lab_nat_job *job)
+{
+	size_t i;
+	int ret = job->error, r;
+
+	for (i = 0; i < job->n; i++) {
+		struct lab_proc *p = job->procs[i];
+
+		r = lab_proc_wait_drain(p, NAT_APPLY_TIMEOUT_MS);
+		if (r == -ETIMEDOUT) {
+			lab_proc_stop(p, 0);
+			if (!ret) {
+				snprintf(job->err, sizeof(job->err),
+					 "iptables-restore took longer than %d ms", NAT_APPLY_TIMEOUT_MS);
+				ret = -ETIMEDOUT;
+			}
+		} else if ((r < 0 || p->exit_code != 0) && !ret) {
+			const char *msg = lab_proc_captured(p, 2);
+
+			snprintf(job->err, sizeof(job->err), "iptables-restore failed (exit %d): %.*s",
+				 p->exit_code, (int)strcspn(msg, "\n"), msg);
+			ret = r < 0 ? r : -EIO;
+		}
+		lab_proc_close(p);
+		free(p);
+		job->procs[i] = NULL;
+	}
+	job->n = 0;
+	job->error = ret;
+	return ret;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_NAT_H
+#define LAB_NAT_H
+
+#include <stddef.h>
+
+/*
+ * NAT personalities of the lab's home routers (RFC 4787 vocabulary), as
+ * iptables-restore rulesets applied inside each router's namespace. A
+ * personality is a row of a table in nat.c; every router also gets the
+ * stateful inbound firewall a home router has (see nat-notes, pitfall 1).
+ */
+#define LAB_NAT_DEFAULT "port-restricted"
+
+struct lab_nat_personality {
+	const char *name;      /* as given to --nat-a / --nat-b */
+	const char *alias;     /* short form */
+	const char *mapping;   /* RFC 4787 s.4.1 */
+	const char *filtering; /* RFC 4787 s.5 */
+	/* Rule templates, one per line, without "-A"; tokens: %W wan ifname,
+	 * %L lan ifname, %H the lan host's address, %P the host's port. */
+	const char *nat_rules;
+	const char *forward_rules; /* filter FORWARD rules before the final drop */
+};
+
+struct lab_nat_params {
+	const char *wan;
+	const char *lan;
+	const char *host;
+	unsigned port;
+};
+
+const struct lab_nat_personality *lab_nat_find(const char *name);
+/* "port-restricted, symmetric, ..." for help texts. */
+const char *lab_nat_names(void);
+/* Writes the iptables-restore input for personality p; returns its length,
+ * -ENOSPC if cap is too small, -EINVAL on a bad template or parameter. */
+int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
+		    char *buf, size_t cap);
+/* Absolute path of iptables-restore (/usr/sbin or /sbin) or NULL. */
+const char *lab_nat_restore_path(void);
+
+/* Applying rules: one iptables-restore per router, all started at once
+ * (each exec costs milliseconds) and collected later, so the caller can
+ * do its netlink work meanwhile. */
+#define LAB_NAT_MAX_JOBS 4
+struct lab_proc;
+struct lab_nat_job {
+	struct lab_proc *procs[LAB_NAT_MAX_JOBS];
+	size_t n;
+	int error;
+	char err[256]; /* the tool's complaint on failure */
+};
+/* Starts applying rulesets[i] inside namespace ns_fds[i]. */
+int lab_nat_apply_start(struct lab_nat_job *job, const int *ns_fds,
+			const char *const *rulesets, size_t n);
+/* Waits (bounded) for every started restore; 0 if all succeeded. */
+int lab_nat_apply_finish(struct lab_nat_job *job);
+
+#endif

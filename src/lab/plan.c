@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+
+const struct lab_node_desc lab_plan_nodes[LAB_NODE_COUNT] = {
+	[LAB_NODE_SRV] = { "srv", "rendezvous server", false, false },
+	[LAB_NODE_CORE] = { "core", "Internet core router", true, false },
+	[LAB_NODE_RA] = { "rA", "home router A", true, true },
+	[LAB_NODE_RB] = { "rB", "home router B", true, true },
+	[LAB_NODE_HA] = { "hA", "host A (alice)", false, false },
+	[LAB_NODE_HB] = { "hB", "host B (bob)", false, false },
+};
+
+/* Each "ISP" gets its own documentation range, so the core routes between
+ * three networks and a TTL can run out before the far NAT. */
+const struct lab_link lab_plan_links[] = {
+	{ { LAB_NODE_SRV, "eth0", "192.0.2.10", 24 }, { LAB_NODE_CORE, "toSrv", "192.0.2.1", 24 } },
+	{ { LAB_NODE_RA, "wan", "198.51.100.10", 24 }, { LAB_NODE_CORE, "toA", "198.51.100.1", 24 } },
+	{ { LAB_NODE_RB, "wan", "203.0.113.10", 24 }, { LAB_NODE_CORE, "toB", "203.0.113.1", 24 } },
+	{ { LAB_NODE_RA, "lan", "10.0.1.1", 24 }, { LAB_NODE_HA, "eth0", "10.0.1.2", 24 } },
+	{ { LAB_NODE_RB, "lan", "10.0.2.1", 24 }, { LAB_NODE_HB, "eth0", "10.0.2.2", 24 } },
+};
+const size_t lab_plan_nlinks = sizeof(lab_plan_links) / sizeof(lab_plan_links[0]);
+
+const struct lab_route lab_plan_routes[] = {
+	{ LAB_NODE_SRV, "192.0.2.1" },
+	{ LAB_NODE_RA, "198.51.100.1" },
+	{ LAB_NODE_RB, "203.0.113.1" },
+	{ LAB_NODE_HA, "10.0.1.1" },
+	{ LAB_NODE_HB, "10.0.2.1" },
+};
+const size_t lab_plan_nroutes = sizeof(lab_plan_routes) / sizeof(lab_plan_routes[0]);
+
+const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname)
+{
+	size_t i;
+
+	for (i = 0; i < lab_plan_nlinks; i++) {
+		if (lab_plan_links[i].a.node == node && !strcmp(lab_plan_links[i].a.name, ifname))
+			return &lab_plan_links[i].a;
+		if (lab_plan_links[i].b.node == node && !strcmp(lab_plan_links[i].b.name, ifname))
+			return &lab_plan_links[i].b;
+	}
+	return NULL;
+}
+
+const char *lab_plan_server_addr(void)
+{
+	return lab_plan_iface(LAB_NODE_SRV, "eth0")->addr;
+}
+
+const char *lab_plan_public_addr(enum lab_node router)
+{
+	const struct lab_iface *i = lab_plan_iface(router, "wan");
+
+	return i ? i->addr : NULL;
+}
+
+const char *lab_plan_host_addr(enum lab_node host)
+{
+	const struct lab_iface *i = lab_plan_iface(host, "eth0");
+
+	return i ? i->addr : NULL;
+}
+
+enum lab_node lab_plan_router_of(enum lab_node host)
+{
+	return host == LAB_NODE_HA ? LAB_NODE_RA : LAB_NODE_RB;
+}
+
+int lab_plan_ns_name(char *buf, size_t len, const char *prefix, enum lab_node node)
+{
+	if (node >= LAB_NODE_COUNT)
+		return -EINVAL;
+	if ((size_t)snprintf(buf, len, "%s-%s", prefix, lab_plan_nodes[node].suffix) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_PLAN_H
+#define LAB_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The lab's Internet in miniature, as data: six namespaces, five links,
+ * addresses from the documentation ranges (RFC 5737) on the "public" side
+ * and RFC 1918 ones behind the routers.
+ *
+ *   hA --lan-- rA --wan--+            +-- srv
+ *                         core (L3) --+
+ *   hB --lan-- rB --wan--+
+ */
+enum lab_node {
+	LAB_NODE_SRV,
+	LAB_NODE_CORE,
+	LAB_NODE_RA,
+	LAB_NODE_RB,
+	LAB_NODE_HA,
+	LAB_NODE_HB,
+	LAB_NODE_COUNT
+};
+
+struct lab_node_desc {
+	const char *suffix;  /* namespace is "<prefix>-<suffix>" */
+	const char *role;    /* for the narrative */
+	bool forwarding;     /* routes packets for others */
+	bool nat;            /* a home router: gets a NAT personality */
+};
+
+struct lab_iface {
+	enum lab_node node;
+	const char *name;    /* <= 15 chars (IFNAMSIZ - 1) */
+	const char *addr;    /* IPv4 dotted quad */
+	uint8_t prefixlen;
+};
+
+struct lab_link {
+	struct lab_iface a, b;
+};
+
+struct lab_route {
+	enum lab_node node;
+	const char *gw;      /* default route via this neighbour */
+};
+
+#define LAB_SERVER_PORT 3478
+#define LAB_CLIENT_PORT 4000
+
+extern const struct lab_node_desc lab_plan_nodes[LAB_NODE_COUNT];
+extern const struct lab_link lab_plan_links[];
+extern const size_t lab_plan_nlinks;
+extern const struct lab_route lab_plan_routes[];
+extern const size_t lab_plan_nroutes;
+
+/* The address of node's interface ifname in the plan (NULL if none). */
+const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname);
+/* Well-known addresses: where the server listens, each router's public
+ * (wan) address, each host's private address. */
+const char *lab_plan_server_addr(void);
+const char *lab_plan_public_addr(enum lab_node router);
+const char *lab_plan_host_addr(enum lab_node host);
+/* Router in front of a host, host behind a router. */
+enum lab_node lab_plan_router_of(enum lab_node host);
+/* "<prefix>-<suffix>" into buf; -ENAMETOOLONG if it does not fit. */
+int lab_plan_ns_name(char *buf, size_t len, const char *prefix, enum lab_node node);
+
+#endif

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "clock.h"
+#include "json.h"
+#include "report.h"
+
+static void side_init(struct lab_report_side *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->connect_ms = -1;
+	s->exit_code = -1;
+}
+
+void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
+{
+	memset(r, 0, sizeof(*r));
+	r->out = narrative;
+	r->t0 = t0;
+	r->result = LAB_RESULT_PASS;
+	r->connect_ms = r->setup_ms = r->teardown_ms = -1;
+	snprintf(r->path, sizeof(r->path), "none");
+	side_init(&r->a);
+	side_init(&r->b);
+}
+
+static void step_print(const struct lab_step *s, FILE *f)
+{
+	const char *p = s->text, *nl;
+
+	fprintf(f, "[%6" PRIu64 " ms] ", s->ms);
+	/* continuation lines line up under the text */
+	while ((nl = strchr(p, '\n')) != NULL) {
+		fprintf(f, "%.*s\n            ", (int)(nl - p), p);
+		p = nl + 1;
+	}
+	fprintf(f, "%s\n", p);
+	fflush(f);
+}
+
+void lab_report_step(struct lab_report *r, const char *fmt, ...)
+{
+	struct lab_step tmp, *s;
+	va_list ap;
+
+	/* past the table's end, still told, but only the first ones are kept */
+	s = r->nsteps < LAB_REPORT_STEPS ? &r->steps[r->nsteps++] : &tmp;
+	s->ms = hp_clock_ms() - r->t0;
+	va_start(ap, fmt);
+	vsnprintf(s->text, sizeof(s->text), fmt, ap);
+	va_end(ap);
+	if (r->out)
+		step_print(s, r->out);
+}
+
+void lab_report_fail(struct lab_report *r, enum lab_result res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->result != LAB_RESULT_PASS)
+		return;
+	r->result = res;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+int lab_report_exit_code(const struct lab_report *r)
+{
+	switch (r->result) {
+	case LAB_RESULT_PASS: return 0;
+	case LAB_RESULT_FAIL: return 1;
+	default: return 2;
+	}
+}
+
+static void json_str(FILE *f, const char *key, const char *val)
+{
+	fprintf(f, "\"%s\":", key);
+	hp_json_write_string(f, val, strlen(val));
+}
+
+static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
+{
+	fprintf(f, "\"%s\":{", key);
+	json_str(f, "name", s->nick);
+	fputc(',', f);
+	json_str(f, "private", s->private_ep);
+	fputc(',', f);
+	json_str(f, "public", s->public_ep);
+	fputc(',', f);
+	json_str(f, "peer", s->peer_ep);
+	fputc(',', f);
+	json_str(f, "path", s->path);
+	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"sent\":%u,\"received\":%u,\"acked\":%u,"
+		   "\"exit\":%d,\"bye\":%s}",
+		s->connect_ms, s->sent, s->received, s->acked, s->exit_code,
+		s->bye ? "true" : "false");
+}
+
+void lab_report_write_json(const struct lab_report *r, FILE *f)
+{
+	static const char *const results[] = { "pass", "fail", "error" };
+	size_t i;
+
+	fputc('{', f);
+	json_str(f, "result", results[r->result]);
+	fputc(',', f);
+	json_str(f, "reason", r->reason);
+	fputc(',', f);
+	json_str(f, "path", r->path);
+	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"setup_ms\":%" PRId64 ",\"teardown_ms\":%" PRId64
+		   ",\"messages\":%u,",
+		r->connect_ms, r->setup_ms, r->teardown_ms, r->messages);
+	json_str(f, "prefix", r->prefix);
+	fputs(",\"nat\":{", f);
+	json_str(f, "a", r->nat_a);
+	fputc(',', f);
+	json_str(f, "b", r->nat_b);
+	fputs("},", f);
+	json_side(f, "a", &r->a);
+	fputc(',', f);
+	json_side(f, "b", &r->b);
+	fputs(",\"steps\":[", f);
+	for (i = 0; i < r->nsteps; i++) {
+		fprintf(f, "%s{\"ms\":%" PRIu64 ",", i ? "," : "", r->steps[i].ms);
+		json_str(f, "text", r->steps[i].text);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+	fflush(f);
+}
+
+void lab_report_finish(const struct lab_report *r, FILE *f, bool json)
+{
+	if (json) {
+		lab_report_write_json(r, f);
+		return;
+	}
+	if (r->result == LAB_RESULT_PASS)
+		fputs("PASS\n", f);
+	else
+		fprintf(f, "FAIL: %s\n", r->reason[0] ? r->reason : "unknown");
+	fflush(f);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_REPORT_H
+#define LAB_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * What a run found, in one struct: the narrative for people and the JSON
+ * object for machines are both printed from it, so they cannot disagree.
+ * Steps are printed as they are added (narrative mode) and kept for the
+ * JSON object at the end.
+ */
+#define LAB_REPORT_STEPS 48
+#define LAB_REPORT_STEP_LEN 640
+
+struct lab_step {
+	uint64_t ms; /* since the run started */
+	char text[LAB_REPORT_STEP_LEN];
+};
+
+struct lab_report_side {
+	char nick[16];
+	char private_ep[64];  /* where it runs */
+	char public_ep[64];   /* as the server saw it */
+	char peer_ep[64];     /* where it ended up talking to the peer */
+	char path[16];        /* from its connected event; "" if never */
+	int64_t connect_ms;   /* -1 if never */
+	unsigned sent, received, acked;
+	int exit_code;        /* -1 if it did not exit on its own */
+	bool bye;
+};
+
+enum lab_result { LAB_RESULT_PASS, LAB_RESULT_FAIL, LAB_RESULT_ERROR };
+
+struct lab_report {
+	FILE *out;            /* narrative goes here as it happens; NULL: JSON mode */
+	uint64_t t0;
+	char prefix[32];
+	char nat_a[32], nat_b[32];
+	unsigned messages;
+	struct lab_step steps[LAB_REPORT_STEPS];
+	size_t nsteps;
+	enum lab_result result;
+	char reason[256];
+	char path[16];        /* "direct", "relay" or "none" */
+	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
+	struct lab_report_side a, b;
+};
+
+void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0);
+void lab_report_step(struct lab_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The first failure wins: later ones are usually its consequences. */
+void lab_report_fail(struct lab_report *r, enum lab_result res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The last line (narrative) or the one JSON object. */
+void lab_report_finish(const struct lab_report *r, FILE *f, bool json);
+void lab_report_write_json(const struct lab_report *r, FILE *f);
+/* 0 pass, 1 fail, 2 error. */
+int lab_report_exit_code(const struct lab_report *r);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_TOPO_H
+#define LAB_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netns.h"
+#include "plan.h"
+
+struct lab_nat_personality;
+
+/*
+ * The plan (plan.c) made real: namespaces, veths, addresses, routes,
+ * forwarding, and the routers' NAT rules. Only the namespaces are ever
+ * created by name, so deleting them removes everything else with them;
+ * nothing is touched in the runner's own namespace.
+ */
+struct lab_topo {
+	char prefix[32];
+	char names[LAB_NODE_COUNT][LAB_NETNS_NAME_MAX];
+	int fds[LAB_NODE_COUNT];
+	bool created[LAB_NODE_COUNT];
+	const struct lab_nat_personality *nat[LAB_NODE_COUNT];
+	/* where setup time went, in microseconds (for `labrun bench`) */
+	uint64_t us_netns, us_links, us_config, us_nat_wait;
+};
+
+/* Fills names and fds without creating anything (fds -1). */
+int lab_topo_init(struct lab_topo *t, const char *prefix);
+/* Builds it all; on failure err says which step failed and the caller
+ * must still call lab_topo_destroy(). */
+int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
+		   const struct lab_nat_personality *nat_b, char *err, size_t errlen);
+/* Deletes every namespace of this prefix that exists (created by this run
+ * or not). Returns the first error, going on regardless. */
+int lab_topo_destroy(struct lab_topo *t);
+
+#endif

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "clean.h"
+#include "clock.h"
+#include "nat.h"
+#include "plan.h"
+#include "proc.h"
+#include "state.h"
+#include "topo.h"
+#include "updown.h"
+
+#define SERVER_READY_MS 3000
+#define SERVER_READY_TICK_MS 10
+
+/* The detached server writes to a log file only; look for its ready line
+ * there, a few times, bounded. */
+static bool log_says_ready(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "hpserver: listening on") != NULL;
+}
+
+static int start_server(struct lab_topo *t, const char *bindir, const char *log,
+			struct lab_state *st)
+{
+	char path[PATH_MAX], port[8];
+	const char *argv[] = { path, port, NULL };
+	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV], .argv = argv, .detach = true,
+				.log_path = log };
+	struct lab_proc p;
+	uint64_t deadline = hp_clock_ms() + SERVER_READY_MS;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/hpserver", bindir);
+	snprintf(port, sizeof(port), "%d", LAB_SERVER_PORT);
+	unlink(log);
+	ret = lab_proc_spawn(&p, &sp, "hpserver");
+	if (ret < 0) {
+		fprintf(stderr, "labrun: cannot start %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	st->server_pid = p.pid;
+	st->server_starttime = lab_state_starttime(p.pid);
+	while (!log_says_ready(log)) {
+		if (lab_proc_reap(&p)) {
+			fprintf(stderr, "labrun: hpserver exited with status %d (see %s)\n",
+				p.exit_code, log);
+			ret = -ECHILD;
+			break;
+		}
+		if (hp_clock_ms() >= deadline) {
+			fprintf(stderr, "labrun: hpserver not ready after %d ms (see %s)\n",
+				SERVER_READY_MS, log);
+			break; /* leave it running: the user can look */
+		}
+		poll(NULL, 0, SERVER_READY_TICK_MS);
+	}
+	/* it outlives us on purpose: forget it without killing it */
+	close(p.pidfd);
+	p.pidfd = -1;
+	return ret;
+}
+
+static void print_guide(const struct lab_topo *t, const char *log, bool server)
+{
+	size_t i;
+	int n;
+
+	printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
+	       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		printf("  %-12s", t->names[n]);
+		for (i = 0; i < lab_plan_nlinks * 2; i++) {
+			const struct lab_iface *f =
+				i % 2 ? &lab_plan_links[i / 2].b : &lab_plan_links[i / 2].a;
+
+			if (f->node == (enum lab_node)n)
+				printf(" %s %s/%u", f->name, f->addr, f->prefixlen);
+		}
+		printf("   (%s)\n", lab_plan_nodes[n].role);
+	}
+	if (server)
+		printf("\nhpserver listens on %s:%d in %s (log: %s)\n", lab_plan_server_addr(),
+		       LAB_SERVER_PORT, t->names[LAB_NODE_SRV], log);
+	printf("\nexplore:\n"
+	       "  ip netns exec %s iptables -t nat -S          # the NAT rules\n"
+	       "  ip netns exec %s conntrack -L                # its mappings\n"
+	       "  ip netns exec %s hpclient --room r --name alice 4000 %s %d\n"
+	       "  ip netns exec %s hpclient --room r --name bob 4000 %s %d\n"
+	       "  ip netns exec %s ping -c1 %s\n"
+	       "remove it with: lab down%s%s\n",
+	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA],
+	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB],
+	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HA],
+	       lab_plan_public_addr(LAB_NODE_RB), strcmp(t->prefix, "hplab") ? " --prefix " : "",
+	       strcmp(t->prefix, "hplab") ? t->prefix : "");
+}
+
+static void log_path(char *buf, size_t len, const char *prefix)
+{
+	snprintf(buf, len, "%s/%s.server.log", LAB_STATE_DIR, prefix);
+}
+
+int lab_updown_up(const struct lab_args *a, const char *bindir)
+{
+	struct lab_state st = { 0 };
+	struct lab_topo t;
+	char err[320], log[160];
+	int ret;
+
+	ret = lab_topo_init(&t, a->prefix);
+	if (ret < 0) {
+		fprintf(stderr, "labrun: bad prefix '%s'\n", a->prefix);
+		return 2;
+	}
+	if (lab_netns_list(a->prefix, NULL, 0) > 0 || lab_state_read(a->prefix, &st) == 0) {
+		fprintf(stderr, "labrun: %s is already up (run `lab down%s%s` first)\n", a->prefix,
+			a->prefix_set ? " --prefix " : "", a->prefix_set ? a->prefix : "");
+		return 2;
+	}
+	memset(&st, 0, sizeof(st));
+	snprintf(st.prefix, sizeof(st.prefix), "%s", a->prefix);
+	st.kind = LAB_STATE_UP;
+	st.pid = getpid();
+	st.starttime = lab_state_starttime(st.pid);
+	ret = lab_state_write(&st);
+	if (ret < 0) {
+		fprintf(stderr, "labrun: cannot record the lab in %s: %s\n", LAB_STATE_DIR,
+			strerror(-ret));
+		return 2;
+	}
+	ret = lab_topo_build(&t, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "labrun: %s\n", err);
+		goto fail;
+	}
+	log_path(log, sizeof(log), a->prefix);
+	if (!a->no_server) {
+		ret = start_server(&t, bindir, log, &st);
+		if (ret < 0)
+			goto fail;
+		lab_state_write(&st);
+	}
+	print_guide(&t, log, !a->no_server);
+	for (int n = 0; n < LAB_NODE_COUNT; n++)
+		if (t.fds[n] >= 0)
+			close(t.fds[n]);
+	return 0;
+fail:
+	lab_clean_prefix(a->prefix);
+	return 2;
+}
+
+int lab_updown_down(const struct lab_args *a)
+{
+	char log[160];
+	int ret = lab_clean_prefix(a->prefix);
+
+	log_path(log, sizeof(log), a->prefix);
+	unlink(log);
+	if (ret < 0) {
+		fprintf(stderr, "labrun: cannot remove %s: %s\n", a->prefix, strerror(-ret));
+		return 2;
+	}
+	if (ret == 0)
+		printf("nothing to remove: no namespace %s-*\n", a->prefix);
+	else
+		printf("removed %d namespaces %s-* and what ran in them\n", ret, a->prefix);
+	return 0;
+}
