@@ -218,8 +218,8 @@ static void test_parse_packet_hostile(void **state)
 	/* An attribute claiming more than the message holds. */
 	len = build_packet(buf, 1, 0, "xyzw", 4, true);
 	((struct nlattr *)(buf + len - 8))->nla_len = 200;
-	assert_int_not_equal(lab_nfq_parse_packet(buf, len, &p), 0 + 1);
-	assert_true(lab_nfq_parse_packet(buf, len, &p) < 0 || p.payload_len <= len);
+	assert_int_equal(lab_nfq_parse_packet(buf, len, &p), 0);
+	assert_null(p.payload); /* the overlong attribute is not believed */
 
 	/* A short packet header. */
 	len = build_packet(buf, 1, 0, NULL, 0, false);
@@ -548,10 +548,10 @@ static void drain_a(struct fx *f, struct run *r)
  * when every expected datagram is in, or at a hard deadline.
  */
 static void run_flow(struct fx *f, struct run *r, unsigned count, uint64_t interval_us,
-		     unsigned expect_b)
+		     unsigned expect_b, uint64_t grace_us)
 {
 	uint64_t start = lab_nfq_now_us(), next_send = start;
-	uint64_t deadline = start + count * interval_us + 3000000u;
+	uint64_t deadline = start + count * interval_us + grace_us;
 
 	memset(r, 0, sizeof(*r));
 	r->min_oneway_us = UINT64_MAX;
@@ -622,7 +622,7 @@ static void test_root_delay_no_loss(void **state)
 	if (geteuid() != 0)
 		skip();
 	fx_impair(f, &imp);
-	run_flow(f, &r, count, 20000, count);
+	run_flow(f, &r, count, 20000, count, 3000000);
 	lab_nfq_stats(f->q, &st);
 	assert_int_equal(r.sent, count);
 	assert_int_equal(r.got_b, count);       /* loss 0: every probe arrived once */
@@ -653,7 +653,7 @@ static void test_root_duplicate_all(void **state)
 	fx_impair(f, &imp);
 	/* Copies of what entered on hplvb are re-sent from its peer in a. */
 	assert_int_equal(lab_nfq_add_dup_path(f->q, "hplvb", f->fa, "hplva"), 0);
-	run_flow(f, &r, count, 20000, 2 * count);
+	run_flow(f, &r, count, 20000, 2 * count, 3000000);
 	lab_nfq_stats(f->q, &st);
 	assert_int_equal(r.got_b, 2 * count);
 	for (unsigned i = 0; i < count; i++)
@@ -661,6 +661,56 @@ static void test_root_duplicate_all(void **state)
 	assert_int_equal(st.duplicated, count);
 	assert_int_equal(st.dup_returned, count);
 	assert_int_equal(st.dup_failed, 0);
+}
+
+static void test_root_reorder_all_skips_delay(void **state)
+{
+	struct fx *f = *state;
+	struct lab_impair imp = { .delay_us = DELAY_US, .reorder_ppm = LAB_IMPAIR_PPM };
+	struct lab_nfq_stats st;
+	struct run r;
+
+	if (geteuid() != 0)
+		skip();
+	fx_impair(f, &imp);
+	run_flow(f, &r, 10, 5000, 10, 3000000);
+	lab_nfq_stats(f->q, &st);
+	assert_int_equal(r.got_b, 10);
+	assert_int_equal(st.reordered, 10);
+	assert_int_equal(st.delayed, 0);
+}
+
+static void test_root_jitter_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct lab_impair imp = { .delay_us = DELAY_US, .jitter_us = 10000 };
+	struct run r;
+
+	if (geteuid() != 0)
+		skip();
+	fx_impair(f, &imp);
+	run_flow(f, &r, 20, 5000, 20, 3000000);
+	assert_int_equal(r.got_b, 20);
+	assert_true(r.min_oneway_us >= DELAY_US - 10000);
+}
+
+static void test_root_loss_all(void **state)
+{
+	struct fx *f = *state;
+	struct lab_impair imp = { .delay_us = 1000, .loss_ppm = LAB_IMPAIR_PPM };
+	struct lab_nfq_stats st;
+	struct run r;
+
+	if (geteuid() != 0)
+		skip();
+	fx_impair(f, &imp);
+	/* Nothing can arrive: the loop runs to its deadline, 200 ms after the
+	 * last probe, far beyond the 1 ms delay. */
+	run_flow(f, &r, 5, 1000, 1, 200000);
+	lab_nfq_stats(f->q, &st);
+	assert_int_equal(r.sent, 5);
+	assert_int_equal(r.got_b, 0);
+	assert_int_equal(st.queued, 0); /* dropped before the queue */
 }
 
 static void test_root_ct_flush(void **state)
@@ -674,7 +724,7 @@ static void test_root_ct_flush(void **state)
 	if (geteuid() != 0)
 		skip();
 	fx_impair(f, &imp);
-	run_flow(f, &r, 3, 1000, 3);
+	run_flow(f, &r, 3, 1000, 3, 3000000);
 	assert_int_equal(r.got_echo, 3);
 	n = lab_ct_list(f->fb, IPPROTO_UDP, e, 4);
 	assert_int_equal(n, 1); /* the one a -> b flow */
@@ -703,6 +753,10 @@ int main(void)
 		cmocka_unit_test(test_ct_parse_rejects_missing_reply),
 		cmocka_unit_test_setup_teardown(test_root_delay_no_loss, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_root_duplicate_all, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_root_reorder_all_skips_delay, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_root_jitter_bounds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_root_loss_all, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_root_ct_flush, fx_setup, fx_teardown),
 	};
 
