@@ -561,6 +561,25 @@ static int nfq_packet_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Walks every message itself rather than with mnl_cb_run, which stops at the
+ * first error report: a packet behind it would never get its verdict.
+ * Errors come back for failed verdicts even without NLM_F_ACK.
+ */
+static void nfq_dispatch(struct lab_nfq *q, size_t n)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rx;
+	int len = n > NFQ_RX_SIZE ? NFQ_RX_SIZE : (int)n;
+
+	while (mnl_nlmsg_ok(nlh, len)) {
+		if (nlh->nlmsg_type == NFQ_MSG(NFQNL_MSG_PACKET))
+			nfq_packet_cb(nlh, q);
+		else if (nlh->nlmsg_type == NLMSG_ERROR)
+			q->st.errors++;
+		nlh = mnl_nlmsg_next(nlh, &len);
+	}
+}
+
 int lab_nfq_on_readable_us(struct lab_nfq *q, uint64_t now_us)
 {
 	uint64_t before = q->st.queued;
@@ -580,9 +599,7 @@ int lab_nfq_on_readable_us(struct lab_nfq *q, uint64_t now_us)
 			}
 			return -errno;
 		}
-		/* seq 0: packets are not answers to our requests. */
-		if (mnl_cb_run(q->rx, (size_t)n, 0, q->portid, nfq_packet_cb, q) < 0)
-			q->st.errors++;
+		nfq_dispatch(q, (size_t)n);
 	}
 	return (int)(q->st.queued - before);
 }
