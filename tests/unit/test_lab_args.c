@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/args.h"
+
+#define ARGC(v) ((int)(sizeof(v) / sizeof((v)[0])))
+
+static int parse(struct lab_args *a, int argc, char *const argv[], char *err)
+{
+	return lab_args_parse(a, argc, argv, err, 160);
+}
+
+static void test_bare_is_help(void **state)
+{
+	char *argv[] = { "labrun" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.cmd, LAB_CMD_HELP);
+}
+
+static void test_run_defaults(void **state)
+{
+	char *argv[] = { "labrun", "run" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.cmd, LAB_CMD_RUN);
+	assert_int_equal(a.messages, 3);
+	assert_false(a.json);
+	assert_false(a.prefix_set);
+	assert_string_equal(a.nat_a, "port-restricted");
+	assert_string_equal(a.nat_b, "port-restricted");
+}
+
+static void test_run_options(void **state)
+{
+	char *argv[] = { "labrun", "run", "--messages", "7", "--json", "--prefix=t1", "-v", "-v",
+			 "--nat-b", "sym" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.messages, 7);
+	assert_true(a.json);
+	assert_true(a.prefix_set);
+	assert_string_equal(a.prefix, "t1");
+	assert_int_equal(a.verbose, 2);
+	assert_string_equal(a.nat_b, "symmetric");
+}
+
+static void test_options_alone_mean_run(void **state)
+{
+	char *argv[] = { "labrun", "--json" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.cmd, LAB_CMD_RUN);
+	assert_true(a.json);
+}
+
+static void test_bad_messages(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "1001", "3x", "", "+2", "99999999999999999999" };
+	struct lab_args a;
+	char err[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "labrun", "run", "--messages", (char *)bad[i] };
+
+		assert_int_equal(parse(&a, ARGC(argv), argv, err), -EINVAL);
+		assert_non_null(strstr(err, "--messages"));
+	}
+}
+
+static void test_missing_value(void **state)
+{
+	char *argv[] = { "labrun", "run", "--messages" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), -EINVAL);
+	assert_non_null(strstr(err, "needs a value"));
+}
+
+static void test_unknown_things(void **state)
+{
+	char *a1[] = { "labrun", "fly" };
+	char *a2[] = { "labrun", "run", "--bogus" };
+	char *a3[] = { "labrun", "run", "extra" };
+	char *a4[] = { "labrun", "run", "--json=yes" };
+	char *a5[] = { "labrun", "run", "--nat-a", "open" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(a1), a1, err), -EINVAL);
+	assert_non_null(strstr(err, "unknown command"));
+	assert_int_equal(parse(&a, ARGC(a2), a2, err), -EINVAL);
+	assert_non_null(strstr(err, "unknown option"));
+	assert_int_equal(parse(&a, ARGC(a3), a3, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(a4), a4, err), -EINVAL);
+	assert_non_null(strstr(err, "takes no value"));
+	assert_int_equal(parse(&a, ARGC(a5), a5, err), -EINVAL);
+	assert_non_null(strstr(err, "unknown NAT type"));
+}
+
+static void test_option_scoped_to_command(void **state)
+{
+	char *a1[] = { "labrun", "down", "--json" };
+	char *a2[] = { "labrun", "clean", "--messages", "3" };
+	char *a3[] = { "labrun", "run", "--all" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(a1), a1, err), -EINVAL);
+	assert_non_null(strstr(err, "does not apply to 'down'"));
+	assert_int_equal(parse(&a, ARGC(a2), a2, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(a3), a3, err), -EINVAL);
+}
+
+static void test_each_command(void **state)
+{
+	static const struct {
+		const char *word;
+		enum lab_cmd cmd;
+	} cmds[] = { { "run", LAB_CMD_RUN },	 { "up", LAB_CMD_UP },
+		     { "down", LAB_CMD_DOWN },	 { "clean", LAB_CMD_CLEAN },
+		     { "bench", LAB_CMD_BENCH }, { "help", LAB_CMD_HELP } };
+	struct lab_args a;
+	char err[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *argv[] = { "labrun", (char *)cmds[i].word };
+		char *hargv[] = { "labrun", (char *)cmds[i].word, "--help" };
+
+		assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+		assert_int_equal(a.cmd, cmds[i].cmd);
+		assert_false(a.help);
+		assert_int_equal(parse(&a, ARGC(hargv), hargv, err), 0);
+		assert_int_equal(a.cmd, cmds[i].cmd);
+		assert_true(a.help);
+	}
+}
+
+static void test_up_down_clean_bench_options(void **state)
+{
+	char *up[] = { "labrun", "up", "--no-server", "--prefix", "mylab" };
+	char *clean[] = { "labrun", "clean", "--all" };
+	char *bench[] = { "labrun", "bench", "--runs", "9" };
+	char *down[] = { "labrun", "down" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(up), up, err), 0);
+	assert_true(a.no_server);
+	assert_string_equal(a.prefix, "mylab");
+	assert_int_equal(parse(&a, ARGC(clean), clean, err), 0);
+	assert_true(a.all);
+	assert_int_equal(parse(&a, ARGC(bench), bench, err), 0);
+	assert_int_equal(a.runs, 9);
+	assert_int_equal(parse(&a, ARGC(down), down, err), 0);
+	assert_string_equal(a.prefix, "hplab");
+}
+
+static void test_help_topic(void **state)
+{
+	char *argv[] = { "labrun", "help", "up" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.cmd, LAB_CMD_UP);
+	assert_true(a.help);
+}
+
+static void test_prefix_rules(void **state)
+{
+	(void)state;
+	assert_true(lab_args_prefix_valid("hplab"));
+	assert_true(lab_args_prefix_valid("a"));
+	assert_true(lab_args_prefix_valid("hpl12345_x"));
+	assert_true(lab_args_prefix_valid("abcdefghijklmnopqrstuvwx")); /* 24 */
+	assert_false(lab_args_prefix_valid("abcdefghijklmnopqrstuvwxy"));
+	assert_false(lab_args_prefix_valid(""));
+	assert_false(lab_args_prefix_valid("1abc"));
+	assert_false(lab_args_prefix_valid("a-b"));
+	assert_false(lab_args_prefix_valid("a/b"));
+	assert_false(lab_args_prefix_valid("../x"));
+	assert_false(lab_args_prefix_valid("a b"));
+}
+
+static void test_bad_prefix_option(void **state)
+{
+	char *argv[] = { "labrun", "run", "--prefix", "../../etc" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), -EINVAL);
+	assert_non_null(strstr(err, "--prefix"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bare_is_help),
+		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_run_options),
+		cmocka_unit_test(test_options_alone_mean_run),
+		cmocka_unit_test(test_bad_messages),
+		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_unknown_things),
+		cmocka_unit_test(test_option_scoped_to_command),
+		cmocka_unit_test(test_each_command),
+		cmocka_unit_test(test_up_down_clean_bench_options),
+		cmocka_unit_test(test_help_topic),
+		cmocka_unit_test(test_prefix_rules),
+		cmocka_unit_test(test_bad_prefix_option),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

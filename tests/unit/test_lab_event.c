@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/* JSON field extraction and hpclient event lines, hostile ones included. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/event.h"
+#include "lab/jsonx.h"
+
+#define B(s) (const uint8_t *)(s), strlen(s)
+
+static void test_string_field(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(lab_jsonx_string(B("{\"event\":\"bye\",\"from\":\"peer\"}"), "from", out,
+					  sizeof(out)),
+			 4);
+	assert_string_equal(out, "peer");
+	assert_int_equal(lab_jsonx_string(B(" { \"a\" : \"x\" } \n"), "a", out, sizeof(out)), 1);
+	assert_int_equal(lab_jsonx_string(B("{\"a\":\"x\"}"), "b", out, sizeof(out)), -ENOENT);
+	assert_int_equal(lab_jsonx_string(B("{}"), "a", out, sizeof(out)), -ENOENT);
+}
+
+static void test_escapes_decoded(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(lab_jsonx_string(B("{\"t\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\"}"), "t",
+					  out, sizeof(out)),
+			 (int)strlen("a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80"));
+	assert_string_equal(out, "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
+	/* a lone surrogate is not passed on as such */
+	assert_int_equal(lab_jsonx_string(B("{\"t\":\"\\ud800x\"}"), "t", out, sizeof(out)), 4);
+	assert_string_equal(out, "\xef\xbf\xbdx");
+	/* U+0000 would cut the C string short: refused */
+	assert_int_equal(lab_jsonx_string(B("{\"t\":\"a\\u0000b\"}"), "t", out, sizeof(out)),
+			 -EINVAL);
+}
+
+static void test_does_not_fit(void **state)
+{
+	char out[4];
+
+	(void)state;
+	assert_int_equal(lab_jsonx_string(B("{\"t\":\"abcd\"}"), "t", out, sizeof(out)), -ENOSPC);
+	assert_int_equal(lab_jsonx_string(B("{\"t\":\"abc\"}"), "t", out, sizeof(out)), 3);
+}
+
+static void test_integers(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":42}"), "seq", &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":-7,\"x\":[1,\"a\"]}"), "seq", &v), 0);
+	assert_int_equal(v, -7);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":9223372036854775807}"), "seq", &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":9223372036854775808}"), "seq", &v), -ERANGE);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":1.5}"), "seq", &v), -EINVAL);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":1e3}"), "seq", &v), -EINVAL);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":\"1\"}"), "seq", &v), -EINVAL);
+	assert_int_equal(lab_jsonx_int(B("{\"seq\":01}"), "seq", &v), -EINVAL);
+}
+
+static void test_hostile_lines(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"   ",
+		"event",
+		"[\"event\",\"bye\"]",
+		"{\"event\":\"bye\"",                  /* unterminated */
+		"{\"event\":\"bye}",                   /* unterminated string */
+		"{\"event\" \"bye\"}",                 /* no colon */
+		"{\"event\":\"bye\",}",                /* trailing comma */
+		"{\"event\":\"bye\"} x",               /* trailing garbage */
+		"{\"event\":\"bye\"}{}",               /* two objects */
+		"{\"event\":{\"nested\":1}}",          /* nested object */
+		"{\"event\":[[1]]}",                   /* nested array */
+		"{\"event\":\"a\tb\"}",                /* raw control character */
+		"{\"event\":\"\\x\"}",                 /* bad escape */
+		"{\"event\":\"\\u12\"}",               /* short \\u */
+		"{\"event\":tru}",
+		"{\"event\":-}",
+		"{event:\"bye\"}",
+		"{\"event\":\"bye\",\"event\":\"message\"}", /* duplicate key */
+	};
+	char out[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int ret = lab_jsonx_string(B(bad[i]), "event", out, sizeof(out));
+
+		if (ret >= 0)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	/* embedded NUL inside the buffer is not a line end */
+	assert_int_equal(lab_jsonx_string((const uint8_t *)"{\"a\":\"b\"}\0xx", 12, "a", out,
+					  sizeof(out)),
+			 -EINVAL);
+	assert_int_equal(lab_jsonx_validate(NULL, 0), -EINVAL);
+}
+
+static void test_truncated_everywhere(void **state)
+{
+	const char *line = "{\"event\":\"message\",\"from\":\"bob\",\"seq\":3,\"text\":\"hi \\u00e9\"}";
+	struct lab_event ev;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, B(line)), 0);
+	for (n = 0; n < strlen(line); n++)
+		assert_int_equal(lab_event_parse(&ev, (const uint8_t *)line, n), -EINVAL);
+}
+
+static void test_events(void **state)
+{
+	struct lab_event ev;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"registered\",\"public\":\"198.51.100.10:4000\",\"ms\":5}")), 0);
+	assert_int_equal(ev.type, LAB_EV_REGISTERED);
+	assert_string_equal(ev.public_ep, "198.51.100.10:4000");
+	assert_int_equal(ev.ms, 5);
+
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"introduced\",\"peer\":\"bob\",\"public\":\"203.0.113.10:4000\",\"private\":[\"10.0.2.2:4000\"],\"ms\":6}")), 0);
+	assert_int_equal(ev.type, LAB_EV_INTRODUCED);
+	assert_string_equal(ev.peer, "bob");
+
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"203.0.113.10:4000\",\"ms\":30}")), 0);
+	assert_int_equal(ev.type, LAB_EV_CONNECTED);
+	assert_string_equal(ev.path, "direct");
+	assert_int_equal(ev.ms, 30);
+
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"message\",\"from\":\"bob\",\"seq\":1,\"text\":\"hello 1 from bob\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_MESSAGE);
+	assert_int_equal(ev.seq, 1);
+	assert_string_equal(ev.text, "hello 1 from bob");
+
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"acked\",\"seq\":2,\"rtt_ms\":1}")), 0);
+	assert_int_equal(ev.type, LAB_EV_ACKED);
+	assert_int_equal(ev.seq, 2);
+	assert_int_equal(ev.rtt_ms, 1);
+
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"bye\",\"from\":\"self\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_BYE);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"error\",\"reason\":\"punch timed out\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_ERROR);
+	assert_string_equal(ev.reason, "punch timed out");
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"stats\",\"x\":1}")), 0);
+	assert_int_equal(ev.type, LAB_EV_OTHER);
+}
+
+static void test_events_missing_or_mistyped_fields(void **state)
+{
+	static const char *const bad[] = {
+		"{\"event\":\"registered\"}",
+		"{\"event\":\"connected\",\"path\":\"direct\"}",
+		"{\"event\":\"message\",\"from\":\"bob\",\"seq\":\"1\",\"text\":\"x\"}",
+		"{\"event\":\"message\",\"from\":\"bob\",\"seq\":1}",
+		"{\"event\":\"acked\"}",
+		"{\"event\":\"acked\",\"seq\":1,\"rtt_ms\":\"fast\"}",
+		"{\"event\":1}",
+		"{\"from\":\"bob\"}",
+	};
+	struct lab_event ev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lab_event_parse(&ev, B(bad[i])) != -EINVAL)
+			fail_msg("accepted: %s", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_string_field),
+		cmocka_unit_test(test_escapes_decoded),
+		cmocka_unit_test(test_does_not_fit),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_hostile_lines),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_events_missing_or_mistyped_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

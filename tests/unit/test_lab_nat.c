@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/nat.h"
+#include "lab/state.h"
+
+static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
+
+static void test_default_ruleset_text(void **state)
+{
+	const char *want =
+		"*nat\n"
+		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		":POSTROUTING ACCEPT [0:0]\n"
+		"-A POSTROUTING -o wan -j MASQUERADE\n"
+		"COMMIT\n"
+		"*filter\n"
+		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
+		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+		"-A FORWARD -i wan -o lan -j DROP\n"
+		"COMMIT\n";
+	char buf[2048];
+	int n;
+
+	(void)state;
+	n = lab_nat_ruleset(lab_nat_find(LAB_NAT_DEFAULT), &prm, buf, sizeof(buf));
+	assert_int_equal(n, (int)strlen(want));
+	assert_string_equal(buf, want);
+}
+
+static void test_personalities(void **state)
+{
+	char buf[2048];
+
+	(void)state;
+	assert_ptr_equal(lab_nat_find("prc"), lab_nat_find("port-restricted"));
+	assert_null(lab_nat_find("open"));
+	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &prm, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE --random-fully\n"));
+	assert_true(lab_nat_ruleset(lab_nat_find("full-cone"), &prm, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "-A PREROUTING -i wan -p udp --dport 4000 -j DNAT "
+				    "--to-destination 10.0.1.2:4000\n"));
+	/* the DNAT acceptance comes before the final drop */
+	assert_true(strstr(buf, "--ctstate DNAT -j ACCEPT") < strstr(buf, "-o lan -j DROP"));
+	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &prm, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "-m recent --name rc --rdest --set"));
+	/* every personality keeps the home router's inbound firewall */
+	assert_non_null(strstr(buf, "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+}
+
+static void test_ruleset_refuses_bad_input(void **state)
+{
+	struct lab_nat_params evil = { "wan\n-A INPUT -j ACCEPT", "lan", "10.0.1.2", 4000 };
+	struct lab_nat_params noport = { "wan", "lan", "10.0.1.2", 0 };
+	char buf[2048], tiny[40];
+
+	(void)state;
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &evil, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &noport, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(lab_nat_ruleset(NULL, &prm, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &prm, tiny, sizeof(tiny)), -ENOSPC);
+}
+
+static void test_state_record(void **state)
+{
+	const char *text = "prefix=hpl42\nkind=run\npid=42\nstarttime=1234\nserver_pid=0\n"
+			   "server_starttime=0\nfuture=1\n";
+	static const char *const bad[] = {
+		"prefix=hpl42\nkind=run\n",                  /* no pid */
+		"prefix=../x\npid=1\n",                      /* bad prefix */
+		"prefix=a\npid=1\nkind=maybe\n",
+		"prefix=a\npid=-1\n",
+		"prefix=a\npid=99999999999\n",
+		"prefix=a\npid=1",                           /* no final newline */
+		"prefix=a\npid\n",
+	};
+	struct lab_state st;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(lab_state_parse(&st, (const uint8_t *)text, strlen(text)), 0);
+	assert_string_equal(st.prefix, "hpl42");
+	assert_int_equal(st.kind, LAB_STATE_RUN);
+	assert_int_equal(st.pid, 42);
+	assert_int_equal(st.starttime, 1234);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lab_state_parse(&st, (const uint8_t *)bad[i], strlen(bad[i])) == 0)
+			fail_msg("accepted: %s", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_ruleset_text),
+		cmocka_unit_test(test_personalities),
+		cmocka_unit_test(test_ruleset_refuses_bad_input),
+		cmocka_unit_test(test_state_record),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

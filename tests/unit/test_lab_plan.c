@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/netns.h"
+#include "lab/plan.h"
+
+static uint32_t v4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return ntohl(a.s_addr);
+}
+
+static uint32_t mask(uint8_t len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+static void test_ifnames_fit(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < lab_plan_nlinks; i++) {
+		assert_true(strlen(lab_plan_links[i].a.name) > 0);
+		assert_true(strlen(lab_plan_links[i].a.name) < IFNAMSIZ);
+		assert_true(strlen(lab_plan_links[i].b.name) < IFNAMSIZ);
+		assert_true(strlen(lab_plan_links[i].b.name) > 0);
+	}
+}
+
+static void test_link_ends_share_a_subnet(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < lab_plan_nlinks; i++) {
+		const struct lab_link *l = &lab_plan_links[i];
+
+		assert_int_equal(l->a.prefixlen, l->b.prefixlen);
+		assert_true(l->a.prefixlen >= 8 && l->a.prefixlen <= 30);
+		assert_int_equal(v4(l->a.addr) & mask(l->a.prefixlen),
+				 v4(l->b.addr) & mask(l->b.prefixlen));
+		assert_int_not_equal(v4(l->a.addr), v4(l->b.addr));
+		assert_int_not_equal(l->a.node, l->b.node);
+	}
+}
+
+static void test_subnets_do_not_overlap(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < lab_plan_nlinks; i++)
+		for (j = i + 1; j < lab_plan_nlinks; j++) {
+			const struct lab_iface *x = &lab_plan_links[i].a, *y = &lab_plan_links[j].a;
+			uint8_t len = x->prefixlen < y->prefixlen ? x->prefixlen : y->prefixlen;
+
+			assert_int_not_equal(v4(x->addr) & mask(len), v4(y->addr) & mask(len));
+		}
+}
+
+static void test_ifname_unique_per_node(void **state)
+{
+	const struct lab_iface *all[32];
+	size_t i, j, n = 0;
+
+	(void)state;
+	for (i = 0; i < lab_plan_nlinks; i++) {
+		all[n++] = &lab_plan_links[i].a;
+		all[n++] = &lab_plan_links[i].b;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (all[i]->node == all[j]->node)
+				assert_string_not_equal(all[i]->name, all[j]->name);
+}
+
+static void test_routes_via_a_neighbour(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < lab_plan_nroutes; i++) {
+		const struct lab_route *r = &lab_plan_routes[i];
+		bool found = false;
+
+		for (j = 0; j < lab_plan_nlinks; j++) {
+			const struct lab_link *l = &lab_plan_links[j];
+
+			if ((l->a.node == r->node && !strcmp(l->b.addr, r->gw)) ||
+			    (l->b.node == r->node && !strcmp(l->a.addr, r->gw)))
+				found = true;
+		}
+		assert_true(found);
+	}
+}
+
+static void test_every_node_but_core_has_a_default_route(void **state)
+{
+	int n;
+	size_t i, count;
+
+	(void)state;
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		count = 0;
+		for (i = 0; i < lab_plan_nroutes; i++)
+			if (lab_plan_routes[i].node == (enum lab_node)n)
+				count++;
+		assert_int_equal(count, n == LAB_NODE_CORE ? 0 : 1);
+	}
+}
+
+static void test_public_and_private_sides(void **state)
+{
+	(void)state;
+	assert_string_equal(lab_plan_server_addr(), "192.0.2.10");
+	assert_string_equal(lab_plan_public_addr(LAB_NODE_RA), "198.51.100.10");
+	assert_string_equal(lab_plan_public_addr(LAB_NODE_RB), "203.0.113.10");
+	assert_null(lab_plan_public_addr(LAB_NODE_HA));
+	assert_string_equal(lab_plan_host_addr(LAB_NODE_HA), "10.0.1.2");
+	assert_string_equal(lab_plan_host_addr(LAB_NODE_HB), "10.0.2.2");
+	assert_int_equal(lab_plan_router_of(LAB_NODE_HA), LAB_NODE_RA);
+	assert_int_equal(lab_plan_router_of(LAB_NODE_HB), LAB_NODE_RB);
+	/* hosts are private (RFC 1918 10/8), everything else is not */
+	assert_int_equal(v4(lab_plan_host_addr(LAB_NODE_HA)) >> 24, 10);
+	assert_int_not_equal(v4(lab_plan_public_addr(LAB_NODE_RA)) >> 24, 10);
+	assert_true(lab_plan_nodes[LAB_NODE_RA].nat && lab_plan_nodes[LAB_NODE_RB].nat);
+	assert_false(lab_plan_nodes[LAB_NODE_CORE].nat);
+	assert_true(lab_plan_nodes[LAB_NODE_CORE].forwarding);
+	assert_false(lab_plan_nodes[LAB_NODE_HA].forwarding);
+}
+
+static void test_ns_names(void **state)
+{
+	char buf[LAB_NETNS_NAME_MAX];
+	int n;
+
+	(void)state;
+	assert_int_equal(lab_plan_ns_name(buf, sizeof(buf), "hplab", LAB_NODE_RA), 0);
+	assert_string_equal(buf, "hplab-rA");
+	/* the longest prefix allowed still fits every node's name */
+	for (n = 0; n < LAB_NODE_COUNT; n++)
+		assert_int_equal(lab_plan_ns_name(buf, sizeof(buf), "abcdefghijklmnopqrstuvwx",
+						  (enum lab_node)n), 0);
+	assert_int_equal(lab_plan_ns_name(buf, 8, "hplab", LAB_NODE_CORE), -ENAMETOOLONG);
+	assert_int_equal(lab_plan_ns_name(buf, sizeof(buf), "x", LAB_NODE_COUNT), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ifnames_fit),
+		cmocka_unit_test(test_link_ends_share_a_subnet),
+		cmocka_unit_test(test_subnets_do_not_overlap),
+		cmocka_unit_test(test_ifname_unique_per_node),
+		cmocka_unit_test(test_routes_via_a_neighbour),
+		cmocka_unit_test(test_every_node_but_core_has_a_default_route),
+		cmocka_unit_test(test_public_and_private_sides),
+		cmocka_unit_test(test_ns_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
