@@ -233,7 +233,8 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 	} else {
 		o = arg[2] ? NULL : opt_find_short(arg[1]);
 	}
-	snprintf(shown, sizeof(shown), "%.*s", (int)(strchr(arg, '=') ? strchr(arg, '=') - arg : 30), arg);
+	/* name the option as typed, without its value */
+	snprintf(shown, sizeof(shown), "%.*s", (int)strcspn(arg, "="), arg);
 	if (!o) {
 		snprintf(err, errlen, "unknown option '%s'", shown);
 		return -EINVAL;

@@ -79,7 +79,7 @@ static int start_server(struct lab_topo *t, const char *bindir, const char *log,
 	return ret;
 }
 
-static void print_guide(const struct lab_topo *t, const char *log, bool server)
+static void print_guide(const struct lab_topo *t, const char *bindir, const char *log, bool server)
 {
 	size_t i;
 	int n;
@@ -103,14 +103,13 @@ static void print_guide(const struct lab_topo *t, const char *log, bool server)
 	printf("\nexplore:\n"
 	       "  ip netns exec %s iptables -t nat -S          # the NAT rules\n"
 	       "  ip netns exec %s conntrack -L                # its mappings\n"
-	       "  ip netns exec %s hpclient --room r --name alice 4000 %s %d\n"
-	       "  ip netns exec %s hpclient --room r --name bob 4000 %s %d\n"
-	       "  ip netns exec %s ping -c1 %s\n"
+	       "  ip netns exec %s %s/hpclient --room r --name alice 4000 %s %d\n"
+	       "  ip netns exec %s %s/hpclient --room r --name bob 4000 %s %d\n"
+	       "  ip -n %s route                                 # no route to 10.x\n"
 	       "remove it with: lab down%s%s\n",
-	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA],
-	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB],
-	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HA],
-	       lab_plan_public_addr(LAB_NODE_RB), strcmp(t->prefix, "hplab") ? " --prefix " : "",
+	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA], bindir,
+	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB], bindir,
+	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_CORE], strcmp(t->prefix, "hplab") ? " --prefix " : "",
 	       strcmp(t->prefix, "hplab") ? t->prefix : "");
 }
 
@@ -159,7 +158,7 @@ int lab_updown_up(const struct lab_args *a, const char *bindir)
 			goto fail;
 		lab_state_write(&st);
 	}
-	print_guide(&t, log, !a->no_server);
+	print_guide(&t, bindir, log, !a->no_server);
 	for (int n = 0; n < LAB_NODE_COUNT; n++)
 		if (t.fds[n] >= 0)
 			close(t.fds[n]);
