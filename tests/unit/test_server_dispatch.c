@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The server's request handling, driven directly through server_dispatch()
+ * with a loopback UDP socket as the server's: which datagrams are answered,
+ * with what, and that nothing is answered with more bytes than it got.
+ * Absence of a reply is proven with a sentinel: a STUN request dispatched
+ * afterwards must produce the first datagram the client sees.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "server/server.h"
+#include "stun.h"
+
+struct fixture {
+	struct server srv;
+	int client[2];  /* two client sockets */
+	struct hp_endpoint client_ep[2];
+	uint64_t now;
+};
+
+static int udp_loopback(struct hp_endpoint *ep)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
+	    (ep && hp_endpoint_from_sockaddr(ep, (struct sockaddr *)&sin, len) < 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	f.srv.fd = udp_loopback(&f.srv.local);
+	f.srv.sig_fd = -1;
+	f.srv.family = AF_INET;
+	f.srv.cfg.max_rooms = 2;
+	f.srv.cfg.room_timeout_s = 60;
+	if (f.srv.fd < 0 || rooms_create(&f.srv.rooms, 2, 60000) < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		f.client[i] = udp_loopback(&f.client_ep[i]);
+		if (f.client[i] < 0)
+			return -1;
+	}
+	f.now = 1000;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	server_close(&f->srv);
+	close(f->client[0]);
+	close(f->client[1]);
+	return 0;
+}
+
+static void dispatch(struct fixture *f, int from, const uint8_t *buf, size_t len)
+{
+	struct server_request req = {
+		.buf = buf, .len = len, .from = f->client_ep[from], .now_ms = f->now,
+	};
+
+	server_dispatch(&f->srv, &req);
+}
+
+/* Waits (bounded) for the next datagram on client i. */
+static ssize_t recv_reply(struct fixture *f, int i, uint8_t *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = f->client[i], .events = POLLIN };
+
+	if (poll(&pfd, 1, 2000) != 1)
+		return -1;
+	return recv(f->client[i], buf, cap, MSG_DONTWAIT);
+}
+
+static const uint8_t sentinel_txid[STUN_TXID_LEN] = "sentinel-123";
+
+/* Asserts client i got nothing before the sentinel's answer. */
+static void assert_no_reply(struct fixture *f, int i)
+{
+	uint8_t req[64], buf[2048];
+	struct stun_response resp;
+	int len = stun_build_request(req, sizeof(req), sentinel_txid, 0);
+	ssize_t n;
+
+	assert_true(len > 0);
+	dispatch(f, i, req, (size_t)len);
+	n = recv_reply(f, i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+	assert_memory_equal(resp.txid, sentinel_txid, STUN_TXID_LEN);
+}
+
+static size_t make_register(uint8_t *buf, size_t cap, const char *room, char token,
+			    char key, uint16_t pad)
+{
+	struct hp_msg m;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_REGISTER;
+	memset(m.u.reg.token, token, HP_TOKEN_LEN);
+	memset(m.u.reg.pubkey, key, HP_KEY_LEN);
+	snprintf(m.u.reg.room, sizeof(m.u.reg.room), "%s", room);
+	snprintf(m.u.reg.nick, sizeof(m.u.reg.nick), "nick-%c", token);
+	m.u.reg.n_priv = 1;
+	m.u.reg.priv[0].family = HP_FAMILY_V4;
+	m.u.reg.priv[0].addr[0] = 10;
+	m.u.reg.priv[0].port = 4000;
+	m.u.reg.pad_to = pad;
+	len = hp_msg_encode(&m, buf, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+static void expect_msg(struct fixture *f, int i, uint8_t type, size_t max_len, struct hp_msg *m)
+{
+	uint8_t buf[2048];
+	ssize_t n = recv_reply(f, i, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_true((size_t)n <= max_len);
+	assert_int_equal(hp_msg_decode(m, buf, (size_t)n), 0);
+	assert_int_equal(m->hdr.type, type);
+}
+
+static void test_pairing_introduces_both(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[512], b[512];
+	size_t alen = make_register(a, sizeof(a), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	size_t blen = make_register(b, sizeof(b), "lobby", 'b', 'B', HP_REGISTER_MIN);
+	struct hp_msg m;
+
+	dispatch(f, 0, a, alen);
+	expect_msg(f, 0, HP_REGISTERED, alen, &m);
+	assert_true(hp_endpoint_equal(&m.u.registered.reflexive, &f->client_ep[0]));
+
+	dispatch(f, 1, b, blen);
+	expect_msg(f, 1, HP_INTRO, blen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-a");
+	assert_true(hp_endpoint_equal(&m.u.intro.peer_public, &f->client_ep[0]));
+	assert_true(hp_endpoint_equal(&m.u.intro.reflexive, &f->client_ep[1]));
+	assert_int_equal(m.u.intro.n_priv, 1);
+	assert_int_equal(m.u.intro.peer_priv[0].port, 4000);
+
+	expect_msg(f, 0, HP_INTRO, blen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
+	assert_int_equal(m.u.intro.peer_pubkey[0], 'B');
+	assert_true(hp_endpoint_equal(&m.u.intro.peer_public, &f->client_ep[1]));
+	assert_int_equal(f->srv.counters.v[CNT_INTROS], 2);
+}
+
+static void test_room_full_and_key_change(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t len;
+	struct hp_msg m;
+
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_register(buf, sizeof(buf), "lobby", 'b', 'B', HP_REGISTER_MIN);
+	dispatch(f, 1, buf, len);
+	expect_msg(f, 1, HP_INTRO, len, &m);
+	expect_msg(f, 0, HP_INTRO, len, &m);
+
+	len = make_register(buf, sizeof(buf), "lobby", 'c', 'C', HP_REGISTER_MIN);
+	dispatch(f, 1, buf, len);
+	expect_msg(f, 1, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_ROOM_FULL);
+	assert_string_equal(m.u.error.reason, "room full");
+	assert_memory_equal(m.u.error.token, "cccccccc", HP_TOKEN_LEN);
+
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'Z', HP_REGISTER_MIN);
+	dispatch(f, 1, buf, len);
+	expect_msg(f, 1, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_KEY_CHANGED);
+}
+
+static void test_rebind_answers_with_intro_from_new_endpoint(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[512], b[512];
+	size_t alen = make_register(a, sizeof(a), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	size_t blen = make_register(b, sizeof(b), "lobby", 'b', 'B', HP_REGISTER_MIN);
+	struct hp_msg m;
+
+	dispatch(f, 0, a, alen);
+	expect_msg(f, 0, HP_REGISTERED, alen, &m);
+	dispatch(f, 1, b, blen);
+	expect_msg(f, 1, HP_INTRO, blen, &m);
+	expect_msg(f, 0, HP_INTRO, blen, &m);
+	/* a's NAT rebinds: it now appears as client 1's address */
+	dispatch(f, 1, a, alen);
+	expect_msg(f, 1, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
+	assert_true(hp_endpoint_equal(&m.u.intro.reflexive, &f->client_ep[1]));
+	assert_no_reply(f, 0);
+}
+
+static void test_short_register_refused_within_size(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', 0);
+	struct hp_msg m;
+
+	assert_true(len < HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_BAD_REQUEST);
+	assert_int_equal(rooms_count(f->srv.rooms), 0);
+}
+
+static void test_too_many_rooms(void **state)
+{
+	struct fixture *f = *state; /* max 2 rooms */
+	uint8_t buf[512];
+	size_t len;
+	struct hp_msg m;
+
+	len = make_register(buf, sizeof(buf), "r1", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_register(buf, sizeof(buf), "r2", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_register(buf, sizeof(buf), "r3", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_TOO_MANY);
+}
+
+static void test_leave_frees_the_slot(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	struct hp_msg m;
+	size_t len;
+	int n;
+
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_LEAVE;
+	memset(m.u.leave.token, 'a', HP_TOKEN_LEN);
+	snprintf(m.u.leave.room, sizeof(m.u.leave.room), "lobby");
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	dispatch(f, 0, buf, (size_t)n);
+	assert_int_equal(f->srv.counters.v[CNT_LEAVES], 1);
+	assert_int_equal(rooms_count(f->srv.rooms), 0);
+	assert_no_reply(f, 0);
+}
+
+static void test_hostile_datagrams_dropped_and_counted(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[HP_MAX_DATAGRAM + 100];
+	size_t len;
+	int n;
+
+	memset(buf, 0, sizeof(buf));
+	dispatch(f, 0, buf, sizeof(buf));      /* oversized */
+	assert_int_equal(f->srv.counters.v[CNT_DROP_OVERSIZED], 1);
+	dispatch(f, 0, buf, 0);                /* empty */
+	dispatch(f, 0, buf, 5);                /* truncated header */
+	assert_int_equal(f->srv.counters.v[CNT_DROP_BAD_HEADER], 2);
+	dispatch(f, 0, buf, 64);               /* zero magic */
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	buf[2] = 9;                            /* wrong version */
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_BAD_MAGIC], 2);
+	buf[2] = HP_VERSION;
+	dispatch(f, 0, buf, len - 1);          /* length mismatch */
+	assert_int_equal(f->srv.counters.v[CNT_DROP_BAD_HEADER], 3);
+	buf[HP_HDR_LEN + HP_TOKEN_LEN + HP_KEY_LEN] = 200; /* room length */
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_MALFORMED], 1);
+	n = hp_header_encode(buf, sizeof(buf), HP_RELAY, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	n = hp_header_encode(buf, sizeof(buf), HP_PROBE, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_RESERVED], 2);
+	n = hp_header_encode(buf, sizeof(buf), HP_CHAT, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	n = hp_header_encode(buf, sizeof(buf), HP_INTRO, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	n = hp_header_encode(buf, sizeof(buf), 0xee, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_UNEXPECTED], 3);
+	assert_int_equal(rooms_count(f->srv.rooms), 0);
+	assert_no_reply(f, 0);
+}
+
+static void test_stun_binding_answered(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t req[64], buf[256];
+	const uint8_t txid[STUN_TXID_LEN] = "0123456789ab";
+	struct stun_response resp;
+	int len = stun_build_request(req, sizeof(req), txid, 0);
+	ssize_t n;
+
+	dispatch(f, 0, req, (size_t)len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+	assert_int_equal(resp.type, STUN_BINDING_SUCCESS);
+	assert_memory_equal(resp.txid, txid, STUN_TXID_LEN);
+	assert_true(resp.has_mapped);
+	assert_true(hp_endpoint_equal(&resp.mapped, &f->client_ep[0]));
+	assert_int_equal(f->srv.counters.v[CNT_STUN], 1);
+}
+
+/* A Binding request with an unknown comprehension-required attribute. */
+static size_t stun_with_unknown(uint8_t *buf, size_t cap, size_t pad)
+{
+	const uint8_t txid[STUN_TXID_LEN] = "unknownattr1";
+	int len = stun_build_request(buf, cap, txid, 0);
+	size_t off = (size_t)len, total;
+
+	assert_true(len == STUN_HDR_LEN); /* plain request: header only */
+	buf[off] = 0x00, buf[off + 1] = 0x7e; /* type 0x007e: unknown, < 0x8000 */
+	buf[off + 2] = (uint8_t)(pad >> 8), buf[off + 3] = (uint8_t)pad;
+	memset(buf + off + 4, 0, pad);
+	total = off + 4 + pad;
+	buf[2] = (uint8_t)((total - STUN_HDR_LEN) >> 8);
+	buf[3] = (uint8_t)(total - STUN_HDR_LEN);
+	return total;
+}
+
+static void test_stun_unknown_attribute_gets_420_only_if_not_larger(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t req[256], buf[256];
+	struct stun_response resp;
+	size_t len;
+	ssize_t n;
+
+	/* small request: a 420 would amplify, so nothing is sent */
+	len = stun_with_unknown(req, sizeof(req), 0);
+	dispatch(f, 0, req, len);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_AMPLIFY], 1);
+	assert_no_reply(f, 0);
+
+	/* a request big enough to carry the 420 gets it */
+	len = stun_with_unknown(req, sizeof(req), 64);
+	dispatch(f, 0, req, len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_true(n > 0 && (size_t)n <= len);
+	assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+	assert_int_equal(resp.type, STUN_BINDING_ERROR);
+	assert_int_equal(resp.error_code, 420);
+	assert_int_equal(f->srv.counters.v[CNT_STUN_420], 1);
+}
+
+static void test_stun_change_request_not_answered_as_success(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t req[128], buf[256];
+	const uint8_t txid[STUN_TXID_LEN] = "changereq-01";
+	struct stun_response resp;
+	int len = stun_build_request(req, sizeof(req), txid, STUN_CHANGE_IP | STUN_CHANGE_PORT);
+	ssize_t n;
+
+	assert_true(len > 0);
+	dispatch(f, 0, req, (size_t)len);
+	/* never a success from the same address; a 420 only if it fits */
+	if (f->srv.counters.v[CNT_STUN_420] == 1) {
+		n = recv_reply(f, 0, buf, sizeof(buf));
+		assert_true(n > 0 && n <= len);
+		assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+		assert_int_equal(resp.type, STUN_BINDING_ERROR);
+	} else {
+		assert_int_equal(f->srv.counters.v[CNT_DROP_AMPLIFY], 1);
+		assert_no_reply(f, 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pairing_introduces_both, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_room_full_and_key_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebind_answers_with_intro_from_new_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_register_refused_within_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_rooms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_frees_the_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_datagrams_dropped_and_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_binding_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_unknown_attribute_gets_420_only_if_not_larger, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_change_request_not_answered_as_success, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
