@@ -55,39 +55,6 @@ int lab_ctmsg_dump(void *buf, size_t cap, uint32_t seq)
 	return nlh ? (int)nlh->nlmsg_len : -ENOSPC;
 }
 
-/* A NETLINK_NETFILTER socket created inside ns_fd; the thread goes back. */
-static int ct_socket_open(int ns_fd, struct mnl_socket **out)
-{
-	struct mnl_socket *sock = NULL;
-	int saved = -1, ret = 0;
-
-	if (ns_fd >= 0) {
-		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (saved < 0)
-			return -errno;
-		ret = lab_netns_enter(ns_fd);
-		if (ret < 0)
-			goto out;
-	}
-	sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!sock)
-		ret = -errno;
-	else if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		ret = -errno;
-	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
-		ret = -errno;
-out:
-	if (saved >= 0)
-		close(saved);
-	if (ret < 0) {
-		if (sock)
-			mnl_socket_close(sock);
-		return ret;
-	}
-	*out = sock;
-	return 0;
-}
-
 /* Sends one request and runs cb over the answer until ACK or DONE. */
 static int ct_talk(int ns_fd, void *buf, size_t cap, int len, mnl_cb_t cb, void *data)
 {
@@ -97,7 +64,7 @@ static int ct_talk(int ns_fd, void *buf, size_t cap, int len, mnl_cb_t cb, void 
 	ssize_t n;
 	int ret;
 
-	ret = ct_socket_open(ns_fd, &sock);
+	ret = lab_netns_mnl_open(ns_fd, NETLINK_NETFILTER, &sock);
 	if (ret < 0)
 		return ret;
 	portid = mnl_socket_get_portid(sock);

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+
+#include <libmnl/libmnl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -287,4 +291,55 @@ int lab_netns_sysctl_get(int fd, const char *path, char *buf, size_t len)
 out:
 	close(file);
 	return ret;
+}
+
+int lab_netns_socket(int ns_fd, int domain, int type, int proto)
+{
+	int saved = -1, fd = -1, ret = 0;
+
+	if (ns_fd >= 0) {
+		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (saved < 0)
+			return -errno;
+		ret = lab_netns_enter(ns_fd);
+		if (ret < 0)
+			goto out;
+	}
+	fd = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		ret = -errno;
+	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
+		ret = -errno;
+out:
+	if (saved >= 0)
+		close(saved);
+	if (ret < 0) {
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int lab_netns_mnl_open(int ns_fd, int bus, struct mnl_socket **out)
+{
+	struct mnl_socket *sock;
+	int fd;
+
+	fd = lab_netns_socket(ns_fd, AF_NETLINK, SOCK_RAW, bus);
+	if (fd < 0)
+		return fd;
+	sock = mnl_socket_fdopen(fd);
+	if (!sock) {
+		close(fd);
+		return -errno ? -errno : -ENOMEM;
+	}
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(sock);
+		return err;
+	}
+	*out = sock;
+	return 0;
 }

@@ -27,6 +27,12 @@ int lab_netns_list(const char *prefix, char (*names)[LAB_NETNS_NAME_MAX], size_t
 /* Writes value to /proc/sys/<path> as seen from inside namespace fd
  * (path like "net/ipv4/ip_forward"). */
 int lab_netns_sysctl(int fd, const char *path, const char *value);
+/* socket(2) created inside namespace ns_fd (-1: the caller's own); a socket
+ * stays in the namespace it was born in. Returns the fd (CLOEXEC) or -errno. */
+int lab_netns_socket(int ns_fd, int domain, int type, int proto);
+/* A bound libmnl socket on netlink bus `bus`, born inside ns_fd. */
+struct mnl_socket;
+int lab_netns_mnl_open(int ns_fd, int bus, struct mnl_socket **out);
 /* Reads /proc/sys/<path> inside namespace fd (-1: the caller's own) into
  * buf, NUL-terminated, trailing newline stripped; returns its length. */
 int lab_netns_sysctl_get(int fd, const char *path, char *buf, size_t len);

@@ -209,53 +209,6 @@ int lab_nfq_parse_packet(const uint8_t *buf, size_t len, struct lab_nfq_pkt *p)
 
 /* ---- namespaces ---- */
 
-/* A socket created inside ns_fd (-1: here); the thread comes back. */
-static int nfq_socket_in(int ns_fd, int domain, int type, int proto)
-{
-	int saved = -1, fd = -1, ret = 0;
-
-	if (ns_fd >= 0) {
-		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (saved < 0)
-			return -errno;
-		ret = lab_netns_enter(ns_fd);
-		if (ret < 0)
-			goto out;
-	}
-	fd = socket(domain, type | SOCK_CLOEXEC, proto);
-	if (fd < 0)
-		ret = -errno;
-	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
-		ret = -errno;
-out:
-	if (saved >= 0)
-		close(saved);
-	if (ret < 0) {
-		if (fd >= 0)
-			close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-static struct mnl_socket *nfq_mnl_in(int ns_fd, int *err)
-{
-	struct mnl_socket *sock = NULL;
-	int fd;
-
-	fd = nfq_socket_in(ns_fd, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
-	if (fd < 0) {
-		*err = fd;
-		return NULL;
-	}
-	sock = mnl_socket_fdopen(fd);
-	if (!sock) {
-		*err = -errno;
-		close(fd);
-	}
-	return sock;
-}
-
 /* ---- random draws ---- */
 
 /* xorshift64* (Vigna): quality is irrelevant, reproducibility matters. */
@@ -404,7 +357,7 @@ int lab_nfq_add_dup_path(struct lab_nfq *q, const char *in_ifname, int peer_ns_f
 		return -EINVAL;
 	if (q->n_paths == NFQ_DUP_PATHS)
 		return -ENOSPC;
-	fd = nfq_socket_in(q->ns_fd, AF_INET, SOCK_DGRAM, 0);
+	fd = lab_netns_socket(q->ns_fd, AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return fd;
 	memset(&ifr, 0, sizeof(ifr));
@@ -420,7 +373,7 @@ int lab_nfq_add_dup_path(struct lab_nfq *q, const char *in_ifname, int peer_ns_f
 	}
 	memcpy(p.in_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 	/* Protocol 0: the socket only sends, it never receives a frame. */
-	p.pkt_fd = nfq_socket_in(peer_ns_fd, AF_PACKET, SOCK_DGRAM, 0);
+	p.pkt_fd = lab_netns_socket(peer_ns_fd, AF_PACKET, SOCK_DGRAM, 0);
 	if (p.pkt_fd < 0) {
 		ret = p.pkt_fd;
 		goto out;
@@ -722,13 +675,9 @@ int lab_nfq_open(struct lab_nfq **out, int ns_fd, uint16_t queue_num,
 			goto fail;
 		}
 	}
-	q->sock = nfq_mnl_in(ns_fd, &ret);
-	if (!q->sock)
+	ret = lab_netns_mnl_open(ns_fd, NETLINK_NETFILTER, &q->sock);
+	if (ret < 0)
 		goto fail;
-	if (mnl_socket_bind(q->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto fail;
-	}
 	q->portid = mnl_socket_get_portid(q->sock);
 	/* Bursts must not overflow the socket: root may exceed rmem_max. */
 	if (setsockopt(mnl_socket_get_fd(q->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,

@@ -24,39 +24,14 @@
 int lab_nl_open(struct lab_nl *nl, int ns_fd)
 {
 	struct mnl_socket *sock = NULL;
-	int saved = -1, one = 1, ret = 0;
+	int one = 1, ret;
 
 	memset(nl, 0, sizeof(*nl));
-	if (ns_fd >= 0) {
-		saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (saved < 0)
-			return -errno;
-		ret = lab_netns_enter(ns_fd);
-		if (ret < 0)
-			goto out;
-	}
-	sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!sock) {
-		ret = -errno;
-		goto back;
-	}
-	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto back;
-	}
+	ret = lab_netns_mnl_open(ns_fd, NETLINK_ROUTE, &sock);
+	if (ret < 0)
+		return ret;
 	/* ACKs without a copy of the request: less to read. Best effort. */
 	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
-back:
-	if (saved >= 0 && lab_netns_enter(saved) < 0 && ret == 0)
-		ret = -errno;
-out:
-	if (saved >= 0)
-		close(saved);
-	if (ret < 0) {
-		if (sock)
-			mnl_socket_close(sock);
-		return ret;
-	}
 	nl->sock = sock;
 	nl->portid = mnl_socket_get_portid(sock);
 	nl->seq = 1;
