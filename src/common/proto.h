@@ -60,8 +60,8 @@ enum hp_type {
 	HP_INTRO      = 0x03, /* server -> client: here is your peer */
 	HP_ERROR      = 0x04, /* server -> client */
 	HP_LEAVE      = 0x05, /* client -> server: forget my registration */
-	HP_RELAY      = 0x06, /* reserved: client -> server, sealed inner datagram */
-	HP_RELAYED    = 0x07, /* reserved: server -> client */
+	HP_RELAY      = 0x06, /* client -> server: token || sealed peer datagram */
+	HP_RELAYED    = 0x07, /* server -> client: the sealed peer datagram */
 	HP_PROBE      = 0x08, /* reserved: NAT behaviour discovery */
 	/* peer, sealed */
 	HP_PUNCH      = 0x10,
@@ -77,7 +77,7 @@ enum hp_error_code {
 	HP_ERR_BAD_REQUEST = 2,
 	HP_ERR_TOO_MANY    = 3, /* server room limit reached */
 	HP_ERR_KEY_CHANGED = 4, /* same token, different public key */
-	HP_ERR_QUOTA       = 5, /* reserved: relay quota exhausted */
+	HP_ERR_QUOTA       = 5, /* relay quota exhausted, or relaying disabled */
 };
 
 struct hp_header {
@@ -165,6 +165,26 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len);
 /* Peer plaintext (what goes inside the AEAD). Returns bytes or -errno. */
 int hp_peer_encode(const struct hp_peer_msg *m, uint8_t *buf, size_t cap);
 int hp_peer_decode(struct hp_peer_msg *m, uint8_t type, const uint8_t *buf, size_t len);
+
+/*
+ * Relay (docs/protocol.md, "Relay"). The inner datagram is a complete
+ * sealed peer datagram (header || nonce || ciphertext) that the server
+ * forwards without being able to read it:
+ *   RELAY   body = token[8] || inner     (client -> server)
+ *   RELAYED body = inner                 (server -> client)
+ * The decoders check that inner is itself a well-formed peer datagram
+ * (hplab header of a peer type, body at least nonce + tag long) and return
+ * pointers into buf. Encoders return the datagram length or -errno.
+ */
+#define HP_RELAY_INNER_MIN (HP_HDR_LEN + HP_SEAL_OVERHEAD)
+#define HP_RELAY_INNER_MAX (HP_MAX_DATAGRAM - HP_HDR_LEN - HP_TOKEN_LEN)
+
+int hp_relay_encode(uint8_t *buf, size_t cap, const uint8_t token[HP_TOKEN_LEN],
+		    const uint8_t *inner, size_t inner_len);
+int hp_relay_decode(const uint8_t *buf, size_t len, uint8_t token[HP_TOKEN_LEN],
+		    const uint8_t **inner, size_t *inner_len);
+int hp_relayed_encode(uint8_t *buf, size_t cap, const uint8_t *inner, size_t inner_len);
+int hp_relayed_decode(const uint8_t *buf, size_t len, const uint8_t **inner, size_t *inner_len);
 
 const char *hp_type_name(uint8_t type);
 

@@ -232,6 +232,36 @@ int stun_build_success(uint8_t *buf, size_t cap, const uint8_t txid[STUN_TXID_LE
 	return (int)(STUN_HDR_LEN + 8 + alen);
 }
 
+int stun_build_success_other(uint8_t *buf, size_t cap, const uint8_t txid[STUN_TXID_LEN],
+			     const struct hp_endpoint *mapped, const struct hp_endpoint *other)
+{
+	size_t alen, off;
+	int len;
+
+	len = stun_build_success(buf, cap, txid, mapped);
+	if (len < 0 || !other)
+		return len;
+	if (other->family == HP_FAMILY_V4)
+		alen = 4;
+	else if (other->family == HP_FAMILY_V6)
+		alen = 16;
+	else
+		return -EAFNOSUPPORT;
+	off = (size_t)len;
+	if (cap < off + 8 + alen)
+		return -EMSGSIZE;
+	/* OTHER-ADDRESS has the plain MAPPED-ADDRESS layout (RFC 5780 s.7.4) */
+	put_u16(buf + off, ATTR_OTHER_ADDRESS);
+	put_u16(buf + off + 2, (uint16_t)(4 + alen));
+	buf[off + 4] = 0;
+	buf[off + 5] = other->family == HP_FAMILY_V4 ? STUN_FAMILY_V4 : STUN_FAMILY_V6;
+	put_u16(buf + off + 6, other->port);
+	memcpy(buf + off + 8, other->addr, alen);
+	off += 8 + alen;
+	put_u16(buf + 2, (uint16_t)(off - STUN_HDR_LEN));
+	return (int)off;
+}
+
 int stun_build_error_420(uint8_t *buf, size_t cap, const struct stun_request *r)
 {
 	size_t rlen = sizeof(reason_420) - 1;

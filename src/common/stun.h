@@ -48,6 +48,10 @@ int stun_parse_request(struct stun_request *r, const uint8_t *buf, size_t len);
 /* Success response with XOR-MAPPED-ADDRESS. Returns length or -EMSGSIZE. */
 int stun_build_success(uint8_t *buf, size_t cap, const uint8_t txid[STUN_TXID_LEN],
 		       const struct hp_endpoint *mapped);
+/* The same plus OTHER-ADDRESS (RFC 5780 s.7.4) when other is not NULL:
+ * 44 bytes (IPv4) or 68 (IPv6). */
+int stun_build_success_other(uint8_t *buf, size_t cap, const uint8_t txid[STUN_TXID_LEN],
+			     const struct hp_endpoint *mapped, const struct hp_endpoint *other);
 /* 420 Unknown Attribute with UNKNOWN-ATTRIBUTES. Returns length or -errno. */
 int stun_build_error_420(uint8_t *buf, size_t cap, const struct stun_request *r);
 /* A Binding request (client side); change_flags 0 = no CHANGE-REQUEST. */

@@ -13,8 +13,8 @@
  * cut so the answer is no longer than the request, and skipped when even
  * an empty reason would not fit.
  */
-static void control_send_error(struct server *s, const struct server_request *req,
-			       const uint8_t token[HP_TOKEN_LEN], uint16_t code, const char *reason)
+void control_send_error(struct server *s, const struct server_request *req,
+			const uint8_t token[HP_TOKEN_LEN], uint16_t code, const char *reason)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
 	struct hp_msg m;

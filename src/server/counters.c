@@ -23,6 +23,16 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_EXPIRED] = "expired",
 	[CNT_STUN] = "stun_requests",
 	[CNT_STUN_420] = "stun_420_sent",
+	[CNT_STUN_CHANGED] = "stun_changed_sent",
+	[CNT_DROP_NOT_PRIMARY] = "drop_not_primary",
+	[CNT_RELAY_FWD] = "relay_fwd",
+	[CNT_RELAY_FWD_BYTES] = "relay_fwd_bytes",
+	[CNT_RELAY_DROP_MALFORMED] = "relay_drop_malformed",
+	[CNT_RELAY_DROP_UNKNOWN] = "relay_drop_unknown",
+	[CNT_RELAY_DROP_SOURCE] = "relay_drop_source",
+	[CNT_RELAY_DROP_NOPEER] = "relay_drop_nopeer",
+	[CNT_RELAY_DROP_BYTES] = "relay_drop_bytes",
+	[CNT_RELAY_DROP_RATE] = "relay_drop_rate",
 };
 
 const char *counters_name(enum server_counter which)

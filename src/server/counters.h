@@ -13,7 +13,7 @@ enum server_counter {
 	CNT_DROP_BAD_HEADER,   /* truncated header or length mismatch */
 	CNT_DROP_MALFORMED,    /* control body failed to decode */
 	CNT_DROP_UNEXPECTED,   /* a type a server never receives */
-	CNT_DROP_RESERVED,     /* RELAY/RELAYED/PROBE: not served yet */
+	CNT_DROP_RESERVED,     /* PROBE: not served */
 	CNT_DROP_STUN_BAD,     /* STUN-looking but not a valid Binding request */
 	CNT_DROP_AMPLIFY,      /* reply would be longer than its request */
 	CNT_DROP_SEND,         /* sendto failed */
@@ -26,6 +26,16 @@ enum server_counter {
 	CNT_EXPIRED,           /* registrations expired */
 	CNT_STUN,              /* STUN Binding requests */
 	CNT_STUN_420,          /* 420 Unknown Attribute sent */
+	CNT_STUN_CHANGED,      /* Binding answers sent from another socket (CHANGE-REQUEST) */
+	CNT_DROP_NOT_PRIMARY,  /* hplab datagram on an alternate (STUN-only) socket */
+	CNT_RELAY_FWD,         /* RELAY datagrams forwarded as RELAYED */
+	CNT_RELAY_FWD_BYTES,   /* inner bytes forwarded */
+	CNT_RELAY_DROP_MALFORMED, /* RELAY that does not decode */
+	CNT_RELAY_DROP_UNKNOWN,   /* token not registered (or expired) */
+	CNT_RELAY_DROP_SOURCE,    /* source is not the token's registered endpoint */
+	CNT_RELAY_DROP_NOPEER,    /* the room has no other peer */
+	CNT_RELAY_DROP_BYTES,     /* room byte budget spent (or relaying disabled) */
+	CNT_RELAY_DROP_RATE,      /* room datagram rate exceeded */
 	CNT__MAX
 };
 

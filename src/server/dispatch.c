@@ -8,8 +8,7 @@ typedef void (*dispatch_fn)(struct server *s, const struct server_request *req);
 
 /*
  * What the server does with each hplab type. A NULL handler drops the
- * datagram and counts it under drop. Relaying (HP_RELAY) will get a
- * handler here; it sees the raw request, like every handler.
+ * datagram and counts it under drop. Every handler sees the raw request.
  */
 struct dispatch_entry {
 	dispatch_fn fn;
@@ -23,9 +22,9 @@ static const struct dispatch_entry dispatch_table[256] = {
 	[HP_REGISTERED] = { NULL, CNT_DROP_UNEXPECTED },
 	[HP_INTRO] = { NULL, CNT_DROP_UNEXPECTED },
 	[HP_ERROR] = { NULL, CNT_DROP_UNEXPECTED },
-	/* reserved for later issues */
-	[HP_RELAY] = { NULL, CNT_DROP_RESERVED },
-	[HP_RELAYED] = { NULL, CNT_DROP_RESERVED },
+	[HP_RELAYED] = { NULL, CNT_DROP_UNEXPECTED },
+	[HP_RELAY] = { relay_handle, CNT__MAX },
+	/* reserved: NAT discovery uses STUN (RFC 5780) instead */
 	[HP_PROBE] = { NULL, CNT_DROP_RESERVED },
 };
 
@@ -42,6 +41,11 @@ void server_dispatch(struct server *s, const struct server_request *req)
 	}
 	if (hp_is_stun(req->buf, req->len)) {
 		stunserve_handle(s, req);
+		return;
+	}
+	/* the alternate sockets exist for RFC 5780 tests only */
+	if (req->sock != 0) {
+		counters_inc(&s->counters, CNT_DROP_NOT_PRIMARY);
 		return;
 	}
 	ret = hp_header_decode(&hdr, req->buf, req->len);

@@ -24,13 +24,20 @@ static void usage(FILE *f)
 		"  --max-rooms N        room limit (default %d)\n"
 		"  --room-timeout SECS  expire registrations not refreshed for SECS\n"
 		"                       (default %d)\n"
+		"  --relay-bytes N      relay budget per room in bytes (default %u;\n"
+		"                       0 disables relaying)\n"
+		"  --relay-rate N       relayed datagrams per second per room (default %d)\n"
+		"  --alt-addr IP        second address for RFC 5780 NAT discovery\n"
+		"                       (needs --bind IP of the same family)\n"
+		"  --alt-port P         second port (default: port + 1)\n"
 		"  -v, --verbose        log each register/intro/error; counters at exit\n"
 		"  -q, --quiet          print only the ready line and fatal errors\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Prints \"hpserver: listening on IP:PORT\" on stderr when ready.\n"
 		"SIGUSR1 prints counters; SIGINT/SIGTERM exit cleanly (status 0).\n",
-		SERVER_DEFAULT_MAX_ROOMS, SERVER_DEFAULT_ROOM_TIMEOUT);
+		SERVER_DEFAULT_MAX_ROOMS, SERVER_DEFAULT_ROOM_TIMEOUT, SERVER_DEFAULT_RELAY_BYTES,
+		SERVER_DEFAULT_RELAY_RATE);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -69,6 +76,10 @@ int main(int argc, char **argv)
 		{ "bind", required_argument, NULL, 'b' },
 		{ "max-rooms", required_argument, NULL, 'm' },
 		{ "room-timeout", required_argument, NULL, 't' },
+		{ "relay-bytes", required_argument, NULL, 'B' },
+		{ "relay-rate", required_argument, NULL, 'R' },
+		{ "alt-addr", required_argument, NULL, 'A' },
+		{ "alt-port", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -77,6 +88,9 @@ int main(int argc, char **argv)
 	struct server_config cfg = {
 		.max_rooms = SERVER_DEFAULT_MAX_ROOMS,
 		.room_timeout_s = SERVER_DEFAULT_ROOM_TIMEOUT,
+		.relay_bytes = SERVER_DEFAULT_RELAY_BYTES,
+		.relay_rate = SERVER_DEFAULT_RELAY_RATE,
+		.alt_port = -1,
 	};
 	struct server srv;
 	struct hp_endpoint probe;
@@ -102,6 +116,27 @@ int main(int argc, char **argv)
 				return usage_error("--room-timeout: '%s' is not 1..86400 seconds", optarg);
 			cfg.room_timeout_s = (uint32_t)v;
 			break;
+		case 'B':
+			if (parse_ulong(optarg, 0, 1ul << 40, &v) < 0)
+				return usage_error("--relay-bytes: '%s' is not 0..2^40", optarg);
+			cfg.relay_bytes = v;
+			break;
+		case 'R':
+			if (parse_ulong(optarg, 1, 1000000, &v) < 0)
+				return usage_error("--relay-rate: '%s' is not 1..1000000", optarg);
+			cfg.relay_rate = (uint32_t)v;
+			break;
+		case 'A':
+			if (hp_endpoint_parse(&probe, optarg, -1) == 0 ||
+			    hp_endpoint_parse(&probe, optarg, 0) < 0)
+				return usage_error("--alt-addr: '%s' is not an IP address", optarg);
+			cfg.alt_addr = optarg;
+			break;
+		case 'P':
+			if (parse_ulong(optarg, 1, 65535, &v) < 0)
+				return usage_error("--alt-port: '%s' is not 1..65535", optarg);
+			cfg.alt_port = (int)v;
+			break;
 		case 'v':
 			cfg.verbosity = SERVER_VERBOSE;
 			break;
@@ -121,6 +156,10 @@ int main(int argc, char **argv)
 	if (parse_ulong(argv[optind], 0, 65535, &v) < 0)
 		return usage_error("bad port '%s' (0..65535)", argv[optind]);
 	cfg.port = (uint16_t)v;
+	if (cfg.alt_addr && !cfg.bind_addr)
+		return usage_error("--alt-addr needs --bind IP (same family)");
+	if (cfg.alt_port >= 0 && !cfg.alt_addr)
+		return usage_error("--alt-port needs --alt-addr");
 
 	if (server_open(&srv, &cfg) < 0)
 		return 1;

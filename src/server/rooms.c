@@ -12,7 +12,8 @@
 
 struct rooms {
 	struct rooms_room **bucket;
-	size_t n_buckets; /* power of two */
+	struct rooms_peer **tbucket; /* registrations by token, for RELAY */
+	size_t n_buckets; /* power of two, for both tables */
 	size_t n_rooms;
 	size_t n_peers;
 	size_t max_rooms;
@@ -30,6 +31,30 @@ static size_t rooms_bucket_of(const struct rooms *t, const char *name, size_t le
 	crypto_shorthash(h, (const unsigned char *)name, len, t->hash_key);
 	memcpy(&v, h, sizeof(v) < sizeof(h) ? sizeof(v) : sizeof(h));
 	return (size_t)(v & (t->n_buckets - 1));
+}
+
+static size_t rooms_tbucket_of(const struct rooms *t, const uint8_t token[HP_TOKEN_LEN])
+{
+	return rooms_bucket_of(t, (const char *)token, HP_TOKEN_LEN);
+}
+
+static void rooms_token_link(struct rooms *t, struct rooms_peer *p)
+{
+	struct rooms_peer **head = &t->tbucket[rooms_tbucket_of(t, p->token)];
+
+	p->tnext = *head;
+	*head = p;
+}
+
+static void rooms_token_unlink(struct rooms *t, struct rooms_peer *p)
+{
+	struct rooms_peer **link = &t->tbucket[rooms_tbucket_of(t, p->token)];
+
+	while (*link && *link != p)
+		link = &(*link)->tnext;
+	if (*link)
+		*link = p->tnext;
+	p->tnext = NULL;
 }
 
 static int rooms_check_name(const char *name, size_t *len_out)
@@ -60,7 +85,8 @@ int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms)
 		goto out;
 	}
 	t->bucket = calloc(n, sizeof(*t->bucket));
-	if (!t->bucket) {
+	t->tbucket = calloc(n, sizeof(*t->tbucket));
+	if (!t->bucket || !t->tbucket) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -73,6 +99,7 @@ int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms)
 out:
 	if (t) {
 		free(t->bucket);
+		free(t->tbucket);
 		free(t);
 	}
 	return ret;
@@ -95,6 +122,7 @@ void rooms_destroy(struct rooms *t)
 		}
 	}
 	free(t->bucket);
+	free(t->tbucket);
 	sodium_memzero(t->hash_key, sizeof(t->hash_key));
 	free(t);
 }
@@ -138,6 +166,7 @@ static void rooms_unlink(struct rooms *t, struct rooms_room **link)
 
 static void rooms_drop_peer(struct rooms *t, struct rooms_peer *p)
 {
+	rooms_token_unlink(t, p);
 	memset(p, 0, sizeof(*p));
 	t->n_peers--;
 }
@@ -239,6 +268,8 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		else
 			return -EBUSY;
 		rooms_fill_peer(&r->peer[self], reg, from, now_ms);
+		r->peer[self].room = r;
+		rooms_token_link(t, &r->peer[self]);
 		t->n_peers++;
 		out->fresh = true;
 	}
@@ -299,4 +330,33 @@ size_t rooms_count(const struct rooms *t)
 size_t rooms_peer_count(const struct rooms *t)
 {
 	return t ? t->n_peers : 0;
+}
+
+struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t token[HP_TOKEN_LEN],
+					 uint64_t now_ms)
+{
+	struct rooms_peer *p;
+
+	if (!t || !token)
+		return NULL;
+	for (p = t->tbucket[rooms_tbucket_of(t, token)]; p; p = p->tnext)
+		if (p->used && memcmp(p->token, token, HP_TOKEN_LEN) == 0 &&
+		    !rooms_peer_stale(t, p, now_ms))
+			return p;
+	return NULL;
+}
+
+int rooms_peer_index(const struct rooms_peer *p)
+{
+	return p == &p->room->peer[0] ? 0 : 1;
+}
+
+struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms)
+{
+	struct rooms_peer *o;
+
+	if (!t || !p || !p->room)
+		return NULL;
+	o = &p->room->peer[rooms_other(rooms_peer_index(p))];
+	return o->used && !rooms_peer_stale(t, o, now_ms) ? o : NULL;
 }

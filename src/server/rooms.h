@@ -27,6 +27,8 @@ struct rooms_peer {
 	uint8_t n_priv;
 	struct hp_endpoint priv[HP_MAX_PRIV];
 	uint64_t seen_ms; /* last REGISTER, for expiry */
+	struct rooms_room *room;  /* the room holding this slot */
+	struct rooms_peer *tnext; /* token index chain */
 };
 
 struct rooms_room {
@@ -34,6 +36,11 @@ struct rooms_room {
 	char name[HP_ROOM_MAX + 1];
 	size_t name_len;
 	struct rooms_peer peer[ROOMS_PEERS];
+	/* relay quota, shared by both peers (server/relay.c) */
+	uint64_t relay_bytes;     /* inner bytes forwarded so far */
+	uint64_t relay_mtokens;   /* token bucket, 1000 per datagram */
+	uint64_t relay_refill_ms; /* last refill; 0 = bucket not started */
+	uint64_t relay_err_ms;    /* last quota ERROR sent; 0 = never */
 };
 
 /* What a successful rooms_register() did. */
@@ -69,6 +76,13 @@ int rooms_leave(struct rooms *t, const char *room, const uint8_t token[HP_TOKEN_
 size_t rooms_expire(struct rooms *t, uint64_t now_ms);
 
 struct rooms_room *rooms_find(const struct rooms *t, const char *room);
+/* The live (not expired) registration holding token, or NULL. */
+struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t token[HP_TOKEN_LEN],
+					 uint64_t now_ms);
+/* Index of p in its room's peer[] (0 or 1). */
+int rooms_peer_index(const struct rooms_peer *p);
+/* The other live registration of p's room, or NULL. */
+struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms);
 size_t rooms_count(const struct rooms *t);
 size_t rooms_peer_count(const struct rooms *t);
 

@@ -14,6 +14,12 @@
 
 #define SERVER_DEFAULT_MAX_ROOMS    1024
 #define SERVER_DEFAULT_ROOM_TIMEOUT 60 /* seconds */
+#define SERVER_DEFAULT_RELAY_BYTES  (1024u * 1024u) /* per room */
+#define SERVER_DEFAULT_RELAY_RATE   100 /* datagrams per second per room */
+/* Sockets: 0 = bind:port (everything), 1 = bind:alt-port, 2 = alt:port,
+ * 3 = alt:alt-port (STUN only). Bit 1 = other address, bit 0 = other port,
+ * so CHANGE-REQUEST flags map to an index by XOR. */
+#define SERVER_SOCKS 4
 
 enum server_verbosity {
 	SERVER_QUIET = -1,  /* only fatal errors and the ready line */
@@ -27,11 +33,18 @@ struct server_config {
 	int verbosity;
 	size_t max_rooms;
 	uint32_t room_timeout_s;
+	uint64_t relay_bytes;  /* per-room relay budget; 0 = relaying disabled */
+	uint32_t relay_rate;   /* per-room datagrams per second (bucket depth 1 s) */
+	const char *alt_addr;  /* RFC 5780 second address; NULL = none */
+	int alt_port;          /* -1 = port + 1 (or any free one when port is 0) */
 };
 
 struct server {
 	struct server_config cfg;
-	int fd;     /* the UDP socket, non-blocking */
+	int fd;     /* the UDP socket (socket 0), non-blocking */
+	int n_alt;  /* alternate sockets open: 0 or 3 */
+	int alt_fd[SERVER_SOCKS - 1];              /* sockets 1..3 */
+	struct hp_endpoint alt_local[SERVER_SOCKS - 1];
 	int sig_fd; /* signalfd for SIGINT, SIGTERM, SIGUSR1 */
 	int family; /* AF_INET or AF_INET6, of fd */
 	bool sigmask_saved;
@@ -49,6 +62,7 @@ struct server_request {
 	size_t len;
 	struct hp_endpoint from;
 	uint64_t now_ms;
+	int sock; /* which socket it came in on, 0..SERVER_SOCKS-1 */
 };
 
 /* Binds, prints the ready line. Returns 0 or -errno (message printed). */
@@ -64,6 +78,11 @@ void server_close(struct server *s);
  */
 int server_send(struct server *s, const struct server_request *req,
 		const struct hp_endpoint *to, const uint8_t *buf, size_t len, bool exempt);
+/* The same, from socket sock (0..SERVER_SOCKS-1, must be open). */
+int server_send_from(struct server *s, int sock, const struct server_request *req,
+		     const struct hp_endpoint *to, const uint8_t *buf, size_t len, bool exempt);
+/* Local endpoint of socket sock, NULL if it is not open. */
+const struct hp_endpoint *server_sock_local(const struct server *s, int sock);
 
 /* Logs one line to stderr when -v. */
 void server_log(const struct server *s, const char *fmt, ...)
@@ -75,6 +94,12 @@ void server_dispatch(struct server *s, const struct server_request *req);
 /* control.c: REGISTER and LEAVE. */
 void control_handle_register(struct server *s, const struct server_request *req);
 void control_handle_leave(struct server *s, const struct server_request *req);
+/* ERROR to the request's source, reason cut to fit (no amplification). */
+void control_send_error(struct server *s, const struct server_request *req,
+			const uint8_t token[HP_TOKEN_LEN], uint16_t code, const char *reason);
+
+/* relay.c: RELAY -> RELAYED between the two peers of a room, with quota. */
+void relay_handle(struct server *s, const struct server_request *req);
 
 /* stunserve.c: STUN Binding requests (RFC 8489). */
 void stunserve_handle(struct server *s, const struct server_request *req);

@@ -10,22 +10,41 @@
  * RFC 8489 s.6.3: a Binding request is answered with the source transport
  * address in XOR-MAPPED-ADDRESS; a request naming comprehension-required
  * attributes we do not know gets 420 with UNKNOWN-ATTRIBUTES (s.14.9).
- * This server has a single address, so it cannot honour CHANGE-REQUEST
- * (RFC 5780): answering from the same address would mislead a NAT
- * behaviour test, so that attribute is reported as unknown too.
+ *
+ * RFC 5780: with --alt-addr the server has four sockets (server.h) and
+ * answers CHANGE-REQUEST from the socket that differs in address and/or
+ * port, and names the "both changed" socket in OTHER-ADDRESS. Without it
+ * the server cannot honour CHANGE-REQUEST: answering from the same
+ * address would mislead a NAT behaviour test, so that attribute is then
+ * reported as unknown (420).
  */
+static int stunserve_reply_sock(const struct server *s, const struct server_request *req,
+				const struct stun_request *r)
+{
+	int sock = req->sock;
+
+	if (r->has_change_request) {
+		if (r->change_flags & STUN_CHANGE_IP)
+			sock ^= 2;
+		if (r->change_flags & STUN_CHANGE_PORT)
+			sock ^= 1;
+	}
+	return server_sock_local(s, sock) ? sock : -1;
+}
+
 void stunserve_handle(struct server *s, const struct server_request *req)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
 	struct stun_request r;
-	int len;
+	int len, sock;
 
 	if (stun_parse_request(&r, req->buf, req->len) < 0) {
 		counters_inc(&s->counters, CNT_DROP_STUN_BAD);
 		return;
 	}
 	counters_inc(&s->counters, CNT_STUN);
-	if (r.has_change_request && r.change_flags != 0 && r.n_unknown < STUN_MAX_UNKNOWN)
+	sock = stunserve_reply_sock(s, req, &r);
+	if (sock < 0 && r.n_unknown < STUN_MAX_UNKNOWN)
 		r.unknown[r.n_unknown++] = STUN_ATTR_CHANGE_REQUEST;
 	if (r.n_unknown > 0) {
 		/* not exempt: an error must not be longer than its request */
@@ -34,16 +53,19 @@ void stunserve_handle(struct server *s, const struct server_request *req)
 			counters_inc(&s->counters, CNT_DROP_SEND);
 			return;
 		}
-		if (server_send(s, req, &req->from, out, (size_t)len, false) == 0)
+		if (server_send_from(s, req->sock, req, &req->from, out, (size_t)len, false) == 0)
 			counters_inc(&s->counters, CNT_STUN_420);
 		return;
 	}
-	len = stun_build_success(out, sizeof(out), r.txid, &req->from);
+	len = stun_build_success_other(out, sizeof(out), r.txid, &req->from,
+				       s->n_alt ? server_sock_local(s, req->sock ^ 3) : NULL);
 	if (len < 0) {
 		counters_inc(&s->counters, CNT_DROP_SEND);
 		return;
 	}
 	/* the documented exception to the no-amplification rule: a fixed,
 	 * small answer that STUN clients depend on */
-	server_send(s, req, &req->from, out, (size_t)len, true);
+	if (server_send_from(s, sock, req, &req->from, out, (size_t)len, true) == 0 &&
+	    sock != req->sock)
+		counters_inc(&s->counters, CNT_STUN_CHANGED);
 }

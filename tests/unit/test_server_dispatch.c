@@ -59,6 +59,8 @@ static int setup(void **state)
 	f.srv.family = AF_INET;
 	f.srv.cfg.max_rooms = 2;
 	f.srv.cfg.room_timeout_s = 60;
+	f.srv.cfg.relay_bytes = 4096;
+	f.srv.cfg.relay_rate = 5;
 	if (f.srv.fd < 0 || rooms_create(&f.srv.rooms, 2, 60000) < 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
@@ -309,16 +311,20 @@ static void test_hostile_datagrams_dropped_and_counted(void **state)
 	assert_int_equal(f->srv.counters.v[CNT_DROP_MALFORMED], 1);
 	n = hp_header_encode(buf, sizeof(buf), HP_RELAY, 0);
 	dispatch(f, 0, buf, (size_t)n);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_MALFORMED], 1);
 	n = hp_header_encode(buf, sizeof(buf), HP_PROBE, 0);
 	dispatch(f, 0, buf, (size_t)n);
-	assert_int_equal(f->srv.counters.v[CNT_DROP_RESERVED], 2);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_RESERVED], 1);
+	n = hp_header_encode(buf, sizeof(buf), HP_RELAYED, 0);
+	dispatch(f, 0, buf, (size_t)n);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_UNEXPECTED], 1);
 	n = hp_header_encode(buf, sizeof(buf), HP_CHAT, 0);
 	dispatch(f, 0, buf, (size_t)n);
 	n = hp_header_encode(buf, sizeof(buf), HP_INTRO, 0);
 	dispatch(f, 0, buf, (size_t)n);
 	n = hp_header_encode(buf, sizeof(buf), 0xee, 0);
 	dispatch(f, 0, buf, (size_t)n);
-	assert_int_equal(f->srv.counters.v[CNT_DROP_UNEXPECTED], 3);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_UNEXPECTED], 4);
 	assert_int_equal(rooms_count(f->srv.rooms), 0);
 	assert_no_reply(f, 0);
 }
@@ -408,6 +414,188 @@ static void test_stun_change_request_not_answered_as_success(void **state)
 	}
 }
 
+
+/* Pairs client 0 (token 'a') and client 1 (token 'b') in room "relay". */
+static void pair_for_relay(struct fixture *f)
+{
+	uint8_t buf[512];
+	size_t len;
+	struct hp_msg m;
+
+	len = make_register(buf, sizeof(buf), "relay", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_register(buf, sizeof(buf), "relay", 'b', 'B', HP_REGISTER_MIN);
+	dispatch(f, 1, buf, len);
+	expect_msg(f, 1, HP_INTRO, len, &m);
+	expect_msg(f, 0, HP_INTRO, len, &m);
+}
+
+/* RELAY with token 'tok' around an opaque peer datagram of inner_body bytes. */
+static size_t make_relay(uint8_t *buf, size_t cap, char tok, size_t inner_body, uint8_t *inner,
+			 size_t *inner_len)
+{
+	uint8_t token[HP_TOKEN_LEN];
+	int n;
+
+	memset(token, tok, sizeof(token));
+	assert_int_equal(hp_header_encode(inner, 2048, HP_CHAT, (uint16_t)inner_body), HP_HDR_LEN);
+	memset(inner + HP_HDR_LEN, 0x5a, inner_body);
+	*inner_len = HP_HDR_LEN + inner_body;
+	n = hp_relay_encode(buf, cap, token, inner, *inner_len);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+static void test_relay_forwards_to_other_peer(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048], inner[2048], got[2048];
+	const uint8_t *p;
+	size_t len, ilen, plen;
+	ssize_t n;
+
+	pair_for_relay(f);
+	len = make_relay(buf, sizeof(buf), 'a', 100, inner, &ilen);
+	dispatch(f, 0, buf, len);
+	n = recv_reply(f, 1, got, sizeof(got));
+	assert_int_equal(n, (ssize_t)(len - HP_TOKEN_LEN)); /* smaller than the request */
+	assert_int_equal(hp_relayed_decode(got, (size_t)n, &p, &plen), 0);
+	assert_int_equal(plen, ilen);
+	assert_memory_equal(p, inner, ilen);
+	/* and back */
+	len = make_relay(buf, sizeof(buf), 'b', 60, inner, &ilen);
+	dispatch(f, 1, buf, len);
+	n = recv_reply(f, 0, got, sizeof(got));
+	assert_int_equal(hp_relayed_decode(got, (size_t)n, &p, &plen), 0);
+	assert_memory_equal(p, inner, ilen);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 2);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD_BYTES], 100 + 60 + 2 * HP_HDR_LEN);
+	assert_no_reply(f, 0);
+	assert_no_reply(f, 1);
+}
+
+static void test_relay_drops_wrong_source_unknown_and_lonely(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048], inner[2048], reg[512];
+	size_t len, ilen;
+	struct hp_msg m;
+
+	/* alone in the room: nobody to forward to */
+	len = make_register(reg, sizeof(reg), "relay", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, reg, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_relay(buf, sizeof(buf), 'a', 50, inner, &ilen);
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_NOPEER], 1);
+
+	pair_for_relay(f);
+	/* a's token from b's address: someone who saw the token */
+	dispatch(f, 1, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_SOURCE], 1);
+	/* a token nobody registered */
+	len = make_relay(buf, sizeof(buf), 'z', 50, inner, &ilen);
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_UNKNOWN], 1);
+	/* after LEAVE the token is gone from the index */
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_LEAVE;
+	memset(m.u.leave.token, 'a', HP_TOKEN_LEN);
+	snprintf(m.u.leave.room, sizeof(m.u.leave.room), "relay");
+	len = (size_t)hp_msg_encode(&m, reg, sizeof(reg));
+	dispatch(f, 0, reg, len);
+	len = make_relay(buf, sizeof(buf), 'a', 50, inner, &ilen);
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_UNKNOWN], 2);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 0);
+	assert_no_reply(f, 0);
+	assert_no_reply(f, 1);
+}
+
+static void test_relay_rate_quota(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048], inner[2048], got[2048];
+	struct hp_msg m;
+	size_t len, ilen;
+	ssize_t n;
+	int i;
+
+	pair_for_relay(f);
+	len = make_relay(buf, sizeof(buf), 'a', 50, inner, &ilen);
+	/* bucket depth = one second = relay_rate (5) datagrams */
+	for (i = 0; i < 8; i++)
+		dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 5);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_RATE], 3);
+	for (i = 0; i < 5; i++) {
+		n = recv_reply(f, 1, got, sizeof(got));
+		assert_true(n > 0);
+		assert_int_equal(got[3], HP_RELAYED);
+	}
+	assert_no_reply(f, 1);
+	/* one ERROR per second, however many were dropped */
+	expect_msg(f, 0, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_QUOTA);
+	assert_no_reply(f, 0);
+	/* 400 ms later: two datagrams' worth refilled */
+	f->now += 400;
+	for (i = 0; i < 3; i++)
+		dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 7);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_RATE], 4);
+	assert_no_reply(f, 0); /* still within the second */
+	f->now += 1000;
+	dispatch(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 8);
+}
+
+static void test_relay_byte_quota(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048], inner[2048];
+	struct hp_msg m;
+	size_t len, ilen;
+	int i;
+
+	pair_for_relay(f);
+	/* 1000 + 8 bytes each against a 4096-byte budget: four fit */
+	len = make_relay(buf, sizeof(buf), 'b', 1000, inner, &ilen);
+	for (i = 0; i < 5; i++) {
+		f->now += 1000;
+		dispatch(f, 1, buf, len);
+	}
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 4);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_DROP_BYTES], 1);
+	for (i = 0; i < 4; i++) {
+		uint8_t got[2048];
+
+		assert_true(recv_reply(f, 0, got, sizeof(got)) > 0);
+	}
+	expect_msg(f, 1, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_QUOTA);
+	assert_memory_equal(m.u.error.token, "bbbbbbbb", HP_TOKEN_LEN);
+	assert_no_reply(f, 0);
+}
+
+static void test_relay_disabled_refuses(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048], inner[2048];
+	struct hp_msg m;
+	size_t len, ilen;
+
+	f->srv.cfg.relay_bytes = 0;
+	pair_for_relay(f);
+	len = make_relay(buf, sizeof(buf), 'a', 40, inner, &ilen);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_QUOTA);
+	assert_int_equal(f->srv.counters.v[CNT_RELAY_FWD], 0);
+	assert_no_reply(f, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +609,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stun_binding_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_unknown_attribute_gets_420_only_if_not_larger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_change_request_not_answered_as_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_forwards_to_other_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_drops_wrong_source_unknown_and_lonely, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_rate_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_byte_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_disabled_refuses, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
