@@ -9,7 +9,9 @@
 
 #define CMD_BIT(c) (1u << (c))
 #define ANY_CMD (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP) | CMD_BIT(LAB_CMD_DOWN) | \
-		 CMD_BIT(LAB_CMD_CLEAN) | CMD_BIT(LAB_CMD_BENCH))
+		 CMD_BIT(LAB_CMD_CLEAN) | CMD_BIT(LAB_CMD_BENCH) | CMD_BIT(LAB_CMD_MATRIX))
+#define RUN_UP (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP))
+#define RUN_MATRIX (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_MATRIX))
 
 struct opt {
 	const char *lng;
@@ -23,6 +25,7 @@ struct opt {
 static const char *const cmd_names[LAB_CMD_COUNT] = {
 	[LAB_CMD_HELP] = "help", [LAB_CMD_RUN] = "run",     [LAB_CMD_UP] = "up",
 	[LAB_CMD_DOWN] = "down", [LAB_CMD_CLEAN] = "clean", [LAB_CMD_BENCH] = "bench",
+	[LAB_CMD_MATRIX] = "matrix",
 };
 
 const char *lab_args_cmd_name(enum lab_cmd cmd)
@@ -119,6 +122,72 @@ static int set_nat_b(struct lab_args *a, const char *val, char *err, size_t errl
 	return set_nat(a->nat_b, "--nat-b", val, err, errlen);
 }
 
+static int set_jobs(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (parse_uint(val, 1, LAB_JOBS_MAX, &a->jobs) < 0) {
+		snprintf(err, errlen, "--jobs wants a number from 1 to %d, not '%s'", LAB_JOBS_MAX,
+			 val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_udp_timeout(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (parse_uint(val, 1, LAB_UDP_TIMEOUT_MAX, &a->udp_timeout) < 0) {
+		snprintf(err, errlen, "--udp-timeout wants seconds from 1 to %d, not '%s'",
+			 LAB_UDP_TIMEOUT_MAX, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_punch_ttl(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	unsigned v;
+
+	if (parse_uint(val, 0, 255, &v) < 0) {
+		snprintf(err, errlen, "--punch-ttl wants 0 to 255, not '%s'", val);
+		return -EINVAL;
+	}
+	a->punch_ttl = (int)v;
+	return 0;
+}
+
+static int set_hairpin(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (!strcmp(val, "on"))
+		a->hairpin = 1;
+	else if (!strcmp(val, "off"))
+		a->hairpin = 0;
+	else {
+		snprintf(err, errlen, "--hairpin wants on or off, not '%s'", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_same_nat(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->same_nat = true;
+	return 0;
+}
+
+static int set_no_firewall(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->no_firewall = true;
+	return 0;
+}
+
+static int set_probe(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->probe = true;
+	return 0;
+}
+
 static int set_json(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	(void)val, (void)err, (void)errlen;
@@ -155,9 +224,9 @@ static int set_help(struct lab_args *a, const char *val, char *err, size_t errle
 }
 
 static const struct opt opts[] = {
-	{ "messages", 0, true, CMD_BIT(LAB_CMD_RUN), set_messages,
+	{ "messages", 0, true, RUN_MATRIX, set_messages,
 	  "--messages N   lines each client sends (default 3, max 1000)" },
-	{ "json", 0, false, CMD_BIT(LAB_CMD_RUN), set_json,
+	{ "json", 0, false, RUN_MATRIX, set_json,
 	  "--json         print one JSON object instead of the narrative" },
 	{ "prefix", 0, true, ANY_CMD, set_prefix,
 	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab)" },
@@ -165,6 +234,20 @@ static const struct opt opts[] = {
 	  "--nat-a TYPE   NAT personality of router A (default port-restricted)" },
 	{ "nat-b", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_b,
 	  "--nat-b TYPE   NAT personality of router B (default port-restricted)" },
+	{ "same-nat", 0, false, RUN_UP, set_same_nat,
+	  "--same-nat     both hosts behind router A, on two isolated lan ports" },
+	{ "hairpin", 0, true, RUN_UP, set_hairpin,
+	  "--hairpin on|off  with --same-nat: router A loops its public address back (default on)" },
+	{ "no-firewall", 0, false, RUN_UP | CMD_BIT(LAB_CMD_MATRIX), set_no_firewall,
+	  "--no-firewall  routers do bare MASQUERADE, without the inbound firewall" },
+	{ "udp-timeout", 0, true, RUN_UP | CMD_BIT(LAB_CMD_MATRIX), set_udp_timeout,
+	  "--udp-timeout S  routers forget an idle UDP mapping after S seconds" },
+	{ "probe", 0, false, CMD_BIT(LAB_CMD_RUN), set_probe,
+	  "--probe        first classify each NAT from its host (hpclient --probe)" },
+	{ "punch-ttl", 0, true, RUN_MATRIX, set_punch_ttl,
+	  "--punch-ttl N  TTL of the clients' first punch (hpclient's default: 2; 0 none)" },
+	{ "jobs", 'j', true, CMD_BIT(LAB_CMD_MATRIX), set_jobs,
+	  "-j, --jobs N   cells run at once (default 6)" },
 	{ "runs", 0, true, CMD_BIT(LAB_CMD_BENCH), set_runs,
 	  "--runs N       topologies to build and tear down (default 7)" },
 	{ "all", 0, false, CMD_BIT(LAB_CMD_CLEAN), set_all,
@@ -203,6 +286,9 @@ static void args_defaults(struct lab_args *a)
 	a->cmd = LAB_CMD_HELP;
 	a->messages = 3;
 	a->runs = 7;
+	a->hairpin = -1;
+	a->punch_ttl = -1;
+	a->jobs = 6;
 	strcpy(a->nat_a, LAB_NAT_DEFAULT);
 	strcpy(a->nat_b, LAB_NAT_DEFAULT);
 }
@@ -269,7 +355,7 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	if (argv[1][0] != '-') {
 		c = cmd_lookup(argv[1]);
 		if (c < 0) {
-			snprintf(err, errlen, "unknown command '%.40s' (try: run, up, down, clean, help)",
+			snprintf(err, errlen, "unknown command '%.40s' (try: run, matrix, up, down, clean, help)",
 				 argv[1]);
 			return -EINVAL;
 		}
@@ -300,6 +386,17 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 		if (ret < 0)
 			return ret;
 	}
+	if (a->hairpin >= 0 && !a->same_nat) {
+		snprintf(err, errlen, "--hairpin only means something with --same-nat");
+		return -EINVAL;
+	}
+	if (a->same_nat && a->hairpin < 0)
+		a->hairpin = 1; /* RFC 4787 REQ-9: a NAT MUST support hairpinning */
+	if (a->same_nat && (strcmp(a->nat_a, LAB_NAT_DEFAULT) || strcmp(a->nat_b, LAB_NAT_DEFAULT))) {
+		snprintf(err, errlen, "--same-nat builds one %s router (no --nat-a/--nat-b)",
+			 LAB_NAT_DEFAULT);
+		return -EINVAL;
+	}
 	if (!a->prefix_set)
 		strcpy(a->prefix, "hplab"); /* run replaces it with a per-run one */
 	return 0;
@@ -312,6 +409,7 @@ static const char *const cmd_summary[LAB_CMD_COUNT] = {
 	[LAB_CMD_DOWN] = "remove what `up` built",
 	[LAB_CMD_CLEAN] = "remove whatever dead lab runs left behind (namespaces, processes)",
 	[LAB_CMD_BENCH] = NULL,
+	[LAB_CMD_MATRIX] = "run every pair of NAT personalities (and same-NAT) in parallel",
 };
 
 void lab_args_usage(FILE *f, enum lab_cmd cmd)

@@ -19,6 +19,7 @@ enum lab_cmd {
 	LAB_CMD_DOWN,
 	LAB_CMD_CLEAN,
 	LAB_CMD_BENCH, /* hidden: setup/teardown timings for `make bench` */
+	LAB_CMD_MATRIX, /* every pair of personalities, plus the same-NAT cases */
 	LAB_CMD_COUNT
 };
 
@@ -26,6 +27,8 @@ enum lab_cmd {
 #define LAB_NAT_NAME_MAX 24
 #define LAB_MESSAGES_MAX 1000
 #define LAB_RUNS_MAX 1000
+#define LAB_JOBS_MAX 32
+#define LAB_UDP_TIMEOUT_MAX 86400
 
 struct lab_args {
 	enum lab_cmd cmd;
@@ -40,6 +43,13 @@ struct lab_args {
 	char prefix[LAB_PREFIX_MAX + 1];
 	char nat_a[LAB_NAT_NAME_MAX + 1]; /* NAT personality of rA / rB */
 	char nat_b[LAB_NAT_NAME_MAX + 1];
+	bool same_nat;       /* both hosts behind rA */
+	int hairpin;         /* same_nat: 1 on (default), 0 off; -1 not given */
+	bool no_firewall;    /* routers without the inbound firewall */
+	unsigned udp_timeout; /* routers' conntrack UDP timeouts (s); 0: kernel's */
+	bool probe;          /* run: NAT discovery (hpclient --probe) first */
+	int punch_ttl;       /* hpclient --punch-ttl; -1: its default */
+	unsigned jobs;       /* matrix: cells run at once */
 };
 
 /* Fills a from argv (argv[0] is the program). On a usage error returns

@@ -13,7 +13,7 @@ static const struct {
 	{ "connected", LAB_EV_CONNECTED },   { "message", LAB_EV_MESSAGE },
 	{ "acked", LAB_EV_ACKED },           { "peer_moved", LAB_EV_PEER_MOVED },
 	{ "peer_lost", LAB_EV_PEER_LOST },   { "error", LAB_EV_ERROR },
-	{ "bye", LAB_EV_BYE },
+	{ "bye", LAB_EV_BYE },               { "probe", LAB_EV_PROBE },
 };
 
 static int need_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
@@ -98,6 +98,13 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		break;
 	case LAB_EV_BYE:
 		ret = opt_str(buf, len, "from", ev->from, sizeof(ev->from));
+		break;
+	case LAB_EV_PROBE:
+		ret = need_str(buf, len, "mapping", ev->mapping, sizeof(ev->mapping)) ?:
+		      need_str(buf, len, "filtering", ev->filtering, sizeof(ev->filtering)) ?:
+		      need_str(buf, len, "nat", ev->nat, sizeof(ev->nat)) ?:
+		      opt_str(buf, len, "public", ev->public_ep, sizeof(ev->public_ep)) ?:
+		      opt_int(buf, len, "ms", &ev->ms);
 		break;
 	default:
 		ret = 0;

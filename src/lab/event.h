@@ -17,6 +17,7 @@ enum lab_event_type {
 	LAB_EV_PEER_LOST,
 	LAB_EV_ERROR,
 	LAB_EV_BYE,
+	LAB_EV_PROBE,  /* hpclient --probe: RFC 5780 verdict */
 	LAB_EV_OTHER, /* a well-formed event this runner does not know: ignored */
 };
 
@@ -24,7 +25,10 @@ enum lab_event_type {
 
 struct lab_event {
 	enum lab_event_type type;
-	char public_ep[64]; /* registered, introduced */
+	char public_ep[64]; /* registered, introduced, probe */
+	char mapping[40];   /* probe: RFC 4787 behaviours */
+	char filtering[40];
+	char nat[24];       /* probe: "full-cone", ..., "none", "other" */
 	char peer[64];      /* introduced: nick; connected/peer_moved: IP:PORT */
 	char path[16];      /* connected */
 	char from[64];      /* message: nick; bye: "peer"|"self" */

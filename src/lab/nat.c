@@ -12,18 +12,18 @@
 #define NAT_APPLY_TIMEOUT_MS 5000
 
 static const struct lab_nat_personality personalities[] = {
-	{ "port-restricted", "prc", "endpoint-independent", "address and port-dependent",
+	{ "port-restricted", "prc", { LAB_MAP_EI, LAB_FILT_APD },
 	  /* Linux keeps the source port when it can: the default behaviour */
 	  "POSTROUTING -o %W -j MASQUERADE\n",
 	  "" },
-	{ "symmetric", "sym", "address and port-dependent", "address and port-dependent",
+	{ "symmetric", "sym", { LAB_MAP_APD, LAB_FILT_APD },
 	  "POSTROUTING -o %W -j MASQUERADE --random-fully\n",
 	  "" },
-	{ "full-cone", "fc", "endpoint-independent", "endpoint-independent",
+	{ "full-cone", "fc", { LAB_MAP_EI, LAB_FILT_EI },
 	  "POSTROUTING -o %W -j MASQUERADE\n"
 	  "PREROUTING -i %W -p udp --dport %P -j DNAT --to-destination %H:%P\n",
 	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n" },
-	{ "restricted-cone", "rc", "endpoint-independent", "address-dependent",
+	{ "restricted-cone", "rc", { LAB_MAP_EI, LAB_FILT_AD },
 	  "POSTROUTING -o %W -j MASQUERADE\n"
 	  "PREROUTING -i %W -p udp --dport %P -m recent --name rc --rsource --rcheck "
 	  "-j DNAT --to-destination %H:%P\n",
@@ -86,10 +86,11 @@ static bool token_safe(const char *s)
 /* Each template line becomes "-A <line>" with its tokens expanded. */
 static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_params *prm)
 {
-	char port[12];
+	char port[12], port2[12];
 	const char *p;
 
 	snprintf(port, sizeof(port), "%u", prm->port);
+	snprintf(port2, sizeof(port2), "%u", prm->port + 1);
 	for (p = tmpl; *p;) {
 		if (p == tmpl || p[-1] == '\n')
 			out_str(o, "-A ");
@@ -103,6 +104,11 @@ static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_pa
 		case 'L': out_str(o, prm->lan); break;
 		case 'H': out_str(o, prm->host); break;
 		case 'P': out_str(o, port); break;
+		/* same NAT only (checked by the caller) */
+		case 'M': out_str(o, prm->lan2); break;
+		case 'G': out_str(o, prm->host2); break;
+		case 'A': out_str(o, prm->public_addr); break;
+		case 'Q': out_str(o, port2); break;
 		default: return -EINVAL;
 		}
 		p += 2;
@@ -110,20 +116,58 @@ static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_pa
 	return 0;
 }
 
+/*
+ * One router for both hosts, each on its own lan port, like two customers
+ * of one carrier-grade NAT or a guest network with client isolation: the
+ * lans cannot reach each other, so private addresses are no way through.
+ * The mappings are pinned (EIM, ports PORT and PORT+1) so that hairpinning
+ * (RFC 4787 REQ-9) can be written down: a datagram from a lan to the
+ * router's public address and a host's mapped port is sent to that host,
+ * with the sender's own mapping as its source, as if it had gone out and
+ * come back. Linux has no generic hairpinning of dynamic mappings; this is
+ * what routers do for their port forwards ("NAT loopback").
+ */
+static const char same_nat_rules[] =
+	"POSTROUTING -o %W -s %H -p udp --sport %P -j SNAT --to-source %A:%P\n"
+	"POSTROUTING -o %W -s %G -p udp --sport %P -j SNAT --to-source %A:%Q\n"
+	"POSTROUTING -o %W -j MASQUERADE\n";
+static const char hairpin_nat_rules[] =
+	"PREROUTING -i %L -d %A -p udp --dport %Q -j DNAT --to-destination %G:%P\n"
+	"PREROUTING -i %M -d %A -p udp --dport %P -j DNAT --to-destination %H:%P\n"
+	"POSTROUTING -o %M -s %H -p udp --sport %P -m conntrack --ctstate DNAT "
+	"-j SNAT --to-source %A:%P\n"
+	"POSTROUTING -o %L -s %G -p udp --sport %P -m conntrack --ctstate DNAT "
+	"-j SNAT --to-source %A:%Q\n";
+
+static int check_params(const struct lab_nat_personality *p, const struct lab_nat_params *prm)
+{
+	if (!p || !token_safe(prm->wan) || !token_safe(prm->lan) || !token_safe(prm->host) ||
+	    prm->port == 0 || prm->port > 65534)
+		return -EINVAL;
+	if (prm->lan2 && (!token_safe(prm->lan2) || !token_safe(prm->host2) ||
+			  !token_safe(prm->public_addr) || p->props.mapping != LAB_MAP_EI ||
+			  p->props.filtering != LAB_FILT_APD))
+		return -EINVAL;
+	return 0;
+}
+
 int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 		    char *buf, size_t cap)
 {
 	struct out o = { buf, cap, 0, false };
+	bool same = prm->lan2 != NULL;
 	int ret;
 
-	if (!p || !token_safe(prm->wan) || !token_safe(prm->lan) || !token_safe(prm->host) ||
-	    prm->port == 0 || prm->port > 65535)
-		return -EINVAL;
+	ret = check_params(p, prm);
+	if (ret < 0)
+		return ret;
 	if (cap)
 		buf[0] = '\0';
 	out_str(&o, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
 		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
-	ret = expand_rules(&o, p->nat_rules, prm);
+	ret = expand_rules(&o, same ? same_nat_rules : p->nat_rules, prm);
+	if (!ret && same && prm->hairpin)
+		ret = expand_rules(&o, hairpin_nat_rules, prm);
 	if (ret < 0)
 		return ret;
 	out_str(&o, "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
@@ -131,15 +175,26 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 	/* A home router's stateful firewall: nothing unsolicited gets in.
 	 * Without the INPUT rule an early punch confirms a conntrack entry
 	 * that forces MASQUERADE onto another port (nat-notes, pitfall 1). */
-	ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
-			       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
-			   prm);
-	if (ret < 0)
-		return ret;
-	ret = expand_rules(&o, p->forward_rules, prm);
-	if (ret < 0)
-		return ret;
-	ret = expand_rules(&o, "FORWARD -i %W -o %L -j DROP\n", prm);
+	if (!prm->no_firewall)
+		ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
+				       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
+				   prm);
+	if (!ret && !prm->no_firewall && same)
+		ret = expand_rules(&o, "FORWARD -i %W -o %M -m conntrack --ctstate ESTABLISHED,RELATED "
+				       "-j ACCEPT\n", prm);
+	if (!ret && !same)
+		ret = expand_rules(&o, p->forward_rules, prm);
+	if (!ret && !prm->no_firewall)
+		ret = expand_rules(&o, same ? "FORWARD -i %W -o %L -j DROP\nFORWARD -i %W -o %M -j DROP\n" :
+					      "FORWARD -i %W -o %L -j DROP\n", prm);
+	/* isolated lans: only a hairpinned flow (it was DNATed) may cross */
+	if (!ret && same && prm->hairpin)
+		ret = expand_rules(&o, "FORWARD -i %L -o %M -m conntrack --ctstate DNAT -j ACCEPT\n"
+				       "FORWARD -i %M -o %L -m conntrack --ctstate DNAT -j ACCEPT\n",
+				   prm);
+	if (!ret && same)
+		ret = expand_rules(&o, "FORWARD -i %L -o %M -j DROP\nFORWARD -i %M -o %L -j DROP\n",
+				   prm);
 	if (ret < 0)
 		return ret;
 	out_str(&o, "COMMIT\n");

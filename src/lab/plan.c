@@ -34,17 +34,70 @@ const struct lab_route lab_plan_routes[] = {
 };
 const size_t lab_plan_nroutes = sizeof(lab_plan_routes) / sizeof(lab_plan_routes[0]);
 
-const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname)
+/* Same NAT: hB keeps its address but its lan is rA's second port. */
+static const struct lab_link same_nat_links[] = {
+	{ { LAB_NODE_SRV, "eth0", "192.0.2.10", 24 }, { LAB_NODE_CORE, "toSrv", "192.0.2.1", 24 } },
+	{ { LAB_NODE_RA, "wan", "198.51.100.10", 24 }, { LAB_NODE_CORE, "toA", "198.51.100.1", 24 } },
+	{ { LAB_NODE_RA, "lan", "10.0.1.1", 24 }, { LAB_NODE_HA, "eth0", "10.0.1.2", 24 } },
+	{ { LAB_NODE_RA, "lan2", "10.0.2.1", 24 }, { LAB_NODE_HB, "eth0", "10.0.2.2", 24 } },
+};
+
+static const struct lab_route same_nat_routes[] = {
+	{ LAB_NODE_SRV, "192.0.2.1" },
+	{ LAB_NODE_RA, "198.51.100.1" },
+	{ LAB_NODE_HA, "10.0.1.1" },
+	{ LAB_NODE_HB, "10.0.2.1" },
+};
+
+static const struct lab_plan plans[2] = {
+	{ lab_plan_links, sizeof(lab_plan_links) / sizeof(lab_plan_links[0]), lab_plan_routes,
+	  sizeof(lab_plan_routes) / sizeof(lab_plan_routes[0]), false },
+	{ same_nat_links, sizeof(same_nat_links) / sizeof(same_nat_links[0]), same_nat_routes,
+	  sizeof(same_nat_routes) / sizeof(same_nat_routes[0]), true },
+};
+
+const struct lab_plan *lab_plan_get(bool same_nat)
+{
+	return &plans[same_nat ? 1 : 0];
+}
+
+const struct lab_iface *lab_plan_iface_in(const struct lab_plan *p, enum lab_node node,
+					  const char *ifname)
 {
 	size_t i;
 
-	for (i = 0; i < lab_plan_nlinks; i++) {
-		if (lab_plan_links[i].a.node == node && !strcmp(lab_plan_links[i].a.name, ifname))
-			return &lab_plan_links[i].a;
-		if (lab_plan_links[i].b.node == node && !strcmp(lab_plan_links[i].b.name, ifname))
-			return &lab_plan_links[i].b;
+	for (i = 0; i < p->nlinks; i++) {
+		if (p->links[i].a.node == node && !strcmp(p->links[i].a.name, ifname))
+			return &p->links[i].a;
+		if (p->links[i].b.node == node && !strcmp(p->links[i].b.name, ifname))
+			return &p->links[i].b;
 	}
 	return NULL;
+}
+
+const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname)
+{
+	return lab_plan_iface_in(&plans[0], node, ifname);
+}
+
+bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++)
+		if (p->links[i].a.node == node || p->links[i].b.node == node)
+			return true;
+	return false;
+}
+
+enum lab_node lab_plan_router_in(const struct lab_plan *p, enum lab_node host)
+{
+	return p->same_nat ? LAB_NODE_RA : lab_plan_router_of(host);
+}
+
+const char *lab_plan_server_alt_addr(void)
+{
+	return "192.0.2.11";
 }
 
 const char *lab_plan_server_addr(void)

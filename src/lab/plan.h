@@ -48,6 +48,17 @@ struct lab_route {
 	const char *gw;      /* default route via this neighbour */
 };
 
+/* A whole topology: the default one (two routers) or the same-NAT one, in
+ * which hB hangs off a second lan port of rA ("lan2", same addresses as
+ * rB's lan) and rB does not exist. */
+struct lab_plan {
+	const struct lab_link *links;
+	size_t nlinks;
+	const struct lab_route *routes;
+	size_t nroutes;
+	bool same_nat;
+};
+
 #define LAB_SERVER_PORT 3478
 #define LAB_CLIENT_PORT 4000
 
@@ -66,6 +77,17 @@ const char *lab_plan_public_addr(enum lab_node router);
 const char *lab_plan_host_addr(enum lab_node host);
 /* Router in front of a host, host behind a router. */
 enum lab_node lab_plan_router_of(enum lab_node host);
+
+const struct lab_plan *lab_plan_get(bool same_nat);
+/* Does the plan build this node at all? */
+bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node);
+/* The router in front of host in this plan. */
+enum lab_node lab_plan_router_in(const struct lab_plan *p, enum lab_node host);
+/* The interface of node in plan p called ifname (NULL if none). */
+const struct lab_iface *lab_plan_iface_in(const struct lab_plan *p, enum lab_node node,
+					  const char *ifname);
+/* The server's second address (RFC 5780 discovery needs two), on its eth0. */
+const char *lab_plan_server_alt_addr(void);
 /* "<prefix>-<suffix>" into buf; -ENAMETOOLONG if it does not fit. */
 int lab_plan_ns_name(char *buf, size_t len, const char *prefix, enum lab_node node);
 

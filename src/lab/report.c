@@ -12,6 +12,7 @@ static void side_init(struct lab_report_side *s)
 	memset(s, 0, sizeof(*s));
 	s->connect_ms = -1;
 	s->exit_code = -1;
+	s->probe_ms = -1;
 }
 
 void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
@@ -22,6 +23,8 @@ void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
 	r->result = LAB_RESULT_PASS;
 	r->connect_ms = r->setup_ms = r->teardown_ms = -1;
 	snprintf(r->path, sizeof(r->path), "none");
+	snprintf(r->expected, sizeof(r->expected), "direct");
+	r->hairpin = -1;
 	side_init(&r->a);
 	side_init(&r->b);
 }
@@ -95,9 +98,26 @@ static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 	fputc(',', f);
 	json_str(f, "path", s->path);
 	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"sent\":%u,\"received\":%u,\"acked\":%u,"
-		   "\"exit\":%d,\"bye\":%s}",
+		   "\"exit\":%d,\"bye\":%s",
 		s->connect_ms, s->sent, s->received, s->acked, s->exit_code,
 		s->bye ? "true" : "false");
+	fputc(',', f);
+	json_str(f, "router_nat", s->router_nat);
+	fputs(",\"probe\":", f);
+	if (!s->probe_nat[0]) {
+		fputs("null}", f);
+		return;
+	}
+	fputc('{', f);
+	json_str(f, "nat", s->probe_nat);
+	fputc(',', f);
+	json_str(f, "mapping", s->probe_mapping);
+	fputc(',', f);
+	json_str(f, "filtering", s->probe_filtering);
+	fputc(',', f);
+	json_str(f, "public", s->probe_public);
+	fprintf(f, ",\"ms\":%" PRId64 ",\"match\":%s}}", s->probe_ms,
+		s->probe_match ? "true" : "false");
 }
 
 void lab_report_write_json(const struct lab_report *r, FILE *f)
@@ -120,6 +140,11 @@ void lab_report_write_json(const struct lab_report *r, FILE *f)
 	fputc(',', f);
 	json_str(f, "b", r->nat_b);
 	fputs("},", f);
+	json_str(f, "expected", r->expected);
+	fprintf(f, ",\"same_nat\":%s,\"hairpin\":%s,\"no_firewall\":%s,\"udp_timeout\":%u,",
+		r->same_nat ? "true" : "false",
+		r->hairpin < 0 ? "null" : r->hairpin ? "true" : "false",
+		r->no_firewall ? "true" : "false", r->udp_timeout);
 	json_side(f, "a", &r->a);
 	fputc(',', f);
 	json_side(f, "b", &r->b);

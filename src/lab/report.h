@@ -15,6 +15,7 @@
  */
 #define LAB_REPORT_STEPS 48
 #define LAB_REPORT_STEP_LEN 640
+#define LAB_REPORT_WORDS 2049
 
 struct lab_step {
 	uint64_t ms; /* since the run started */
@@ -31,6 +32,11 @@ struct lab_report_side {
 	unsigned sent, received, acked;
 	int exit_code;        /* -1 if it did not exit on its own */
 	bool bye;
+	char router_nat[32];  /* personality of the router in front of it */
+	/* hpclient --probe's verdict ("" if not probed or it failed) */
+	char probe_nat[24], probe_mapping[40], probe_filtering[40], probe_public[64];
+	int64_t probe_ms;
+	bool probe_match;     /* verdict == router's real personality */
 };
 
 enum lab_result { LAB_RESULT_PASS, LAB_RESULT_FAIL, LAB_RESULT_ERROR };
@@ -46,8 +52,13 @@ struct lab_report {
 	enum lab_result result;
 	char reason[256];
 	char path[16];        /* "direct", "relay" or "none" */
+	char expected[16];    /* theory's prediction: "direct", "relay" or "failed" */
+	bool same_nat, no_firewall, probed;
+	int hairpin;          /* -1: not same-NAT */
+	unsigned udp_timeout; /* 0: kernel's */
 	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
 	struct lab_report_side a, b;
+	char last_words[2][LAB_REPORT_WORDS]; /* clients' last stderr, on failure */
 };
 
 void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0);

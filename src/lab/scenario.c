@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -19,6 +20,7 @@
 #include "scenario.h"
 #include "sig.h"
 #include "state.h"
+#include "theory.h"
 #include "topo.h"
 
 #define SERVER_READY_MS 3000
@@ -27,10 +29,13 @@
 #define RUN_PER_MSG_MS 20
 #define CLIENT_GRACE_MS 500
 #define SERVER_GRACE_MS 1000
+#define PROBE_MS 8000            /* both hosts' NAT discovery, at once */
 
 struct side {
 	struct lab_proc proc;
 	bool started;
+	struct lab_proc probe;   /* hpclient --probe, before the chat */
+	bool probe_started, probe_said;
 	enum lab_node host;
 	const char *nick, *other_nick;
 	struct lab_report_side *rep;
@@ -48,6 +53,7 @@ struct run {
 	bool server_started, server_ready;
 	struct side side[2];
 	char server_ep[64];
+	const struct lab_topo *topo;
 };
 
 static const char *sig_name(int signo)
@@ -63,6 +69,11 @@ static const char *sig_name(int signo)
 static struct side *side_of(struct run *r, struct lab_proc *p)
 {
 	return p == &r->side[0].proc ? &r->side[0] : p == &r->side[1].proc ? &r->side[1] : NULL;
+}
+
+static struct side *prober_of(struct run *r, struct lab_proc *p)
+{
+	return p == &r->side[0].probe ? &r->side[0] : p == &r->side[1].probe ? &r->side[1] : NULL;
 }
 
 static struct side *other_of(struct run *r, struct side *s)
@@ -105,7 +116,8 @@ static void on_message(struct run *r, struct side *s, const struct lab_event *ev
 static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 {
 	struct side *o = other_of(r, s);
-	const char *other_pub = lab_plan_public_addr(lab_plan_router_of(o->host));
+	const char *other_pub =
+		lab_plan_public_addr(lab_plan_router_in(r->topo->plan, o->host));
 
 	switch (ev->type) {
 	case LAB_EV_REGISTERED:
@@ -120,16 +132,30 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 				ev->public_ep);
 		break;
 	case LAB_EV_CONNECTED:
+		/* the time to a working path is the first one's; the path is the
+		 * last one's: a relayed chat may be upgraded to direct later */
+		if (!s->connected)
+			s->rep->connect_ms = ev->ms;
 		s->connected = true;
-		s->rep->connect_ms = ev->ms;
 		snprintf(s->rep->path, sizeof(s->rep->path), "%s", ev->path);
 		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
-		lab_report_step(r->rep, "%s connected (%s) to %s at %s, %lld ms after the introduction",
-				s->nick, ev->path, s->other_nick, ev->peer, (long long)ev->ms);
-		if (strcmp(ev->path, "direct"))
-			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's path is %s, not direct", s->nick,
+		if (!strcmp(ev->path, "relay"))
+			lab_report_step(r->rep, "%s connected (relay) to %s through the server at %s, "
+					"%lld ms after the introduction: no direct path yet",
+					s->nick, s->other_nick, ev->peer, (long long)ev->ms);
+		else
+			lab_report_step(r->rep, "%s connected (%s) to %s at %s, %lld ms after the "
+					"introduction", s->nick, ev->path, s->other_nick, ev->peer,
+					(long long)ev->ms);
+		if (!strcmp(ev->path, "relay")) {
+			if (!ep_at(ev->peer, lab_plan_server_addr()))
+				lab_report_fail(r->rep, LAB_RESULT_FAIL,
+						"%s relays through %s, not the server", s->nick,
+						ev->peer);
+		} else if (strcmp(ev->path, "direct")) {
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's path is '%.15s'", s->nick,
 					ev->path);
-		else if (ep_at(ev->peer, r->server_ep))
+		} else if (ep_at(ev->peer, r->server_ep))
 			lab_report_fail(r->rep, LAB_RESULT_FAIL,
 					"%s talks to the server's address %s, not to %s", s->nick,
 					ev->peer, s->other_nick);
@@ -163,17 +189,58 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 	case LAB_EV_BYE:
 		s->rep->bye = true;
 		break;
+	case LAB_EV_PROBE:
 	case LAB_EV_OTHER:
 		break;
 	}
 }
 
+/* hpclient --probe's verdict against what the router really is. */
+static void on_probe_line(struct run *r, struct side *s, const char *line, size_t len)
+{
+	const struct lab_nat_personality *want = r->topo->nat[lab_plan_router_in(r->topo->plan,
+									      s->host)];
+	struct lab_report_side *rs = s->rep;
+	struct lab_event ev;
+
+	if (lab_event_parse(&ev, (const uint8_t *)line, len) < 0) {
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's probe printed a line that is not a "
+				"valid event: %.60s", s->nick, line);
+		return;
+	}
+	if (ev.type == LAB_EV_ERROR) {
+		lab_report_step(r->rep, "%s's probe failed: %s", s->nick, ev.reason);
+		return;
+	}
+	if (ev.type != LAB_EV_PROBE)
+		return;
+	s->probe_said = true;
+	snprintf(rs->probe_nat, sizeof(rs->probe_nat), "%s", ev.nat);
+	snprintf(rs->probe_mapping, sizeof(rs->probe_mapping), "%s", ev.mapping);
+	snprintf(rs->probe_filtering, sizeof(rs->probe_filtering), "%s", ev.filtering);
+	snprintf(rs->probe_public, sizeof(rs->probe_public), "%s", ev.public_ep);
+	rs->probe_ms = ev.ms;
+	rs->probe_match = want && !strcmp(ev.nat, want->name) &&
+			  !strcmp(ev.mapping, lab_mapping_name(want->props.mapping)) &&
+			  !strcmp(ev.filtering, lab_filtering_name(want->props.filtering));
+	lab_report_step(r->rep, "%s's probe: %s NAT (mapping %s, filtering %s), public %s, "
+			"%lld ms: %s", s->nick, ev.nat, ev.mapping, ev.filtering, ev.public_ep,
+			(long long)ev.ms,
+			rs->probe_match ? "right" : "WRONG, the router is something else");
+}
+
 static void on_line(void *ctx, struct lab_proc *p, int stream, const char *line, size_t len)
 {
 	struct run *r = ctx;
-	struct side *s = side_of(r, p);
+	struct side *s = side_of(r, p), *pr = prober_of(r, p);
 	struct lab_event ev;
 
+	if (pr && stream == 1) {
+		if (r->args->verbose > 1)
+			fprintf(stderr, "  %s> %.*s\n", p->name, (int)len, line);
+		on_probe_line(r, pr, line, len);
+		return;
+	}
 	if (stream == 2 || !s) {
 		if (p == &r->server && !r->server_ready && strstr(line, "hpserver: listening on"))
 			r->server_ready = true;
@@ -194,17 +261,20 @@ static void on_line(void *ctx, struct lab_proc *p, int stream, const char *line,
 /* One poll round over every child's pipes and exits, plus the signalfd. */
 static void run_pump(struct run *r, int timeout_ms)
 {
-	struct pollfd pfd[16];
-	struct lab_proc *procs[3];
+	struct pollfd pfd[24];
+	struct lab_proc *procs[5];
 	nfds_t n = 0;
 	size_t i, np = 0;
 
 	pfd[n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
 	if (r->server_started)
 		procs[np++] = &r->server;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (r->side[i].started)
 			procs[np++] = &r->side[i].proc;
+		if (r->side[i].probe_started)
+			procs[np++] = &r->side[i].probe;
+	}
 	for (i = 0; i < np; i++) {
 		if (procs[i]->out.fd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = procs[i]->out.fd, .events = POLLIN };
@@ -224,6 +294,17 @@ static void run_pump(struct run *r, int timeout_ms)
 	}
 }
 
+static bool side_finished(struct side *s)
+{
+	return !s->started || (s->proc.exited && s->proc.out.fd < 0 && s->proc.err.fd < 0);
+}
+
+static bool side_probe_finished(struct side *s)
+{
+	return !s->probe_started ||
+	       (s->probe.exited && s->probe.out.fd < 0 && s->probe.err.fd < 0);
+}
+
 static int remaining(uint64_t deadline)
 {
 	uint64_t now = hp_clock_ms();
@@ -234,8 +315,12 @@ static int remaining(uint64_t deadline)
 static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
 {
 	char path[PATH_MAX], port[8];
-	const char *argv[] = { path, port, NULL };
-	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV], .argv = argv,
+	/* RFC 5780 discovery needs the server's second address */
+	const char *argv_alt[] = { path, "--bind", lab_plan_server_addr(), "--alt-addr",
+				   lab_plan_server_alt_addr(), port, NULL };
+	const char *argv_one[] = { path, port, NULL };
+	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV],
+				.argv = r->rep->probed ? argv_alt : argv_one,
 				.capture_out = true, .capture_err = true, .pdeathsig = true };
 	uint64_t deadline;
 	int ret;
@@ -265,17 +350,18 @@ static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
 		}
 		run_pump(r, remaining(deadline));
 	}
-	lab_report_step(r->rep, "hpserver listening on %s (namespace %s)", r->server_ep,
-			t->names[LAB_NODE_SRV]);
+	lab_report_step(r->rep, "hpserver listening on %s%s%s (namespace %s)", r->server_ep,
+			r->rep->probed ? ", discovery answers from " : "",
+			r->rep->probed ? lab_plan_server_alt_addr() : "", t->names[LAB_NODE_SRV]);
 	return 0;
 }
 
 static int start_client(struct run *r, struct side *s, struct lab_topo *t, const char *bindir,
 			const char *room)
 {
-	char path[PATH_MAX], cport[8], sport[8], tmo[8];
+	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12];
 	const char *argv[] = { path, "--json", "--room", room, "--name", s->nick, "--timeout", tmo,
-			       cport, lab_plan_server_addr(), sport, NULL };
+			       cport, lab_plan_server_addr(), sport, NULL, NULL, NULL };
 	struct lab_spawn sp = { .ns_fd = t->fds[s->host], .argv = argv, .pipe_in = true,
 				.capture_out = true, .capture_err = true, .pdeathsig = true };
 	int ret;
@@ -284,6 +370,13 @@ static int start_client(struct run *r, struct side *s, struct lab_topo *t, const
 	snprintf(cport, sizeof(cport), "%d", LAB_CLIENT_PORT);
 	snprintf(sport, sizeof(sport), "%d", LAB_SERVER_PORT);
 	snprintf(tmo, sizeof(tmo), "%d", CLIENT_TIMEOUT_S);
+	if (r->args->punch_ttl >= 0) {
+		/* options before the operands */
+		snprintf(ttl, sizeof(ttl), "%d", r->args->punch_ttl);
+		memmove(&argv[10], &argv[8], 3 * sizeof(argv[0]));
+		argv[8] = "--punch-ttl";
+		argv[9] = ttl;
+	}
 	ret = lab_proc_spawn(&s->proc, &sp, s->nick);
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "cannot start %s: %s", path, strerror(-ret));
@@ -291,6 +384,59 @@ static int start_client(struct run *r, struct side *s, struct lab_topo *t, const
 	}
 	s->started = true;
 	return 0;
+}
+
+/* Both hosts classify their NAT at once, on the port the chat will use
+ * (a full-cone router forwards only that one), before the chat starts. */
+static void probe_nats(struct run *r, struct lab_topo *t, const char *bindir)
+{
+	char path[PATH_MAX], cport[8], sport[8];
+	const char *argv[] = { path, "--probe", "--json", cport, lab_plan_server_addr(), sport,
+			       NULL };
+	uint64_t deadline = hp_clock_ms() + PROBE_MS;
+	int i, ret;
+
+	snprintf(path, sizeof(path), "%s/hpclient", bindir);
+	snprintf(cport, sizeof(cport), "%d", LAB_CLIENT_PORT);
+	snprintf(sport, sizeof(sport), "%d", LAB_SERVER_PORT);
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
+		struct lab_spawn sp = { .ns_fd = t->fds[s->host], .argv = argv,
+					.capture_out = true, .capture_err = true, .pdeathsig = true };
+		char name[24];
+
+		snprintf(name, sizeof(name), "%s-probe", s->nick);
+		ret = lab_proc_spawn(&s->probe, &sp, name);
+		if (ret < 0) {
+			lab_report_fail(r->rep, LAB_RESULT_ERROR, "cannot start %s --probe: %s", path,
+					strerror(-ret));
+			return;
+		}
+		s->probe_started = true;
+	}
+	while (!(side_probe_finished(&r->side[0]) && side_probe_finished(&r->side[1]))) {
+		if (r->signo)
+			return;
+		if (!remaining(deadline)) {
+			lab_report_step(r->rep, "the probes took longer than %d ms: stopped", PROBE_MS);
+			break;
+		}
+		run_pump(r, remaining(deadline));
+	}
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
+
+		lab_proc_stop(&s->probe, 0);
+		if (!s->probe_said) {
+			const char *tail = lab_proc_captured(&s->probe, 2);
+
+			lab_report_step(r->rep, "%s's probe gave no verdict (exit %d)%s%.*s", s->nick,
+					s->probe.exit_code, tail[0] ? ": " : "",
+					(int)strcspn(tail, "\n"), tail);
+		}
+		lab_proc_close(&s->probe);
+		s->probe_started = false;
+	}
 }
 
 /* Lines go in once the path is up; stdin closes once this side has all
@@ -326,10 +472,6 @@ static void side_advance(struct run *r, struct side *s)
 	}
 }
 
-static bool side_finished(struct side *s)
-{
-	return !s->started || (s->proc.exited && s->proc.out.fd < 0 && s->proc.err.fd < 0);
-}
 
 static void chat(struct run *r)
 {
@@ -395,6 +537,7 @@ static void verify(struct run *r)
 					s->nick);
 	}
 	if (r->side[0].connected && r->side[1].connected) {
+		/* a chat that ends relayed counts as relay, never direct */
 		bool direct = !strcmp(r->side[0].rep->path, "direct") &&
 			      !strcmp(r->side[1].rep->path, "direct");
 
@@ -403,10 +546,26 @@ static void verify(struct run *r)
 					     r->side[0].rep->connect_ms :
 					     r->side[1].rep->connect_ms;
 	}
+	if (r->rep->result == LAB_RESULT_PASS && strcmp(r->rep->path, r->rep->expected))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "the chat went %s where theory predicts %s",
+				r->rep->path, r->rep->expected);
+	for (i = 0; i < 2 && r->rep->probed; i++) {
+		struct lab_report_side *rs = r->side[i].rep;
+
+		if (!rs->probe_nat[0])
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's probe gave no verdict",
+					r->side[i].nick);
+		else if (!rs->probe_match)
+			lab_report_fail(r->rep, LAB_RESULT_FAIL,
+					"%s's probe says %s (%s mapping, %s filtering), the router is %s",
+					r->side[i].nick, rs->probe_nat, rs->probe_mapping,
+					rs->probe_filtering, rs->router_nat);
+	}
 	if (r->rep->result == LAB_RESULT_PASS)
 		lab_report_step(r->rep,
-				"messages crossed directly: %s -> %s %u/%u, %s -> %s %u/%u, each "
+				"messages crossed %s: %s -> %s %u/%u, %s -> %s %u/%u, each "
 				"once and in order",
+				!strcmp(r->rep->path, "direct") ? "directly" : "through the relay",
 				r->side[0].nick, r->side[1].nick, r->side[1].rep->received, n,
 				r->side[1].nick, r->side[0].nick, r->side[0].rep->received, n);
 }
@@ -417,26 +576,41 @@ static void describe_topology(struct lab_report *rep, const struct lab_topo *t)
 	size_t off = 0, i;
 	int n;
 
+	int nodes = 0;
+
+	for (n = 0; n < LAB_NODE_COUNT; n++)
+		nodes += lab_plan_has_node(t->plan, (enum lab_node)n);
 	off += (size_t)snprintf(text, sizeof(text),
-				"topology built in %lld ms: 6 namespaces %s-*", (long long)rep->setup_ms,
-				t->prefix);
+				"topology built in %lld ms: %d namespaces %s-*%s",
+				(long long)rep->setup_ms, nodes, t->prefix,
+				t->plan->same_nat ? " (same NAT: both hosts behind rA)" : "");
 	for (n = 0; n < LAB_NODE_COUNT && off < sizeof(text); n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "\n  %-4s",
 					lab_plan_nodes[n].suffix);
-		for (i = 0; i < lab_plan_nlinks * 2 && off < sizeof(text); i++) {
+		for (i = 0; i < t->plan->nlinks * 2 && off < sizeof(text); i++) {
 			const struct lab_iface *f =
-				i % 2 ? &lab_plan_links[i / 2].b : &lab_plan_links[i / 2].a;
+				i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
 			if (f->node == (enum lab_node)n)
 				off += (size_t)snprintf(text + off, sizeof(text) - off, " %s %s/%u",
 							f->name, f->addr, f->prefixlen);
 		}
 		if (off < sizeof(text))
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "  (%s%s%s)",
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "  (%s%s%s%s%s)",
 						lab_plan_nodes[n].role,
 						t->nat[n] ? ", NAT " : "",
-						t->nat[n] ? t->nat[n]->name : "");
+						t->nat[n] ? t->nat[n]->name : "",
+						t->nat[n] && t->opts.no_firewall ? ", no firewall" : "",
+						t->nat[n] && t->plan->same_nat ?
+							(t->opts.hairpin ? ", hairpin on" : ", hairpin off") :
+							"");
 	}
+	if (t->opts.udp_timeout && off < sizeof(text))
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"\n  routers forget idle UDP mappings after %u s",
+					t->opts.udp_timeout);
 	lab_report_step(rep, "%s", text);
 }
 
@@ -445,6 +619,11 @@ static void teardown(struct run *r, struct lab_topo *t, bool state_written)
 	uint64_t start = hp_clock_ms();
 	int i, ret;
 
+	for (i = 0; i < 2; i++)
+		if (r->side[i].probe_started) {
+			lab_proc_stop(&r->side[i].probe, 0);
+			lab_proc_close(&r->side[i].probe);
+		}
 	for (i = 0; i < 2; i++)
 		if (r->side[i].started) {
 			lab_proc_stop(&r->side[i].proc, CLIENT_GRACE_MS);
@@ -471,53 +650,74 @@ static void teardown(struct run *r, struct lab_topo *t, bool state_written)
 	}
 }
 
-int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
+/* The prediction for this run's routers, from their RFC 4787 properties. */
+static const char *predict(const struct lab_topo *t)
 {
-	struct lab_report rep;
+	struct lab_theory_case c = { .relay = true, .same_nat = t->plan->same_nat,
+				     .hairpin = t->opts.hairpin };
+
+	c.a = t->nat[LAB_NODE_RA]->props;
+	c.b = t->plan->same_nat ? c.a : t->nat[LAB_NODE_RB]->props;
+	return lab_outcome_name(lab_theory_predict(&c));
+}
+
+int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
+		      struct lab_report *rep)
+{
 	struct lab_topo topo;
 	struct lab_state st = { 0 };
 	struct run r;
 	char prefix[32], room[64], err[320];
 	bool state_written = false;
-	uint64_t t0 = hp_clock_ms();
+	uint64_t t0 = rep->t0;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
-	lab_report_init(&rep, a->json ? NULL : stdout, t0);
 	r.args = a;
-	r.rep = &rep;
+	r.rep = rep;
 	r.sigfd = sigfd;
-	rep.messages = a->messages;
-	snprintf(rep.nat_a, sizeof(rep.nat_a), "%s", a->nat_a);
-	snprintf(rep.nat_b, sizeof(rep.nat_b), "%s", a->nat_b);
+	r.topo = &topo;
+	rep->messages = a->messages;
+	rep->same_nat = a->same_nat;
+	rep->hairpin = a->same_nat ? a->hairpin : -1;
+	rep->no_firewall = a->no_firewall;
+	rep->udp_timeout = a->udp_timeout;
+	rep->probed = a->probe;
+	snprintf(rep->nat_a, sizeof(rep->nat_a), "%s", a->nat_a);
+	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", a->same_nat ? a->nat_a : a->nat_b);
 	if (a->prefix_set)
 		snprintf(prefix, sizeof(prefix), "%s", a->prefix);
 	else
 		snprintf(prefix, sizeof(prefix), "hpl%d", (int)getpid());
-	snprintf(rep.prefix, sizeof(rep.prefix), "%s", prefix);
+	snprintf(rep->prefix, sizeof(rep->prefix), "%s", prefix);
 	snprintf(room, sizeof(room), "lab-%s-%llu", prefix, (unsigned long long)t0);
 	snprintf(r.server_ep, sizeof(r.server_ep), "%s:%d", lab_plan_server_addr(),
 		 LAB_SERVER_PORT);
 	r.side[0] = (struct side){ .host = LAB_NODE_HA, .nick = "alice", .other_nick = "bob",
-				   .rep = &rep.a, .last_rx_seq = -1, .max_acked = -1 };
+				   .rep = &rep->a, .last_rx_seq = -1, .max_acked = -1 };
 	r.side[1] = (struct side){ .host = LAB_NODE_HB, .nick = "bob", .other_nick = "alice",
-				   .rep = &rep.b, .last_rx_seq = -1, .max_acked = -1 };
+				   .rep = &rep->b, .last_rx_seq = -1, .max_acked = -1 };
 	for (int i = 0; i < 2; i++) {
 		snprintf(r.side[i].rep->nick, sizeof(r.side[i].rep->nick), "%s", r.side[i].nick);
 		snprintf(r.side[i].rep->private_ep, sizeof(r.side[i].rep->private_ep), "%s:%d",
 			 lab_plan_host_addr(r.side[i].host), LAB_CLIENT_PORT);
+		snprintf(r.side[i].rep->router_nat, sizeof(r.side[i].rep->router_nat), "%s",
+			 i == 0 || a->same_nat ? a->nat_a : a->nat_b);
 	}
 
 	ret = lab_topo_init(&topo, prefix);
 	if (ret < 0) {
-		lab_report_fail(&rep, LAB_RESULT_ERROR, "bad prefix '%s'", prefix);
-		goto report;
+		lab_report_fail(rep, LAB_RESULT_ERROR, "bad prefix '%s'", prefix);
+		goto out;
 	}
+	topo.opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
+					    .no_firewall = a->no_firewall,
+					    .udp_timeout = a->udp_timeout };
 	if (lab_netns_list(prefix, NULL, 0) > 0) {
-		lab_report_fail(&rep, LAB_RESULT_ERROR,
+		lab_report_fail(rep, LAB_RESULT_ERROR,
 				"namespaces %s-* exist already (another run? try: labrun clean)",
 				prefix);
-		goto report;
+		goto out;
 	}
 	snprintf(st.prefix, sizeof(st.prefix), "%s", prefix);
 	st.kind = LAB_STATE_RUN;
@@ -525,43 +725,70 @@ int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
 	st.starttime = lab_state_starttime(st.pid);
 	ret = lab_state_write(&st);
 	if (ret < 0) {
-		lab_report_fail(&rep, LAB_RESULT_ERROR, "cannot record the run in %s: %s",
+		lab_report_fail(rep, LAB_RESULT_ERROR, "cannot record the run in %s: %s",
 				LAB_STATE_DIR, strerror(-ret));
-		goto report;
+		goto out;
 	}
 	state_written = true;
 
 	ret = lab_topo_build(&topo, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err,
 			     sizeof(err));
-	rep.setup_ms = (int64_t)(hp_clock_ms() - t0);
+	rep->setup_ms = (int64_t)(hp_clock_ms() - t0);
 	if (ret < 0) {
-		lab_report_fail(&rep, LAB_RESULT_ERROR, "%s", err);
+		lab_report_fail(rep, LAB_RESULT_ERROR, "%s", err);
 		goto teardown;
 	}
-	describe_topology(&rep, &topo);
+	snprintf(rep->expected, sizeof(rep->expected), "%s", predict(&topo));
+	describe_topology(rep, &topo);
+	lab_report_step(rep, "theory: %s x %s%s -> %s", topo.nat[LAB_NODE_RA]->name,
+			a->same_nat ? "same router" : topo.nat[LAB_NODE_RB]->name,
+			a->same_nat ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
+			rep->expected);
 	r.signo = lab_sig_check(sigfd);
 	if (!r.signo && start_server(&r, &topo, bindir) == 0 && !r.signo) {
-		if (start_client(&r, &r.side[0], &topo, bindir, room) == 0 &&
+		if (a->probe)
+			probe_nats(&r, &topo, bindir);
+		if (!r.signo && rep->result == LAB_RESULT_PASS &&
+		    start_client(&r, &r.side[0], &topo, bindir, room) == 0 &&
 		    start_client(&r, &r.side[1], &topo, bindir, room) == 0) {
-			lab_report_step(&rep, "alice (%s, behind rA) and bob (%s, behind rB) started, room %s",
-					rep.a.private_ep, rep.b.private_ep, room);
+			lab_report_step(rep, "alice (%s, behind rA) and bob (%s, behind %s) started, "
+					"room %s", rep->a.private_ep, rep->b.private_ep,
+					a->same_nat ? "rA too" : "rB", room);
 			chat(&r);
 		}
 	}
 	if (r.signo) {
-		lab_report_step(&rep, "interrupted by %s", sig_name(r.signo));
-		lab_report_fail(&rep, LAB_RESULT_FAIL, "interrupted by %s", sig_name(r.signo));
+		lab_report_step(rep, "interrupted by %s", sig_name(r.signo));
+		lab_report_fail(rep, LAB_RESULT_FAIL, "interrupted by %s", sig_name(r.signo));
 	}
 	verify(&r);
 teardown:
 	teardown(&r, &topo, state_written);
-report:
-	lab_report_finish(&rep, stdout, a->json);
-	if (rep.result != LAB_RESULT_PASS && a->verbose == 0 && !a->json) {
-		for (int i = 0; i < 2; i++)
-			if (r.side[i].proc.err.tail_len)
-				fprintf(stderr, "--- %s's last words:\n%s\n", r.side[i].nick,
-					r.side[i].proc.err.tail);
+out:
+	for (int i = 0; i < 2; i++)
+		snprintf(rep->last_words[i], sizeof(rep->last_words[i]), "%s",
+			 r.side[i].proc.err.tail_len ? r.side[i].proc.err.tail : "");
+	return lab_report_exit_code(rep);
+}
+
+int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	struct lab_report *rep = malloc(sizeof(*rep));
+	int ret;
+
+	if (!rep) {
+		fprintf(stderr, "labrun: out of memory\n");
+		return 2;
 	}
-	return lab_report_exit_code(&rep);
+	lab_report_init(rep, a->json ? NULL : stdout, hp_clock_ms());
+	ret = lab_scenario_exec(a, sigfd, bindir, rep);
+	lab_report_finish(rep, stdout, a->json);
+	if (rep->result != LAB_RESULT_PASS && a->verbose == 0 && !a->json) {
+		for (int i = 0; i < 2; i++)
+			if (rep->last_words[i][0])
+				fprintf(stderr, "--- %s's last words:\n%s\n", i ? "bob" : "alice",
+					rep->last_words[i]);
+	}
+	free(rep);
+	return ret;
 }

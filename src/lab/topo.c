@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct.h"
 #include "nat.h"
 #include "nl.h"
 #include "topo.h"
@@ -24,6 +25,7 @@ int lab_topo_init(struct lab_topo *t, const char *prefix)
 	int n, ret;
 
 	memset(t, 0, sizeof(*t));
+	t->plan = lab_plan_get(false);
 	if ((size_t)snprintf(t->prefix, sizeof(t->prefix), "%s", prefix) >= sizeof(t->prefix))
 		return -ENAMETOOLONG;
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
@@ -40,6 +42,8 @@ static int topo_create_namespaces(struct lab_topo *t, char *err, size_t errlen)
 	int n, ret;
 
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
 		ret = lab_netns_create(t->names[n]);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot create namespace %s: %s", t->names[n],
@@ -74,8 +78,8 @@ static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
 		return ret;
 	}
 	lab_nl_batch_init(&batch, &nl);
-	for (i = 0; i < lab_plan_nlinks; i++) {
-		const struct lab_link *l = &lab_plan_links[i];
+	for (i = 0; i < t->plan->nlinks; i++) {
+		const struct lab_link *l = &t->plan->links[i];
 
 		lab_nl_batch_veth(&batch, l->a.name, t->fds[l->a.node], l->b.name,
 				  t->fds[l->b.node], 1);
@@ -93,12 +97,13 @@ static int parse_v4(const char *s, struct in_addr *a)
 }
 
 /* The neighbour's interface that owns gw, and our interface facing it. */
-static const struct lab_iface *iface_towards(enum lab_node node, const char *gw)
+static const struct lab_iface *iface_towards(const struct lab_plan *p, enum lab_node node,
+					     const char *gw)
 {
 	size_t i;
 
-	for (i = 0; i < lab_plan_nlinks; i++) {
-		const struct lab_link *l = &lab_plan_links[i];
+	for (i = 0; i < p->nlinks; i++) {
+		const struct lab_link *l = &p->links[i];
 
 		if (l->a.node == node && !strcmp(l->b.addr, gw))
 			return &l->a;
@@ -126,9 +131,9 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 	}
 	lab_nl_batch_init(&batch, &nl);
 	lab_nl_batch_link_up(&batch, "lo");
-	for (i = 0; i < lab_plan_nlinks * 2; i++) {
+	for (i = 0; i < t->plan->nlinks * 2; i++) {
 		const struct lab_iface *f =
-			i % 2 ? &lab_plan_links[i / 2].b : &lab_plan_links[i / 2].a;
+			i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
 		if (f->node != node)
 			continue;
@@ -143,14 +148,17 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 		 * the prefix route only on an up link, so up goes first */
 		lab_nl_batch_link_up(&batch, f->name);
 		lab_nl_batch_addr(&batch, idx, AF_INET, &a, f->prefixlen);
+		/* the server's second address, for RFC 5780 NAT discovery */
+		if (node == LAB_NODE_SRV && parse_v4(lab_plan_server_alt_addr(), &a) == 0)
+			lab_nl_batch_addr(&batch, idx, AF_INET, &a, f->prefixlen);
 	}
-	for (i = 0; i < lab_plan_nroutes; i++) {
-		const struct lab_route *r = &lab_plan_routes[i];
+	for (i = 0; i < t->plan->nroutes; i++) {
+		const struct lab_route *r = &t->plan->routes[i];
 		const struct lab_iface *f;
 
 		if (r->node != node)
 			continue;
-		f = iface_towards(node, r->gw);
+		f = iface_towards(t->plan, node, r->gw);
 		if (!f || parse_v4(r->gw, &gw) < 0) {
 			ret = -EINVAL;
 			snprintf(err, errlen, "plan: no interface of %s faces %s",
@@ -177,30 +185,61 @@ static int topo_nat_start(struct lab_topo *t, struct lab_nat_job *job, char *err
 			  size_t errlen)
 {
 	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
-	char text[2][2048];
+	char text[2][3072];
 	const char *rulesets[2];
 	int fds[2], ret;
-	size_t i;
+	size_t i, n = 0;
 
 	for (i = 0; i < 2; i++) {
 		enum lab_node r = routers[i];
 		enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
 		struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host),
-					      LAB_CLIENT_PORT };
+					      LAB_CLIENT_PORT, t->opts.no_firewall };
 
-		ret = lab_nat_ruleset(t->nat[r], &prm, text[i], sizeof(text[i]));
+		if (!lab_plan_has_node(t->plan, r))
+			continue;
+		if (t->plan->same_nat) {
+			prm.lan2 = "lan2";
+			prm.host2 = lab_plan_host_addr(LAB_NODE_HB);
+			prm.public_addr = lab_plan_public_addr(r);
+			prm.hairpin = t->opts.hairpin;
+		}
+		ret = lab_nat_ruleset(t->nat[r], &prm, text[n], sizeof(text[n]));
 		if (ret < 0) {
-			snprintf(err, errlen, "cannot write the NAT rules of %s: %s", t->names[r],
-				 strerror(-ret));
+			snprintf(err, errlen, "cannot write the NAT rules of %s: %s%s", t->names[r],
+				 strerror(-ret),
+				 t->plan->same_nat ? " (the same-NAT router is port-restricted)" : "");
 			return ret;
 		}
-		rulesets[i] = text[i];
-		fds[i] = t->fds[r];
+		rulesets[n] = text[n];
+		fds[n++] = t->fds[r];
 	}
-	ret = lab_nat_apply_start(job, fds, rulesets, 2);
+	ret = lab_nat_apply_start(job, fds, rulesets, n);
 	if (ret < 0)
 		snprintf(err, errlen, "%s", job->err);
 	return ret;
+}
+
+/* conntrack's sysctls exist in a namespace only once its nat table is
+ * loaded, i.e. after iptables-restore. */
+static int topo_set_udp_timeouts(struct lab_topo *t, char *err, size_t errlen)
+{
+	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
+	size_t i;
+	int ret;
+
+	for (i = 0; i < 2; i++) {
+		if (!lab_plan_has_node(t->plan, routers[i]))
+			continue;
+		ret = lab_ct_set_udp_timeouts(t->fds[routers[i]], t->opts.udp_timeout,
+					      t->opts.udp_timeout);
+		if (ret < 0) {
+			snprintf(err, errlen, "%s: cannot set the conntrack UDP timeouts: %s",
+				 t->names[routers[i]], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
@@ -210,8 +249,9 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	uint64_t t0 = now_us(), t1;
 	int n, ret, r;
 
+	t->plan = lab_plan_get(t->opts.same_nat);
 	t->nat[LAB_NODE_RA] = nat_a;
-	t->nat[LAB_NODE_RB] = nat_b;
+	t->nat[LAB_NODE_RB] = t->plan->same_nat ? NULL : nat_b;
 	ret = topo_create_namespaces(t, err, errlen);
 	t->us_netns = now_us() - t0;
 	if (ret < 0)
@@ -227,6 +267,8 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		goto out;
 	t1 = now_us();
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
 		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
 		if (ret < 0)
 			goto out;
@@ -248,6 +290,8 @@ out:
 		ret = r;
 		snprintf(err, errlen, "NAT rules: %s", job.err);
 	}
+	if (ret == 0 && t->opts.udp_timeout)
+		ret = topo_set_udp_timeouts(t, err, errlen);
 	return ret;
 }
 

@@ -17,8 +17,19 @@ struct lab_nat_personality;
  * created by name, so deleting them removes everything else with them;
  * nothing is touched in the runner's own namespace.
  */
+/* Variations of the default topology; all false/0 is the default. Set
+ * them between lab_topo_init() and lab_topo_build(). */
+struct lab_topo_opts {
+	bool same_nat;        /* hB behind rA too (plan.h); rB is not built */
+	bool hairpin;         /* same_nat: rA hairpins (nat.c) */
+	bool no_firewall;     /* routers without the inbound firewall */
+	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
+};
+
 struct lab_topo {
 	char prefix[32];
+	struct lab_topo_opts opts;
+	const struct lab_plan *plan; /* set by build from opts */
 	char names[LAB_NODE_COUNT][LAB_NETNS_NAME_MAX];
 	int fds[LAB_NODE_COUNT];
 	bool created[LAB_NODE_COUNT];
@@ -27,7 +38,7 @@ struct lab_topo {
 	uint64_t us_netns, us_links, us_config, us_nat_wait;
 };
 
-/* Fills names and fds without creating anything (fds -1). */
+/* Fills names and fds without creating anything (fds -1), default opts. */
 int lab_topo_init(struct lab_topo *t, const char *prefix);
 /* Builds it all; on failure err says which step failed and the caller
  * must still call lab_topo_destroy(). */

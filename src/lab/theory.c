@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "theory.h"
+
+/*
+ * Reasoning, with S the sender, R the receiver, and R_srv the endpoint the
+ * server saw for R (where S aims):
+ *
+ *  - S's packet leaves S's NAT from S's mapping towards R_srv. That is the
+ *    endpoint the server saw for S only if S's mapping is endpoint-
+ *    independent (EIM); otherwise it is a port R has never heard of.
+ *  - R's NAT passes it to R's host only if the mapping R_srv lets it in
+ *    (RFC 4787 s.5): endpoint-independent filtering always does; address-
+ *    dependent filtering does once R has sent from R_srv to S's address,
+ *    which R's own punches do only if R is EIM (otherwise they leave from
+ *    another mapping); address and port-dependent filtering does only if,
+ *    besides, the source port is the one R aimed at, i.e. S is EIM too.
+ *  - Once one packet is through, the receiver answers its real source. The
+ *    answer leaves from the receiver's mapping towards that source; the
+ *    sender's NAT lets it in if it is the endpoint the sender aimed at (the
+ *    receiver is EIM) or if the sender's filtering does not look at the
+ *    port (endpoint-independent or address-dependent: one public address).
+ */
+static bool answer_gets_back(const struct lab_nat_props *sender,
+			     const struct lab_nat_props *receiver)
+{
+	return receiver->mapping == LAB_MAP_EI || sender->filtering != LAB_FILT_APD;
+}
+
+bool lab_theory_first_packet(const struct lab_nat_props *from, const struct lab_nat_props *to)
+{
+	switch (to->filtering) {
+	case LAB_FILT_EI:
+		return true;
+	case LAB_FILT_AD:
+		return to->mapping == LAB_MAP_EI;
+	case LAB_FILT_APD:
+		return to->mapping == LAB_MAP_EI && from->mapping == LAB_MAP_EI;
+	}
+	return false;
+}
+
+enum lab_outcome lab_theory_predict(const struct lab_theory_case *c)
+{
+	bool direct;
+
+	if (c->same_nat)
+		/* the hosts cannot reach each other's private addresses, so the
+		 * only direct way is through the router's public address */
+		direct = c->hairpin;
+	else
+		direct = (lab_theory_first_packet(&c->a, &c->b) && answer_gets_back(&c->a, &c->b)) ||
+			 (lab_theory_first_packet(&c->b, &c->a) && answer_gets_back(&c->b, &c->a));
+	if (direct)
+		return LAB_OUTCOME_DIRECT;
+	return c->relay ? LAB_OUTCOME_RELAY : LAB_OUTCOME_FAILED;
+}
+
+const char *lab_outcome_name(enum lab_outcome o)
+{
+	switch (o) {
+	case LAB_OUTCOME_DIRECT: return "direct";
+	case LAB_OUTCOME_RELAY: return "relay";
+	default: return "failed";
+	}
+}
+
+/* The spellings hpclient --probe prints (RFC 4787 / RFC 5780 terms). */
+const char *lab_mapping_name(enum lab_nat_mapping m)
+{
+	switch (m) {
+	case LAB_MAP_EI: return "endpoint-independent";
+	case LAB_MAP_AD: return "address-dependent";
+	default: return "address-and-port-dependent";
+	}
+}
+
+const char *lab_filtering_name(enum lab_nat_filtering f)
+{
+	return lab_mapping_name((enum lab_nat_mapping)f);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef LAB_THEORY_H
+#define LAB_THEORY_H
+
+#include <stdbool.h>
+
+/*
+ * What hole punching can do, from the RFC 4787 properties of the two NATs
+ * alone. The matrix (`labrun matrix`) prints this prediction next to what
+ * it observed; a mismatch is a finding, so the prediction is derived from
+ * the properties here, never typed in as a table.
+ */
+enum lab_nat_mapping {           /* RFC 4787 s.4.1 */
+	LAB_MAP_EI,              /* endpoint-independent */
+	LAB_MAP_AD,              /* address-dependent */
+	LAB_MAP_APD,             /* address and port-dependent */
+};
+
+enum lab_nat_filtering {         /* RFC 4787 s.5 */
+	LAB_FILT_EI,
+	LAB_FILT_AD,
+	LAB_FILT_APD,
+};
+
+enum lab_outcome {
+	LAB_OUTCOME_DIRECT,
+	LAB_OUTCOME_RELAY,
+	LAB_OUTCOME_FAILED,
+};
+
+struct lab_nat_props {
+	enum lab_nat_mapping mapping;
+	enum lab_nat_filtering filtering;
+};
+
+/* The client's strategy the prediction assumes (hpclient's): both sides
+ * send to the endpoint the server saw for the peer, and answer whatever
+ * authenticated source the peer's packets really come from (a
+ * "peer-reflexive" endpoint, RFC 8445 s.7.3.1.3); the server relays when
+ * no direct path appears. */
+struct lab_theory_case {
+	struct lab_nat_props a, b;
+	bool same_nat;   /* both hosts behind router a, isolated from each other */
+	bool hairpin;    /* same_nat: router a loops lan -> its public address back */
+	bool relay;      /* a relay exists to fall back on */
+};
+
+/* Can a datagram from `from`'s host reach `to`'s host, sent to the endpoint
+ * the server saw for `to`, once both have punched? */
+bool lab_theory_first_packet(const struct lab_nat_props *from, const struct lab_nat_props *to);
+/* The predicted path of the chat. */
+enum lab_outcome lab_theory_predict(const struct lab_theory_case *c);
+
+const char *lab_outcome_name(enum lab_outcome o);
+const char *lab_mapping_name(enum lab_nat_mapping m);
+const char *lab_filtering_name(enum lab_nat_filtering f);
+
+#endif
