@@ -13,6 +13,7 @@
 #include "args.h"
 #include "bench.h"
 #include "clean.h"
+#include "matrix.h"
 #include "nat.h"
 #include "proc.h"
 #include "scenario.h"
@@ -33,7 +34,8 @@ static int check_host(enum lab_cmd cmd)
 				"(/proc/self/ns/net missing)\n");
 		return -ENOSYS;
 	}
-	if ((cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP || cmd == LAB_CMD_BENCH) &&
+	if ((cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP || cmd == LAB_CMD_BENCH ||
+	     cmd == LAB_CMD_MATRIX) &&
 	    !lab_nat_restore_path()) {
 		fprintf(stderr, "labrun: iptables-restore not found in /usr/sbin or /sbin "
 				"(install the iptables package)\n");
@@ -79,7 +81,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "labrun: cannot find my own directory: %s\n", strerror(-ret));
 		return 2;
 	}
-	if ((a.cmd == LAB_CMD_RUN || (a.cmd == LAB_CMD_UP && !a.no_server)) &&
+	if ((a.cmd == LAB_CMD_RUN || a.cmd == LAB_CMD_MATRIX ||
+	     (a.cmd == LAB_CMD_UP && !a.no_server)) &&
 	    check_binaries(bindir) < 0)
 		return 2;
 	sigfd = lab_sig_open();
@@ -102,6 +105,9 @@ int main(int argc, char **argv)
 		break;
 	case LAB_CMD_BENCH:
 		ret = lab_bench_run(&a, sigfd);
+		break;
+	case LAB_CMD_MATRIX:
+		ret = lab_matrix_run(&a, sigfd, bindir);
 		break;
 	default:
 		ret = 2;

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "clock.h"
+#include "json.h"
+#include "matrix.h"
+#include "nat.h"
+#include "report.h"
+#include "scenario.h"
+#include "sig.h"
+
+#define MATRIX_CELL_MS 40000 /* a cell's worker is killed after this */
+#define MATRIX_STOP_MS 3000  /* after a signal, how long workers get to tear down */
+
+static const char *const order[] = { "full-cone", "restricted-cone", "port-restricted",
+				     "symmetric" };
+#define N_ORDER (sizeof(order) / sizeof(order[0]))
+
+static void cell_init(struct lab_cell *c, const char *a, const char *b, bool same, int hairpin)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->nat_a, sizeof(c->nat_a), "%s", a);
+	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b);
+	c->same_nat = same;
+	c->hairpin = hairpin;
+	c->connect_ms = c->wall_ms = -1;
+	snprintf(c->expected, sizeof(c->expected), "?");
+	snprintf(c->observed, sizeof(c->observed), "failed");
+}
+
+size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < N_ORDER; i++)
+		for (j = 0; j < N_ORDER && n < max; j++)
+			cell_init(&cells[n++], order[i], order[j], false, -1);
+	if (n < max)
+		cell_init(&cells[n++], LAB_NAT_DEFAULT, LAB_NAT_DEFAULT, true, 1);
+	if (n < max)
+		cell_init(&cells[n++], LAB_NAT_DEFAULT, LAB_NAT_DEFAULT, true, 0);
+	return n;
+}
+
+/* From a finished run's report: what the chat did, against the theory. */
+static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
+{
+	bool crossed = r->a.received == r->messages && r->b.received == r->messages &&
+		       r->a.sent == r->messages && r->b.sent == r->messages;
+
+	snprintf(c->expected, sizeof(c->expected), "%s", r->expected);
+	snprintf(c->observed, sizeof(c->observed), "%s", crossed ? r->path : "failed");
+	c->connect_ms = r->connect_ms;
+	snprintf(c->probe_a, sizeof(c->probe_a), "%s", r->a.probe_nat);
+	snprintf(c->probe_b, sizeof(c->probe_b), "%s", r->b.probe_nat);
+	c->probe_a_ok = r->a.probe_match;
+	c->probe_b_ok = r->b.probe_match;
+	c->ok = r->result == LAB_RESULT_PASS && crossed && !strcmp(c->observed, c->expected) &&
+		c->probe_a_ok && c->probe_b_ok;
+	snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
+}
+
+struct worker {
+	pid_t pid;
+	int fd;          /* read end of the result pipe */
+	size_t cell;
+	uint64_t start;
+	struct lab_cell got;
+	size_t have;     /* bytes of got read so far */
+};
+
+/* In the forked worker: one run, its result as one struct on the pipe. */
+static void __attribute__((noreturn))
+worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_cell *c,
+	    int fd, pid_t parent)
+{
+	struct lab_args ca = *a;
+	struct lab_report *rep = malloc(sizeof(*rep));
+	uint64_t t0 = hp_clock_ms();
+	ssize_t n;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent || !rep)
+		_exit(3);
+	ca.cmd = LAB_CMD_RUN;
+	ca.json = true;
+	ca.probe = true;
+	ca.prefix_set = false; /* hpl<pid>: `labrun clean` knows the shape */
+	ca.same_nat = c->same_nat;
+	ca.hairpin = c->hairpin;
+	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
+	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
+	lab_report_init(rep, NULL, t0);
+	lab_scenario_exec(&ca, sigfd, bindir, rep);
+	cell_from_report(c, rep);
+	c->wall_ms = (int64_t)(hp_clock_ms() - t0);
+	do
+		n = write(fd, c, sizeof(*c));
+	while (n < 0 && errno == EINTR);
+	_exit(n == (ssize_t)sizeof(*c) ? 0 : 3);
+}
+
+static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
+			const char *bindir, struct lab_cell *cells, size_t cell)
+{
+	pid_t parent = getpid();
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL); /* nothing buffered may be printed twice */
+	w->pid = fork();
+	if (w->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (w->pid == 0) {
+		close(p[0]);
+		worker_main(a, sigfd, bindir, &cells[cell], p[1], parent);
+	}
+	close(p[1]);
+	w->fd = p[0];
+	w->cell = cell;
+	w->start = hp_clock_ms();
+	w->have = 0;
+	return 0;
+}
+
+/* Reads what the worker wrote; on EOF reaps it and files its cell. */
+static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force)
+{
+	struct lab_cell *c = &cells[w->cell];
+	ssize_t n = 0;
+	int status;
+
+	if (!force) {
+		n = read(w->fd, (char *)&w->got + w->have, sizeof(w->got) - w->have);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return false;
+		if (n > 0) {
+			w->have += (size_t)n;
+			return false;
+		}
+	}
+	if (force)
+		kill(w->pid, SIGKILL);
+	close(w->fd);
+	w->fd = -1;
+	waitpid(w->pid, &status, 0);
+	if (w->have == sizeof(w->got) && !strcmp(w->got.nat_a, c->nat_a) &&
+	    !strcmp(w->got.nat_b, c->nat_b)) {
+		*c = w->got;
+		c->expected[sizeof(c->expected) - 1] = c->observed[sizeof(c->observed) - 1] = '\0';
+		c->probe_a[sizeof(c->probe_a) - 1] = c->probe_b[sizeof(c->probe_b) - 1] = '\0';
+		c->reason[sizeof(c->reason) - 1] = '\0';
+	} else {
+		c->wall_ms = (int64_t)(hp_clock_ms() - w->start);
+		snprintf(c->reason, sizeof(c->reason), "%s", force ? "the cell took too long or was "
+			 "interrupted" : "the cell's worker died without a result");
+	}
+	w->pid = 0;
+	return true;
+}
+
+static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
+		     struct lab_cell *cells, size_t n)
+{
+	struct worker w[LAB_JOBS_MAX];
+	struct pollfd pfd[LAB_JOBS_MAX + 1];
+	size_t next = 0, running = 0, i, k;
+	unsigned jobs = a->jobs < LAB_JOBS_MAX ? a->jobs : LAB_JOBS_MAX;
+	int signo = 0, ret = 0;
+	uint64_t stop_by = 0;
+
+	memset(w, 0, sizeof(w));
+	while (next < n || running) {
+		while (!signo && next < n && running < jobs) {
+			for (k = 0; w[k].pid; k++)
+				;
+			ret = worker_start(&w[k], a, sigfd, bindir, cells, next);
+			if (ret < 0) {
+				snprintf(cells[next].reason, sizeof(cells[next].reason),
+					 "cannot fork: %s", strerror(-ret));
+			} else {
+				running++;
+			}
+			next++;
+		}
+		if (signo && next < n)
+			next = n; /* start nothing more */
+		if (!running)
+			break;
+		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		for (k = 0, i = 1; k < jobs; k++)
+			pfd[i++] = (struct pollfd){ .fd = w[k].pid ? w[k].fd : -1, .events = POLLIN };
+		poll(pfd, i, 100);
+		if (!signo && (signo = lab_sig_check(sigfd)) != 0) {
+			/* workers read their own signalfd: tell each, let them tear down */
+			for (k = 0; k < jobs; k++)
+				if (w[k].pid)
+					kill(w[k].pid, signo);
+			stop_by = hp_clock_ms() + MATRIX_STOP_MS;
+		}
+		for (k = 0; k < jobs; k++) {
+			bool late;
+
+			if (!w[k].pid)
+				continue;
+			late = hp_clock_ms() - w[k].start > MATRIX_CELL_MS ||
+			       (stop_by && hp_clock_ms() > stop_by);
+			if ((pfd[k + 1].revents || late) && worker_collect(&w[k], cells, late &&
+									 !pfd[k + 1].revents))
+				running--;
+		}
+	}
+	return signo;
+}
+
+int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	uint64_t t0 = hp_clock_ms();
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
+	double seconds;
+	bool all_ok = true;
+	int signo;
+
+	if (!a->json) {
+		printf("matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", n,
+		       N_ORDER * N_ORDER, n - N_ORDER * N_ORDER, a->jobs);
+		fflush(stdout);
+	}
+	signo = run_cells(a, sigfd, bindir, cells, n);
+	seconds = (double)(hp_clock_ms() - t0) / 1000.0;
+	for (i = 0; i < n; i++)
+		all_ok = all_ok && cells[i].ok;
+	if (a->json)
+		lab_matrix_print_json(stdout, cells, n, seconds, a->jobs);
+	else
+		lab_matrix_print_table(stdout, cells, n, seconds, a->jobs);
+	if (signo) {
+		if (!a->json)
+			printf("FAIL: interrupted by signal %d\n", signo);
+		return 1;
+	}
+	if (!a->json)
+		puts(all_ok ? "PASS" : "FAIL: some cells are not as theory predicts (see above)");
+	return all_ok ? 0 : 1;
+}
