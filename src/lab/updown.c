@@ -42,7 +42,9 @@ static int start_server(struct lab_topo *t, const char *bindir, const char *log,
 			struct lab_state *st)
 {
 	char path[PATH_MAX], port[8];
-	const char *argv[] = { path, port, NULL };
+	/* with its second address, so RFC 5780 discovery works from the hosts */
+	const char *argv[] = { path, "--bind", lab_plan_server_addr(), "--alt-addr",
+			       lab_plan_server_alt_addr(), port, NULL };
 	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV], .argv = argv, .detach = true,
 				.log_path = log };
 	struct lab_proc p;
@@ -84,13 +86,23 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	size_t i;
 	int n;
 
-	printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
-	       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
+	if (t->plan->same_nat)
+		printf("lab is up: prefix %s, both hosts behind rA (NAT %s, hairpin %s)\n\n",
+		       t->prefix, t->nat[LAB_NODE_RA]->name, t->opts.hairpin ? "on" : "off");
+	else
+		printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
+		       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
+	if (t->opts.no_firewall)
+		printf("routers have no inbound firewall (bare MASQUERADE)\n");
+	if (t->opts.udp_timeout)
+		printf("routers forget idle UDP mappings after %u s\n", t->opts.udp_timeout);
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
 		printf("  %-12s", t->names[n]);
-		for (i = 0; i < lab_plan_nlinks * 2; i++) {
+		for (i = 0; i < t->plan->nlinks * 2; i++) {
 			const struct lab_iface *f =
-				i % 2 ? &lab_plan_links[i / 2].b : &lab_plan_links[i / 2].a;
+				i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
 			if (f->node == (enum lab_node)n)
 				printf(" %s %s/%u", f->name, f->addr, f->prefixlen);
@@ -105,11 +117,13 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	       "  ip netns exec %s conntrack -L                # its mappings\n"
 	       "  ip netns exec %s %s/hpclient --room r --name alice 4000 %s %d\n"
 	       "  ip netns exec %s %s/hpclient --room r --name bob 4000 %s %d\n"
+	       "  ip netns exec %s turnutils_natdiscovery -f -L 10.0.1.2 -l 4000 %s  # RFC 5780\n"
 	       "  ip -n %s route                                 # no route to 10.x\n"
 	       "remove it with: lab down%s%s\n",
 	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA], bindir,
 	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB], bindir,
-	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_CORE], strcmp(t->prefix, "hplab") ? " --prefix " : "",
+	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HA],
+	       lab_plan_server_addr(), t->names[LAB_NODE_CORE], strcmp(t->prefix, "hplab") ? " --prefix " : "",
 	       strcmp(t->prefix, "hplab") ? t->prefix : "");
 }
 
@@ -146,6 +160,9 @@ int lab_updown_up(const struct lab_args *a, const char *bindir)
 			strerror(-ret));
 		return 2;
 	}
+	t.opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
+					 .no_firewall = a->no_firewall,
+					 .udp_timeout = a->udp_timeout };
 	ret = lab_topo_build(&t, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "labrun: %s\n", err);
