@@ -223,6 +223,103 @@ static void test_bad_prefix_option(void **state)
 	assert_non_null(strstr(err, "--prefix"));
 }
 
+static void test_personality_options(void **state)
+{
+	char *argv[] = { "labrun", "run", "--no-firewall", "--udp-timeout", "5", "--probe",
+			 "--punch-ttl", "0", "--nat-a", "fc", "--nat-b", "restricted-cone" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_true(a.no_firewall);
+	assert_int_equal(a.udp_timeout, 5);
+	assert_true(a.probe);
+	assert_int_equal(a.punch_ttl, 0);
+	assert_string_equal(a.nat_a, "full-cone");
+	assert_string_equal(a.nat_b, "restricted-cone");
+	assert_false(a.same_nat);
+	assert_int_equal(a.hairpin, -1);
+}
+
+static void test_personality_defaults(void **state)
+{
+	char *argv[] = { "labrun", "run" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_false(a.no_firewall);
+	assert_int_equal(a.udp_timeout, 0);
+	assert_false(a.probe);
+	assert_int_equal(a.punch_ttl, -1);
+}
+
+static void test_same_nat_and_hairpin(void **state)
+{
+	char *on[] = { "labrun", "run", "--same-nat" };
+	char *off[] = { "labrun", "up", "--same-nat", "--hairpin=off" };
+	char *alone[] = { "labrun", "run", "--hairpin", "on" };
+	char *bad[] = { "labrun", "run", "--same-nat", "--hairpin", "maybe" };
+	char *other[] = { "labrun", "run", "--same-nat", "--nat-a", "sym" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(on), on, err), 0);
+	assert_true(a.same_nat);
+	assert_int_equal(a.hairpin, 1); /* RFC 4787 REQ-9 */
+	assert_int_equal(parse(&a, ARGC(off), off, err), 0);
+	assert_int_equal(a.hairpin, 0);
+	assert_int_equal(parse(&a, ARGC(alone), alone, err), -EINVAL);
+	assert_non_null(strstr(err, "--same-nat"));
+	assert_int_equal(parse(&a, ARGC(bad), bad, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(other), other, err), -EINVAL);
+}
+
+static void test_bad_personality_values(void **state)
+{
+	static const char *const opt[] = { "--udp-timeout", "--udp-timeout", "--udp-timeout",
+					   "--punch-ttl", "--punch-ttl" };
+	static const char *const val[] = { "0", "86401", "1.5", "256", "-1" };
+	struct lab_args a;
+	char err[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		char *argv[] = { "labrun", "run", (char *)opt[i], (char *)val[i] };
+
+		if (parse(&a, ARGC(argv), argv, err) != -EINVAL)
+			fail_msg("accepted %s %s", opt[i], val[i]);
+	}
+}
+
+static void test_matrix_options(void **state)
+{
+	char *argv[] = { "labrun", "matrix", "--json", "-j", "4", "--messages", "2" };
+	char *dflt[] = { "labrun", "matrix" };
+	char *wrong[] = { "labrun", "matrix", "--nat-a", "sym" };
+	char *jobs0[] = { "labrun", "matrix", "--jobs", "0" };
+	char *runjobs[] = { "labrun", "run", "--jobs", "2" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(dflt), dflt, err), 0);
+	assert_int_equal(a.cmd, LAB_CMD_MATRIX);
+	assert_int_equal(a.jobs, 6);
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_true(a.json);
+	assert_int_equal(a.jobs, 4);
+	assert_int_equal(a.messages, 2);
+	assert_int_equal(parse(&a, ARGC(wrong), wrong, err), -EINVAL);
+	assert_non_null(strstr(err, "does not apply to 'matrix'"));
+	assert_int_equal(parse(&a, ARGC(jobs0), jobs0, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(runjobs), runjobs, err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +336,11 @@ int main(void)
 		cmocka_unit_test(test_help_topic),
 		cmocka_unit_test(test_prefix_rules),
 		cmocka_unit_test(test_bad_prefix_option),
+		cmocka_unit_test(test_personality_options),
+		cmocka_unit_test(test_personality_defaults),
+		cmocka_unit_test(test_same_nat_and_hairpin),
+		cmocka_unit_test(test_bad_personality_values),
+		cmocka_unit_test(test_matrix_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

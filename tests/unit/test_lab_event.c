@@ -183,6 +183,29 @@ static void test_events_missing_or_mistyped_fields(void **state)
 			fail_msg("accepted: %s", bad[i]);
 }
 
+static void test_probe_event(void **state)
+{
+	const char *ok = "{\"event\":\"probe\",\"mapping\":\"endpoint-independent\","
+			 "\"filtering\":\"address-dependent\",\"public\":\"198.51.100.10:4000\","
+			 "\"nat\":\"restricted-cone\",\"ms\":12}";
+	const char *no_nat = "{\"event\":\"probe\",\"mapping\":\"endpoint-independent\","
+			     "\"filtering\":\"address-dependent\"}";
+	const char *bad_ms = "{\"event\":\"probe\",\"mapping\":\"a\",\"filtering\":\"b\","
+			     "\"nat\":\"c\",\"ms\":\"soon\"}";
+	struct lab_event ev;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)ok, strlen(ok)), 0);
+	assert_int_equal(ev.type, LAB_EV_PROBE);
+	assert_string_equal(ev.mapping, "endpoint-independent");
+	assert_string_equal(ev.filtering, "address-dependent");
+	assert_string_equal(ev.nat, "restricted-cone");
+	assert_string_equal(ev.public_ep, "198.51.100.10:4000");
+	assert_int_equal(ev.ms, 12);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)no_nat, strlen(no_nat)), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)bad_ms, strlen(bad_ms)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_does_not_fit),
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_hostile_lines),
+		cmocka_unit_test(test_probe_event),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_events_missing_or_mistyped_fields),

@@ -96,6 +96,60 @@ static void test_state_record(void **state)
 			fail_msg("accepted: %s", bad[i]);
 }
 
+static void test_no_firewall(void **state)
+{
+	struct lab_nat_params bare = prm;
+	char buf[2048];
+
+	(void)state;
+	bare.no_firewall = true;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &bare, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "-A INPUT"));
+	assert_null(strstr(buf, "DROP"));
+	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE\n"));
+	/* a restricted cone still needs its memory of destinations */
+	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &bare, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "--rdest --set"));
+}
+
+static void test_same_nat_hairpin(void **state)
+{
+	struct lab_nat_params same = { "wan", "lan", "10.0.1.2", 4000, false, "lan2", "10.0.2.2",
+				       "198.51.100.10", false };
+	char buf[3072];
+
+	(void)state;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
+	/* pinned endpoint-independent mappings, the lans isolated */
+	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -s 10.0.2.2 -p udp --sport 4000 "
+				    "-j SNAT --to-source 198.51.100.10:4001\n"));
+	assert_non_null(strstr(buf, "-A FORWARD -i lan -o lan2 -j DROP\n"));
+	assert_null(strstr(buf, "DNAT"));
+	same.hairpin = true;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "-A PREROUTING -i lan -d 198.51.100.10 -p udp --dport 4001 "
+				    "-j DNAT --to-destination 10.0.2.2:4000\n"));
+	/* the hairpinned datagram shows the sender's public endpoint (REQ-9) */
+	assert_non_null(strstr(buf, "-A POSTROUTING -o lan2 -s 10.0.1.2 -p udp --sport 4000 -m "
+				    "conntrack --ctstate DNAT -j SNAT --to-source 198.51.100.10:4000\n"));
+	assert_true(strstr(buf, "-i lan -o lan2 -m conntrack --ctstate DNAT -j ACCEPT") <
+		    strstr(buf, "-A FORWARD -i lan -o lan2 -j DROP"));
+	/* only a port-restricted router can be shared */
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("sym"), &same, buf, sizeof(buf)), -EINVAL);
+	same.public_addr = "1.2.3.4\n-A INPUT -j ACCEPT";
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_personality_properties(void **state)
+{
+	(void)state;
+	assert_int_equal(lab_nat_find("fc")->props.filtering, LAB_FILT_EI);
+	assert_int_equal(lab_nat_find("rc")->props.filtering, LAB_FILT_AD);
+	assert_int_equal(lab_nat_find("prc")->props.filtering, LAB_FILT_APD);
+	assert_int_equal(lab_nat_find("sym")->props.mapping, LAB_MAP_APD);
+	assert_int_equal(lab_nat_find("rc")->props.mapping, LAB_MAP_EI);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +157,9 @@ int main(void)
 		cmocka_unit_test(test_personalities),
 		cmocka_unit_test(test_ruleset_refuses_bad_input),
 		cmocka_unit_test(test_state_record),
+		cmocka_unit_test(test_no_firewall),
+		cmocka_unit_test(test_same_nat_hairpin),
+		cmocka_unit_test(test_personality_properties),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lab/nat.h"
+#include "lab/theory.h"
+
+static const char *const names[] = { "full-cone", "restricted-cone", "port-restricted",
+				     "symmetric" };
+
+static const char *predict(const char *a, const char *b)
+{
+	struct lab_theory_case c = { .relay = true };
+
+	c.a = lab_nat_find(a)->props;
+	c.b = lab_nat_find(b)->props;
+	return lab_outcome_name(lab_theory_predict(&c));
+}
+
+/* nat-notes.md's observed table: relay exactly where a port-restricted or
+ * symmetric side meets a symmetric one, direct everywhere else. */
+static void test_personality_matrix(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++) {
+			bool hard = (i >= 2 && j == 3) || (i == 3 && j >= 2);
+
+			assert_string_equal(predict(names[i], names[j]), hard ? "relay" : "direct");
+		}
+}
+
+static void test_symmetric_needs_peer_reflexive_answer(void **state)
+{
+	struct lab_nat_props fc = lab_nat_find("fc")->props, sym = lab_nat_find("sym")->props,
+			     rc = lab_nat_find("rc")->props, prc = lab_nat_find("prc")->props;
+
+	(void)state;
+	/* the symmetric side's first packet comes from a port nobody was told */
+	assert_true(lab_theory_first_packet(&sym, &fc));
+	assert_true(lab_theory_first_packet(&sym, &rc));
+	assert_false(lab_theory_first_packet(&sym, &prc));
+	/* and nothing aimed at the symmetric side's server mapping gets in */
+	assert_false(lab_theory_first_packet(&fc, &sym));
+	assert_true(lab_theory_first_packet(&prc, &prc));
+}
+
+static void test_hypothetical_properties(void **state)
+{
+	/* not a lab personality: symmetric mapping with address-dependent
+	 * filtering still talks to a port-restricted peer (the answer only
+	 * needs the address) */
+	struct lab_theory_case c = { .a = { LAB_MAP_APD, LAB_FILT_AD },
+				     .b = { LAB_MAP_EI, LAB_FILT_APD }, .relay = true };
+
+	(void)state;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+	c.b.filtering = LAB_FILT_AD;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_DIRECT);
+	c.a.filtering = LAB_FILT_APD;
+	c.b.mapping = LAB_MAP_AD;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+}
+
+static void test_no_relay_means_failed(void **state)
+{
+	struct lab_theory_case c = { .a = lab_nat_find("sym")->props,
+				     .b = lab_nat_find("sym")->props };
+
+	(void)state;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_FAILED);
+	c.relay = true;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+}
+
+static void test_same_nat_depends_on_hairpin(void **state)
+{
+	struct lab_theory_case c = { .a = lab_nat_find("prc")->props,
+				     .b = lab_nat_find("prc")->props, .same_nat = true,
+				     .relay = true };
+
+	(void)state;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+	c.hairpin = true;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_DIRECT);
+}
+
+static void test_names_match_probe_spelling(void **state)
+{
+	(void)state;
+	assert_string_equal(lab_mapping_name(LAB_MAP_EI), "endpoint-independent");
+	assert_string_equal(lab_mapping_name(LAB_MAP_AD), "address-dependent");
+	assert_string_equal(lab_filtering_name(LAB_FILT_APD), "address-and-port-dependent");
+	assert_string_equal(lab_outcome_name(LAB_OUTCOME_FAILED), "failed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_personality_matrix),
+		cmocka_unit_test(test_symmetric_needs_peer_reflexive_answer),
+		cmocka_unit_test(test_hypothetical_properties),
+		cmocka_unit_test(test_no_relay_means_failed),
+		cmocka_unit_test(test_same_nat_depends_on_hairpin),
+		cmocka_unit_test(test_names_match_probe_spelling),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
