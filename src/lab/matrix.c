@@ -69,6 +69,7 @@ static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
 	c->ok = r->result == LAB_RESULT_PASS && crossed && !strcmp(c->observed, c->expected) &&
 		c->probe_a_ok && c->probe_b_ok;
 	snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
+	snprintf(c->prefix, sizeof(c->prefix), "%s", r->prefix);
 }
 
 struct worker {
@@ -165,6 +166,7 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force)
 		c->expected[sizeof(c->expected) - 1] = c->observed[sizeof(c->observed) - 1] = '\0';
 		c->probe_a[sizeof(c->probe_a) - 1] = c->probe_b[sizeof(c->probe_b) - 1] = '\0';
 		c->reason[sizeof(c->reason) - 1] = '\0';
+		c->prefix[sizeof(c->prefix) - 1] = '\0';
 	} else {
 		c->wall_ms = (int64_t)(hp_clock_ms() - w->start);
 		snprintf(c->reason, sizeof(c->reason), "%s", force ? "the cell took too long or was "

@@ -30,6 +30,7 @@ struct lab_cell {
 	bool ok;                /* as predicted, chat crossed, probes right */
 	int64_t wall_ms;        /* the cell's whole run */
 	char reason[256];       /* first failure, "" if ok */
+	char prefix[32];        /* its namespaces' prefix */
 };
 
 /* The cells in order: personalities x personalities, then same-NAT with

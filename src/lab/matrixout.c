@@ -114,6 +114,8 @@ void lab_matrix_print_json(FILE *f, const struct lab_cell *cells, size_t n, doub
 			c->probe_a_ok ? "true" : "false", c->probe_b_ok ? "true" : "false",
 			c->ok ? "true" : "false", c->wall_ms);
 		json_str(f, "reason", c->reason);
+		fputc(',', f);
+		json_str(f, "prefix", c->prefix);
 		fputc('}', f);
 	}
 	fputs("]}\n", f);

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole matrix: every cell as theory predicts (direct where hole
+# punching can work, relay elsewhere, never failed), every probe names its
+# router's personality, and the total time is reported.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then echo "SKIP: 70-matrix needs root"; exit 0; fi
+BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
+help=$("$BIN/hpclient" --help 2>&1 || true)
+if ! grep -q -- "--probe" <<<"$help" || ! grep -qi -- "relay" <<<"$help"; then
+	echo "SKIP: 70-matrix needs an hpclient with --probe and relay fallback"
+	exit 0
+fi
+tmp=$(mktemp -d)
+runner=
+cleanup() {
+	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "check: labrun matrix --json exits 0 with every cell as predicted"
+rc=0
+timeout 120 "$BIN/labrun" matrix --json > "$tmp/json" & runner=$!
+wait "$runner" || rc=$?
+runner=
+python3 - "$tmp/json" "$rc" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+rc = int(sys.argv[2])
+cells = d["cells"]
+for c in cells:
+    print("   %-16s %-16s same_nat=%-5s hairpin=%-5s expected=%-6s observed=%-6s %5s ms  probes %s/%s %s" % (
+        c["nat_a"], c["nat_b"], c["same_nat"], c["hairpin"], c["expected"], c["observed"],
+        c["connect_ms"], c["probe_a"], c["probe_b"], "" if c["ok"] else "MISMATCH: " + c["reason"]))
+print("    total %.1f s" % d["seconds"])
+assert isinstance(d["seconds"], (int, float)) and d["seconds"] > 0
+assert len(cells) >= 18, len(cells)
+pairs = {(c["nat_a"], c["nat_b"]) for c in cells if not c["same_nat"]}
+assert len(pairs) == 16, pairs
+assert sum(1 for c in cells if c["same_nat"]) >= 2
+for c in cells:
+    assert c["observed"] == c["expected"], c
+    assert c["observed"] != "failed", c
+    assert c["ok"] and c["probe_a_ok"] and c["probe_b_ok"], c
+assert d["result"] == "pass" and rc == 0, (d["result"], rc)
+open(sys.argv[1] + ".prefixes", "w").write("\n".join(c["prefix"] + "-" for c in cells if c["prefix"]) + "\n")
+PY
+echo "check: no matrix namespace left"
+! ip netns list | grep -qF -f "$tmp/json.prefixes"
+echo "ok"
