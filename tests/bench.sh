@@ -22,3 +22,7 @@ for i in $(seq "$RUNS"); do
 done
 median=$(sort -n "$tmp/wall" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
 echo "median of $RUNS: run_wall_ms=$median (goal < 1000)"
+
+echo "== labrun matrix (18 cells in parallel; goal < 15 s)"
+timeout 120 "$BIN/labrun" matrix --json > "$tmp/matrix" || true
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("matrix: %.1f s, %d of %d cells as predicted" % (d["seconds"], sum(c["ok"] for c in d["cells"]), len(d["cells"])))' "$tmp/matrix"
