@@ -143,6 +143,8 @@ static void client_read_socket(struct client *c, uint64_t now)
 		}
 		if (hp_type_is_peer(h.type))
 			client_peer_handle(c, buf, (size_t)n, &from, now);
+		else if (hp_endpoint_equal(&from, &c->server) && h.type == HP_RELAYED)
+			client_peer_handle_relayed(c, buf, (size_t)n, now);
 		else if (hp_endpoint_equal(&from, &c->server))
 			client_ctl_handle(c, buf, (size_t)n, now);
 		else

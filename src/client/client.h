@@ -28,6 +28,7 @@ struct client_stash {
 	uint8_t buf[HP_MAX_DATAGRAM];
 	size_t len;
 	struct hp_endpoint from;
+	bool relayed; /* came through the server's relay: from is meaningless */
 };
 
 struct client {
@@ -64,7 +65,13 @@ struct client {
 	bool confirmed;  /* and the peer has heard us: punching can stop */
 	bool ttl_punch_sent, public_started;
 	uint64_t punch_next, public_normal_at;
-	struct hp_endpoint peer_ep;
+	struct hp_endpoint peer_ep; /* valid once direct */
+
+	/* relay fallback: connected = direct || (relay && something came back) */
+	bool direct;        /* a direct path works: peer_ep is the peer */
+	bool relay;         /* sending through the server (HP_RELAY) */
+	bool relay_refused; /* the server said HP_ERR_QUOTA before we connected */
+	uint64_t relay_at;  /* when to fall back to relaying */
 
 	/* liveness */
 	uint64_t last_send_peer, last_recv_peer, probe_next;
@@ -97,6 +104,10 @@ void client_ctl_send_leave(struct client *c);
 void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now);
 void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
 			const struct hp_endpoint *from, uint64_t now);
+/* An HP_RELAYED datagram from the server. */
+void client_peer_handle_relayed(struct client *c, const uint8_t *buf, size_t len, uint64_t now);
+/* The server answered a RELAY with ERROR HP_ERR_QUOTA. */
+void client_peer_relay_refused(struct client *c, const char *reason);
 void client_peer_tick(struct client *c, uint64_t now, uint64_t *wake);
 int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
 		     int ttl, uint64_t now);

@@ -114,6 +114,10 @@ void client_ctl_handle(struct client *c, const uint8_t *buf, size_t len, uint64_
 		if (memcmp(m.u.error.token, c->token, HP_TOKEN_LEN) &&
 		    memcmp(m.u.error.token, (uint8_t[HP_TOKEN_LEN]){ 0 }, HP_TOKEN_LEN))
 			break;
+		if (m.u.error.code == HP_ERR_QUOTA) {
+			client_peer_relay_refused(c, m.u.error.reason);
+			return;
+		}
 		if (c->connected) {
 			/* the chat does not need the server any more */
 			out_warning(&c->out, "server error: %s", m.u.error.reason);

@@ -12,6 +12,8 @@
 #define PROBE_MS           1000
 #define PROBES_MAX         3
 #define SILENCE_MIN_MS     10000
+#define RELAY_PUNCH_MS     1000 /* direct punching in the background while relaying */
+#define CAND_RELAY         0xfd /* punch id index: sent through the relay */
 
 int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
 		     int ttl, uint64_t now)
@@ -30,9 +32,35 @@ int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_en
 			  hp_endpoint_format(to, b, sizeof(b)), strerror(-ret));
 		return ret;
 	}
-	if (c->connected && hp_endpoint_equal(to, &c->peer_ep))
-		c->last_send_peer = now;
+	(void)now;
 	return 0;
+}
+
+/* Sealed as usual, then wrapped in HP_RELAY: the server cannot read it. */
+static int client_peer_send_relay(struct client *c, struct hp_peer_msg *m)
+{
+	uint8_t inner[HP_RELAY_INNER_MAX], buf[HP_MAX_DATAGRAM];
+	int n, ret;
+
+	n = hp_session_seal(&c->sess, m, inner, sizeof(inner));
+	if (n < 0)
+		return n;
+	n = hp_relay_encode(buf, sizeof(buf), c->token, inner, (size_t)n);
+	if (n < 0)
+		return n;
+	ret = netio_send(c->fd, &c->server, buf, (size_t)n, 0);
+	if (ret < 0)
+		out_debug(&c->out, "relay %s: %s", hp_type_name(m->type), strerror(-ret));
+	return ret;
+}
+
+/* To the peer over whichever path is in use. */
+static int client_peer_send_peer(struct client *c, struct hp_peer_msg *m, uint64_t now)
+{
+	c->last_send_peer = now;
+	if (c->direct && !c->relay)
+		return client_peer_send(c, m, &c->peer_ep, 0, now);
+	return client_peer_send_relay(c, m);
 }
 
 static void client_peer_send_simple(struct client *c, uint8_t type, uint64_t now)
@@ -43,9 +71,15 @@ static void client_peer_send_simple(struct client *c, uint8_t type, uint64_t now
 	m.type = type;
 	if (type == HP_ACK)
 		m.u.ack.seq = hp_rrecv_ack(&c->rx);
-	client_peer_send(c, &m, &c->peer_ep, 0, now);
+	client_peer_send_peer(c, &m, now);
 }
 
+static bool client_relay_allowed(const struct client *c)
+{
+	return !c->o.no_relay && !c->relay_refused;
+}
+
+/* to == NULL: through the relay. */
 static void client_peer_punch(struct client *c, const struct hp_endpoint *to, int ttl,
 			      unsigned idx, uint64_t now)
 {
@@ -56,7 +90,10 @@ static void client_peer_punch(struct client *c, const struct hp_endpoint *to, in
 	/* the send time travels in the id so that the echo gives an RTT */
 	m.u.punch.id = now << 8 | (idx & 0xff);
 	m.u.punch.ttl = (uint8_t)(ttl > 0 ? ttl : 64);
-	client_peer_send(c, &m, to, ttl, now);
+	if (to)
+		client_peer_send(c, &m, to, ttl, now);
+	else
+		client_peer_send_relay(c, &m);
 }
 
 static void client_peer_add_cand(struct client *c, const struct hp_endpoint *ep)
@@ -90,6 +127,8 @@ static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64
 		client_peer_add_cand(c, &in->peer_priv[i]);
 	c->introduced = true;
 	c->connected = c->confirmed = c->peer_bye = false;
+	c->direct = c->relay = c->relay_refused = false;
+	c->relay_at = now + (c->o.force_relay ? 0 : c->o.relay_after_ms);
 	c->ttl_punch_sent = c->public_started = false;
 	c->t_intro = now;
 	c->punch_next = now;
@@ -116,7 +155,10 @@ static void client_peer_unstash(struct client *c, uint64_t now)
 	c->n_stash = 0;
 	for (i = 0; i < n; i++) {
 		st = c->stash[i];
-		client_peer_handle(c, st.buf, st.len, &st.from, now);
+		if (st.relayed)
+			client_peer_handle_relayed(c, st.buf, st.len, now);
+		else
+			client_peer_handle(c, st.buf, st.len, &st.from, now);
 	}
 }
 
@@ -154,14 +196,20 @@ void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now
 	client_peer_unstash(c, now);
 }
 
+/* from == NULL: buf is a whole HP_RELAYED datagram. */
 static void client_peer_stash(struct client *c, const uint8_t *buf, size_t len,
 			      const struct hp_endpoint *from, uint64_t now)
 {
 	if (c->n_stash < CLIENT_STASH && len <= sizeof(c->stash[0].buf)) {
-		memcpy(c->stash[c->n_stash].buf, buf, len);
-		c->stash[c->n_stash].len = len;
-		c->stash[c->n_stash].from = *from;
-		c->n_stash++;
+		struct client_stash *st = &c->stash[c->n_stash++];
+
+		memcpy(st->buf, buf, len);
+		st->len = len;
+		st->relayed = !from;
+		if (from)
+			st->from = *from;
+		else
+			memset(&st->from, 0, sizeof(st->from));
 	}
 	/* the peer already knows of us: our intro must be on its way or lost */
 	if (c->registered && now >= c->reg_last_sent + 100)
@@ -192,17 +240,70 @@ static void client_peer_chat(struct client *c, const struct hp_peer_msg *m, uint
 	client_peer_send_simple(c, HP_ACK, now);
 }
 
-void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
-			const struct hp_endpoint *from, uint64_t now)
+static void client_peer_mark_connected(struct client *c, uint64_t now)
+{
+	c->connected = true;
+	c->last_send_peer = now;
+	if (c->stdin_done)
+		c->close_deadline = now + 1000ull * (c->o.timeout_s > 5 ? c->o.timeout_s : 5);
+}
+
+/*
+ * An authenticated datagram arrived directly from `from`. The first one
+ * connects us (peer-reflexive endpoint, nat-notes). While relaying, a
+ * PUNCH only proves the peer reaches us, so we answer it and punch back;
+ * we go direct on a PUNCH_ACK (proven both ways) or on any other message
+ * (the peer already sends directly).
+ */
+static void client_peer_direct_path(struct client *c, const struct hp_peer_msg *m, int fresh,
+				    const struct hp_endpoint *from, uint64_t now)
+{
+	if (c->o.force_relay)
+		return;
+	if (!c->connected || !c->direct) {
+		if (c->connected && m->type == HP_PUNCH) {
+			client_peer_add_cand(c, from);
+			return;
+		}
+		c->direct = true;
+		c->relay = false;
+		c->peer_ep = *from;
+		client_peer_mark_connected(c, now);
+		out_connected(&c->out, false, from, now - c->t_intro);
+		return;
+	}
+	if (hp_endpoint_equal(from, &c->peer_ep))
+		return;
+	if (m->type == HP_PUNCH_ACK && !c->confirmed) {
+		/* this path is proven both ways: prefer it */
+		c->peer_ep = *from;
+	} else if (fresh == 1 && m->type != HP_PUNCH && m->type != HP_PUNCH_ACK) {
+		c->peer_ep = *from;
+		out_peer_moved(&c->out, from);
+	}
+}
+
+/* An authenticated datagram came through the relay: it never moves the
+ * direct peer endpoint, and if we are not connected yet it makes us relay
+ * too, so both ends agree on the path. */
+static void client_peer_relay_path(struct client *c, uint64_t now)
+{
+	if (c->connected)
+		return;
+	c->relay = true;
+	client_peer_mark_connected(c, now);
+	out_connected(&c->out, true, &c->server, now - c->t_intro);
+}
+
+/* from == NULL: buf is the inner datagram of an HP_RELAYED. */
+static void client_peer_input(struct client *c, const uint8_t *buf, size_t len,
+			      const struct hp_endpoint *from, uint64_t now)
 {
 	char b[HP_ENDPOINT_STRLEN];
 	struct hp_peer_msg m, ack;
+	bool was_confirmed = c->confirmed;
 	int ret;
 
-	if (!c->introduced) {
-		client_peer_stash(c, buf, len, from, now);
-		return;
-	}
 	ret = hp_session_open(&c->sess, buf, len, &m);
 	if (ret < 0) {
 		/* never shown, never moves the peer (pitfall 3) */
@@ -211,55 +312,46 @@ void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
 		else
 			c->n_bad++;
 		out_debug(&c->out, "dropped unauthenticated datagram from %s (%s)",
-			  hp_endpoint_format(from, b, sizeof(b)),
+			  from ? hp_endpoint_format(from, b, sizeof(b)) : "the relay",
 			  ret == -EALREADY ? "replay" : "bad");
 		return;
 	}
 	c->last_recv_peer = now;
 	c->probes = 0;
-	if (!c->connected) {
-		c->connected = true;
-		c->peer_ep = *from;
-		c->last_send_peer = now;
-		out_connected(&c->out, from, now - c->t_intro);
-		if (c->stdin_done)
-			c->close_deadline = now + 1000ull * (c->o.timeout_s > 5 ? c->o.timeout_s : 5);
-	} else if (!hp_endpoint_equal(from, &c->peer_ep)) {
-		if (m.type == HP_PUNCH_ACK && !c->confirmed) {
-			/* this path is proven both ways: prefer it */
-			c->peer_ep = *from;
-		} else if (ret == 1 && m.type != HP_PUNCH && m.type != HP_PUNCH_ACK) {
-			c->peer_ep = *from;
-			out_peer_moved(&c->out, from);
-		}
-	}
+	if (from)
+		client_peer_direct_path(c, &m, ret, from, now);
+	else
+		client_peer_relay_path(c, now);
+	/* "the peer hears us" is about the direct path only */
+	if (from && c->direct && m.type != HP_PUNCH)
+		c->confirmed = true;
 	switch (m.type) {
 	case HP_PUNCH:
 		memset(&ack, 0, sizeof(ack));
 		ack.type = HP_PUNCH_ACK;
 		ack.u.punch.id = m.u.punch.id;
 		ack.u.punch.ttl = m.u.punch.ttl;
-		client_peer_send(c, &ack, from, 0, now);
+		if (from && !c->o.force_relay)
+			client_peer_send(c, &ack, from, 0, now);
+		else
+			client_peer_send_relay(c, &ack);
 		break;
 	case HP_PUNCH_ACK:
-		if (!c->confirmed && (m.u.punch.id >> 8) <= now)
+		/* a relayed round trip says nothing about the direct path */
+		if (from && !was_confirmed && (m.u.punch.id & 0xff) != CAND_RELAY &&
+		    (m.u.punch.id >> 8) <= now)
 			hp_rsend_rtt_sample(&c->tx, now - (m.u.punch.id >> 8));
-		c->confirmed = true;
 		break;
 	case HP_CHAT:
-		c->confirmed = true;
 		client_peer_chat(c, &m, now);
 		break;
 	case HP_ACK:
-		c->confirmed = true;
 		if (hp_rsend_ack(&c->tx, m.u.ack.seq, now, client_peer_on_acked, c) < 0)
 			out_debug(&c->out, "ack %u for a message never sent", m.u.ack.seq);
 		break;
 	case HP_KEEPALIVE:
-		c->confirmed = true;
 		break;
 	case HP_BYE:
-		c->confirmed = true;
 		if (c->peer_bye)
 			break;
 		c->peer_bye = true;
@@ -272,13 +364,51 @@ void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
 	}
 }
 
+void client_peer_handle(struct client *c, const uint8_t *buf, size_t len,
+			const struct hp_endpoint *from, uint64_t now)
+{
+	if (!c->introduced) {
+		client_peer_stash(c, buf, len, from, now);
+		return;
+	}
+	client_peer_input(c, buf, len, from, now);
+}
+
+void client_peer_handle_relayed(struct client *c, const uint8_t *buf, size_t len, uint64_t now)
+{
+	const uint8_t *inner;
+	size_t inner_len;
+
+	if (hp_relayed_decode(buf, len, &inner, &inner_len) < 0) {
+		c->n_stray++;
+		return;
+	}
+	if (!c->introduced) {
+		client_peer_stash(c, buf, len, NULL, now);
+		return;
+	}
+	client_peer_input(c, inner, inner_len, NULL, now);
+}
+
+void client_peer_relay_refused(struct client *c, const char *reason)
+{
+	if (c->direct)
+		return;
+	out_warning(&c->out, "server refused to relay: %s", reason);
+	if (!c->connected) {
+		/* back to punching alone: its timeout applies again */
+		c->relay_refused = true;
+		c->relay = false;
+	}
+}
+
 static void client_peer_punch_round(struct client *c, uint64_t now)
 {
 	size_t i;
 	bool sent_peer = false;
 
 	for (i = 0; i < c->n_cand; i++) {
-		if (c->connected && hp_endpoint_equal(&c->cand[i], &c->peer_ep))
+		if (c->direct && hp_endpoint_equal(&c->cand[i], &c->peer_ep))
 			sent_peer = true;
 		if (i == 0 && c->o.punch_ttl > 0 && !c->ttl_punch_sent) {
 			client_peer_punch(c, &c->cand[0], c->o.punch_ttl, 0, now);
@@ -292,36 +422,83 @@ static void client_peer_punch_round(struct client *c, uint64_t now)
 		client_peer_punch(c, &c->cand[i], 0, (unsigned)i, now);
 	}
 	/* a peer-reflexive endpoint (symmetric NAT) is not among the candidates */
-	if (c->connected && !sent_peer)
+	if (c->direct && !sent_peer)
 		client_peer_punch(c, &c->peer_ep, 0, 0xff, now);
+}
+
+/* Returns true when the run must end: no path at all within the limits. */
+static bool client_peer_punch_expired(struct client *c, uint64_t now, uint64_t *wake)
+{
+	uint64_t limit = (uint64_t)c->o.timeout_s * 1000;
+	uint64_t deadline = c->t_intro + limit;
+
+	if (!c->relay && client_relay_allowed(c)) {
+		/* relaying has not started yet: it will, punching cannot fail */
+		client_wake_at(wake, c->relay_at);
+		return false;
+	}
+	if (c->relay) {
+		/* the relay gets its own --timeout to bring an answer */
+		if (c->connected)
+			return false;
+		if (now >= c->relay_at + limit) {
+			out_error(&c->out, "could not reach peer %s directly or through the relay",
+				  c->peer_nick);
+			return true;
+		}
+		client_wake_at(wake, c->relay_at + limit);
+		return false;
+	}
+	if (now >= deadline) {
+		out_error(&c->out, "could not reach peer %s: punching timed out", c->peer_nick);
+		return true;
+	}
+	client_wake_at(wake, deadline);
+	return false;
 }
 
 static void client_peer_punch_tick(struct client *c, uint64_t now, uint64_t *wake)
 {
 	uint64_t deadline = c->t_intro + (uint64_t)c->o.timeout_s * 1000;
+	uint64_t interval;
 
-	if (now >= deadline) {
-		if (c->connected) {
-			c->confirmed = true; /* stop punching; liveness takes over */
-			return;
-		}
-		out_error(&c->out, "could not reach peer %s: punching timed out", c->peer_nick);
+	if (c->direct && now >= deadline) {
+		c->confirmed = true; /* stop punching; liveness takes over */
+		return;
+	}
+	if (!c->direct && !c->relay && client_relay_allowed(c) && now >= c->relay_at) {
+		c->relay = true;
+		out_debug(&c->out, "no direct path after %llu ms: relaying through the server",
+			  (unsigned long long)(now - c->t_intro));
+	}
+	if (!c->direct && client_peer_punch_expired(c, now, wake)) {
 		client_finish(c, 1);
 		return;
 	}
-	if (c->ttl_punch_sent && !c->public_started && now >= c->public_normal_at) {
+	if (!c->o.force_relay && c->ttl_punch_sent && !c->public_started &&
+	    now >= c->public_normal_at) {
 		client_peer_punch(c, &c->cand[0], 0, 0, now);
 		c->public_started = true;
 	}
 	if (now >= c->punch_next) {
-		client_peer_punch_round(c, now);
-		c->punch_next = now + (now - c->t_intro < PUNCH_FAST_FOR_MS ? PUNCH_FAST_MS
-									    : PUNCH_SLOW_MS);
+		if (!c->o.force_relay)
+			client_peer_punch_round(c, now);
+		/* until the peer answers through the relay, ask it there too */
+		if (c->relay && !c->connected)
+			client_peer_punch(c, NULL, 0, CAND_RELAY, now);
+		if (c->relay && c->connected)
+			interval = RELAY_PUNCH_MS;
+		else if (now - c->t_intro < PUNCH_FAST_FOR_MS)
+			interval = PUNCH_FAST_MS;
+		else
+			interval = PUNCH_SLOW_MS;
+		c->punch_next = now + interval;
 	}
 	client_wake_at(wake, c->punch_next);
-	if (!c->public_started)
+	if (!c->public_started && !c->o.force_relay)
 		client_wake_at(wake, c->public_normal_at);
-	client_wake_at(wake, deadline);
+	if (c->direct)
+		client_wake_at(wake, deadline);
 }
 
 static void client_peer_chat_tick(struct client *c, uint64_t now, uint64_t *wake)
@@ -335,7 +512,7 @@ static void client_peer_chat_tick(struct client *c, uint64_t now, uint64_t *wake
 		m.u.chat.seq = it->seq;
 		m.u.chat.len = it->len;
 		memcpy(m.u.chat.text, it->text, it->len);
-		client_peer_send(c, &m, &c->peer_ep, 0, now);
+		client_peer_send_peer(c, &m, now);
 	}
 	client_wake_at(wake, hp_rsend_deadline(&c->tx));
 }
@@ -352,14 +529,14 @@ static void client_peer_live_tick(struct client *c, uint64_t now, uint64_t *wake
 		client_wake_at(wake, c->last_recv_peer + silence);
 		return;
 	}
-	/* silent for long: ask directly, a PUNCH is always answered */
+	/* silent for long: ask, a PUNCH is always answered */
 	if (now >= c->probe_next) {
 		if (c->probes >= PROBES_MAX) {
 			out_peer_lost(&c->out, "no answer from peer");
 			client_finish(c, 1);
 			return;
 		}
-		client_peer_punch(c, &c->peer_ep, 0, 0xfe, now);
+		client_peer_punch(c, c->direct && !c->relay ? &c->peer_ep : NULL, 0, 0xfe, now);
 		c->probes++;
 		c->probe_next = now + PROBE_MS;
 	}

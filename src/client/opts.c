@@ -8,7 +8,8 @@
 
 #include "client/opts.h"
 
-enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL };
+enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
+       OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE };
 
 void client_opts_usage(FILE *f)
 {
@@ -21,6 +22,12 @@ void client_opts_usage(FILE *f)
 		"  --keepalive SECS  keepalive interval (default 15)\n"
 		"  --punch-ttl N     TTL of the first punch to the peer's public endpoint\n"
 		"                    (default 2, 0 = no short-TTL punch)\n"
+		"  --relay-after SECS  relay through the server if no direct path after\n"
+		"                    SECS (default 1.5, decimals allowed); punching goes on\n"
+		"  --no-relay        never relay: fail when punching times out\n"
+		"  --force-relay     (testing) relay at once and never go direct\n"
+		"  --probe           report our NAT's mapping and filtering behaviour\n"
+		"                    (RFC 5780; server needs --alt-addr) and exit\n"
 		"  --json            one JSON event per line on stdout\n"
 		"  -q, --quiet       no status lines on stderr\n"
 		"  -v, --verbose     debug lines on stderr\n"
@@ -41,6 +48,29 @@ static int opts_uint(const char *s, unsigned long min, unsigned long max, unsign
 	if (errno || *end || v < min || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* Seconds with up to three decimals ("1.5") into milliseconds. */
+static int opts_secs_ms(const char *s, unsigned long max_s, unsigned *out)
+{
+	unsigned long whole = 0, frac = 0, scale = 100;
+	const char *p = s;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (unsigned long)(*p - '0');
+		if (whole > max_s)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && scale; p++, scale /= 10)
+			frac += (unsigned long)(*p - '0') * scale;
+	}
+	if (*p || (whole == max_s && frac))
+		return -EINVAL;
+	*out = (unsigned)(whole * 1000 + frac);
 	return 0;
 }
 
@@ -69,6 +99,10 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
 		{ "punch-ttl", required_argument, NULL, OPT_TTL },
+		{ "relay-after", required_argument, NULL, OPT_RELAY_AFTER },
+		{ "no-relay", no_argument, NULL, OPT_NO_RELAY },
+		{ "force-relay", no_argument, NULL, OPT_FORCE_RELAY },
+		{ "probe", no_argument, NULL, OPT_PROBE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -84,6 +118,7 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 	o->timeout_s = 10;
 	o->keepalive_s = 15;
 	o->punch_ttl = 2;
+	o->relay_after_ms = 1500;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "qvh", lopts, NULL)) != -1) {
@@ -118,6 +153,19 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 				return opts_fail(err, "--punch-ttl wants 0..255", optarg);
 			o->punch_ttl = (int)v;
 			break;
+		case OPT_RELAY_AFTER:
+			if (opts_secs_ms(optarg, 3600, &o->relay_after_ms) < 0)
+				return opts_fail(err, "--relay-after wants 0..3600 seconds", optarg);
+			break;
+		case OPT_NO_RELAY:
+			o->no_relay = true;
+			break;
+		case OPT_FORCE_RELAY:
+			o->force_relay = true;
+			break;
+		case OPT_PROBE:
+			o->probe = true;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -147,5 +195,9 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 	if (opts_uint(argv[optind + 2], 1, 65535, &v) < 0)
 		return opts_fail(err, "bad server port", argv[optind + 2]);
 	o->server_port = (uint16_t)v;
+	if (o->no_relay && o->force_relay) {
+		fprintf(err, "hpclient: --no-relay and --force-relay contradict each other\n");
+		return -EINVAL;
+	}
 	return 0;
 }

@@ -18,6 +18,10 @@ struct client_opts {
 	unsigned timeout_s;        /* registration, and punching, each */
 	unsigned keepalive_s;
 	int punch_ttl;             /* TTL of the first public punch, 0 = off */
+	unsigned relay_after_ms;   /* relay if not direct this long after intro */
+	bool no_relay;             /* never relay: punching timeout is fatal */
+	bool force_relay;          /* testing: relay at once, never go direct */
+	bool probe;                /* RFC 5780 NAT behaviour discovery, then exit */
 	bool json, quiet, verbose;
 };
 

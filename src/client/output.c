@@ -115,16 +115,21 @@ void out_introduced(const struct output *o, const char *nick, const struct hp_en
 	fprintf(stderr, "\" is at %s, punching...\n", hp_endpoint_format(pub, b, sizeof(b)));
 }
 
-void out_connected(const struct output *o, const struct hp_endpoint *peer, uint64_t ms)
+void out_connected(const struct output *o, bool relay, const struct hp_endpoint *peer, uint64_t ms)
 {
 	char b[HP_ENDPOINT_STRLEN];
 
 	if (o->json) {
 		out_json_begin("connected");
-		fputs(",\"path\":\"direct\"", stdout);
+		printf(",\"path\":\"%s\"", relay ? "relay" : "direct");
 		out_json_ep("peer", peer);
 		printf(",\"ms\":%llu", (unsigned long long)ms);
 		out_json_end();
+		return;
+	}
+	if (relay) {
+		out_status(o, "connected via relay %s (%llu ms after introduction; still trying direct)",
+			   hp_endpoint_format(peer, b, sizeof(b)), (unsigned long long)ms);
 		return;
 	}
 	out_status(o, "connected directly to %s (%llu ms after introduction)",

@@ -22,7 +22,8 @@ struct output {
 void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms);
 void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,
 		    const struct hp_endpoint *priv, size_t n_priv, uint64_t ms);
-void out_connected(const struct output *o, const struct hp_endpoint *peer, uint64_t ms);
+/* relay: peer is the server that relays for us. */
+void out_connected(const struct output *o, bool relay, const struct hp_endpoint *peer, uint64_t ms);
 void out_message(const struct output *o, const char *nick, uint32_t seq, const char *text,
 		 size_t len);
 void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_ms);
