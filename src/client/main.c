@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "client/probe.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 
+	if (o.probe)
+		return probe_run(&o, &stop_signal);
 	if (client_init(&c, &o) < 0) {
 		client_free(&c);
 		return 1;

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The RFC 5780 verdict logic against a simulated NAT and server (no
+ * sockets): for every mapping x filtering behaviour, the probe must find
+ * exactly the behaviour the simulated NAT has, and its tests must not
+ * disturb one another (a filtering test run after a mapping test would
+ * see holes the mapping test opened).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/probe.h"
+
+#define MAX_HOLES 16
+
+struct fake {
+	/* server: sockets 0..3 as in hpserver (bit 1 other IP, bit 0 other port) */
+	struct hp_endpoint sock[4];
+	bool has_other, silent, wrong_source;
+	/* NAT */
+	enum probe_behaviour mapping, filtering;
+	bool no_nat;
+	struct hp_endpoint local;
+	struct hp_endpoint holes[MAX_HOLES]; /* destinations we have sent to */
+	size_t n_holes;
+	unsigned calls;
+};
+
+static struct hp_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
+{
+	struct hp_endpoint e = { .family = HP_FAMILY_V4, .port = port, .addr = { a, b, c, d } };
+
+	return e;
+}
+
+static int fake_sock_of(const struct fake *f, const struct hp_endpoint *to)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (hp_endpoint_equal(&f->sock[i], to))
+			return i;
+	return -1;
+}
+
+/* Public endpoint the NAT uses towards `to`. */
+static struct hp_endpoint fake_map(const struct fake *f, const struct hp_endpoint *to)
+{
+	struct hp_endpoint pub = ep(203, 0, 113, 7, 40000);
+
+	if (f->no_nat)
+		return f->local;
+	if (f->mapping == PROBE_AD)
+		pub.port = (uint16_t)(40000 + to->addr[3]);
+	else if (f->mapping == PROBE_APD)
+		pub.port = (uint16_t)(40000 + to->addr[3] * 100 + to->port % 100);
+	return pub;
+}
+
+static bool fake_filter_passes(const struct fake *f, const struct hp_endpoint *src)
+{
+	size_t i;
+
+	if (f->no_nat || f->filtering == PROBE_EI)
+		return true;
+	for (i = 0; i < f->n_holes; i++) {
+		if (f->filtering == PROBE_AD && hp_endpoint_same_addr(&f->holes[i], src))
+			return true;
+		if (f->filtering == PROBE_APD && hp_endpoint_equal(&f->holes[i], src))
+			return true;
+	}
+	return false;
+}
+
+static int fake_exchange(void *ctx, const struct hp_endpoint *to, uint32_t flags,
+			 struct stun_response *resp, struct hp_endpoint *from)
+{
+	struct fake *f = ctx;
+	int in = fake_sock_of(f, to), out;
+
+	f->calls++;
+	assert_true(f->n_holes < MAX_HOLES);
+	f->holes[f->n_holes++] = *to; /* sending opens the NAT towards `to` */
+	if (in < 0 || f->silent)
+		return -ETIMEDOUT;
+	out = in;
+	if (flags & STUN_CHANGE_IP)
+		out ^= 2;
+	if (flags & STUN_CHANGE_PORT)
+		out ^= 1;
+	if (f->wrong_source)
+		out = in;
+	if (!fake_filter_passes(f, &f->sock[out]))
+		return -ETIMEDOUT;
+	memset(resp, 0, sizeof(*resp));
+	resp->type = STUN_BINDING_SUCCESS;
+	resp->has_mapped = 1;
+	resp->mapped = fake_map(f, to);
+	resp->has_other = f->has_other;
+	resp->other = f->sock[in ^ 3];
+	*from = f->sock[out];
+	return 0;
+}
+
+static void fake_init(struct fake *f, enum probe_behaviour m, enum probe_behaviour flt)
+{
+	memset(f, 0, sizeof(*f));
+	f->sock[0] = ep(198, 51, 100, 1, 3478);
+	f->sock[1] = ep(198, 51, 100, 1, 3479);
+	f->sock[2] = ep(198, 51, 100, 2, 3478);
+	f->sock[3] = ep(198, 51, 100, 2, 3479);
+	f->has_other = true;
+	f->mapping = m;
+	f->filtering = flt;
+	f->local = ep(10, 0, 1, 2, 4000);
+}
+
+static void test_every_nat_behaviour_found(void **state)
+{
+	static const char *const names[3][3] = {
+		{ "full-cone", "restricted-cone", "port-restricted" },
+		{ "other", "symmetric", "symmetric" },
+		{ "other", "symmetric", "symmetric" },
+	};
+	struct probe_io io = { .exchange = fake_exchange };
+	struct probe_result res;
+	struct fake f;
+	int m, flt;
+
+	(void)state;
+	for (m = PROBE_EI; m <= PROBE_APD; m++) {
+		for (flt = PROBE_EI; flt <= PROBE_APD; flt++) {
+			fake_init(&f, (enum probe_behaviour)m, (enum probe_behaviour)flt);
+			io.ctx = &f;
+			assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), 0);
+			assert_int_equal(res.mapping, m);
+			assert_int_equal(res.filtering, flt);
+			assert_false(res.no_nat);
+			assert_true(hp_endpoint_equal(&res.other, &f.sock[3]));
+			assert_string_equal(probe_nat_name(&res), names[m][flt]);
+			/* a negative filtering answer costs a wait, never more tests */
+			assert_true(f.calls <= 5);
+		}
+	}
+}
+
+static void test_no_nat_reported_as_none(void **state)
+{
+	struct probe_io io = { .exchange = fake_exchange };
+	struct probe_result res;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, PROBE_EI, PROBE_EI);
+	f.no_nat = true;
+	io.ctx = &f;
+	assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), 0);
+	assert_true(res.no_nat);
+	assert_int_equal(res.mapping, PROBE_EI);
+	assert_int_equal(res.filtering, PROBE_EI);
+	assert_string_equal(probe_nat_name(&res), "none");
+	assert_true(hp_endpoint_equal(&res.mapped, &f.local));
+}
+
+static void test_server_errors(void **state)
+{
+	struct probe_io io = { .exchange = fake_exchange };
+	struct probe_result res;
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, PROBE_EI, PROBE_EI);
+	f.has_other = false;
+	io.ctx = &f;
+	assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), -ENOTSUP);
+	assert_string_equal(res.error,
+			    "server has no alternate address (start hpserver with --alt-addr)");
+
+	fake_init(&f, PROBE_EI, PROBE_EI);
+	f.silent = true;
+	io.ctx = &f;
+	assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), -ETIMEDOUT);
+	assert_string_equal(res.error, "no answer from STUN server 198.51.100.1:3478");
+
+	/* a server answering CHANGE-REQUEST from its own address would make
+	 * every NAT look open: refused, not believed */
+	fake_init(&f, PROBE_EI, PROBE_EI);
+	f.wrong_source = true;
+	io.ctx = &f;
+	assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_nat_behaviour_found),
+		cmocka_unit_test(test_no_nat_reported_as_none),
+		cmocka_unit_test(test_server_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
