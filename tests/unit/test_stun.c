@@ -466,9 +466,39 @@ static void test_mutations_do_not_crash(void **state)
 	assert_true(ok < 2000);
 }
 
+
+static void test_success_with_other_address(void **state)
+{
+	const uint8_t id[STUN_TXID_LEN] = "other-addr-1";
+	struct hp_endpoint mapped, other;
+	struct stun_response r;
+	uint8_t buf[128];
+	char b[HP_ENDPOINT_STRLEN];
+	int n;
+
+	(void)state;
+	assert_int_equal(hp_endpoint_parse(&mapped, "192.0.2.7:4000", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&other, "198.51.100.2:3479", -1), 0);
+	n = stun_build_success_other(buf, sizeof(buf), id, &mapped, &other);
+	assert_int_equal(n, 44);
+	assert_int_equal(stun_parse_response(&r, buf, (size_t)n), 0);
+	assert_true(r.has_mapped && r.has_other);
+	assert_string_equal(hp_endpoint_format(&r.mapped, b, sizeof(b)), "192.0.2.7:4000");
+	assert_string_equal(hp_endpoint_format(&r.other, b, sizeof(b)), "198.51.100.2:3479");
+	/* NULL other: the plain 32-byte answer */
+	assert_int_equal(stun_build_success_other(buf, sizeof(buf), id, &mapped, NULL), 32);
+	assert_int_equal(stun_build_success_other(buf, 40, id, &mapped, &other), -EMSGSIZE);
+	assert_int_equal(hp_endpoint_parse(&other, "[2001:db8::2]:3479", -1), 0);
+	n = stun_build_success_other(buf, sizeof(buf), id, &mapped, &other);
+	assert_int_equal(n, 56);
+	assert_int_equal(stun_parse_response(&r, buf, (size_t)n), 0);
+	assert_string_equal(hp_endpoint_format(&r.other, b, sizeof(b)), "[2001:db8::2]:3479");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_success_with_other_address),
 		cmocka_unit_test(test_rfc5769_request),
 		cmocka_unit_test(test_rfc5769_request_bad_fingerprint),
 		cmocka_unit_test(test_rfc5769_v4_response),
