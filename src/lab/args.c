@@ -154,6 +154,102 @@ static int set_punch_ttl(struct lab_args *a, const char *val, char *err, size_t 
 	return 0;
 }
 
+/* --delay, --loss, ... and their -a/-b forms: which router(s) and which
+ * field, from the option's name, so the table stays one row per option. */
+static int impair_sides(const char *opt, int *first, int *last)
+{
+	size_t n = strlen(opt);
+
+	*first = 0;
+	*last = 1;
+	if (n > 2 && opt[n - 2] == '-' && (opt[n - 1] == 'a' || opt[n - 1] == 'b'))
+		*first = *last = opt[n - 1] == 'a' ? 0 : 1;
+	return 0;
+}
+
+static int set_delay_opt(struct lab_args *a, const char *opt, const char *val, char *err,
+			 size_t errlen)
+{
+	uint32_t d, j;
+	int first, last, i;
+
+	if (lab_impair_parse_delay((const uint8_t *)val, strlen(val), &d, &j) < 0) {
+		snprintf(err, errlen, "%s wants MS or MS:JITTER (milliseconds, up to 60000), "
+			 "not '%.40s'", opt, val);
+		return -EINVAL;
+	}
+	impair_sides(opt, &first, &last);
+	for (i = first; i <= last; i++) {
+		a->imp[i].delay_us = d;
+		a->imp[i].jitter_us = j;
+	}
+	return 0;
+}
+
+static int set_pct_opt(struct lab_args *a, const char *opt, const char *val, char *err,
+		       size_t errlen)
+{
+	uint32_t ppm;
+	int first, last, i;
+
+	if (lab_impair_parse_pct((const uint8_t *)val, strlen(val), &ppm) < 0) {
+		snprintf(err, errlen, "%s wants a percentage from 0 to 100, not '%.40s'", opt, val);
+		return -EINVAL;
+	}
+	impair_sides(opt, &first, &last);
+	for (i = first; i <= last; i++) {
+		if (!strncmp(opt, "--loss", 6))
+			a->imp[i].loss_ppm = ppm;
+		else if (!strncmp(opt, "--reorder", 9))
+			a->imp[i].reorder_ppm = ppm;
+		else
+			a->imp[i].dup_ppm = ppm;
+	}
+	return 0;
+}
+
+#define IMPAIR_SETTER(fn, kind, name)                                                     \
+	static int fn(struct lab_args *a, const char *val, char *err, size_t errlen)      \
+	{                                                                                 \
+		return kind(a, name, val, err, errlen);                                   \
+	}
+IMPAIR_SETTER(set_delay, set_delay_opt, "--delay")
+IMPAIR_SETTER(set_delay_a, set_delay_opt, "--delay-a")
+IMPAIR_SETTER(set_delay_b, set_delay_opt, "--delay-b")
+IMPAIR_SETTER(set_loss, set_pct_opt, "--loss")
+IMPAIR_SETTER(set_loss_a, set_pct_opt, "--loss-a")
+IMPAIR_SETTER(set_loss_b, set_pct_opt, "--loss-b")
+IMPAIR_SETTER(set_reorder, set_pct_opt, "--reorder")
+IMPAIR_SETTER(set_reorder_a, set_pct_opt, "--reorder-a")
+IMPAIR_SETTER(set_reorder_b, set_pct_opt, "--reorder-b")
+IMPAIR_SETTER(set_dup, set_pct_opt, "--duplicate")
+IMPAIR_SETTER(set_dup_a, set_pct_opt, "--duplicate-a")
+IMPAIR_SETTER(set_dup_b, set_pct_opt, "--duplicate-b")
+
+static const char *const fault_names[LAB_FAULT_COUNT] = {
+	[LAB_FAULT_NONE] = "none", [LAB_FAULT_REBIND] = "rebind", [LAB_FAULT_IDLE] = "idle",
+	[LAB_FAULT_SERVER_RESTART] = "server-restart", [LAB_FAULT_SERVER_DOWN] = "server-down",
+};
+
+const char *lab_args_fault_name(enum lab_fault f)
+{
+	return f < LAB_FAULT_COUNT ? fault_names[f] : "?";
+}
+
+static int set_fault(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	int f;
+
+	for (f = 1; f < LAB_FAULT_COUNT; f++)
+		if (!strcmp(val, fault_names[f])) {
+			a->fault = (enum lab_fault)f;
+			return 0;
+		}
+	snprintf(err, errlen, "--fault: unknown fault '%.40s' (try: rebind, idle, "
+		 "server-restart, server-down)", val);
+	return -EINVAL;
+}
+
 static int set_hairpin(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	if (!strcmp(val, "on"))
@@ -246,6 +342,26 @@ static const struct opt opts[] = {
 	  "--probe        first classify each NAT from its host (hpclient --probe)" },
 	{ "punch-ttl", 0, true, RUN_MATRIX, set_punch_ttl,
 	  "--punch-ttl N  TTL of the clients' first punch (hpclient's default: 2; 0 none)" },
+	{ "delay", 0, true, CMD_BIT(LAB_CMD_RUN), set_delay,
+	  "--delay MS[:J] one-way delay (+- J jitter) on both routers' wan sides, each direction" },
+	{ "delay-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_delay_a,
+	  "--delay-a MS[:J], --delay-b MS[:J]  the same on router A's / B's wan side only" },
+	{ "delay-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_delay_b, NULL },
+	{ "loss", 0, true, CMD_BIT(LAB_CMD_RUN), set_loss,
+	  "--loss PCT     drop PCT % of the packets crossing each wan side, each direction" },
+	{ "loss-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_loss_a,
+	  "--loss-a PCT, --loss-b PCT  (and --reorder-a/-b, --duplicate-a/-b) one router only" },
+	{ "loss-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_loss_b, NULL },
+	{ "reorder", 0, true, CMD_BIT(LAB_CMD_RUN), set_reorder,
+	  "--reorder PCT  let PCT % through undelayed, overtaking the delayed ones" },
+	{ "reorder-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_reorder_a, NULL },
+	{ "reorder-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_reorder_b, NULL },
+	{ "duplicate", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup,
+	  "--duplicate PCT  send PCT % of the packets twice" },
+	{ "duplicate-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_a, NULL },
+	{ "duplicate-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_b, NULL },
+	{ "fault", 0, true, CMD_BIT(LAB_CMD_RUN), set_fault,
+	  "--fault F      inject F mid-chat: rebind, idle, server-restart, server-down" },
 	{ "jobs", 'j', true, CMD_BIT(LAB_CMD_MATRIX), set_jobs,
 	  "-j, --jobs N   cells run at once (default 6)" },
 	{ "runs", 0, true, CMD_BIT(LAB_CMD_BENCH), set_runs,
@@ -397,6 +513,22 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 			 LAB_NAT_DEFAULT);
 		return -EINVAL;
 	}
+	if (a->same_nat && (lab_impair_active(&a->imp[1]) || a->fault)) {
+		/* one router: --delay-b etc. would name a router that is not built */
+		if (lab_impair_active(&a->imp[1]) &&
+		    memcmp(&a->imp[0], &a->imp[1], sizeof(a->imp[0]))) {
+			snprintf(err, errlen, "--same-nat builds no router B (no -b impairments)");
+			return -EINVAL;
+		}
+		if (a->fault) {
+			snprintf(err, errlen, "--fault needs two routers (not with --same-nat)");
+			return -EINVAL;
+		}
+	}
+	if (a->fault && a->probe) {
+		snprintf(err, errlen, "--fault and --probe do not go together");
+		return -EINVAL;
+	}
 	if (!a->prefix_set)
 		strcpy(a->prefix, "hplab"); /* run replaces it with a per-run one */
 	return 0;
@@ -434,7 +566,7 @@ void lab_args_usage(FILE *f, enum lab_cmd cmd)
 		fprintf(f, "%s\n", cmd_summary[cmd]);
 	fputs("\noptions:\n", f);
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (opts[i].cmds & CMD_BIT(cmd))
+		if ((opts[i].cmds & CMD_BIT(cmd)) && opts[i].help)
 			fprintf(f, "  %s\n", opts[i].help);
 	if (cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP)
 		fprintf(f, "\nNAT types: %s\n", lab_nat_names());

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lab/impair.h"
+
 /*
  * Command line of the lab runner: `labrun [SUBCOMMAND] [OPTIONS]`.
  * Options live in one table (args.c) saying which subcommands accept each,
@@ -21,6 +23,16 @@ enum lab_cmd {
 	LAB_CMD_BENCH, /* hidden: setup/teardown timings for `make bench` */
 	LAB_CMD_MATRIX, /* every pair of personalities, plus the same-NAT cases */
 	LAB_CMD_COUNT
+};
+
+/* Faults `run --fault NAME` injects mid-chat (docs/lab.md). */
+enum lab_fault {
+	LAB_FAULT_NONE,
+	LAB_FAULT_REBIND,         /* router A's mapping moves to another port */
+	LAB_FAULT_IDLE,           /* short UDP timeouts, an idle gap longer than them */
+	LAB_FAULT_SERVER_RESTART, /* server killed after the punch, restarted, new pair */
+	LAB_FAULT_SERVER_DOWN,    /* no server at all: both clients must fail clearly */
+	LAB_FAULT_COUNT
 };
 
 #define LAB_PREFIX_MAX 24 /* "<prefix>-core" must fit a namespace name */
@@ -50,6 +62,10 @@ struct lab_args {
 	bool probe;          /* run: NAT discovery (hpclient --probe) first */
 	int punch_ttl;       /* hpclient --punch-ttl; -1: its default */
 	unsigned jobs;       /* matrix: cells run at once */
+	/* run: impairments of router A's (imp[0]) and B's (imp[1]) wan side,
+	 * each applied once per direction (impair.h) */
+	struct lab_impair imp[2];
+	enum lab_fault fault;
 };
 
 /* Fills a from argv (argv[0] is the program). On a usage error returns
@@ -58,6 +74,7 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 /* Prefix rules: 1..LAB_PREFIX_MAX of [A-Za-z0-9_], first a letter. */
 bool lab_args_prefix_valid(const char *p);
 const char *lab_args_cmd_name(enum lab_cmd cmd);
+const char *lab_args_fault_name(enum lab_fault f);
 void lab_args_usage(FILE *f, enum lab_cmd cmd);
 
 #endif

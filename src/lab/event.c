@@ -14,6 +14,8 @@ static const struct {
 	{ "acked", LAB_EV_ACKED },           { "peer_moved", LAB_EV_PEER_MOVED },
 	{ "peer_lost", LAB_EV_PEER_LOST },   { "error", LAB_EV_ERROR },
 	{ "bye", LAB_EV_BYE },               { "probe", LAB_EV_PROBE },
+	{ "retransmit", LAB_EV_RETRANSMIT }, { "stats", LAB_EV_STATS },
+	{ "reconnecting", LAB_EV_RECONNECTING },
 };
 
 static int need_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
@@ -60,6 +62,8 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 	memset(ev, 0, offsetof(struct lab_event, text));
 	ev->text[0] = '\0';
 	ev->seq = ev->ms = ev->rtt_ms = -1;
+	ev->st_sent = ev->st_delivered = ev->st_retransmitted = ev->st_duplicates =
+		ev->st_auth_failed = -1;
 	if (lab_jsonx_string(buf, len, "event", name, sizeof(name)) < 0)
 		return -EINVAL;
 	ev->type = LAB_EV_OTHER;
@@ -105,6 +109,19 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		      need_str(buf, len, "nat", ev->nat, sizeof(ev->nat)) ?:
 		      opt_str(buf, len, "public", ev->public_ep, sizeof(ev->public_ep)) ?:
 		      opt_int(buf, len, "ms", &ev->ms);
+		break;
+	case LAB_EV_RETRANSMIT:
+		ret = need_int(buf, len, "seq", &ev->seq);
+		break;
+	case LAB_EV_STATS:
+		ret = opt_int(buf, len, "sent", &ev->st_sent) ?:
+		      opt_int(buf, len, "delivered", &ev->st_delivered) ?:
+		      opt_int(buf, len, "retransmitted", &ev->st_retransmitted) ?:
+		      opt_int(buf, len, "duplicates", &ev->st_duplicates) ?:
+		      opt_int(buf, len, "auth_failed", &ev->st_auth_failed);
+		break;
+	case LAB_EV_RECONNECTING:
+		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
 		break;
 	default:
 		ret = 0;

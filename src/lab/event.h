@@ -18,6 +18,9 @@ enum lab_event_type {
 	LAB_EV_ERROR,
 	LAB_EV_BYE,
 	LAB_EV_PROBE,  /* hpclient --probe: RFC 5780 verdict */
+	LAB_EV_RETRANSMIT,   /* one chat message sent again */
+	LAB_EV_STATS,        /* counters, once before bye */
+	LAB_EV_RECONNECTING, /* the path died: back through the server */
 	LAB_EV_OTHER, /* a well-formed event this runner does not know: ignored */
 };
 
@@ -37,6 +40,8 @@ struct lab_event {
 	int64_t seq;        /* message, acked */
 	int64_t ms;         /* registered, introduced, connected; -1 if absent */
 	int64_t rtt_ms;     /* acked; -1 if absent */
+	/* stats (each -1 if absent) */
+	int64_t st_sent, st_delivered, st_retransmitted, st_duplicates, st_auth_failed;
 };
 
 /* Returns 0, or -EINVAL for a line that is not a valid event. */

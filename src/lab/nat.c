@@ -142,7 +142,7 @@ static const char hairpin_nat_rules[] =
 static int check_params(const struct lab_nat_personality *p, const struct lab_nat_params *prm)
 {
 	if (!p || !token_safe(prm->wan) || !token_safe(prm->lan) || !token_safe(prm->host) ||
-	    prm->port == 0 || prm->port > 65534)
+	    prm->port == 0 || prm->port > 65534 || prm->masq_port > 65535)
 		return -EINVAL;
 	if (prm->lan2 && (!token_safe(prm->lan2) || !token_safe(prm->host2) ||
 			  !token_safe(prm->public_addr) || p->props.mapping != LAB_MAP_EI ||
@@ -165,6 +165,15 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		buf[0] = '\0';
 	out_str(&o, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
 		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+	if (prm->masq_port && !same) {
+		char rule[96];
+
+		/* ahead of the personality's rules: the first matching SNAT wins */
+		snprintf(rule, sizeof(rule), "POSTROUTING -o %%W -p udp -j MASQUERADE --to-ports %u\n",
+			 prm->masq_port);
+		if (expand_rules(&o, rule, prm) < 0)
+			return -EINVAL;
+	}
 	ret = expand_rules(&o, same ? same_nat_rules : p->nat_rules, prm);
 	if (!ret && same && prm->hairpin)
 		ret = expand_rules(&o, hairpin_nat_rules, prm);

@@ -36,6 +36,10 @@ struct lab_nat_params {
 	const char *lan2, *host2;
 	const char *public_addr; /* the wan address, which the hosts' mappings use */
 	bool hairpin;        /* loop lan -> public address back to the other host */
+	/* rebind fault: the host's UDP mappings move to this one public port
+	 * (0: MASQUERADE picks, keeping the source port when free). One host
+	 * behind the router, so the mapping stays endpoint-independent. */
+	unsigned masq_port;
 };
 
 const struct lab_nat_personality *lab_nat_find(const char *name);

@@ -13,6 +13,7 @@ static void side_init(struct lab_report_side *s)
 	s->connect_ms = -1;
 	s->exit_code = -1;
 	s->probe_ms = -1;
+	s->rtt_median_ms = s->rtt_p95_ms = -1;
 }
 
 void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
@@ -25,6 +26,8 @@ void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
 	snprintf(r->path, sizeof(r->path), "none");
 	snprintf(r->expected, sizeof(r->expected), "direct");
 	r->hairpin = -1;
+	r->rtt_median_ms = r->rtt_p95_ms = -1;
+	r->fault_ms = -1;
 	side_init(&r->a);
 	side_init(&r->b);
 }
@@ -85,6 +88,57 @@ static void json_str(FILE *f, const char *key, const char *val)
 	hp_json_write_string(f, val, strlen(val));
 }
 
+static void json_rtt(FILE *f, int64_t median, int64_t p95, unsigned n)
+{
+	if (!n) {
+		fputs("{\"median\":null,\"p95\":null,\"n\":0}", f);
+		return;
+	}
+	fprintf(f, "{\"median\":%" PRId64 ",\"p95\":%" PRId64 ",\"n\":%u}", median, p95, n);
+}
+
+/* ppm as a percentage with 4 decimals, trailing zeros kept short */
+static void json_pct(FILE *f, const char *key, uint32_t ppm)
+{
+	fprintf(f, "\"%s\":%u.%04u", key, ppm / 10000, ppm % 10000);
+}
+
+static void json_impair(FILE *f, const struct lab_report *r)
+{
+	static const char *const names[2] = { "a", "b" };
+	size_t i;
+
+	if (!r->impaired) {
+		fputs("null", f);
+		return;
+	}
+	fputc('{', f);
+	for (i = 0; i < 2; i++) {
+		fprintf(f, "\"%s\":{\"delay_ms\":%.3f,\"jitter_ms\":%.3f,", names[i],
+			r->imp_delay_us[i] / 1000.0, r->imp_jitter_us[i] / 1000.0);
+		json_pct(f, "loss_pct", r->imp_loss_ppm[i]);
+		fputc(',', f);
+		json_pct(f, "reorder_pct", r->imp_reorder_ppm[i]);
+		fputc(',', f);
+		json_pct(f, "duplicate_pct", r->imp_dup_ppm[i]);
+		fputs("},", f);
+	}
+	fprintf(f, "\"path_rtt_ms\":%.3f,\"engines\":[", r->path_rtt_us / 1000.0);
+	for (i = 0; i < r->nengines; i++) {
+		const struct lab_report_engine *e = &r->engines[i];
+
+		fprintf(f, "%s{", i ? "," : "");
+		json_str(f, "router", e->router);
+		fprintf(f, ",\"queued\":%" PRIu64 ",\"delayed\":%" PRIu64 ",\"reordered\":%" PRIu64
+			   ",\"duplicated\":%" PRIu64 ",\"dup_failed\":%" PRIu64
+			   ",\"late_us\":{\"median\":%" PRIu64 ",\"p99\":%" PRIu64
+			   ",\"max\":%" PRIu64 "}}",
+			e->queued, e->delayed, e->reordered, e->duplicated, e->dup_failed,
+			e->late_median_us, e->late_p99_us, e->late_max_us);
+	}
+	fputs("]}", f);
+}
+
 static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 {
 	fprintf(f, "\"%s\":{", key);
@@ -103,6 +157,11 @@ static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 		s->bye ? "true" : "false");
 	fputc(',', f);
 	json_str(f, "router_nat", s->router_nat);
+	fprintf(f, ",\"delivered\":%u,\"retransmitted\":%u,\"retransmitted_from\":\"%s\","
+		   "\"connects\":%u,\"reconnects\":%u,\"rtt_ms\":",
+		s->delivered, s->retransmitted, s->stats_seen ? "stats" : "events", s->connects,
+		s->reconnects);
+	json_rtt(f, s->rtt_median_ms, s->rtt_p95_ms, s->rtt_n);
 	fputs(",\"probe\":", f);
 	if (!s->probe_nat[0]) {
 		fputs("null}", f);
@@ -145,6 +204,21 @@ void lab_report_write_json(const struct lab_report *r, FILE *f)
 		r->same_nat ? "true" : "false",
 		r->hairpin < 0 ? "null" : r->hairpin ? "true" : "false",
 		r->no_firewall ? "true" : "false", r->udp_timeout);
+	fputs("\"rtt_ms\":", f);
+	json_rtt(f, r->rtt_median_ms, r->rtt_p95_ms, r->rtt_n);
+	fputs(",\"impair\":", f);
+	json_impair(f, r);
+	fputs(",\"fault\":", f);
+	if (!r->fault[0]) {
+		fputs("null,", f);
+	} else {
+		fputc('{', f);
+		json_str(f, "name", r->fault);
+		fprintf(f, ",\"injected_ms\":%" PRId64 ",\"ok\":%s,", r->fault_ms,
+			r->fault_ok ? "true" : "false");
+		json_str(f, "detail", r->fault_detail);
+		fputs("},", f);
+	}
 	json_side(f, "a", &r->a);
 	fputc(',', f);
 	json_side(f, "b", &r->b);

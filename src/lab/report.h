@@ -37,6 +37,21 @@ struct lab_report_side {
 	char probe_nat[24], probe_mapping[40], probe_filtering[40], probe_public[64];
 	int64_t probe_ms;
 	bool probe_match;     /* verdict == router's real personality */
+	/* metrics */
+	unsigned delivered;     /* of this side's lines, how many the peer showed */
+	unsigned retransmitted; /* from its stats event, else its retransmit events */
+	bool stats_seen;        /* it printed a stats event */
+	unsigned reconnects;    /* reconnecting events */
+	unsigned connects;      /* connected events */
+	int64_t rtt_median_ms, rtt_p95_ms; /* of its acked events; -1 if none */
+	unsigned rtt_n;
+};
+
+/* One impaired router's engine, as measured (nfq.h). */
+struct lab_report_engine {
+	char router[8];         /* "rA", "rB" */
+	uint64_t queued, delayed, reordered, duplicated, dup_failed;
+	uint64_t late_median_us, late_p99_us, late_max_us;
 };
 
 enum lab_result { LAB_RESULT_PASS, LAB_RESULT_FAIL, LAB_RESULT_ERROR };
@@ -59,6 +74,20 @@ struct lab_report {
 	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
 	struct lab_report_side a, b;
 	char last_words[2][LAB_REPORT_WORDS]; /* clients' last stderr, on failure */
+	/* impairments: per router (0 rA, 1 rB), what was asked */
+	bool impaired;
+	uint32_t imp_delay_us[2], imp_jitter_us[2], imp_loss_ppm[2], imp_reorder_ppm[2],
+		imp_dup_ppm[2];
+	int64_t path_rtt_us;  /* configured A<->B round trip added by the delays */
+	struct lab_report_engine engines[2];
+	size_t nengines;
+	int64_t rtt_median_ms, rtt_p95_ms; /* both sides' acked RTTs; -1 if none */
+	unsigned rtt_n;
+	/* the fault, if one was injected */
+	char fault[24];       /* "" none */
+	int64_t fault_ms;     /* when it was injected (since t0); -1 never */
+	bool fault_ok;        /* the recovery the fault asks for was seen */
+	char fault_detail[320];
 };
 
 void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0);

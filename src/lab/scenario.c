@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -14,10 +16,12 @@
 #include "endpoint.h"
 #include "event.h"
 #include "nat.h"
+#include "nfq.h"
 #include "plan.h"
 #include "proc.h"
 #include "report.h"
 #include "scenario.h"
+#include "scenario_int.h"
 #include "sig.h"
 #include "state.h"
 #include "theory.h"
@@ -31,31 +35,6 @@
 #define SERVER_GRACE_MS 1000
 #define PROBE_MS 8000            /* both hosts' NAT discovery, at once */
 
-struct side {
-	struct lab_proc proc;
-	bool started;
-	struct lab_proc probe;   /* hpclient --probe, before the chat */
-	bool probe_started, probe_said;
-	enum lab_node host;
-	const char *nick, *other_nick;
-	struct lab_report_side *rep;
-	bool registered, introduced, connected, fed, stdin_closed, out_eof, err_eof;
-	int64_t last_rx_seq, max_acked;
-	unsigned acked_events;
-};
-
-struct run {
-	const struct lab_args *args;
-	struct lab_report *rep;
-	int sigfd;
-	int signo;
-	struct lab_proc server;
-	bool server_started, server_ready;
-	struct side side[2];
-	char server_ep[64];
-	const struct lab_topo *topo;
-};
-
 static const char *sig_name(int signo)
 {
 	switch (signo) {
@@ -68,7 +47,10 @@ static const char *sig_name(int signo)
 
 static struct side *side_of(struct run *r, struct lab_proc *p)
 {
-	return p == &r->side[0].proc ? &r->side[0] : p == &r->side[1].proc ? &r->side[1] : NULL;
+	for (int i = 0; i < RUN_SIDES; i++)
+		if (p == &r->side[i].proc)
+			return &r->side[i];
+	return NULL;
 }
 
 static struct side *prober_of(struct run *r, struct lab_proc *p)
@@ -76,9 +58,10 @@ static struct side *prober_of(struct run *r, struct lab_proc *p)
 	return p == &r->side[0].probe ? &r->side[0] : p == &r->side[1].probe ? &r->side[1] : NULL;
 }
 
+/* 0 <-> 1, 2 <-> 3 */
 static struct side *other_of(struct run *r, struct side *s)
 {
-	return s == &r->side[0] ? &r->side[1] : &r->side[0];
+	return &r->side[(s - r->side) ^ 1];
 }
 
 /* Is ep ("IP:PORT") at the address addr? */
@@ -108,9 +91,10 @@ static void on_message(struct run *r, struct side *s, const struct lab_event *ev
 				(long long)ev->seq, (long long)s->last_rx_seq);
 	s->last_rx_seq = ev->seq;
 	s->rep->received++;
-	if (s->rep->received == r->args->messages)
-		lab_report_step(r->rep, "%s received all %u of %s's lines", s->nick,
-				r->args->messages, s->other_nick);
+	other_of(r, s)->rep->delivered = s->rep->received;
+	if (s->rep->received == s->want)
+		lab_report_step(r->rep, "%s received all %u of %s's lines", s->nick, s->want,
+				s->other_nick);
 }
 
 static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
@@ -137,6 +121,7 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		if (!s->connected)
 			s->rep->connect_ms = ev->ms;
 		s->connected = true;
+		s->rep->connects++;
 		snprintf(s->rep->path, sizeof(s->rep->path), "%s", ev->path);
 		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
 		if (!strcmp(ev->path, "relay"))
@@ -172,6 +157,26 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		if (ev->seq > s->max_acked)
 			s->max_acked = ev->seq;
 		s->rep->acked = s->acked_events;
+		if (ev->rtt_ms >= 0 && lab_samples_add(&s->rtt, ev->rtt_ms) < 0)
+			lab_report_fail(r->rep, LAB_RESULT_ERROR, "out of memory");
+		break;
+	case LAB_EV_RETRANSMIT:
+		s->retransmits++;
+		if (!s->rep->stats_seen)
+			s->rep->retransmitted = s->retransmits;
+		break;
+	case LAB_EV_STATS:
+		/* the client's own count is the truth; events may be fewer if
+		 * it rate-limits them */
+		s->rep->stats_seen = true;
+		if (ev->st_retransmitted >= 0)
+			s->rep->retransmitted = (unsigned)ev->st_retransmitted;
+		break;
+	case LAB_EV_RECONNECTING:
+		s->rep->reconnects++;
+		lab_report_step(r->rep, "%s noticed the path to %s died (%s) and goes back "
+				"through the server", s->nick, s->other_nick,
+				ev->reason[0] ? ev->reason : "no reason given");
 		break;
 	case LAB_EV_PEER_MOVED:
 		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
@@ -184,7 +189,10 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		break;
 	case LAB_EV_ERROR:
 		lab_report_step(r->rep, "%s: error: %s", s->nick, ev->reason);
-		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s: %s", s->nick, ev->reason);
+		snprintf(s->error, sizeof(s->error), "%s", ev->reason[0] ? ev->reason : "error");
+		/* with no server, an error is what the run waits for */
+		if (r->args->fault != LAB_FAULT_SERVER_DOWN)
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s: %s", s->nick, ev->reason);
 		break;
 	case LAB_EV_BYE:
 		s->rep->bye = true;
@@ -258,18 +266,28 @@ static void on_line(void *ctx, struct lab_proc *p, int stream, const char *line,
 	on_event(r, s, &ev);
 }
 
-/* One poll round over every child's pipes and exits, plus the signalfd. */
-static void run_pump(struct run *r, int timeout_ms)
+/* Held packets whose time has come, in every engine. */
+static void run_release(struct run *r)
 {
-	struct pollfd pfd[24];
-	struct lab_proc *procs[5];
+	for (int i = 0; i < 2; i++)
+		if (r->nfq[i])
+			lab_nfq_release_due_us(r->nfq[i], lab_nfq_now_us());
+}
+
+void run_pump(struct run *r, int timeout_ms)
+{
+	struct pollfd pfd[40];
+	struct lab_proc *procs[2 + RUN_SIDES + 2];
+	int eng_at[2] = { -1, -1 };
 	nfds_t n = 0;
 	size_t i, np = 0;
+	int64_t wait_us = (int64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000;
+	struct timespec ts;
 
 	pfd[n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
 	if (r->server_started)
 		procs[np++] = &r->server;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < RUN_SIDES; i++) {
 		if (r->side[i].started)
 			procs[np++] = &r->side[i].proc;
 		if (r->side[i].probe_started)
@@ -283,8 +301,28 @@ static void run_pump(struct run *r, int timeout_ms)
 		if (!procs[i]->exited && procs[i]->pidfd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = procs[i]->pidfd, .events = POLLIN };
 	}
-	if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR)
+	/* the engines' next release bounds the wait: microseconds, with
+	 * ppoll, so a 50 ms delay is not rounded to whole milliseconds */
+	run_release(r);
+	for (i = 0; i < 2; i++) {
+		int64_t due;
+
+		if (!r->nfq[i])
+			continue;
+		eng_at[i] = (int)n;
+		pfd[n++] = (struct pollfd){ .fd = lab_nfq_fd(r->nfq[i]), .events = POLLIN };
+		due = lab_nfq_next_due_us(r->nfq[i], lab_nfq_now_us());
+		if (due >= 0 && due < wait_us)
+			wait_us = due;
+	}
+	ts.tv_sec = (time_t)(wait_us / 1000000);
+	ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
+	if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
 		return;
+	for (i = 0; i < 2; i++)
+		if (eng_at[i] >= 0 && pfd[eng_at[i]].revents)
+			lab_nfq_on_readable_us(r->nfq[i], lab_nfq_now_us());
+	run_release(r);
 	if (!r->signo)
 		r->signo = lab_sig_check(r->sigfd);
 	for (i = 0; i < np; i++) {
@@ -294,7 +332,7 @@ static void run_pump(struct run *r, int timeout_ms)
 	}
 }
 
-static bool side_finished(struct side *s)
+bool run_side_finished(const struct side *s)
 {
 	return !s->started || (s->proc.exited && s->proc.out.fd < 0 && s->proc.err.fd < 0);
 }
@@ -305,15 +343,17 @@ static bool side_probe_finished(struct side *s)
 	       (s->probe.exited && s->probe.out.fd < 0 && s->probe.err.fd < 0);
 }
 
-static int remaining(uint64_t deadline)
+int run_remaining(uint64_t deadline)
 {
 	uint64_t now = hp_clock_ms();
 
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
+int run_start_server(struct run *r)
 {
+	struct lab_topo *t = r->topo;
+	const char *bindir = r->bindir;
 	char path[PATH_MAX], port[8];
 	/* RFC 5780 discovery needs the server's second address */
 	const char *argv_alt[] = { path, "--bind", lab_plan_server_addr(), "--alt-addr",
@@ -333,6 +373,7 @@ static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
 		return ret;
 	}
 	r->server_started = true;
+	r->server_ready = false;
 	deadline = hp_clock_ms() + SERVER_READY_MS;
 	while (!r->server_ready) {
 		if (r->signo)
@@ -342,13 +383,13 @@ static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
 					r->server.exit_code, lab_proc_captured(&r->server, 2));
 			return -ECHILD;
 		}
-		if (!remaining(deadline)) {
+		if (!run_remaining(deadline)) {
 			lab_report_fail(r->rep, LAB_RESULT_ERROR,
 					"hpserver did not say it was listening within %d ms",
 					SERVER_READY_MS);
 			return -ETIMEDOUT;
 		}
-		run_pump(r, remaining(deadline));
+		run_pump(r, run_remaining(deadline));
 	}
 	lab_report_step(r->rep, "hpserver listening on %s%s%s (namespace %s)", r->server_ep,
 			r->rep->probed ? ", discovery answers from " : "",
@@ -356,27 +397,41 @@ static int start_server(struct run *r, struct lab_topo *t, const char *bindir)
 	return 0;
 }
 
-static int start_client(struct run *r, struct side *s, struct lab_topo *t, const char *bindir,
-			const char *room)
+int run_start_client(struct run *r, struct side *s, const char *room)
 {
 	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12];
-	const char *argv[] = { path, "--json", "--room", room, "--name", s->nick, "--timeout", tmo,
-			       cport, lab_plan_server_addr(), sport, NULL, NULL, NULL };
-	struct lab_spawn sp = { .ns_fd = t->fds[s->host], .argv = argv, .pipe_in = true,
+	const char *argv[24];
+	const char *const *extra = lab_fault_client_opts(r->args);
+	struct lab_spawn sp = { .ns_fd = r->topo->fds[s->host], .argv = argv, .pipe_in = true,
 				.capture_out = true, .capture_err = true, .pdeathsig = true };
+	size_t n = 0;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/hpclient", bindir);
-	snprintf(cport, sizeof(cport), "%d", LAB_CLIENT_PORT);
+	snprintf(path, sizeof(path), "%s/hpclient", r->bindir);
+	snprintf(cport, sizeof(cport), "%u", s->port);
 	snprintf(sport, sizeof(sport), "%d", LAB_SERVER_PORT);
 	snprintf(tmo, sizeof(tmo), "%d", CLIENT_TIMEOUT_S);
+	argv[n++] = path;
+	argv[n++] = "--json";
+	argv[n++] = "--room";
+	argv[n++] = room;
+	argv[n++] = "--name";
+	argv[n++] = s->nick;
+	argv[n++] = "--timeout";
+	argv[n++] = tmo;
 	if (r->args->punch_ttl >= 0) {
-		/* options before the operands */
 		snprintf(ttl, sizeof(ttl), "%d", r->args->punch_ttl);
-		memmove(&argv[10], &argv[8], 3 * sizeof(argv[0]));
-		argv[8] = "--punch-ttl";
-		argv[9] = ttl;
+		argv[n++] = "--punch-ttl";
+		argv[n++] = ttl;
 	}
+	/* a later option wins: the fault's (e.g. a shorter --timeout) last */
+	for (; extra && *extra && n < 18; extra++)
+		argv[n++] = *extra;
+	argv[n++] = cport;
+	argv[n++] = lab_plan_server_addr();
+	argv[n++] = sport;
+	argv[n] = NULL;
+	s->started_ms = hp_clock_ms();
 	ret = lab_proc_spawn(&s->proc, &sp, s->nick);
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "cannot start %s: %s", path, strerror(-ret));
@@ -417,11 +472,11 @@ static void probe_nats(struct run *r, struct lab_topo *t, const char *bindir)
 	while (!(side_probe_finished(&r->side[0]) && side_probe_finished(&r->side[1]))) {
 		if (r->signo)
 			return;
-		if (!remaining(deadline)) {
+		if (!run_remaining(deadline)) {
 			lab_report_step(r->rep, "the probes took longer than %d ms: stopped", PROBE_MS);
 			break;
 		}
-		run_pump(r, remaining(deadline));
+		run_pump(r, run_remaining(deadline));
 	}
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
@@ -439,28 +494,31 @@ static void probe_nats(struct run *r, struct lab_topo *t, const char *bindir)
 	}
 }
 
-/* Lines go in once the path is up; stdin closes once this side has all
- * the peer's lines and the peer has all of this side's, acknowledged. */
+/* Lines go in once the path is up (a fault may hold some back: at most
+ * feed_limit for the first pair); stdin closes once this side has all the
+ * peer's lines and the peer has all of this side's, acknowledged. */
 static void side_advance(struct run *r, struct side *s)
 {
 	struct side *o = other_of(r, s);
-	unsigned n = r->args->messages, i;
+	unsigned n = s->want, limit = s - r->side < 2 ? r->feed_limit : n, typed = 0;
 	char line[64];
 	bool mine_acked;
 
-	if (s->connected && !s->fed && !s->proc.exited) {
-		s->fed = true;
-		for (i = 1; i <= n; i++) {
-			int len = snprintf(line, sizeof(line), "hello %u from %s\n", i, s->nick);
+	if (limit > n)
+		limit = n;
+	while (s->connected && s->fed < limit && !s->proc.exited) {
+		int len = snprintf(line, sizeof(line), "hello %u from %s\n", s->fed + 1, s->nick);
 
-			if (lab_proc_write_all(&s->proc, line, (size_t)len) < 0)
-				break;
-			s->rep->sent++;
-		}
-		lab_report_step(r->rep, "%s typed %u line%s", s->nick, s->rep->sent,
-				s->rep->sent == 1 ? "" : "s");
+		if (lab_proc_write_all(&s->proc, line, (size_t)len) < 0)
+			break;
+		s->fed++;
+		typed++;
+		s->rep->sent++;
 	}
-	if (!s->fed || s->stdin_closed)
+	if (typed)
+		lab_report_step(r->rep, "%s typed %u line%s%s", s->nick, typed, typed == 1 ? "" : "s",
+				s->fed < n ? " (the rest after the fault)" : "");
+	if (s->fed < n || s->stdin_closed)
 		return;
 	/* acks may be per line or cumulative: the peer's last seen seq of
 	 * ours, acked, settles it either way */
@@ -472,47 +530,115 @@ static void side_advance(struct run *r, struct side *s)
 	}
 }
 
+/* How long the chat may take: a little per line, more when every line
+ * waits for a delayed round trip or a lost packet's retransmission. */
+static int chat_budget_ms(const struct run *r)
+{
+	int64_t per = RUN_PER_MSG_MS + r->rep->path_rtt_us / 1000 / 4;
+
+	if (lab_impair_active(&r->args->imp[0]) || lab_impair_active(&r->args->imp[1]))
+		per += 40;
+	return (int)(RUN_BASE_MS + per * (int64_t)r->args->messages) +
+	       lab_fault_extra_ms(r->args);
+}
+
+static void side_check_exit(struct run *r, struct side *s)
+{
+	if (!s->proc.exited || s->exit_told)
+		return;
+	s->exit_told = true;
+	s->exited_ms = hp_clock_ms();
+	s->rep->exit_code = s->proc.exit_code;
+	lab_report_step(r->rep, "%s exited with status %d%s", s->nick, s->proc.exit_code,
+			s->rep->bye ? " after bye" : "");
+	/* with no server, failing is the expected end */
+	if (s->proc.exit_code != 0 && r->rep->result == LAB_RESULT_PASS &&
+	    r->args->fault != LAB_FAULT_SERVER_DOWN) {
+		const char *tail = lab_proc_captured(&s->proc, 2);
+		const char *last = tail;
+		const char *p;
+
+		/* its last complaint says most */
+		for (p = tail; *p; p++)
+			if (p[0] == '\n' && p[1])
+				last = p + 1;
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s exited with status %d: %.*s", s->nick,
+				s->proc.exit_code, (int)strcspn(last, "\n"), last);
+	}
+}
+
+static bool all_finished(struct run *r)
+{
+	for (int i = 0; i < RUN_SIDES; i++)
+		if (!run_side_finished(&r->side[i]))
+			return false;
+	return lab_fault_done(r);
+}
 
 static void chat(struct run *r)
 {
-	uint64_t deadline = hp_clock_ms() + RUN_BASE_MS + RUN_PER_MSG_MS * r->args->messages;
-	bool said[2] = { false, false };
+	int budget = chat_budget_ms(r);
+	uint64_t deadline = hp_clock_ms() + (uint64_t)budget;
 	int i;
 
-	while (!(side_finished(&r->side[0]) && side_finished(&r->side[1]))) {
+	lab_fault_begin(r);
+	while (!all_finished(r)) {
 		if (r->signo)
 			return;
-		if (!remaining(deadline)) {
-			lab_report_fail(r->rep, LAB_RESULT_FAIL, "timed out after %d ms",
-					RUN_BASE_MS + RUN_PER_MSG_MS * (int)r->args->messages);
+		if (!run_remaining(deadline)) {
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "timed out after %d ms", budget);
 			return;
 		}
-		run_pump(r, remaining(deadline));
-		for (i = 0; i < 2; i++) {
-			struct side *s = &r->side[i];
-
-			side_advance(r, s);
-			if (s->proc.exited && !said[i]) {
-				said[i] = true;
-				s->rep->exit_code = s->proc.exit_code;
-				lab_report_step(r->rep, "%s exited with status %d%s", s->nick,
-						s->proc.exit_code, s->rep->bye ? " after bye" : "");
-				if (s->proc.exit_code != 0 && r->rep->result == LAB_RESULT_PASS) {
-					const char *tail = lab_proc_captured(&s->proc, 2);
-					const char *last = tail;
-					const char *p;
-
-					/* its last complaint says most */
-					for (p = tail; *p; p++)
-						if (p[0] == '\n' && p[1])
-							last = p + 1;
-					lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s exited with status %d: %.*s",
-							s->nick, s->proc.exit_code,
-							(int)strcspn(last, "\n"), last);
-				}
-			}
+		run_pump(r, run_remaining(deadline));
+		for (i = 0; i < RUN_SIDES; i++) {
+			if (!r->side[i].started)
+				continue;
+			side_advance(r, &r->side[i]);
+			side_check_exit(r, &r->side[i]);
 		}
+		lab_fault_tick(r);
 	}
+}
+
+/* Nearest-rank median and p95 of samples (sorted in place). */
+static void rtt_summary(struct lab_samples *sm, int64_t *median, int64_t *p95, unsigned *n)
+{
+	*n = (unsigned)sm->n;
+	if (lab_percentile(sm->v, sm->n, 50, median) < 0 ||
+	    lab_percentile(sm->v, sm->n, 95, p95) < 0)
+		*median = *p95 = -1;
+}
+
+static void metrics(struct run *r)
+{
+	struct lab_samples all = { 0 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct side *s = &r->side[i];
+		size_t k;
+
+		rtt_summary(&s->rtt, &s->rep->rtt_median_ms, &s->rep->rtt_p95_ms, &s->rep->rtt_n);
+		for (k = 0; k < s->rtt.n; k++)
+			lab_samples_add(&all, s->rtt.v[k]);
+	}
+	rtt_summary(&all, &r->rep->rtt_median_ms, &r->rep->rtt_p95_ms, &r->rep->rtt_n);
+	lab_samples_free(&all);
+	if (r->rep->rtt_n)
+		lab_report_step(r->rep, "message round trips: median %lld ms, p95 %lld ms (%u acks)"
+				"%s; retransmitted: alice %u, bob %u%s",
+				(long long)r->rep->rtt_median_ms, (long long)r->rep->rtt_p95_ms,
+				r->rep->rtt_n, "", r->side[0].rep->retransmitted,
+				r->side[1].rep->retransmitted,
+				r->side[0].rep->stats_seen || r->side[1].rep->stats_seen ||
+						r->side[0].retransmits || r->side[1].retransmits ?
+					"" :
+					" (the clients reported no retransmissions)");
+	if (r->rep->impaired && r->rep->path_rtt_us > 0 && r->rep->rtt_n)
+		lab_report_step(r->rep, "configured path RTT %.1f ms (the delays, both ways), "
+				"measured median %lld ms: %+.1f ms",
+				r->rep->path_rtt_us / 1000.0, (long long)r->rep->rtt_median_ms,
+				(double)r->rep->rtt_median_ms - r->rep->path_rtt_us / 1000.0);
 }
 
 static void verify(struct run *r)
@@ -520,6 +646,11 @@ static void verify(struct run *r)
 	unsigned n = r->args->messages;
 	int i;
 
+	metrics(r);
+	if (r->args->fault == LAB_FAULT_SERVER_DOWN) {
+		lab_fault_verify(r); /* failing clearly is its pass */
+		return;
+	}
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i], *o = other_of(r, s);
 
@@ -546,6 +677,8 @@ static void verify(struct run *r)
 					     r->side[0].rep->connect_ms :
 					     r->side[1].rep->connect_ms;
 	}
+	if (r->args->fault)
+		lab_fault_verify(r);
 	if (r->rep->result == LAB_RESULT_PASS && strcmp(r->rep->path, r->rep->expected))
 		lab_report_fail(r->rep, LAB_RESULT_FAIL, "the chat went %s where theory predicts %s",
 				r->rep->path, r->rep->expected);
@@ -614,17 +747,51 @@ static void describe_topology(struct lab_report *rep, const struct lab_topo *t)
 	lab_report_step(rep, "%s", text);
 }
 
+/* What each engine measured, then its held packets go (close accepts
+ * them) so nothing is left queued while the processes stop. */
+static void engines_close(struct run *r)
+{
+	for (int i = 0; i < 2; i++) {
+		struct lab_report_engine *e;
+		struct lab_nfq_stats st;
+
+		if (!r->nfq[i])
+			continue;
+		lab_nfq_stats(r->nfq[i], &st);
+		e = &r->rep->engines[r->rep->nengines++];
+		snprintf(e->router, sizeof(e->router), "%s", i ? "rB" : "rA");
+		e->queued = st.queued;
+		e->delayed = st.delayed;
+		e->reordered = st.reordered;
+		e->duplicated = st.duplicated;
+		e->dup_failed = st.dup_failed;
+		e->late_median_us = lab_nfq_lateness_pct_us(&st, 50);
+		e->late_p99_us = lab_nfq_lateness_pct_us(&st, 99);
+		e->late_max_us = st.late_max_us;
+		lab_report_step(r->rep, "delay engine of %s: %llu packets queued, %llu delayed, "
+				"%llu reordered, %llu duplicated; released late by median %llu us, "
+				"max %llu us", e->router, (unsigned long long)e->queued,
+				(unsigned long long)e->delayed, (unsigned long long)e->reordered,
+				(unsigned long long)e->duplicated,
+				(unsigned long long)e->late_median_us,
+				(unsigned long long)e->late_max_us);
+		lab_nfq_close(r->nfq[i]);
+		r->nfq[i] = NULL;
+	}
+}
+
 static void teardown(struct run *r, struct lab_topo *t, bool state_written)
 {
 	uint64_t start = hp_clock_ms();
 	int i, ret;
 
+	engines_close(r);
 	for (i = 0; i < 2; i++)
 		if (r->side[i].probe_started) {
 			lab_proc_stop(&r->side[i].probe, 0);
 			lab_proc_close(&r->side[i].probe);
 		}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < RUN_SIDES; i++)
 		if (r->side[i].started) {
 			lab_proc_stop(&r->side[i].proc, CLIENT_GRACE_MS);
 			if (r->side[i].rep->exit_code < 0 && r->side[i].proc.exited &&
@@ -650,6 +817,107 @@ static void teardown(struct run *r, struct lab_topo *t, bool state_written)
 	}
 }
 
+/* What was asked, into the report; the path RTT the delays add: A -> B
+ * crosses rA's wan side and rB's once each, B -> A again (same NAT: rA's
+ * lan ports only, once each way). */
+static void impair_describe(struct run *r)
+{
+	const struct lab_args *a = r->args;
+	struct lab_report *rep = r->rep;
+	char text[LAB_REPORT_STEP_LEN];
+	size_t off = 0;
+	int i, nr = a->same_nat ? 1 : 2;
+
+	for (i = 0; i < 2; i++) {
+		rep->imp_delay_us[i] = a->imp[i].delay_us;
+		rep->imp_jitter_us[i] = a->imp[i].jitter_us;
+		rep->imp_loss_ppm[i] = a->imp[i].loss_ppm;
+		rep->imp_reorder_ppm[i] = a->imp[i].reorder_ppm;
+		rep->imp_dup_ppm[i] = a->imp[i].dup_ppm;
+	}
+	rep->impaired = lab_impair_active(&a->imp[0]) || (nr == 2 && lab_impair_active(&a->imp[1]));
+	if (!rep->impaired)
+		return;
+	rep->path_rtt_us = 2 * ((int64_t)a->imp[0].delay_us + (nr == 2 ? a->imp[1].delay_us : 0));
+	off += (size_t)snprintf(text, sizeof(text), "impairments (each direction through the "
+				"router, udp only):");
+	for (i = 0; i < nr && off < sizeof(text); i++) {
+		const struct lab_impair *m = &a->imp[i];
+
+		if (!lab_impair_active(m)) {
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "\n  r%c wan: none",
+						'A' + i);
+			continue;
+		}
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+					"\n  r%c wan: delay %.3g ms +- %.3g ms, loss %.4g %%, "
+					"reorder %.4g %%, duplicate %.4g %%",
+					'A' + i, m->delay_us / 1000.0, m->jitter_us / 1000.0,
+					m->loss_ppm / 1e4, m->reorder_ppm / 1e4, m->dup_ppm / 1e4);
+	}
+	if (off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off,
+			 "\n  configured path RTT alice <-> bob: %.3g ms (plus the lab's own)",
+			 rep->path_rtt_us / 1000.0);
+	lab_report_step(rep, "%s", text);
+}
+
+/* One delay engine per router whose impairment needs the queue. */
+static int engines_open(struct run *r, char *err, size_t errlen)
+{
+	const struct lab_topo *t = r->topo;
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		enum lab_node rt = i ? LAB_NODE_RB : LAB_NODE_RA;
+		const struct lab_impair *m = &r->args->imp[i];
+
+		if (!lab_plan_has_node(t->plan, rt) || !lab_impair_needs_queue(m))
+			continue;
+		ret = lab_nfq_open(&r->nfq[i], t->fds[rt], LAB_TOPO_NFQ(i), m,
+				   (uint32_t)(getpid() * 2 + i));
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot open the delay engine of %s: %s",
+				 t->names[rt], strerror(-ret));
+			return ret;
+		}
+		if (!m->dup_ppm)
+			continue;
+		/* a duplicate is re-sent from the far end of the link it came in
+		 * on, so it travels exactly like the original */
+		ret = lab_nfq_add_dup_path(r->nfq[i], "wan", t->fds[LAB_NODE_CORE],
+					   i ? "toB" : "toA");
+		if (!ret)
+			ret = lab_nfq_add_dup_path(r->nfq[i], "lan", t->fds[i ? LAB_NODE_HB : LAB_NODE_HA],
+						   "eth0");
+		if (!ret && t->plan->same_nat)
+			ret = lab_nfq_add_dup_path(r->nfq[i], "lan2", t->fds[LAB_NODE_HB], "eth0");
+		if (ret < 0) {
+			snprintf(err, errlen, "%s: cannot set up duplicates: %s", t->names[rt],
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	/* the default 50 us slack would make every release that much late */
+	if (r->nfq[0] || r->nfq[1])
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	return 0;
+}
+
+static void side_setup(struct run *r, int i, enum lab_node host, const char *nick,
+		       const char *other, unsigned port, unsigned want,
+		       struct lab_report_side *rs)
+{
+	const struct lab_args *a = r->args;
+
+	r->side[i] = (struct side){ .host = host, .nick = nick, .other_nick = other, .port = port,
+				    .want = want, .rep = rs, .last_rx_seq = -1, .max_acked = -1 };
+	snprintf(rs->nick, sizeof(rs->nick), "%s", nick);
+	snprintf(rs->private_ep, sizeof(rs->private_ep), "%s:%u", lab_plan_host_addr(host), port);
+	snprintf(rs->router_nat, sizeof(rs->router_nat), "%s",
+		 host == LAB_NODE_HA || a->same_nat ? a->nat_a : a->nat_b);
+}
+
 /* The prediction for this run's routers, from their RFC 4787 properties. */
 static const char *predict(const struct lab_topo *t)
 {
@@ -667,6 +935,8 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	struct lab_topo topo;
 	struct lab_state st = { 0 };
 	struct run r;
+	/* the second pair of the server-restart fault: not in the report's sides */
+	struct lab_report_side pair2[2];
 	char prefix[32], room[64], err[320];
 	bool state_written = false;
 	uint64_t t0 = rep->t0;
@@ -677,6 +947,8 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	r.rep = rep;
 	r.sigfd = sigfd;
 	r.topo = &topo;
+	r.bindir = bindir;
+	r.map_before = r.map_after = -1;
 	rep->messages = a->messages;
 	rep->same_nat = a->same_nat;
 	rep->hairpin = a->same_nat ? a->hairpin : -1;
@@ -693,17 +965,14 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	snprintf(room, sizeof(room), "lab-%s-%llu", prefix, (unsigned long long)t0);
 	snprintf(r.server_ep, sizeof(r.server_ep), "%s:%d", lab_plan_server_addr(),
 		 LAB_SERVER_PORT);
-	r.side[0] = (struct side){ .host = LAB_NODE_HA, .nick = "alice", .other_nick = "bob",
-				   .rep = &rep->a, .last_rx_seq = -1, .max_acked = -1 };
-	r.side[1] = (struct side){ .host = LAB_NODE_HB, .nick = "bob", .other_nick = "alice",
-				   .rep = &rep->b, .last_rx_seq = -1, .max_acked = -1 };
-	for (int i = 0; i < 2; i++) {
-		snprintf(r.side[i].rep->nick, sizeof(r.side[i].rep->nick), "%s", r.side[i].nick);
-		snprintf(r.side[i].rep->private_ep, sizeof(r.side[i].rep->private_ep), "%s:%d",
-			 lab_plan_host_addr(r.side[i].host), LAB_CLIENT_PORT);
-		snprintf(r.side[i].rep->router_nat, sizeof(r.side[i].rep->router_nat), "%s",
-			 i == 0 || a->same_nat ? a->nat_a : a->nat_b);
-	}
+	snprintf(r.room, sizeof(r.room), "%s", room);
+	side_setup(&r, 0, LAB_NODE_HA, "alice", "bob", LAB_CLIENT_PORT, a->messages, &rep->a);
+	side_setup(&r, 1, LAB_NODE_HB, "bob", "alice", LAB_CLIENT_PORT, a->messages, &rep->b);
+	memset(pair2, 0, sizeof(pair2));
+	side_setup(&r, 2, LAB_NODE_HA, "carol", "dave", LAB_CLIENT_PORT + 1, 1, &pair2[0]);
+	side_setup(&r, 3, LAB_NODE_HB, "dave", "carol", LAB_CLIENT_PORT + 1, 1, &pair2[1]);
+	if (a->fault)
+		snprintf(rep->fault, sizeof(rep->fault), "%s", lab_args_fault_name(a->fault));
 
 	ret = lab_topo_init(&topo, prefix);
 	if (ret < 0) {
@@ -713,6 +982,9 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	topo.opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
 					    .no_firewall = a->no_firewall,
 					    .udp_timeout = a->udp_timeout };
+	memcpy(topo.opts.imp, a->imp, sizeof(topo.opts.imp));
+	lab_fault_topo_opts(a, &topo.opts);
+	rep->udp_timeout = topo.opts.udp_timeout;
 	if (lab_netns_list(prefix, NULL, 0) > 0) {
 		lab_report_fail(rep, LAB_RESULT_ERROR,
 				"namespaces %s-* exist already (another run? try: labrun clean)",
@@ -740,17 +1012,30 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	}
 	snprintf(rep->expected, sizeof(rep->expected), "%s", predict(&topo));
 	describe_topology(rep, &topo);
-	lab_report_step(rep, "theory: %s x %s%s -> %s", topo.nat[LAB_NODE_RA]->name,
+	impair_describe(&r);
+	ret = engines_open(&r, err, sizeof(err));
+	if (ret < 0) {
+		lab_report_fail(rep, LAB_RESULT_ERROR, "%s", err);
+		goto teardown;
+	}
+	if (a->fault == LAB_FAULT_SERVER_DOWN)
+		snprintf(rep->expected, sizeof(rep->expected), "none");
+	lab_report_step(rep, "theory: %s x %s%s -> %s%s", topo.nat[LAB_NODE_RA]->name,
 			a->same_nat ? "same router" : topo.nat[LAB_NODE_RB]->name,
 			a->same_nat ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
-			rep->expected);
+			rep->expected,
+			a->fault == LAB_FAULT_SERVER_DOWN ? " (no server: nobody can meet)" : "");
 	r.signo = lab_sig_check(sigfd);
-	if (!r.signo && start_server(&r, &topo, bindir) == 0 && !r.signo) {
+	if (a->fault == LAB_FAULT_SERVER_DOWN)
+		lab_report_step(rep, "fault server-down: hpserver is not started; %s is "
+				"unreachable from the start", r.server_ep);
+	if (!r.signo && (a->fault == LAB_FAULT_SERVER_DOWN || run_start_server(&r) == 0) &&
+	    !r.signo) {
 		if (a->probe)
 			probe_nats(&r, &topo, bindir);
 		if (!r.signo && rep->result == LAB_RESULT_PASS &&
-		    start_client(&r, &r.side[0], &topo, bindir, room) == 0 &&
-		    start_client(&r, &r.side[1], &topo, bindir, room) == 0) {
+		    run_start_client(&r, &r.side[0], room) == 0 &&
+		    run_start_client(&r, &r.side[1], room) == 0) {
 			lab_report_step(rep, "alice (%s, behind rA) and bob (%s, behind %s) started, "
 					"room %s", rep->a.private_ep, rep->b.private_ep,
 					a->same_nat ? "rA too" : "rB", room);
@@ -768,6 +1053,8 @@ out:
 	for (int i = 0; i < 2; i++)
 		snprintf(rep->last_words[i], sizeof(rep->last_words[i]), "%s",
 			 r.side[i].proc.err.tail_len ? r.side[i].proc.err.tail : "");
+	for (int i = 0; i < RUN_SIDES; i++)
+		lab_samples_free(&r.side[i].rtt);
 	return lab_report_exit_code(rep);
 }
 

@@ -181,42 +181,99 @@ out:
 	return ret;
 }
 
+/* The ruleset of router r (index i: 0 rA, 1 rB) into buf. */
+static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port, bool raw,
+			 char *buf, size_t cap, char *err, size_t errlen)
+{
+	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
+	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host), LAB_CLIENT_PORT,
+				      t->opts.no_firewall };
+	const struct lab_impair *imp = &t->opts.imp[r == LAB_NODE_RA ? 0 : 1];
+	int ret, n;
+
+	prm.masq_port = masq_port;
+	if (t->plan->same_nat) {
+		prm.lan2 = "lan2";
+		prm.host2 = lab_plan_host_addr(LAB_NODE_HB);
+		prm.public_addr = lab_plan_public_addr(r);
+		prm.hairpin = t->opts.hairpin;
+	}
+	ret = lab_nat_ruleset(t->nat[r], &prm, buf, cap);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot write the NAT rules of %s: %s%s", t->names[r],
+			 strerror(-ret),
+			 t->plan->same_nat ? " (the same-NAT router is port-restricted)" : "");
+		return ret;
+	}
+	if (raw && lab_impair_active(imp)) {
+		struct lab_impair_hook hooks[3];
+		struct lab_impair_rules_cfg cfg = { .imp = imp, .hooks = hooks, .n_hooks = 2,
+						    .queue_num = LAB_TOPO_NFQ(r == LAB_NODE_RA ? 0 : 1),
+						    .proto = "udp" };
+
+		lab_impair_router_hooks(hooks, "wan", "lan");
+		if (t->plan->same_nat) {
+			/* the second host's lan port goes out through the same wan */
+			hooks[2] = (struct lab_impair_hook){ "lan2", true };
+			cfg.n_hooks = 3;
+		}
+		n = lab_impair_rules(buf + ret, cap - (size_t)ret, &cfg);
+		if (n < 0) {
+			snprintf(err, errlen, "cannot write the impairment rules of %s: %s",
+				 t->names[r], strerror(-n));
+			return n;
+		}
+		ret += n;
+	}
+	return ret;
+}
+
 static int topo_nat_start(struct lab_topo *t, struct lab_nat_job *job, char *err,
 			  size_t errlen)
 {
 	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
-	char text[2][3072];
+	char text[2][4096];
 	const char *rulesets[2];
 	int fds[2], ret;
 	size_t i, n = 0;
 
 	for (i = 0; i < 2; i++) {
 		enum lab_node r = routers[i];
-		enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
-		struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host),
-					      LAB_CLIENT_PORT, t->opts.no_firewall };
 
 		if (!lab_plan_has_node(t->plan, r))
 			continue;
-		if (t->plan->same_nat) {
-			prm.lan2 = "lan2";
-			prm.host2 = lab_plan_host_addr(LAB_NODE_HB);
-			prm.public_addr = lab_plan_public_addr(r);
-			prm.hairpin = t->opts.hairpin;
-		}
-		ret = lab_nat_ruleset(t->nat[r], &prm, text[n], sizeof(text[n]));
-		if (ret < 0) {
-			snprintf(err, errlen, "cannot write the NAT rules of %s: %s%s", t->names[r],
-				 strerror(-ret),
-				 t->plan->same_nat ? " (the same-NAT router is port-restricted)" : "");
+		ret = topo_nat_text(t, r, 0, true, text[n], sizeof(text[n]), err, errlen);
+		if (ret < 0)
 			return ret;
-		}
 		rulesets[n] = text[n];
 		fds[n++] = t->fds[r];
 	}
 	ret = lab_nat_apply_start(job, fds, rulesets, n);
 	if (ret < 0)
 		snprintf(err, errlen, "%s", job->err);
+	return ret;
+}
+
+int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
+			 char *err, size_t errlen)
+{
+	struct lab_nat_job job = { 0 };
+	char text[4096];
+	const char *rulesets[1] = { text };
+	int ret, r;
+
+	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
+	    !lab_plan_has_node(t->plan, router) || !t->nat[router])
+		return -EINVAL;
+	ret = topo_nat_text(t, router, masq_port, false, text, sizeof(text), err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = lab_nat_apply_start(&job, &t->fds[router], rulesets, 1);
+	r = lab_nat_apply_finish(&job);
+	if (ret == 0)
+		ret = r;
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", t->names[router], job.err);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lab/impair.h"
 #include "netns.h"
 #include "plan.h"
 
@@ -24,7 +25,12 @@ struct lab_topo_opts {
 	bool hairpin;         /* same_nat: rA hairpins (nat.c) */
 	bool no_firewall;     /* routers without the inbound firewall */
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
+	/* impairments of rA's (0) and rB's (1) wan side; the raw-table rules go
+	 * in with the router's NAT ruleset, queueing to LAB_TOPO_NFQ(i) */
+	struct lab_impair imp[2];
 };
+
+#define LAB_TOPO_NFQ(i) ((uint16_t)(11 + (i)))
 
 struct lab_topo {
 	char prefix[32];
@@ -44,6 +50,10 @@ int lab_topo_init(struct lab_topo *t, const char *prefix);
  * must still call lab_topo_destroy(). */
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen);
+/* Re-applies router's NAT and filter tables (not raw: impairments stay)
+ * atomically, with masq_port as in lab_nat_params (0: as built). */
+int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
+			 char *err, size_t errlen);
 /* Deletes every namespace of this prefix that exists (created by this run
  * or not). Returns the first error, going on regardless. */
 int lab_topo_destroy(struct lab_topo *t);
