@@ -254,6 +254,11 @@ void lab_fault_tick(struct run *r)
 	}
 }
 
+int lab_fault_wait_ms(const struct run *r)
+{
+	return r->phase == FAULT_GAP ? run_remaining(r->gap_until) : -1;
+}
+
 bool lab_fault_done(const struct run *r)
 {
 	switch (r->phase) {
@@ -332,7 +337,11 @@ void lab_fault_verify(struct run *r)
 			 rc[0] + rc[1] == 1 ? "" : "s",
 			 r->side[0].rep->reconnects - r->reconnects_at_fault[0],
 			 r->side[1].rep->reconnects - r->reconnects_at_fault[1]);
-		lab_report_step(rep, "rebind: %s", rep->fault_detail);
+		lab_report_step(rep, "rebind: %s%s", rep->fault_detail,
+				rc[0] + rc[1] == 0 ?
+					"; neither client went back through the server: that "
+					"recovery is hpclient's (reconnecting + connected events)" :
+					"");
 		if (!rep->fault_ok && delivered)
 			lab_report_fail(rep, LAB_RESULT_FAIL, "rebind: the clients did not both "
 					"reconnect on the new mapping (%s)%s", rep->fault_detail,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "clean.h"
 #include "clock.h"
 #include "json.h"
 #include "matrix.h"
@@ -21,7 +22,7 @@
 #include "sig.h"
 
 #define MATRIX_CELL_MS 40000 /* a cell's worker is killed after this */
-#define MATRIX_STOP_MS 3000  /* after a signal, how long workers get to tear down */
+#define MATRIX_STOP_MS 10000 /* after a signal, how long workers get to tear down */
 
 static const char *const order[] = { "full-cone", "restricted-cone", "port-restricted",
 				     "symmetric" };
@@ -160,6 +161,14 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force)
 	close(w->fd);
 	w->fd = -1;
 	waitpid(w->pid, &status, 0);
+	/* a worker that did not finish its own teardown (killed, crashed)
+	 * leaves its topology: its prefix is hpl<its pid>, remove it here */
+	if (force || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "hpl%d", (int)w->pid);
+		lab_clean_prefix(prefix);
+	}
 	if (w->have == sizeof(w->got) && !strcmp(w->got.nat_a, c->nat_a) &&
 	    !strcmp(w->got.nat_b, c->nat_b)) {
 		*c = w->got;

@@ -579,7 +579,7 @@ static void chat(struct run *r)
 {
 	int budget = chat_budget_ms(r);
 	uint64_t deadline = hp_clock_ms() + (uint64_t)budget;
-	int i;
+	int i, wait, fw;
 
 	lab_fault_begin(r);
 	while (!all_finished(r)) {
@@ -589,14 +589,19 @@ static void chat(struct run *r)
 			lab_report_fail(r->rep, LAB_RESULT_FAIL, "timed out after %d ms", budget);
 			return;
 		}
-		run_pump(r, run_remaining(deadline));
+		wait = run_remaining(deadline);
+		fw = lab_fault_wait_ms(r);
+		if (fw >= 0 && fw < wait)
+			wait = fw;
+		run_pump(r, wait);
+		/* the fault first: what it releases is typed in the same round */
+		lab_fault_tick(r);
 		for (i = 0; i < RUN_SIDES; i++) {
 			if (!r->side[i].started)
 				continue;
 			side_advance(r, &r->side[i]);
 			side_check_exit(r, &r->side[i]);
 		}
-		lab_fault_tick(r);
 	}
 }
 

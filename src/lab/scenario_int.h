@@ -91,6 +91,8 @@ const char *const *lab_fault_client_opts(const struct lab_args *a);
 void lab_fault_begin(struct run *r);
 /* After every poll round of the chat: moves the fault along. */
 void lab_fault_tick(struct run *r);
+/* How long the chat's poll may wait for the fault's own timer (ms; -1 none). */
+int lab_fault_wait_ms(const struct run *r);
 /* True when the fault has nothing more to do (the chat may end). */
 bool lab_fault_done(const struct run *r);
 /* Extra time the fault needs, in ms, on top of the chat's deadline. */
