@@ -320,6 +320,102 @@ static void test_matrix_options(void **state)
 	assert_int_equal(parse(&a, ARGC(runjobs), runjobs, err), -EINVAL);
 }
 
+static void test_impair_both_sides(void **state)
+{
+	char *argv[] = { "labrun", "run", "--delay", "50:10", "--loss", "20", "--reorder=2.5%",
+			 "--duplicate", "0.0001" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(a.imp[i].delay_us, 50000);
+		assert_int_equal(a.imp[i].jitter_us, 10000);
+		assert_int_equal(a.imp[i].loss_ppm, 200000);
+		assert_int_equal(a.imp[i].reorder_ppm, 25000);
+		assert_int_equal(a.imp[i].dup_ppm, 1);
+	}
+	assert_int_equal(a.fault, LAB_FAULT_NONE);
+}
+
+static void test_impair_one_side(void **state)
+{
+	char *argv[] = { "labrun", "run", "--delay", "30", "--delay-b", "5", "--loss-a", "1",
+			 "--reorder-b", "3", "--duplicate-a", "4" };
+	char *none[] = { "labrun", "run" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	/* later, narrower options win for their side only */
+	assert_int_equal(a.imp[0].delay_us, 30000);
+	assert_int_equal(a.imp[1].delay_us, 5000);
+	assert_int_equal(a.imp[0].loss_ppm, 10000);
+	assert_int_equal(a.imp[1].loss_ppm, 0);
+	assert_int_equal(a.imp[0].reorder_ppm, 0);
+	assert_int_equal(a.imp[1].reorder_ppm, 30000);
+	assert_int_equal(a.imp[0].dup_ppm, 40000);
+	assert_int_equal(a.imp[1].dup_ppm, 0);
+	assert_int_equal(parse(&a, ARGC(none), none, err), 0);
+	assert_false(lab_impair_active(&a.imp[0]));
+	assert_false(lab_impair_active(&a.imp[1]));
+}
+
+static void test_impair_bad_values(void **state)
+{
+	char *bad[][4] = {
+		{ "labrun", "run", "--delay", "-5" },     { "labrun", "run", "--delay", "5:" },
+		{ "labrun", "run", "--delay", "60001" },  { "labrun", "run", "--loss", "101" },
+		{ "labrun", "run", "--loss", "1e2" },     { "labrun", "run", "--reorder-a", "x" },
+		{ "labrun", "run", "--duplicate", "" },   { "labrun", "run", "--loss-b", "0.00001" },
+	};
+	char *upd[] = { "labrun", "up", "--delay", "5" };
+	char *samenat_b[] = { "labrun", "run", "--same-nat", "--loss-b", "5" };
+	char *samenat_both[] = { "labrun", "run", "--same-nat", "--loss", "5" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(&a, 4, bad[i], err), -EINVAL);
+		assert_non_null(strstr(err, bad[i][2]));
+	}
+	assert_int_equal(parse(&a, ARGC(upd), upd, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(samenat_b), samenat_b, err), -EINVAL);
+	assert_non_null(strstr(err, "router B"));
+	assert_int_equal(parse(&a, ARGC(samenat_both), samenat_both, err), 0);
+}
+
+static void test_fault_option(void **state)
+{
+	static const struct {
+		const char *name;
+		enum lab_fault f;
+	} ok[] = { { "rebind", LAB_FAULT_REBIND }, { "idle", LAB_FAULT_IDLE },
+		   { "server-restart", LAB_FAULT_SERVER_RESTART },
+		   { "server-down", LAB_FAULT_SERVER_DOWN } };
+	char *bad[] = { "labrun", "run", "--fault", "reboot" };
+	char *with_probe[] = { "labrun", "run", "--fault", "idle", "--probe" };
+	char *with_same[] = { "labrun", "run", "--fault", "idle", "--same-nat" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char *argv[] = { "labrun", "run", "--fault", (char *)ok[i].name };
+
+		assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+		assert_int_equal(a.fault, ok[i].f);
+		assert_string_equal(lab_args_fault_name(a.fault), ok[i].name);
+	}
+	assert_int_equal(parse(&a, ARGC(bad), bad, err), -EINVAL);
+	assert_non_null(strstr(err, "reboot"));
+	assert_int_equal(parse(&a, ARGC(with_probe), with_probe, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(with_same), with_same, err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +437,10 @@ int main(void)
 		cmocka_unit_test(test_same_nat_and_hairpin),
 		cmocka_unit_test(test_bad_personality_values),
 		cmocka_unit_test(test_matrix_options),
+		cmocka_unit_test(test_impair_both_sides),
+		cmocka_unit_test(test_impair_one_side),
+		cmocka_unit_test(test_impair_bad_values),
+		cmocka_unit_test(test_fault_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,7 +158,7 @@ static void test_events(void **state)
 	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"error\",\"reason\":\"punch timed out\"}")), 0);
 	assert_int_equal(ev.type, LAB_EV_ERROR);
 	assert_string_equal(ev.reason, "punch timed out");
-	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"stats\",\"x\":1}")), 0);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"not_yet_known\",\"x\":1}")), 0);
 	assert_int_equal(ev.type, LAB_EV_OTHER);
 }
 
@@ -206,6 +206,39 @@ static void test_probe_event(void **state)
 	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)bad_ms, strlen(bad_ms)), -EINVAL);
 }
 
+static void test_recovery_and_stats_events(void **state)
+{
+	const char *rtx = "{\"event\":\"retransmit\",\"seq\":7}";
+	const char *rtx_bad = "{\"event\":\"retransmit\"}";
+	const char *stats = "{\"event\":\"stats\",\"sent\":10,\"delivered\":9,"
+			    "\"retransmitted\":3,\"duplicates\":1,\"auth_failed\":0}";
+	const char *stats_part = "{\"event\":\"stats\",\"retransmitted\":2}";
+	const char *stats_bad = "{\"event\":\"stats\",\"retransmitted\":\"many\"}";
+	const char *recon = "{\"event\":\"reconnecting\",\"reason\":\"peer silent\"}";
+	struct lab_event ev;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)rtx, strlen(rtx)), 0);
+	assert_int_equal(ev.type, LAB_EV_RETRANSMIT);
+	assert_int_equal(ev.seq, 7);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)rtx_bad, strlen(rtx_bad)), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)stats, strlen(stats)), 0);
+	assert_int_equal(ev.type, LAB_EV_STATS);
+	assert_int_equal(ev.st_sent, 10);
+	assert_int_equal(ev.st_delivered, 9);
+	assert_int_equal(ev.st_retransmitted, 3);
+	assert_int_equal(ev.st_duplicates, 1);
+	assert_int_equal(ev.st_auth_failed, 0);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)stats_part, strlen(stats_part)), 0);
+	assert_int_equal(ev.st_retransmitted, 2);
+	assert_int_equal(ev.st_sent, -1);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)stats_bad, strlen(stats_bad)),
+			 -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)recon, strlen(recon)), 0);
+	assert_int_equal(ev.type, LAB_EV_RECONNECTING);
+	assert_string_equal(ev.reason, "peer silent");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_probe_event),
+		cmocka_unit_test(test_recovery_and_stats_events),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_events_missing_or_mistyped_fields),
