@@ -773,6 +773,11 @@ static void engines_close(struct run *r)
 		e->late_median_us = lab_nfq_lateness_pct_us(&st, 50);
 		e->late_p99_us = lab_nfq_lateness_pct_us(&st, 99);
 		e->late_max_us = st.late_max_us;
+		/* the histogram gives bucket edges: never above the real worst */
+		if (e->late_median_us > e->late_max_us)
+			e->late_median_us = e->late_max_us;
+		if (e->late_p99_us > e->late_max_us)
+			e->late_p99_us = e->late_max_us;
 		lab_report_step(r->rep, "delay engine of %s: %llu packets queued, %llu delayed, "
 				"%llu reordered, %llu duplicated; released late by median %llu us, "
 				"max %llu us", e->router, (unsigned long long)e->queued,

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Impairments on the routers' wan sides (NFQUEUE delay engine, statistic
+# loss): the chat still crosses directly, every line exactly once and in
+# order, and the report's RTT matches the configured path RTT.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then echo "SKIP: 80-impair needs root"; exit 0; fi
+BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
+tmp=$(mktemp -d)
+prefix=t80x$$
+runner=
+cleanup() {
+	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
+	"$BIN/labrun" down --prefix "$prefix" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+run() { # name, labrun run options...
+	local name=$1 rc=0
+	shift
+	timeout 120 "$BIN/labrun" run --json --prefix "$prefix" "$@" > "$tmp/$name.json" & runner=$!
+	wait "$runner" || rc=$?
+	runner=
+	echo "$rc" > "$tmp/$name.rc"
+}
+
+check() { # name, python assertions over d (the report) and rc
+	python3 - "$tmp/$1.json" "$(cat "$tmp/$1.rc")" "$2" <<'PY'
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+rc = int(sys.argv[2])
+a, b = d["a"], d["b"]
+print("    result=%s path=%s rtt_ms=%s retransmitted a=%s b=%s engines=%s" % (
+    d["result"], d["path"], d["rtt_ms"], a["retransmitted"], b["retransmitted"],
+    [(e["router"], e["queued"], e["late_us"]) for e in d["impair"]["engines"]]))
+if d["result"] != "pass":
+    print("    reason:", d["reason"])
+exec(sys.argv[3])
+PY
+}
+
+echo "check: --loss 20 --messages 50 delivers 50 lines each way, once and in order, directly"
+run loss --loss 20 --messages 50
+check loss '
+assert rc == 0 and d["result"] == "pass", d["reason"]
+assert d["path"] == "direct"
+assert a["received"] == 50 and b["received"] == 50 and a["delivered"] == 50 and b["delivered"] == 50
+assert d["impair"]["a"]["loss_pct"] == 20 and d["impair"]["b"]["loss_pct"] == 20
+assert d["impair"]["engines"] == []   # loss alone never queues
+assert isinstance(a["retransmitted"], int) and isinstance(b["retransmitted"], int)
+'
+
+echo "check: --delay 20 (both wan sides): path RTT 80 ms, measured median within 10 ms"
+run delay --delay 20 --messages 20
+check delay '
+assert rc == 0 and d["result"] == "pass", d["reason"]
+assert d["path"] == "direct"
+assert d["impair"]["path_rtt_ms"] == 80
+med = d["rtt_ms"]["median"]
+assert med is not None and abs(med - 80) <= 10, med
+assert d["rtt_ms"]["p95"] >= med
+assert len(d["impair"]["engines"]) == 2 and all(e["delayed"] > 0 for e in d["impair"]["engines"])
+assert a["rtt_ms"]["n"] > 0 and b["rtt_ms"]["n"] > 0
+assert any("configured path RTT" in s["text"] for s in d["steps"])
+'
+
+echo "check: one side only (--delay-a 10 --reorder-b 20 --duplicate 10): still once and in order"
+run mixed --delay-a 10 --reorder-b 20 --duplicate 10 --messages 30
+check mixed '
+assert rc == 0 and d["result"] == "pass", d["reason"]
+assert d["impair"]["a"]["delay_ms"] == 10 and d["impair"]["b"]["delay_ms"] == 0
+assert d["impair"]["b"]["reorder_pct"] == 20 and d["impair"]["a"]["reorder_pct"] == 0
+assert d["impair"]["path_rtt_ms"] == 20
+assert a["received"] == 30 and b["received"] == 30
+assert all(e["dup_failed"] == 0 for e in d["impair"]["engines"])
+assert sum(e["duplicated"] for e in d["impair"]["engines"]) > 0
+'
+
+echo "check: no namespace left"
+! ip netns list | grep -q "^$prefix-"
+echo "ok"
