@@ -23,6 +23,24 @@ done
 median=$(sort -n "$tmp/wall" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
 echo "median of $RUNS: run_wall_ms=$median (goal < 1000)"
 
+echo "== impairment engine at chat rates: labrun run --delay 20 --messages 200 (3 runs)"
+for i in 1 2 3; do
+	timeout 120 "$BIN/labrun" run --json --delay 20 --messages 200 > "$tmp/d$i" || true
+	python3 - "$tmp/d$i" "$i" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+eng = d["impair"]["engines"] if d["impair"] else []
+late = ", ".join("%s %d pkts late median %d us p99 %d us max %d us" % (
+    e["router"], e["queued"], e["late_us"]["median"], e["late_us"]["p99"], e["late_us"]["max"])
+    for e in eng)
+med = d["rtt_ms"]["median"]
+path = d["impair"]["path_rtt_ms"] if d["impair"] else 0
+print("run %s: %s; message RTT median %s ms p95 %s ms vs configured %g ms (%+.0f ms); %s" % (
+    sys.argv[2], d["result"], med, d["rtt_ms"]["p95"], path,
+    (med - path) if med is not None else float("nan"), late))
+PY
+done
+
 echo "== labrun matrix (18 cells in parallel; goal < 15 s)"
 timeout 120 "$BIN/labrun" matrix --json > "$tmp/matrix" || true
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("matrix: %.1f s, %d of %d cells as predicted" % (d["seconds"], sum(c["ok"] for c in d["cells"]), len(d["cells"])))' "$tmp/matrix"
