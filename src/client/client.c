@@ -3,13 +3,26 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "client/client.h"
 #include "client/netio.h"
 
 #define RECV_BURST 64 /* datagrams per wakeup, so stdin is never starved */
+#define DRAIN_MIN_MS 8000 /* at EOF: this long without ACK progress = failure */
+#define LINGER_MS    5000 /* after our BYE: wait this long for the peer's BYE,
+			   * counted from its last CHAT (> 2 x the RTO cap) */
+
+/* CLOCK_MONOTONIC like hp_clock_ms(), in microseconds: message RTTs are
+ * reported below the millisecond. */
+static uint64_t client_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 int client_init(struct client *c, const struct client_opts *o)
 {
@@ -46,7 +59,8 @@ int client_init(struct client *c, const struct client_opts *o)
 	}
 	/* a server on loopback means a peer on this host: 127.0.0.1 reaches it */
 	c->n_priv = netio_candidates(c->priv, HP_MAX_PRIV, c->port, c->server.addr[0] == 127);
-	c->t_start = hp_clock_ms();
+	c->now_us = client_clock_us();
+	c->t_start = c->now_us / 1000;
 	c->reg_interval = 200;
 	c->reg_next = c->t_start;
 	out_debug(&c->out, "bound 0.0.0.0:%u, server %s, %zu host candidates", c->port,
@@ -77,10 +91,8 @@ static int client_on_line(void *ctx, const char *text, size_t len, unsigned part
 	struct client *c = ctx;
 	int ret;
 
-	if (c->peer_bye) {
-		out_warning(&c->out, "%s has left: message not sent", c->peer_nick);
-		return 0;
-	}
+	if (c->peer_bye)
+		out_warning(&c->out, "%s has said bye: this message may not arrive", c->peer_nick);
 	if (part == 1)
 		out_warning(&c->out, "line longer than %d bytes: sent as several messages",
 			    HP_CHAT_MAX);
@@ -96,8 +108,14 @@ static void client_stdin_eof(struct client *c, uint64_t now)
 	linebuf_finish(&c->lb, client_on_line, c);
 	if (c->lb.nuls)
 		out_warning(&c->out, "%lu NUL bytes dropped from input", c->lb.nuls);
-	if (c->connected)
-		c->close_deadline = now + 1000ull * (c->o.timeout_s > 5 ? c->o.timeout_s : 5);
+	client_drain_extend(c, now);
+}
+
+void client_drain_extend(struct client *c, uint64_t now)
+{
+	uint64_t d = (uint64_t)c->o.timeout_s * 1000 + c->o.relay_after_ms;
+
+	c->close_deadline = now + (d > DRAIN_MIN_MS ? d : DRAIN_MIN_MS);
 }
 
 static void client_read_stdin(struct client *c, uint64_t now)
@@ -152,27 +170,50 @@ static void client_read_socket(struct client *c, uint64_t now)
 	}
 }
 
+/*
+ * At stdin EOF: wait until every line is acknowledged (bounded: the drain
+ * deadline moves with each ACK that makes progress), then say BYE and
+ * linger until the peer's BYE, so lines it is still sending reach us.
+ */
 static void client_close_tick(struct client *c, uint64_t now, uint64_t *wake)
 {
+	uint64_t rto = hp_rsend_rto(&c->tx) / 1000;
+
 	if (!c->stdin_done)
 		return;
-	if (!c->connected || c->peer_bye) {
-		/* nothing was typed, or nobody is left to read it */
-		if (hp_rsend_all_acked(&c->tx) || c->peer_bye)
-			client_finish(c, hp_rsend_all_acked(&c->tx) ? 0 : 1);
+	if (!hp_rsend_all_acked(&c->tx)) {
+		if (!c->ever_connected)
+			return; /* punching's own timeout bounds this */
+		if (now >= c->close_deadline) {
+			out_error(&c->out, "%zu message(s) not acknowledged by %s",
+				  hp_rsend_pending(&c->tx), c->peer_nick);
+			client_finish(c, 1);
+			return;
+		}
+		client_wake_at(wake, c->close_deadline);
 		return;
 	}
-	if (hp_rsend_all_acked(&c->tx)) {
+	if (!c->ever_connected || c->peer_bye) {
 		client_finish(c, 0);
 		return;
 	}
-	if (now >= c->close_deadline) {
-		out_error(&c->out, "%zu message(s) not acknowledged by %s", hp_rsend_pending(&c->tx),
-			  c->peer_nick);
-		client_finish(c, 1);
+	if (!c->bye_sent) {
+		c->bye_sent = true;
+		c->bye_next = now;
+		c->linger_until = now + LINGER_MS;
+	}
+	if (c->last_chat_rx + LINGER_MS > c->linger_until)
+		c->linger_until = c->last_chat_rx + LINGER_MS;
+	if (now >= c->linger_until) {
+		client_finish(c, 0);
 		return;
 	}
-	client_wake_at(wake, c->close_deadline);
+	if (now >= c->bye_next) {
+		client_peer_bye(c, now);
+		c->bye_next = now + (rto > 250 ? rto : 250);
+	}
+	client_wake_at(wake, c->bye_next);
+	client_wake_at(wake, c->linger_until);
 }
 
 static uint64_t client_tick(struct client *c, uint64_t now)
@@ -197,7 +238,8 @@ int client_run(struct client *c, volatile sig_atomic_t *stop)
 
 	sigemptyset(&none);
 	while (!c->done) {
-		now = hp_clock_ms();
+		c->now_us = client_clock_us();
+		now = c->now_us / 1000;
 		if (*stop) {
 			out_debug(&c->out, "signal %d", (int)*stop);
 			break;
@@ -226,7 +268,8 @@ int client_run(struct client *c, volatile sig_atomic_t *stop)
 			client_finish(c, 1);
 			break;
 		}
-		now = hp_clock_ms();
+		c->now_us = client_clock_us();
+		now = c->now_us / 1000;
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			client_read_socket(c, now);
 		if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !c->done)
@@ -234,11 +277,23 @@ int client_run(struct client *c, volatile sig_atomic_t *stop)
 	}
 	if (!c->done)
 		c->exit_code = 0; /* stopped by a signal: a clean goodbye */
-	now = hp_clock_ms();
-	if (c->exit_code == 0 || *stop) {
+	c->now_us = client_clock_us();
+	now = c->now_us / 1000;
+	if (c->exit_code == 0 || *stop)
 		client_peer_bye(c, now);
-		out_bye(&c->out, false, NULL);
+	if (c->introduced) {
+		struct out_stats st = {
+			.sent = c->st_sent + c->tx.n_sent,
+			.delivered = c->st_delivered,
+			.retransmitted = c->st_retx + c->tx.n_retx,
+			.duplicates = c->st_dup,
+			.auth_failed = c->n_bad,
+		};
+
+		out_stats(&c->out, &st);
 	}
+	if (c->exit_code == 0 || *stop)
+		out_bye(&c->out, false, NULL);
 	client_ctl_send_leave(c);
 	out_debug(&c->out, "dropped: %lu unauthenticated, %lu replayed, %lu stray", c->n_bad,
 		  c->n_replay, c->n_stray);

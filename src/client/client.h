@@ -42,9 +42,11 @@ struct client {
 	struct hp_endpoint priv[HP_MAX_PRIV];
 	size_t n_priv;
 	uint64_t t_start;
+	uint64_t now_us; /* monotonic microseconds of this loop turn (RTTs) */
 
 	/* registration */
 	bool registered;
+	bool reg_fast;   /* re-registering after a dead path: retry quickly */
 	struct hp_endpoint reflexive;
 	uint64_t reg_next, reg_interval, reg_last_sent;
 	uint64_t server_rtt;
@@ -52,6 +54,7 @@ struct client {
 	/* peer */
 	bool introduced;
 	char peer_nick[HP_NICK_MAX + 1];
+	struct hp_endpoint peer_public; /* as the server last introduced it */
 	uint8_t peer_pk[HP_KEY_LEN];
 	struct hp_session sess;
 	struct hp_endpoint cand[CLIENT_MAX_CAND];
@@ -73,16 +76,23 @@ struct client {
 	bool relay_refused; /* the server said HP_ERR_QUOTA before we connected */
 	uint64_t relay_at;  /* when to fall back to relaying */
 
-	/* liveness */
-	uint64_t last_send_peer, last_recv_peer, probe_next;
-	unsigned probes;
+	/* liveness: await_since = oldest send still waiting for an ACK or
+	 * PUNCH_ACK (0 = none); silence beyond the stall threshold means the
+	 * path died and we go back through the server (reconnecting) */
+	uint64_t last_send_peer, last_recv_peer, await_since;
+	bool ever_connected, reconnecting;
 
 	/* chat */
 	struct hp_rsend tx;
 	struct hp_rrecv rx;
 	struct linebuf lb;
 	bool stdin_done, peer_bye;
-	uint64_t close_deadline;
+	uint64_t close_deadline;  /* drain: no ACK progress until then = failure */
+	bool bye_sent;            /* we are done; linger for the peer's lines */
+	uint64_t bye_next, linger_until, last_chat_rx;
+
+	/* totals for the stats event (tx is per session, these per run) */
+	uint64_t st_sent, st_retx, st_delivered, st_dup;
 
 	bool done;
 	int exit_code;
@@ -112,6 +122,13 @@ void client_peer_tick(struct client *c, uint64_t now, uint64_t *wake);
 int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
 		     int ttl, uint64_t now);
 void client_peer_bye(struct client *c, uint64_t now);
+/* An INTRO with the same peer key: our own public endpoint moved if self_moved. */
+void client_peer_reintro(struct client *c, const struct hp_intro *in, bool self_moved,
+			 uint64_t now);
+/* Ask the server again at once, retrying quickly (the path died). */
+void client_ctl_reregister(struct client *c, uint64_t now);
+/* Drain deadline from now: every ACK that makes progress pushes it. */
+void client_drain_extend(struct client *c, uint64_t now);
 void client_finish(struct client *c, int code);
 
 static inline void client_wake_at(uint64_t *wake, uint64_t t)

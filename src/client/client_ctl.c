@@ -51,6 +51,13 @@ void client_ctl_send_leave(struct client *c)
 		netio_send(c->fd, &c->server, buf, (size_t)n, 0);
 }
 
+void client_ctl_reregister(struct client *c, uint64_t now)
+{
+	c->reg_fast = true;
+	c->reg_interval = REG_FIRST_MS;
+	c->reg_next = now;
+}
+
 void client_ctl_tick(struct client *c, uint64_t now, uint64_t *wake)
 {
 	char b[HP_ENDPOINT_STRLEN];
@@ -64,14 +71,16 @@ void client_ctl_tick(struct client *c, uint64_t now, uint64_t *wake)
 	}
 	if (now >= c->reg_next) {
 		client_ctl_send_register(c, now);
-		if (!c->registered) {
+		if (!c->registered || c->reg_fast) {
 			c->reg_next = now + c->reg_interval;
 			c->reg_interval = c->reg_interval * 2 > REG_MAX_MS ? REG_MAX_MS
 									 : c->reg_interval * 2;
 		} else if (!c->introduced) {
 			c->reg_next = now + REG_WAITING_MS;
 		} else {
-			c->reg_next = now + (uint64_t)c->o.keepalive_s * 1000;
+			/* unanswered refreshes are fine: the chat does not need
+			 * the server, and a restarted one learns us again here */
+			c->reg_next = now + c->o.keepalive_ms;
 		}
 	}
 	client_wake_at(wake, c->reg_next);
@@ -81,6 +90,10 @@ void client_ctl_tick(struct client *c, uint64_t now, uint64_t *wake)
 
 static void client_ctl_registered(struct client *c, const struct hp_endpoint *refl, uint64_t now)
 {
+	if (c->reg_fast) {
+		c->reg_fast = false;
+		c->reg_next = now + (c->introduced ? c->o.keepalive_ms : REG_WAITING_MS);
+	}
 	if (c->registered)
 		return;
 	c->registered = true;
@@ -104,12 +117,20 @@ void client_ctl_handle(struct client *c, const uint8_t *buf, size_t len, uint64_
 			break;
 		client_ctl_registered(c, &m.u.registered.reflexive, now);
 		return;
-	case HP_INTRO:
+	case HP_INTRO: {
+		bool self_moved;
+
 		if (memcmp(m.u.intro.token, c->token, HP_TOKEN_LEN))
 			break;
+		self_moved = c->registered && !hp_endpoint_equal(&c->reflexive, &m.u.intro.reflexive);
 		client_ctl_registered(c, &m.u.intro.reflexive, now);
-		client_peer_intro(c, &m.u.intro, now);
+		c->reflexive = m.u.intro.reflexive;
+		if (c->introduced && !memcmp(c->peer_pk, m.u.intro.peer_pubkey, HP_KEY_LEN))
+			client_peer_reintro(c, &m.u.intro, self_moved, now);
+		else
+			client_peer_intro(c, &m.u.intro, now);
 		return;
+	}
 	case HP_ERROR:
 		if (memcmp(m.u.error.token, c->token, HP_TOKEN_LEN) &&
 		    memcmp(m.u.error.token, (uint8_t[HP_TOKEN_LEN]){ 0 }, HP_TOKEN_LEN))

@@ -9,9 +9,9 @@
 #define PUNCH_SLOW_MS      250
 #define PUNCH_FAST_FOR_MS  2000
 #define PUBLIC_DELAY_MIN   30   /* normal-TTL punches to the public endpoint wait this long at least */
-#define PROBE_MS           1000
-#define PROBES_MAX         3
-#define SILENCE_MIN_MS     10000
+#define STALL_MIN_MS       1500 /* silence while awaiting an answer: path dead */
+#define STALL_RTOS         4    /* ... or this many RTOs, if longer */
+#define PROBE_MIN_MS       200  /* keepalive probes while an answer is overdue */
 #define RELAY_PUNCH_MS     1000 /* direct punching in the background while relaying */
 #define CAND_RELAY         0xfd /* punch id index: sent through the relay */
 
@@ -54,11 +54,15 @@ static int client_peer_send_relay(struct client *c, struct hp_peer_msg *m)
 	return ret;
 }
 
-/* To the peer over whichever path is in use. */
+/* To the peer over whichever path is in use (while reconnecting: the last
+ * direct endpoint, in case the path comes back by itself). */
 static int client_peer_send_peer(struct client *c, struct hp_peer_msg *m, uint64_t now)
 {
 	c->last_send_peer = now;
-	if (c->direct && !c->relay)
+	/* a CHAT or KEEPALIVE is answered (ACK): silence after it is news */
+	if ((m->type == HP_CHAT || m->type == HP_KEEPALIVE) && !c->await_since)
+		c->await_since = now;
+	if (!c->relay)
 		return client_peer_send(c, m, &c->peer_ep, 0, now);
 	return client_peer_send_relay(c, m);
 }
@@ -87,8 +91,9 @@ static void client_peer_punch(struct client *c, const struct hp_endpoint *to, in
 
 	memset(&m, 0, sizeof(m));
 	m.type = HP_PUNCH;
-	/* the send time travels in the id so that the echo gives an RTT */
-	m.u.punch.id = now << 8 | (idx & 0xff);
+	/* the send time (us) travels in the id so that the echo gives an RTT */
+	(void)now;
+	m.u.punch.id = c->now_us << 8 | (idx & 0xff);
 	m.u.punch.ttl = (uint8_t)(ttl > 0 ? ttl : 64);
 	if (to)
 		client_peer_send(c, &m, to, ttl, now);
@@ -108,9 +113,35 @@ static void client_peer_add_cand(struct client *c, const struct hp_endpoint *ep)
 	c->cand[c->n_cand++] = *ep;
 }
 
+/* The public endpoint is candidate 0: the short-TTL punch goes there. */
+static void client_peer_set_public(struct client *c, const struct hp_endpoint *ep)
+{
+	size_t i;
+
+	c->peer_public = *ep;
+	if (ep->family != HP_FAMILY_V4 || ep->port == 0)
+		return;
+	for (i = 0; i < c->n_cand; i++)
+		if (hp_endpoint_equal(&c->cand[i], ep))
+			break;
+	if (i == c->n_cand && c->n_cand < CLIENT_MAX_CAND)
+		c->n_cand++;
+	else if (i == c->n_cand)
+		i = c->n_cand - 1; /* full: the last one makes room */
+	for (; i > 0; i--)
+		c->cand[i] = c->cand[i - 1];
+	c->cand[0] = *ep;
+}
+
+static uint64_t client_peer_public_delay(const struct client *c)
+{
+	return 2 * c->server_rtt > PUBLIC_DELAY_MIN ? 2 * c->server_rtt : PUBLIC_DELAY_MIN;
+}
+
 /* Everything learnt about a previous peer goes; the new one starts clean. */
 static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64_t now)
 {
+	bool had_peer = c->introduced;
 	uint64_t delay;
 	size_t i;
 	int ret;
@@ -122,12 +153,16 @@ static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64
 	memcpy(c->peer_pk, in->peer_pubkey, HP_KEY_LEN);
 	snprintf(c->peer_nick, sizeof(c->peer_nick), "%s", in->peer_nick);
 	c->n_cand = 0;
+	c->peer_public = in->peer_public;
 	client_peer_add_cand(c, &in->peer_public);
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
 		client_peer_add_cand(c, &in->peer_priv[i]);
 	c->introduced = true;
 	c->connected = c->confirmed = c->peer_bye = false;
 	c->direct = c->relay = c->relay_refused = false;
+	c->reconnecting = c->ever_connected = c->bye_sent = false;
+	c->await_since = 0;
+	memset(&c->peer_ep, 0, sizeof(c->peer_ep));
 	c->relay_at = now + (c->o.force_relay ? 0 : c->o.relay_after_ms);
 	c->ttl_punch_sent = c->public_started = false;
 	c->t_intro = now;
@@ -135,16 +170,27 @@ static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64
 	/* pitfall 1: our short-TTL punch must have opened our NAT before a
 	 * normal one can reach the peer's NAT; the peer's intro may come up to
 	 * about a server round trip after ours */
-	delay = 2 * c->server_rtt > PUBLIC_DELAY_MIN ? 2 * c->server_rtt : PUBLIC_DELAY_MIN;
+	delay = client_peer_public_delay(c);
 	c->public_normal_at = c->o.punch_ttl > 0 ? now + delay : now;
-	c->probes = 0;
 	hp_rrecv_init(&c->rx);
-	/* sequence numbers restart with a new session */
-	if (!hp_rsend_all_acked(&c->tx))
-		out_warning(&c->out, "%zu unacknowledged message(s) from the previous session dropped",
-			    hp_rsend_pending(&c->tx));
-	hp_rsend_free(&c->tx);
-	return hp_rsend_init(&c->tx, HP_RELIAB_WINDOW);
+	/* sequence numbers restart with a new session; lines typed before
+	 * the first peer are simply queued for it */
+	if (had_peer) {
+		if (!hp_rsend_all_acked(&c->tx))
+			out_warning(&c->out,
+				    "%zu unacknowledged message(s) from the previous session dropped",
+				    hp_rsend_pending(&c->tx));
+		c->st_sent += c->tx.n_sent;
+		c->st_retx += c->tx.n_retx;
+		hp_rsend_free(&c->tx);
+		ret = hp_rsend_init(&c->tx, HP_RELIAB_WINDOW);
+		if (ret < 0)
+			return ret;
+	}
+	/* the peer path is at least as long as ours to the server */
+	if (c->server_rtt)
+		hp_rsend_rtt_hint(&c->tx, c->server_rtt * 1000);
+	return 0;
 }
 
 static void client_peer_unstash(struct client *c, uint64_t now)
@@ -164,17 +210,10 @@ static void client_peer_unstash(struct client *c, uint64_t now)
 
 void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now)
 {
-	bool same = c->introduced && !memcmp(c->peer_pk, in->peer_pubkey, HP_KEY_LEN);
-	size_t i;
 	int ret;
 
-	if (same) {
-		/* a refresh: the peer may have new candidates while we punch */
-		if (!c->connected) {
-			client_peer_add_cand(c, &in->peer_public);
-			for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
-				client_peer_add_cand(c, &in->peer_priv[i]);
-		}
+	if (c->introduced && !memcmp(c->peer_pk, in->peer_pubkey, HP_KEY_LEN)) {
+		client_peer_reintro(c, in, false, now);
 		return;
 	}
 	if (c->introduced && c->connected && !c->peer_bye) {
@@ -190,7 +229,7 @@ void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now
 		client_finish(c, 1);
 		return;
 	}
-	c->reg_next = now + (uint64_t)c->o.keepalive_s * 1000;
+	c->reg_next = now + c->o.keepalive_ms;
 	out_introduced(&c->out, c->peer_nick, &in->peer_public, in->peer_priv,
 		       in->n_priv < HP_MAX_PRIV ? in->n_priv : HP_MAX_PRIV, now - c->t_start);
 	client_peer_unstash(c, now);
@@ -216,12 +255,11 @@ static void client_peer_stash(struct client *c, const uint8_t *buf, size_t len,
 		client_ctl_send_register(c, now);
 }
 
-static void client_peer_on_acked(void *ctx, uint32_t seq, uint64_t rtt_ms, unsigned tx)
+static void client_peer_on_acked(void *ctx, uint32_t seq, uint64_t rtt_us, unsigned tx)
 {
 	struct client *c = ctx;
 
-	(void)tx;
-	out_acked(&c->out, seq, rtt_ms);
+	out_acked(&c->out, seq, rtt_us, tx);
 }
 
 static void client_peer_chat(struct client *c, const struct hp_peer_msg *m, uint64_t now)
@@ -231,10 +269,15 @@ static void client_peer_chat(struct client *c, const struct hp_peer_msg *m, uint
 	uint32_t seq;
 	int ret;
 
+	c->last_chat_rx = now;
 	ret = hp_rrecv_accept(&c->rx, m->u.chat.seq, m->u.chat.text, m->u.chat.len);
 	if (ret == HP_RRECV_NEW) {
-		while (hp_rrecv_pop(&c->rx, &seq, &text, &len))
+		while (hp_rrecv_pop(&c->rx, &seq, &text, &len)) {
 			out_message(&c->out, c->peer_nick, seq, text, len);
+			c->st_delivered++;
+		}
+	} else if (ret == HP_RRECV_DUP) {
+		c->st_dup++;
 	}
 	/* duplicates too: our earlier ACK may have been the one lost */
 	client_peer_send_simple(c, HP_ACK, now);
@@ -243,9 +286,75 @@ static void client_peer_chat(struct client *c, const struct hp_peer_msg *m, uint
 static void client_peer_mark_connected(struct client *c, uint64_t now)
 {
 	c->connected = true;
+	c->ever_connected = true;
 	c->last_send_peer = now;
-	if (c->stdin_done)
-		c->close_deadline = now + 1000ull * (c->o.timeout_s > 5 ? c->o.timeout_s : 5);
+	c->await_since = 0;
+	if (c->reconnecting) {
+		/* lines waited out the outage under a backed-off RTO */
+		c->reconnecting = false;
+		hp_rsend_retry_now(&c->tx, c->now_us);
+	}
+	client_drain_extend(c, now);
+}
+
+/* Fatal: before the first connection an error, afterwards the peer is lost. */
+static void client_peer_give_up(struct client *c, const char *why)
+{
+	if (c->ever_connected)
+		out_peer_lost(&c->out, why);
+	else
+		out_error(&c->out, "%s", why);
+	client_finish(c, 1);
+}
+
+/*
+ * The path went silent (or the server says an endpoint moved): keep the
+ * session (keys, sequence numbers, unacknowledged lines), ask the server
+ * again at once and punch again; relaying takes over after --relay-after.
+ */
+static void client_peer_reconnect(struct client *c, uint64_t now, const char *why)
+{
+	out_reconnecting(&c->out, "%s", why);
+	c->reconnecting = true;
+	c->connected = c->confirmed = c->direct = c->relay = c->relay_refused = false;
+	c->await_since = 0;
+	if (c->peer_ep.family)
+		client_peer_add_cand(c, &c->peer_ep);
+	c->t_intro = now;
+	c->punch_next = now;
+	c->relay_at = now + (c->o.force_relay ? 0 : c->o.relay_after_ms);
+	client_ctl_reregister(c, now);
+}
+
+void client_peer_reintro(struct client *c, const struct hp_intro *in, bool self_moved,
+			 uint64_t now)
+{
+	char b[HP_ENDPOINT_STRLEN], why[96];
+	bool moved = !hp_endpoint_equal(&in->peer_public, &c->peer_public);
+	size_t i;
+
+	if (moved) {
+		client_peer_set_public(c, &in->peer_public);
+		/* the short-TTL trick again for the new public endpoint */
+		c->ttl_punch_sent = c->o.punch_ttl <= 0;
+		c->public_started = false;
+		c->public_normal_at = c->o.punch_ttl > 0 ? now + client_peer_public_delay(c) : now;
+	}
+	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
+		client_peer_add_cand(c, &in->peer_priv[i]);
+	if (c->peer_bye || c->o.force_relay)
+		return;
+	if (c->connected && c->direct && (moved || self_moved)) {
+		if (moved)
+			snprintf(why, sizeof(why), "the server says %s moved to %s", c->peer_nick,
+				 hp_endpoint_format(&in->peer_public, b, sizeof(b)));
+		else
+			snprintf(why, sizeof(why), "our public endpoint moved to %s",
+				 hp_endpoint_format(&in->reflexive, b, sizeof(b)));
+		client_peer_reconnect(c, now, why);
+	} else if (moved && !c->confirmed) {
+		c->punch_next = now;
+	}
 }
 
 /*
@@ -317,7 +426,6 @@ static void client_peer_input(struct client *c, const uint8_t *buf, size_t len,
 		return;
 	}
 	c->last_recv_peer = now;
-	c->probes = 0;
 	if (from)
 		client_peer_direct_path(c, &m, ret, from, now);
 	else
@@ -338,26 +446,34 @@ static void client_peer_input(struct client *c, const uint8_t *buf, size_t len,
 		break;
 	case HP_PUNCH_ACK:
 		/* a relayed round trip says nothing about the direct path */
+		c->await_since = 0; /* the peer hears us */
 		if (from && !was_confirmed && (m.u.punch.id & 0xff) != CAND_RELAY &&
-		    (m.u.punch.id >> 8) <= now)
-			hp_rsend_rtt_sample(&c->tx, now - (m.u.punch.id >> 8));
+		    (m.u.punch.id >> 8) <= c->now_us)
+			hp_rsend_rtt_sample(&c->tx, c->now_us - (m.u.punch.id >> 8));
 		break;
 	case HP_CHAT:
 		client_peer_chat(c, &m, now);
 		break;
 	case HP_ACK:
-		if (hp_rsend_ack(&c->tx, m.u.ack.seq, now, client_peer_on_acked, c) < 0)
+		c->await_since = 0;
+		ret = hp_rsend_ack(&c->tx, m.u.ack.seq, c->now_us, client_peer_on_acked, c);
+		if (ret < 0)
 			out_debug(&c->out, "ack %u for a message never sent", m.u.ack.seq);
+		else if (ret > 0 && c->stdin_done)
+			client_drain_extend(c, now);
 		break;
 	case HP_KEEPALIVE:
+		/* answered, so the peer can tell a live path from a dead one */
+		client_peer_send_simple(c, HP_ACK, now);
 		break;
 	case HP_BYE:
 		if (c->peer_bye)
 			break;
 		c->peer_bye = true;
 		out_bye(&c->out, true, c->peer_nick);
-		if (c->stdin_done)
-			client_finish(c, hp_rsend_all_acked(&c->tx) ? 0 : 1);
+		/* with lines still unacknowledged we go on: the peer lingers */
+		if (c->stdin_done && hp_rsend_all_acked(&c->tx))
+			client_finish(c, 0);
 		break;
 	default:
 		break;
@@ -442,15 +558,22 @@ static bool client_peer_punch_expired(struct client *c, uint64_t now, uint64_t *
 		if (c->connected)
 			return false;
 		if (now >= c->relay_at + limit) {
-			out_error(&c->out, "could not reach peer %s directly or through the relay",
-				  c->peer_nick);
+			char why[96];
+
+			snprintf(why, sizeof(why), "could not reach peer %s directly or through the relay",
+				 c->peer_nick);
+			client_peer_give_up(c, why);
 			return true;
 		}
 		client_wake_at(wake, c->relay_at + limit);
 		return false;
 	}
 	if (now >= deadline) {
-		out_error(&c->out, "could not reach peer %s: punching timed out", c->peer_nick);
+		char why[96];
+
+		snprintf(why, sizeof(why), "could not reach peer %s: punching timed out",
+			 c->peer_nick);
+		client_peer_give_up(c, why);
 		return true;
 	}
 	client_wake_at(wake, deadline);
@@ -471,10 +594,8 @@ static void client_peer_punch_tick(struct client *c, uint64_t now, uint64_t *wak
 		out_debug(&c->out, "no direct path after %llu ms: relaying through the server",
 			  (unsigned long long)(now - c->t_intro));
 	}
-	if (!c->direct && client_peer_punch_expired(c, now, wake)) {
-		client_finish(c, 1);
+	if (!c->direct && client_peer_punch_expired(c, now, wake))
 		return;
-	}
 	if (!c->o.force_relay && c->ttl_punch_sent && !c->public_started &&
 	    now >= c->public_normal_at) {
 		client_peer_punch(c, &c->cand[0], 0, 0, now);
@@ -505,8 +626,11 @@ static void client_peer_chat_tick(struct client *c, uint64_t now, uint64_t *wake
 {
 	const struct hp_rsend_item *it;
 	struct hp_peer_msg m;
+	uint64_t d;
 
-	while ((it = hp_rsend_due(&c->tx, now))) {
+	while ((it = hp_rsend_due(&c->tx, c->now_us))) {
+		if (it->tx > 1)
+			out_retransmit(&c->out, it->seq, it->tx);
 		memset(&m, 0, sizeof(m));
 		m.type = HP_CHAT;
 		m.u.chat.seq = it->seq;
@@ -514,55 +638,63 @@ static void client_peer_chat_tick(struct client *c, uint64_t now, uint64_t *wake
 		memcpy(m.u.chat.text, it->text, it->len);
 		client_peer_send_peer(c, &m, now);
 	}
-	client_wake_at(wake, hp_rsend_deadline(&c->tx));
+	d = hp_rsend_deadline(&c->tx);
+	if (d != UINT64_MAX)
+		client_wake_at(wake, (d + 999) / 1000);
 }
 
 static void client_peer_live_tick(struct client *c, uint64_t now, uint64_t *wake)
 {
-	uint64_t ka = (uint64_t)c->o.keepalive_s * 1000;
-	uint64_t silence = 3 * ka > SILENCE_MIN_MS ? 3 * ka : SILENCE_MIN_MS;
+	uint64_t ka = c->o.keepalive_ms, rto = hp_rsend_rto(&c->tx) / 1000;
+	uint64_t stall = STALL_RTOS * rto > STALL_MIN_MS ? STALL_RTOS * rto : STALL_MIN_MS;
+	uint64_t probe = rto > PROBE_MIN_MS ? rto : PROBE_MIN_MS, at;
+	char why[96];
 
+	/* on idle time too: this is what keeps the NAT mappings open */
 	if (now >= c->last_send_peer + ka)
 		client_peer_send_simple(c, HP_KEEPALIVE, now);
 	client_wake_at(wake, c->last_send_peer + ka);
-	if (now < c->last_recv_peer + silence) {
-		client_wake_at(wake, c->last_recv_peer + silence);
+	if (c->reconnecting || !c->await_since)
+		return;
+	if (now >= c->await_since + stall) {
+		snprintf(why, sizeof(why), "no answer from %s for %llu ms", c->peer_nick,
+			 (unsigned long long)(now - c->await_since));
+		client_peer_reconnect(c, now, why);
 		return;
 	}
-	/* silent for long: ask, a PUNCH is always answered */
-	if (now >= c->probe_next) {
-		if (c->probes >= PROBES_MAX) {
-			out_peer_lost(&c->out, "no answer from peer");
-			client_finish(c, 1);
-			return;
-		}
-		client_peer_punch(c, c->direct && !c->relay ? &c->peer_ep : NULL, 0, 0xfe, now);
-		c->probes++;
-		c->probe_next = now + PROBE_MS;
+	client_wake_at(wake, c->await_since + stall);
+	/* an answer is overdue: ask at RTO pace, so a dead path shows soon */
+	at = c->last_send_peer > c->await_since ? c->last_send_peer : c->await_since;
+	if (now >= at + probe) {
+		client_peer_send_simple(c, HP_KEEPALIVE, now);
+		at = now;
 	}
-	client_wake_at(wake, c->probe_next);
+	client_wake_at(wake, at + probe);
 }
 
 void client_peer_tick(struct client *c, uint64_t now, uint64_t *wake)
 {
-	if (!c->introduced || c->peer_bye)
+	if (!c->introduced)
 		return;
-	if (!c->confirmed) {
+	if (!c->confirmed && !c->peer_bye) {
 		client_peer_punch_tick(c, now, wake);
 		if (c->done)
 			return;
 	}
-	if (!c->connected)
+	if (!c->connected && !c->reconnecting)
 		return;
+	/* after the peer's BYE our unacknowledged lines still go: it lingers */
 	client_peer_chat_tick(c, now, wake);
-	client_peer_live_tick(c, now, wake);
+	if (!c->peer_bye)
+		client_peer_live_tick(c, now, wake);
 }
 
 void client_peer_bye(struct client *c, uint64_t now)
 {
 	int i;
 
-	if (!c->connected || c->peer_bye)
+	/* also after the peer's BYE: it lingers until ours */
+	if (!c->ever_connected)
 		return;
 	/* the ACK rides along: our last one may have been lost, and the peer
 	 * would otherwise retransmit into the void */

@@ -19,7 +19,8 @@ void client_opts_usage(FILE *f)
 		"  --name NICK       nick shown to the peer (default: login name, or \"anon\")\n"
 		"  --secret S        shared secret: peers without it cannot connect\n"
 		"  --timeout SECS    registration timeout, and punching timeout (default 10)\n"
-		"  --keepalive SECS  keepalive interval (default 15)\n"
+		"  --keepalive SECS  keepalive and server refresh interval (default 15,\n"
+		"                    decimals allowed, >= 0.1)\n"
 		"  --punch-ttl N     TTL of the first punch to the peer's public endpoint\n"
 		"                    (default 2, 0 = no short-TTL punch)\n"
 		"  --relay-after SECS  relay through the server if no direct path after\n"
@@ -116,7 +117,7 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 	snprintf(o->room, sizeof(o->room), "default");
 	opts_default_nick(o);
 	o->timeout_s = 10;
-	o->keepalive_s = 15;
+	o->keepalive_ms = 15000;
 	o->punch_ttl = 2;
 	o->relay_after_ms = 1500;
 	optind = 1;
@@ -144,9 +145,8 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 			o->timeout_s = (unsigned)v;
 			break;
 		case OPT_KEEPALIVE:
-			if (opts_uint(optarg, 1, 3600, &v) < 0)
-				return opts_fail(err, "--keepalive wants 1..3600 seconds", optarg);
-			o->keepalive_s = (unsigned)v;
+			if (opts_secs_ms(optarg, 3600, &o->keepalive_ms) < 0 || o->keepalive_ms < 100)
+				return opts_fail(err, "--keepalive wants 0.1..3600 seconds", optarg);
 			break;
 		case OPT_TTL:
 			if (opts_uint(optarg, 0, 255, &v) < 0)

@@ -16,7 +16,7 @@ struct client_opts {
 	char nick[HP_NICK_MAX + 1];
 	const char *secret;        /* NULL = none */
 	unsigned timeout_s;        /* registration, and punching, each */
-	unsigned keepalive_s;
+	unsigned keepalive_ms;     /* keepalive and server refresh interval */
 	int punch_ttl;             /* TTL of the first public punch, 0 = off */
 	unsigned relay_after_ms;   /* relay if not direct this long after intro */
 	bool no_relay;             /* never relay: punching timeout is fatal */

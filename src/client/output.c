@@ -154,15 +154,73 @@ void out_message(const struct output *o, const char *nick, uint32_t seq, const c
 	fflush(stdout);
 }
 
-void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_ms)
+void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_us, unsigned tx)
 {
+	/* rtt_ms rounded to an integer so every JSON reader takes it; rtt_us
+	 * carries the precision */
+	unsigned long long ms = (unsigned long long)((rtt_us + 500) / 1000);
+
 	if (o->json) {
 		out_json_begin("acked");
-		printf(",\"seq\":%u,\"rtt_ms\":%llu", seq, (unsigned long long)rtt_ms);
+		printf(",\"seq\":%u", seq);
+		if (tx <= 1)
+			printf(",\"rtt_ms\":%llu,\"rtt_us\":%llu", ms, (unsigned long long)rtt_us);
+		else
+			printf(",\"tx\":%u", tx);
 		out_json_end();
 		return;
 	}
-	out_debug(o, "message %u acknowledged after %llu ms", seq, (unsigned long long)rtt_ms);
+	if (tx <= 1)
+		out_debug(o, "message %u acknowledged, rtt %.1f ms", seq, (double)rtt_us / 1000.0);
+	else
+		out_debug(o, "message %u acknowledged after %u transmissions", seq, tx);
+}
+
+void out_retransmit(const struct output *o, uint32_t seq, unsigned tx)
+{
+	if (o->json) {
+		out_json_begin("retransmit");
+		printf(",\"seq\":%u,\"tx\":%u", seq, tx);
+		out_json_end();
+		return;
+	}
+	out_debug(o, "message %u retransmitted (transmission %u)", seq, tx);
+}
+
+void out_reconnecting(const struct output *o, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (o->json) {
+		out_json_begin("reconnecting");
+		out_json_str("reason", reason, strlen(reason));
+		out_json_end();
+		return;
+	}
+	out_status(o, "reconnecting: %s", reason);
+}
+
+void out_stats(const struct output *o, const struct out_stats *st)
+{
+	if (o->json) {
+		out_json_begin("stats");
+		printf(",\"sent\":%llu,\"delivered\":%llu,\"retransmitted\":%llu,"
+		       "\"duplicates\":%llu,\"auth_failed\":%llu",
+		       (unsigned long long)st->sent, (unsigned long long)st->delivered,
+		       (unsigned long long)st->retransmitted, (unsigned long long)st->duplicates,
+		       (unsigned long long)st->auth_failed);
+		out_json_end();
+		return;
+	}
+	out_status(o, "stats: %llu sent, %llu delivered, %llu retransmitted, %llu duplicates, "
+		   "%llu failed authentication",
+		   (unsigned long long)st->sent, (unsigned long long)st->delivered,
+		   (unsigned long long)st->retransmitted, (unsigned long long)st->duplicates,
+		   (unsigned long long)st->auth_failed);
 }
 
 void out_peer_moved(const struct output *o, const struct hp_endpoint *peer)

@@ -26,7 +26,16 @@ void out_introduced(const struct output *o, const char *nick, const struct hp_en
 void out_connected(const struct output *o, bool relay, const struct hp_endpoint *peer, uint64_t ms);
 void out_message(const struct output *o, const char *nick, uint32_t seq, const char *text,
 		 size_t len);
-void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_ms);
+/* rtt_us is reported only for a line sent once (Karn: tx > 1 is ambiguous). */
+void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_us, unsigned tx);
+void out_retransmit(const struct output *o, uint32_t seq, unsigned tx);
+/* The direct (or relayed) path went silent: back through the server. */
+void out_reconnecting(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct out_stats {
+	uint64_t sent, delivered, retransmitted, duplicates, auth_failed;
+};
+void out_stats(const struct output *o, const struct out_stats *st);
 void out_peer_moved(const struct output *o, const struct hp_endpoint *peer);
 void out_peer_lost(const struct output *o, const char *reason);
 /* Fatal: also on stderr in JSON mode, and even with -q. */

@@ -5,7 +5,8 @@
 
 #include "reliab.h"
 
-#define RTO_GRANULARITY_MS 10 /* G in RFC 6298 */
+#define US(ms)         ((uint64_t)(ms) * 1000)
+#define RTO_GRANULARITY US(10) /* G in RFC 6298 */
 
 int hp_rsend_init(struct hp_rsend *s, unsigned window)
 {
@@ -14,7 +15,7 @@ int hp_rsend_init(struct hp_rsend *s, unsigned window)
 	memset(s, 0, sizeof(*s));
 	s->next_seq = 1;
 	s->window = window;
-	s->rto = HP_RTO_INIT_MS;
+	s->rto = US(HP_RTO_INIT_MS);
 	return 0;
 }
 
@@ -97,12 +98,12 @@ static uint64_t rsend_backoff(const struct hp_rsend *s, unsigned tx)
 	uint64_t rto = s->rto;
 	unsigned i;
 
-	for (i = 1; i < tx && rto < HP_RTO_MAX_MS; i++)
+	for (i = 1; i < tx && rto < US(HP_RTO_MAX_MS); i++)
 		rto *= 2;
-	return rto < HP_RTO_MAX_MS ? rto : HP_RTO_MAX_MS;
+	return rto < US(HP_RTO_MAX_MS) ? rto : US(HP_RTO_MAX_MS);
 }
 
-const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_ms)
+const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us)
 {
 	struct hp_rsend_item *it;
 	size_t i, n;
@@ -112,12 +113,16 @@ const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_ms)
 	n = rsend_window_len(s);
 	for (i = 0; i < n; i++) {
 		it = rsend_at(s, i);
-		if (it->tx && it->due_ms > now_ms)
+		if (it->tx && it->due_us > now_us)
 			continue;
-		if (!it->tx)
-			it->first_ms = now_ms;
+		if (!it->tx) {
+			it->first_us = now_us;
+			s->n_sent++;
+		} else {
+			s->n_retx++;
+		}
 		it->tx++;
-		it->due_ms = now_ms + rsend_backoff(s, it->tx);
+		it->due_us = now_us + rsend_backoff(s, it->tx);
 		return it;
 	}
 	return NULL;
@@ -136,8 +141,8 @@ uint64_t hp_rsend_deadline(const struct hp_rsend *s)
 		it = rsend_at(s, i);
 		if (!it->tx)
 			return 0;
-		if (it->due_ms < best)
-			best = it->due_ms;
+		if (it->due_us < best)
+			best = it->due_us;
 	}
 	return best;
 }
@@ -158,15 +163,64 @@ void hp_rsend_rtt_sample(struct hp_rsend *s, uint64_t r)
 		s->rttvar = (3 * s->rttvar + diff) / 4;
 		s->srtt = (7 * s->srtt + r) / 8;
 	}
-	var = 4 * s->rttvar > RTO_GRANULARITY_MS ? 4 * s->rttvar : RTO_GRANULARITY_MS;
+	/* K * RTTVAR shrinks to G on a steady path; a quarter of SRTT as the
+	 * floor keeps a few ms of jitter on a long path from firing the RTO */
+	var = 4 * s->rttvar > RTO_GRANULARITY ? 4 * s->rttvar : RTO_GRANULARITY;
+	if (var < s->srtt / 4)
+		var = s->srtt / 4;
 	s->rto = s->srtt + var;
-	if (s->rto < HP_RTO_MIN_MS)
-		s->rto = HP_RTO_MIN_MS;
-	if (s->rto > HP_RTO_MAX_MS)
-		s->rto = HP_RTO_MAX_MS;
+	if (s->rto < US(HP_RTO_MIN_MS))
+		s->rto = US(HP_RTO_MIN_MS);
+	if (s->rto > US(HP_RTO_MAX_MS))
+		s->rto = US(HP_RTO_MAX_MS);
 }
 
-int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_ms, hp_rsend_acked_fn cb,
+void hp_rsend_rtt_hint(struct hp_rsend *s, uint64_t rtt_us)
+{
+	uint64_t rto;
+
+	if (!s || s->have_rtt)
+		return;
+	rto = 3 * rtt_us;
+	if (rto > US(HP_RTO_MAX_MS))
+		rto = US(HP_RTO_MAX_MS);
+	if (rto > s->rto)
+		s->rto = rto;
+}
+
+void hp_rsend_retry_now(struct hp_rsend *s, uint64_t now_us)
+{
+	struct hp_rsend_item *it;
+	size_t i, n;
+
+	if (!s)
+		return;
+	n = rsend_window_len(s);
+	for (i = 0; i < n; i++) {
+		it = rsend_at(s, i);
+		if (it->tx && it->due_us > now_us)
+			it->due_us = now_us;
+	}
+}
+
+uint64_t hp_rsend_rto(const struct hp_rsend *s)
+{
+	return s ? s->rto : US(HP_RTO_INIT_MS);
+}
+
+/* The receiver answers every CHAT, so ACKs that cover nothing new mean
+ * later lines arrive while the oldest does not: send it again now. */
+static void rsend_dupack(struct hp_rsend *s, uint32_t seq, uint64_t now_us)
+{
+	struct hp_rsend_item *it = rsend_at(s, 0);
+
+	if (seq + 1 != it->seq || !it->tx)
+		return;
+	if (++s->dupacks == HP_DUPACK_FAST && it->due_us > now_us)
+		it->due_us = now_us;
+}
+
+int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_us, hp_rsend_acked_fn cb,
 		 void *ctx)
 {
 	struct hp_rsend_item *it;
@@ -179,8 +233,10 @@ int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_ms, hp_rsend_ack
 	if (s->count == 0)
 		return seq < s->next_seq ? 0 : -EINVAL;
 	oldest = rsend_at(s, 0)->seq;
-	if (seq < oldest)
+	if (seq < oldest) {
+		rsend_dupack(s, seq, now_us);
 		return 0;
+	}
 	n = (size_t)(seq - oldest) + 1;
 	if (n > s->count)
 		return -EINVAL;
@@ -191,16 +247,17 @@ int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_ms, hp_rsend_ack
 	for (i = 0; i < n; i++) {
 		it = rsend_at(s, 0);
 		/* Karn: a retransmitted line's ACK is ambiguous, no sample */
-		if (it->tx == 1 && now_ms >= it->first_ms)
-			hp_rsend_rtt_sample(s, now_ms - it->first_ms);
+		if (it->tx == 1 && now_us >= it->first_us)
+			hp_rsend_rtt_sample(s, now_us - it->first_us);
 		if (cb)
-			cb(ctx, it->seq, now_ms >= it->first_ms ? now_ms - it->first_ms : 0, it->tx);
+			cb(ctx, it->seq, now_us >= it->first_us ? now_us - it->first_us : 0, it->tx);
 		free(it->text);
 		memset(it, 0, sizeof(*it));
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
 		acked++;
 	}
+	s->dupacks = 0;
 	return acked;
 }
 

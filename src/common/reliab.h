@@ -4,12 +4,15 @@
 
 /*
  * Reliable, ordered delivery of chat lines over datagrams: pure logic, no
- * I/O and no clock of its own (every call that cares takes now_ms), so it
+ * I/O and no clock of its own (every call that cares takes now_us, in
+ * microseconds, so round trips are measured below the millisecond), so it
  * can be tested step by step.
  *
  * Sender: lines get seq 1, 2, 3...; at most `window` are in flight; each is
  * retransmitted on an RTO with exponential backoff (RFC 6298 estimator,
- * Karn's rule for samples) until a cumulative ACK covers it.
+ * Karn's rule for samples) until a cumulative ACK covers it. Three
+ * duplicate ACKs retransmit the oldest line at once (fast retransmit, as
+ * RFC 5681 s.3.2 does for TCP).
  * Receiver: buffers out-of-order lines inside the window, hands them out in
  * order exactly once; the ACK value is the highest in-order seq.
  */
@@ -24,13 +27,14 @@
 #define HP_RTO_INIT_MS   250
 #define HP_RTO_MIN_MS    100
 #define HP_RTO_MAX_MS    2000
+#define HP_DUPACK_FAST   3    /* duplicate ACKs that trigger a fast retransmit */
 
 struct hp_rsend_item {
 	uint32_t seq;
 	uint16_t len;
 	char *text;        /* NUL-terminated copy */
-	uint64_t first_ms; /* time of first transmission, valid when tx > 0 */
-	uint64_t due_ms;   /* next retransmission, valid when tx > 0 */
+	uint64_t first_us; /* time of first transmission, valid when tx > 0 */
+	uint64_t due_us;   /* next retransmission, valid when tx > 0 */
 	unsigned tx;       /* transmissions so far */
 };
 
@@ -39,12 +43,17 @@ struct hp_rsend {
 	size_t cap, head, count;
 	uint32_t next_seq;       /* seq of the next pushed line */
 	unsigned window;
-	uint64_t srtt, rttvar, rto;
+	uint64_t srtt, rttvar, rto; /* microseconds */
 	bool have_rtt;
+	unsigned dupacks;        /* ACKs in a row that covered nothing new */
+	uint64_t n_sent;         /* distinct lines transmitted at least once */
+	uint64_t n_retx;         /* retransmissions */
 };
 
-/* Called once per line newly covered by an ACK. rtt_ms from first send. */
-typedef void (*hp_rsend_acked_fn)(void *ctx, uint32_t seq, uint64_t rtt_ms, unsigned tx);
+/* Called once per line newly covered by an ACK. rtt_us from the first
+ * transmission; tx > 1 means the line was retransmitted, so the ACK is
+ * ambiguous (Karn) and callers should not report that rtt. */
+typedef void (*hp_rsend_acked_fn)(void *ctx, uint32_t seq, uint64_t rtt_us, unsigned tx);
 
 /* window 1..HP_RELIAB_WINDOW. Returns 0 or -EINVAL. */
 int hp_rsend_init(struct hp_rsend *s, unsigned window);
@@ -53,10 +62,10 @@ void hp_rsend_free(struct hp_rsend *s);
 int hp_rsend_push(struct hp_rsend *s, const char *text, size_t len, uint32_t *seq);
 /*
  * The next line that must go out now (never sent and inside the window, or
- * its RTO expired), marked as transmitted at now_ms; NULL when none. Call
- * repeatedly until NULL.
+ * its RTO expired), marked as transmitted at now_us; NULL when none. Call
+ * repeatedly until NULL. it->tx > 1: a retransmission.
  */
-const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_ms);
+const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us);
 /* When hp_rsend_due() will next return a line: 0 = now, UINT64_MAX = never. */
 uint64_t hp_rsend_deadline(const struct hp_rsend *s);
 /*
@@ -64,10 +73,21 @@ uint64_t hp_rsend_deadline(const struct hp_rsend *s);
  * lines newly acknowledged (0 for a stale ACK), -EINVAL if seq covers a
  * line never sent.
  */
-int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_ms, hp_rsend_acked_fn cb,
+int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_us, hp_rsend_acked_fn cb,
 		 void *ctx);
-/* Feeds an RTT measured elsewhere (e.g. punch round trips). */
-void hp_rsend_rtt_sample(struct hp_rsend *s, uint64_t rtt_ms);
+/* Feeds an RTT measured elsewhere (e.g. punch round trips), microseconds. */
+void hp_rsend_rtt_sample(struct hp_rsend *s, uint64_t rtt_us);
+/*
+ * Before any sample: a round trip known to be shorter than the path's
+ * (e.g. to the rendezvous server) raises the initial RTO to 3 x hint, so
+ * a long path does not start with spurious retransmissions.
+ */
+void hp_rsend_rtt_hint(struct hp_rsend *s, uint64_t rtt_us);
+/* Every line in flight is due at now_us (a path came back: no waiting
+ * out a backed-off RTO). */
+void hp_rsend_retry_now(struct hp_rsend *s, uint64_t now_us);
+/* Current RTO without backoff, microseconds. */
+uint64_t hp_rsend_rto(const struct hp_rsend *s);
 bool hp_rsend_all_acked(const struct hp_rsend *s);
 size_t hp_rsend_pending(const struct hp_rsend *s); /* queued + in flight */
 size_t hp_rsend_in_flight(const struct hp_rsend *s);

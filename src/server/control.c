@@ -5,6 +5,9 @@
 #include "proto.h"
 #include "server/server.h"
 
+/* a peer that moved this recently is news to its peer's every REGISTER */
+#define CONTROL_MOVE_NEWS_MS 10000
+
 /* header + token + code + reason length byte */
 #define CONTROL_ERROR_FIXED (HP_HDR_LEN + HP_TOKEN_LEN + 2 + 1)
 
@@ -69,7 +72,7 @@ static void control_send_registered(struct server *s, const struct server_reques
 
 /* Tells `to` about `peer`. */
 static void control_send_intro(struct server *s, const struct server_request *req,
-			       const struct rooms_peer *to, const struct rooms_peer *peer)
+			       struct rooms_peer *to, const struct rooms_peer *peer)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
 	char a[HP_ENDPOINT_STRLEN], b[HP_ENDPOINT_STRLEN];
@@ -85,6 +88,7 @@ static void control_send_intro(struct server *s, const struct server_request *re
 	m.u.intro.peer_public = peer->public_ep;
 	m.u.intro.n_priv = peer->n_priv;
 	memcpy(m.u.intro.peer_priv, peer->priv, sizeof(m.u.intro.peer_priv));
+	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
 		counters_inc(&s->counters, CNT_DROP_SEND);
@@ -134,8 +138,9 @@ void control_handle_register(struct server *s, const struct server_request *req)
 {
 	struct rooms_join j;
 	struct hp_msg m;
-	const struct rooms_peer *self, *other;
+	struct rooms_peer *self, *other;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
+	bool other_moved, other_uninformed, recent;
 	uint16_t code;
 	int ret;
 
@@ -169,10 +174,17 @@ void control_handle_register(struct server *s, const struct server_request *req)
 		control_send_registered(s, req, self);
 		return;
 	}
+	/* Each INTRO records what it told, so a move on either side reaches
+	 * both peers at once: the one that moved (rebind) asks again from its
+	 * new endpoint, and its peer must punch there too; a peer asking again
+	 * because its path died gets the other's new endpoint, and for a while
+	 * after such a move the other gets a fresh INTRO as well (its punches
+	 * may have stopped). Otherwise a refresh gets one INTRO. */
+	other_moved = !hp_endpoint_equal(&self->told_ep, &other->public_ep);
+	other_uninformed = !hp_endpoint_equal(&other->told_ep, &self->public_ep);
+	recent = other->moved_ms && req->now_ms - other->moved_ms < CONTROL_MOVE_NEWS_MS;
 	control_send_intro(s, req, self, other);
-	/* The waiting peer learns of the newcomer once; afterwards its own
-	 * periodic REGISTER brings it a fresh INTRO (e.g. after a rebind). */
-	if (j.fresh)
+	if (j.fresh || j.moved || other_moved || other_uninformed || recent)
 		control_send_intro(s, req, other, self);
 }
 

@@ -259,6 +259,8 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		if (memcmp(p->pubkey, reg->pubkey, HP_KEY_LEN) != 0)
 			return -EKEYREJECTED;
 		out->moved = !hp_endpoint_equal(&p->public_ep, from);
+		if (out->moved)
+			p->moved_ms = now_ms;
 		rooms_fill_peer(p, reg, from, now_ms);
 	} else {
 		if (!r->peer[0].used)
@@ -268,6 +270,8 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		else
 			return -EBUSY;
 		rooms_fill_peer(&r->peer[self], reg, from, now_ms);
+		memset(&r->peer[self].told_ep, 0, sizeof(r->peer[self].told_ep));
+		r->peer[self].moved_ms = 0;
 		r->peer[self].room = r;
 		rooms_token_link(t, &r->peer[self]);
 		t->n_peers++;

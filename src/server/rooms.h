@@ -27,6 +27,9 @@ struct rooms_peer {
 	uint8_t n_priv;
 	struct hp_endpoint priv[HP_MAX_PRIV];
 	uint64_t seen_ms; /* last REGISTER, for expiry */
+	struct hp_endpoint told_ep; /* the other peer's public endpoint as last
+				     * sent to this one in an INTRO */
+	uint64_t moved_ms;          /* last refresh from a new endpoint; 0 = never */
 	struct rooms_room *room;  /* the room holding this slot */
 	struct rooms_peer *tnext; /* token index chain */
 };

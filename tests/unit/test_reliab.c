@@ -11,20 +11,23 @@
 
 #include "reliab.h"
 
+#define MS(x) ((uint64_t)(x) * 1000) /* reliab counts in microseconds */
+
 struct acks {
 	unsigned n;
 	uint32_t seq[64];
 	unsigned tx[64];
+	uint64_t rtt[64];
 };
 
-static void on_acked(void *ctx, uint32_t seq, uint64_t rtt_ms, unsigned tx)
+static void on_acked(void *ctx, uint32_t seq, uint64_t rtt_us, unsigned tx)
 {
 	struct acks *a = ctx;
 
-	(void)rtt_ms;
 	if (a->n < 64) {
 		a->seq[a->n] = seq;
 		a->tx[a->n] = tx;
+		a->rtt[a->n] = rtt_us;
 	}
 	a->n++;
 }
@@ -95,7 +98,7 @@ static void test_retransmit_backoff(void **state)
 	struct hp_rsend s;
 	struct acks a = { 0 };
 	const struct hp_rsend_item *it;
-	uint64_t t = 10000, expect[] = { 250, 500, 1000, 2000, 2000 };
+	uint64_t t = MS(10000), expect[] = { MS(250), MS(500), MS(1000), MS(2000), MS(2000) };
 	unsigned i;
 
 	(void)state;
@@ -105,7 +108,7 @@ static void test_retransmit_backoff(void **state)
 	assert_non_null(it);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(hp_rsend_deadline(&s), t + expect[i]);
-		/* one millisecond early: nothing due */
+		/* one microsecond early: nothing due */
 		assert_null(hp_rsend_due(&s, t + expect[i] - 1));
 		t += expect[i];
 		it = hp_rsend_due(&s, t);
@@ -115,9 +118,11 @@ static void test_retransmit_backoff(void **state)
 	}
 	assert_int_equal(hp_rsend_ack(&s, 1, t + 5, on_acked, &a), 1);
 	assert_int_equal(a.tx[0], 6);
+	assert_int_equal(s.n_sent, 1);
+	assert_int_equal(s.n_retx, 5);
 	/* Karn: no sample from a retransmitted line, RTO unchanged */
 	assert_false(s.have_rtt);
-	assert_int_equal(s.rto, HP_RTO_INIT_MS);
+	assert_int_equal(s.rto, MS(HP_RTO_INIT_MS));
 	hp_rsend_free(&s);
 }
 
@@ -130,14 +135,84 @@ static void test_rtt_estimate_clamped(void **state)
 	assert_int_equal(hp_rsend_init(&s, 32), 0);
 	for (i = 0; i < 20; i++) {
 		push(&s, "x", (uint32_t)i + 1);
-		assert_non_null(hp_rsend_due(&s, (uint64_t)i * 100));
-		assert_int_equal(hp_rsend_ack(&s, (uint32_t)i + 1, (uint64_t)i * 100 + 2, NULL, NULL),
+		assert_non_null(hp_rsend_due(&s, MS(i * 100)));
+		assert_int_equal(hp_rsend_ack(&s, (uint32_t)i + 1, MS(i * 100 + 2), NULL, NULL),
 				 1);
 	}
 	assert_true(s.have_rtt);
-	assert_int_equal(s.rto, HP_RTO_MIN_MS);
-	hp_rsend_rtt_sample(&s, 60000);
-	assert_int_equal(s.rto, HP_RTO_MAX_MS);
+	assert_int_equal(s.rto, MS(HP_RTO_MIN_MS));
+	hp_rsend_rtt_sample(&s, MS(60000));
+	assert_int_equal(s.rto, MS(HP_RTO_MAX_MS));
+	hp_rsend_free(&s);
+}
+
+static void test_rtt_microseconds_and_steady_rto(void **state)
+{
+	struct hp_rsend s;
+	struct acks a = { 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	/* a steady 200.4 ms path: the RTO settles above it, never at it */
+	for (i = 0; i < 30; i++) {
+		push(&s, "x", (uint32_t)i + 1);
+		assert_non_null(hp_rsend_due(&s, MS(i * 1000)));
+		assert_int_equal(hp_rsend_ack(&s, (uint32_t)i + 1, MS(i * 1000) + 200400, on_acked,
+					      &a), 1);
+	}
+	assert_int_equal(a.rtt[0], 200400);
+	assert_int_equal(a.rtt[29], 200400);
+	assert_true(s.rto >= 200400 + 200400 / 4);
+	assert_int_equal(s.n_sent, 30);
+	assert_int_equal(s.n_retx, 0);
+	hp_rsend_free(&s);
+}
+
+static void test_rtt_hint_seeds_initial_rto(void **state)
+{
+	struct hp_rsend s;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	hp_rsend_rtt_hint(&s, MS(10)); /* shorter than the default: no change */
+	assert_int_equal(hp_rsend_rto(&s), MS(HP_RTO_INIT_MS));
+	hp_rsend_rtt_hint(&s, MS(100));
+	assert_int_equal(hp_rsend_rto(&s), MS(300));
+	hp_rsend_rtt_hint(&s, MS(5000));
+	assert_int_equal(hp_rsend_rto(&s), MS(HP_RTO_MAX_MS));
+	/* a real sample wins, later hints are ignored */
+	hp_rsend_rtt_sample(&s, MS(40));
+	hp_rsend_rtt_hint(&s, MS(500));
+	assert_true(hp_rsend_rto(&s) < MS(HP_RTO_INIT_MS));
+	hp_rsend_free(&s);
+}
+
+static void test_fast_retransmit_on_dup_acks(void **state)
+{
+	struct hp_rsend s;
+	const struct hp_rsend_item *it;
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	for (i = 1; i <= 5; i++)
+		push(&s, "m", (uint32_t)i);
+	for (i = 1; i <= 5; i++)
+		assert_non_null(hp_rsend_due(&s, MS(1000)));
+	assert_int_equal(hp_rsend_ack(&s, 1, MS(1001), NULL, NULL), 1);
+	/* seq 2 lost: 3, 4, 5 each bring back ACK 1 */
+	for (i = 0; i < HP_DUPACK_FAST - 1; i++) {
+		assert_int_equal(hp_rsend_ack(&s, 1, MS(1002), NULL, NULL), 0);
+		assert_null(hp_rsend_due(&s, MS(1002)));
+	}
+	assert_int_equal(hp_rsend_ack(&s, 1, MS(1002), NULL, NULL), 0);
+	it = hp_rsend_due(&s, MS(1002));
+	assert_non_null(it);
+	assert_int_equal(it->seq, 2);
+	assert_int_equal(it->tx, 2);
+	assert_null(hp_rsend_due(&s, MS(1002)));
+	assert_int_equal(s.n_retx, 1);
 	hp_rsend_free(&s);
 }
 
@@ -262,6 +337,9 @@ int main(void)
 		cmocka_unit_test(test_ack_for_unsent_refused),
 		cmocka_unit_test(test_retransmit_backoff),
 		cmocka_unit_test(test_rtt_estimate_clamped),
+		cmocka_unit_test(test_rtt_microseconds_and_steady_rto),
+		cmocka_unit_test(test_rtt_hint_seeds_initial_rto),
+		cmocka_unit_test(test_fast_retransmit_on_dup_acks),
 		cmocka_unit_test(test_window_full),
 		cmocka_unit_test(test_queue_grows),
 		cmocka_unit_test(test_receiver_in_order_once),

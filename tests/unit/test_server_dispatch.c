@@ -226,6 +226,50 @@ static void test_rebind_answers_with_intro_from_new_endpoint(void **state)
 	expect_msg(f, 1, HP_INTRO, alen, &m);
 	assert_string_equal(m.u.intro.peer_nick, "nick-b");
 	assert_true(hp_endpoint_equal(&m.u.intro.reflexive, &f->client_ep[1]));
+	/* and b (registered at client 1's address too) hears of a's move at once */
+	expect_msg(f, 1, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-a");
+	assert_true(hp_endpoint_equal(&m.u.intro.peer_public, &f->client_ep[1]));
+	assert_no_reply(f, 0);
+	/* a refresh with nothing new is answered to the sender only */
+	dispatch(f, 1, a, alen);
+	expect_msg(f, 1, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
+	assert_no_reply(f, 1);
+	assert_int_equal(f->srv.counters.v[CNT_INTROS], 5);
+}
+
+static void test_peer_asking_after_move_informs_both(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[512], b[512];
+	size_t alen = make_register(a, sizeof(a), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	size_t blen = make_register(b, sizeof(b), "lobby", 'b', 'B', HP_REGISTER_MIN);
+	struct hp_msg m;
+
+	dispatch(f, 0, a, alen);
+	expect_msg(f, 0, HP_REGISTERED, alen, &m);
+	dispatch(f, 1, b, blen);
+	expect_msg(f, 1, HP_INTRO, blen, &m);
+	expect_msg(f, 0, HP_INTRO, blen, &m);
+	/* b moves to client 0's address: both learn (both at client 0 now) */
+	dispatch(f, 0, b, blen);
+	expect_msg(f, 0, HP_INTRO, blen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-a");
+	expect_msg(f, 0, HP_INTRO, blen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
+	assert_true(hp_endpoint_equal(&m.u.intro.peer_public, &f->client_ep[0]));
+	/* a asks again (its path died) soon after b moved: both hear again */
+	dispatch(f, 0, a, alen);
+	expect_msg(f, 0, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
+	expect_msg(f, 0, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-a");
+	/* long after the move, a refresh is answered to its sender only */
+	f->now += 30000;
+	dispatch(f, 0, a, alen);
+	expect_msg(f, 0, HP_INTRO, alen, &m);
+	assert_string_equal(m.u.intro.peer_nick, "nick-b");
 	assert_no_reply(f, 0);
 }
 
@@ -602,6 +646,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pairing_introduces_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_room_full_and_key_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebind_answers_with_intro_from_new_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_asking_after_move_informs_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_register_refused_within_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_rooms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_frees_the_slot, setup, teardown),
