@@ -42,6 +42,34 @@ static void fuzz_peer(const uint8_t *data, size_t size)
 		abort();
 }
 
+/* RELAY and RELAYED: the inner datagram is a slice of the input, and
+ * re-wrapping it gives back the input (flags aside). */
+static void fuzz_relay(const uint8_t *data, size_t size)
+{
+	uint8_t out[HP_MAX_DATAGRAM + HP_HDR_LEN + HP_TOKEN_LEN];
+	uint8_t token[HP_TOKEN_LEN];
+	const uint8_t *inner;
+	size_t inner_len;
+	int n;
+
+	if (hp_relay_decode(data, size, token, &inner, &inner_len) == 0) {
+		if (inner < data || inner + inner_len > data + size)
+			abort();
+		n = hp_relay_encode(out, sizeof(out), token, inner, inner_len);
+		if (n < 0 || (size_t)n != size || memcmp(out, data, 6) != 0 ||
+		    memcmp(out + HP_HDR_LEN, data + HP_HDR_LEN, size - HP_HDR_LEN) != 0)
+			abort();
+	}
+	if (hp_relayed_decode(data, size, &inner, &inner_len) == 0) {
+		if (inner < data || inner + inner_len > data + size)
+			abort();
+		n = hp_relayed_encode(out, sizeof(out), inner, inner_len);
+		if (n < 0 || (size_t)n != size || memcmp(out, data, 6) != 0 ||
+		    memcmp(out + HP_HDR_LEN, data + HP_HDR_LEN, size - HP_HDR_LEN) != 0)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,5 +80,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)hp_is_stun(data, size);
 	fuzz_control(data, size);
 	fuzz_peer(data, size);
+	fuzz_relay(data, size);
 	return 0;
 }

@@ -20,6 +20,11 @@ if [ "$name" = proto ]; then
 	{ printf '\x48\x50\x01\x03\x00\x45\x00\x00'; z 8; printf '\x06\x00\x07'; z 16
 	  printf '\x01b'; z 32; printf '\x04\x00\x09\x0a\x00\x00\x02\x00'; } >"$work/corpus/seed-intro"
 	{ printf '\x12'; z 12; printf '\x00\x02hi'; } >"$work/corpus/seed-chat"
+	# RELAY (token + a 48-byte sealed CHAT) and the RELAYED it becomes
+	{ printf '\x48\x50\x01\x06\x00\x38\x00\x00'; z 8
+	  printf '\x48\x50\x01\x12\x00\x28\x00\x00'; z 40; } >"$work/corpus/seed-relay"
+	{ printf '\x48\x50\x01\x07\x00\x30\x00\x00'
+	  printf '\x48\x50\x01\x12\x00\x28\x00\x00'; z 40; } >"$work/corpus/seed-relayed"
 fi
 cd "$work"
 exec "./fuzz_$name" -max_total_time="$secs" -max_len=1500 corpus
