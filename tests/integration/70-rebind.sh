@@ -14,10 +14,14 @@ HALF=$((N / 2))
 T=$(mktemp -d /tmp/hplab-70.XXXXXX)
 PIDS=()
 WFDS=()
+NATPIDS=()
 
 cleanup() {
 	local p fd
 	for fd in "${WFDS[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+	# a test tool needs no goodbye (and a sanitizer's exit-time leak check
+	# once hung in one): KILL, so every wait below returns
+	for p in "${NATPIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
@@ -49,6 +53,7 @@ for s in a b; do
 	wait_line "$T/nat$s.out" '^hpnat: server' 5 || fail "nat $s did not start"
 	# signals go to hpnat itself, not to the timeout(1) bounding it
 	eval "NATPID_$s=$(pgrep -P "$tpid")"
+	eval "NATPIDS+=(\$NATPID_$s)"
 	eval "SP_$s=$(sed -n 's/^hpnat: server [^ ]*:\([0-9]*\) .*/\1/p' "$T/nat$s.out")"
 	mkfifo "$T/$s.in"
 	seq 1 "$N" | sed "s/^/line $s /" >"$T/$s.want"

@@ -12,10 +12,14 @@ LOSS=${HPNAT_LOSS:-20}
 T=$(mktemp -d /tmp/hplab-90.XXXXXX)
 PIDS=()
 WFDS=()
+NATPIDS=()
 
 cleanup() {
 	local p fd
 	for fd in "${WFDS[@]}"; do exec {fd}>&- 2>/dev/null || true; done
+	# a test tool needs no goodbye (and a sanitizer's exit-time leak check
+	# once hung in one): KILL, so every wait below returns
+	for p in "${NATPIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$T"
@@ -43,9 +47,11 @@ PORT=$(sed -n 's/.*listening on [^ ]*:\([0-9][0-9]*\).*/\1/p' "$T/srv.err" | hea
 seed=${HPNAT_SEED:-90}
 for s in a b; do
 	timeout 120 "$BIN/tools/hpnat" --loss "$LOSS" --seed "$seed" "$PORT" >"$T/nat$s.out" 2>"$T/nat$s.err" &
-	PIDS+=($!)
+	tpid=$!
+	PIDS+=($tpid)
 	seed=$((seed + 1))
 	wait_line "$T/nat$s.out" '^hpnat: server' 5 || fail "nat $s did not start"
+	NATPIDS+=($(pgrep -P "$tpid"))
 	eval "SP_$s=$(sed -n 's/^hpnat: server [^ ]*:\([0-9]*\) .*/\1/p' "$T/nat$s.out")"
 	mkfifo "$T/$s.in"
 	seq 1 "$N" | sed "s/^/line $s /" >"$T/$s.want"
