@@ -61,7 +61,7 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 
 	memset(ev, 0, offsetof(struct lab_event, text));
 	ev->text[0] = '\0';
-	ev->seq = ev->ms = ev->rtt_ms = -1;
+	ev->seq = ev->ms = ev->rtt_ms = ev->rtt_us = -1;
 	ev->st_sent = ev->st_delivered = ev->st_retransmitted = ev->st_duplicates =
 		ev->st_auth_failed = -1;
 	if (lab_jsonx_string(buf, len, "event", name, sizeof(name)) < 0)
@@ -91,7 +91,8 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		      need_str(buf, len, "text", ev->text, sizeof(ev->text));
 		break;
 	case LAB_EV_ACKED:
-		ret = need_int(buf, len, "seq", &ev->seq) ?: opt_int(buf, len, "rtt_ms", &ev->rtt_ms);
+		ret = need_int(buf, len, "seq", &ev->seq) ?: opt_int(buf, len, "rtt_ms", &ev->rtt_ms) ?:
+		      opt_int(buf, len, "rtt_us", &ev->rtt_us);
 		break;
 	case LAB_EV_PEER_MOVED:
 		ret = need_str(buf, len, "peer", ev->peer, sizeof(ev->peer));

@@ -40,6 +40,7 @@ struct lab_event {
 	int64_t seq;        /* message, acked */
 	int64_t ms;         /* registered, introduced, connected; -1 if absent */
 	int64_t rtt_ms;     /* acked; -1 if absent */
+	int64_t rtt_us;     /* acked, the same in microseconds; -1 if absent */
 	/* stats (each -1 if absent) */
 	int64_t st_sent, st_delivered, st_retransmitted, st_duplicates, st_auth_failed;
 };

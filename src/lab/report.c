@@ -13,7 +13,7 @@ static void side_init(struct lab_report_side *s)
 	s->connect_ms = -1;
 	s->exit_code = -1;
 	s->probe_ms = -1;
-	s->rtt_median_ms = s->rtt_p95_ms = -1;
+	s->rtt_median_us = s->rtt_p95_us = -1;
 }
 
 void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
@@ -26,7 +26,7 @@ void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
 	snprintf(r->path, sizeof(r->path), "none");
 	snprintf(r->expected, sizeof(r->expected), "direct");
 	r->hairpin = -1;
-	r->rtt_median_ms = r->rtt_p95_ms = -1;
+	r->rtt_median_us = r->rtt_p95_us = -1;
 	r->fault_ms = -1;
 	side_init(&r->a);
 	side_init(&r->b);
@@ -94,7 +94,7 @@ static void json_rtt(FILE *f, int64_t median, int64_t p95, unsigned n)
 		fputs("{\"median\":null,\"p95\":null,\"n\":0}", f);
 		return;
 	}
-	fprintf(f, "{\"median\":%" PRId64 ",\"p95\":%" PRId64 ",\"n\":%u}", median, p95, n);
+	fprintf(f, "{\"median\":%.1f,\"p95\":%.1f,\"n\":%u}", median / 1000.0, p95 / 1000.0, n);
 }
 
 /* ppm as a percentage with 4 decimals, trailing zeros kept short */
@@ -161,7 +161,7 @@ static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 		   "\"connects\":%u,\"reconnects\":%u,\"rtt_ms\":",
 		s->delivered, s->retransmitted, s->stats_seen ? "stats" : "events", s->connects,
 		s->reconnects);
-	json_rtt(f, s->rtt_median_ms, s->rtt_p95_ms, s->rtt_n);
+	json_rtt(f, s->rtt_median_us, s->rtt_p95_us, s->rtt_n);
 	fputs(",\"probe\":", f);
 	if (!s->probe_nat[0]) {
 		fputs("null}", f);
@@ -205,7 +205,7 @@ void lab_report_write_json(const struct lab_report *r, FILE *f)
 		r->hairpin < 0 ? "null" : r->hairpin ? "true" : "false",
 		r->no_firewall ? "true" : "false", r->udp_timeout);
 	fputs("\"rtt_ms\":", f);
-	json_rtt(f, r->rtt_median_ms, r->rtt_p95_ms, r->rtt_n);
+	json_rtt(f, r->rtt_median_us, r->rtt_p95_us, r->rtt_n);
 	fputs(",\"impair\":", f);
 	json_impair(f, r);
 	fputs(",\"fault\":", f);

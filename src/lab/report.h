@@ -43,7 +43,7 @@ struct lab_report_side {
 	bool stats_seen;        /* it printed a stats event */
 	unsigned reconnects;    /* reconnecting events */
 	unsigned connects;      /* connected events */
-	int64_t rtt_median_ms, rtt_p95_ms; /* of its acked events; -1 if none */
+	int64_t rtt_median_us, rtt_p95_us; /* of its acked events; -1 if none */
 	unsigned rtt_n;
 };
 
@@ -81,7 +81,7 @@ struct lab_report {
 	int64_t path_rtt_us;  /* configured A<->B round trip added by the delays */
 	struct lab_report_engine engines[2];
 	size_t nengines;
-	int64_t rtt_median_ms, rtt_p95_ms; /* both sides' acked RTTs; -1 if none */
+	int64_t rtt_median_us, rtt_p95_us; /* both sides' acked RTTs; -1 if none */
 	unsigned rtt_n;
 	/* the fault, if one was injected */
 	char fault[24];       /* "" none */

@@ -157,8 +157,13 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		if (ev->seq > s->max_acked)
 			s->max_acked = ev->seq;
 		s->rep->acked = s->acked_events;
-		if (ev->rtt_ms >= 0 && lab_samples_add(&s->rtt, ev->rtt_ms) < 0)
-			lab_report_fail(r->rep, LAB_RESULT_ERROR, "out of memory");
+		/* samples in microseconds: sub-ms precision where the client gives it */
+		if (ev->rtt_us >= 0 || ev->rtt_ms >= 0) {
+			int64_t us = ev->rtt_us >= 0 ? ev->rtt_us : ev->rtt_ms * 1000;
+
+			if (lab_samples_add(&s->rtt, us) < 0)
+				lab_report_fail(r->rep, LAB_RESULT_ERROR, "out of memory");
+		}
 		break;
 	case LAB_EV_RETRANSMIT:
 		s->retransmits++;
@@ -623,16 +628,16 @@ static void metrics(struct run *r)
 		struct side *s = &r->side[i];
 		size_t k;
 
-		rtt_summary(&s->rtt, &s->rep->rtt_median_ms, &s->rep->rtt_p95_ms, &s->rep->rtt_n);
+		rtt_summary(&s->rtt, &s->rep->rtt_median_us, &s->rep->rtt_p95_us, &s->rep->rtt_n);
 		for (k = 0; k < s->rtt.n; k++)
 			lab_samples_add(&all, s->rtt.v[k]);
 	}
-	rtt_summary(&all, &r->rep->rtt_median_ms, &r->rep->rtt_p95_ms, &r->rep->rtt_n);
+	rtt_summary(&all, &r->rep->rtt_median_us, &r->rep->rtt_p95_us, &r->rep->rtt_n);
 	lab_samples_free(&all);
 	if (r->rep->rtt_n)
-		lab_report_step(r->rep, "message round trips: median %lld ms, p95 %lld ms (%u acks)"
+		lab_report_step(r->rep, "message round trips: median %.1f ms, p95 %.1f ms (%u acks)"
 				"%s; retransmitted: alice %u, bob %u%s",
-				(long long)r->rep->rtt_median_ms, (long long)r->rep->rtt_p95_ms,
+				r->rep->rtt_median_us / 1000.0, r->rep->rtt_p95_us / 1000.0,
 				r->rep->rtt_n, "", r->side[0].rep->retransmitted,
 				r->side[1].rep->retransmitted,
 				r->side[0].rep->stats_seen || r->side[1].rep->stats_seen ||
@@ -641,9 +646,9 @@ static void metrics(struct run *r)
 					" (the clients reported no retransmissions)");
 	if (r->rep->impaired && r->rep->path_rtt_us > 0 && r->rep->rtt_n)
 		lab_report_step(r->rep, "configured path RTT %.1f ms (the delays, both ways), "
-				"measured median %lld ms: %+.1f ms",
-				r->rep->path_rtt_us / 1000.0, (long long)r->rep->rtt_median_ms,
-				(double)r->rep->rtt_median_ms - r->rep->path_rtt_us / 1000.0);
+				"measured median %.1f ms: %+.1f ms",
+				r->rep->path_rtt_us / 1000.0, r->rep->rtt_median_us / 1000.0,
+				(r->rep->rtt_median_us - r->rep->path_rtt_us) / 1000.0);
 }
 
 static void verify(struct run *r)

@@ -152,6 +152,9 @@ static void test_events(void **state)
 	assert_int_equal(ev.type, LAB_EV_ACKED);
 	assert_int_equal(ev.seq, 2);
 	assert_int_equal(ev.rtt_ms, 1);
+	assert_int_equal(ev.rtt_us, -1);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"acked\",\"seq\":3,\"rtt_ms\":200,\"rtt_us\":200431}")), 0);
+	assert_int_equal(ev.rtt_us, 200431);
 
 	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"bye\",\"from\":\"self\"}")), 0);
 	assert_int_equal(ev.type, LAB_EV_BYE);
