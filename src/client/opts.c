@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "client/opts.h"
+#include "parse.h"
 
 enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
        OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE };
@@ -35,21 +36,6 @@ void client_opts_usage(FILE *f)
 		"  -h, --help        this text\n"
 		"Each stdin line is one message; on end of input the client waits until\n"
 		"every message is acknowledged, says bye and exits.\n");
-}
-
-static int opts_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 /* Seconds with up to three decimals ("1.5") into milliseconds. */
@@ -140,7 +126,7 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 			o->secret = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (opts_uint(optarg, 1, 3600, &v) < 0)
+			if (hp_parse_ulong(optarg, 1, 3600, &v) < 0)
 				return opts_fail(err, "--timeout wants 1..3600 seconds", optarg);
 			o->timeout_s = (unsigned)v;
 			break;
@@ -149,7 +135,7 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 				return opts_fail(err, "--keepalive wants 0.1..3600 seconds", optarg);
 			break;
 		case OPT_TTL:
-			if (opts_uint(optarg, 0, 255, &v) < 0)
+			if (hp_parse_ulong(optarg, 0, 255, &v) < 0)
 				return opts_fail(err, "--punch-ttl wants 0..255", optarg);
 			o->punch_ttl = (int)v;
 			break;
@@ -188,11 +174,11 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 		client_opts_usage(err);
 		return -EINVAL;
 	}
-	if (opts_uint(argv[optind], 0, 65535, &v) < 0)
+	if (hp_parse_ulong(argv[optind], 0, 65535, &v) < 0)
 		return opts_fail(err, "bad client port", argv[optind]);
 	o->port = (uint16_t)v;
 	o->server_host = argv[optind + 1];
-	if (opts_uint(argv[optind + 2], 1, 65535, &v) < 0)
+	if (hp_parse_ulong(argv[optind + 2], 1, 65535, &v) < 0)
 		return opts_fail(err, "bad server port", argv[optind + 2]);
 	o->server_port = (uint16_t)v;
 	if (o->no_relay && o->force_relay) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "server/server.h"
 
 static void usage(FILE *f)
@@ -50,24 +51,8 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	usage(stderr);
+	fputs("Try 'hpserver --help'.\n", stderr);
 	return 2;
-}
-
-/* Decimal min..max, digits only. */
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end = NULL;
-	unsigned long v;
-
-	if (!s || s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -107,22 +92,22 @@ int main(int argc, char **argv)
 			cfg.bind_addr = optarg;
 			break;
 		case 'm':
-			if (parse_ulong(optarg, 1, 1u << 24, &v) < 0)
+			if (hp_parse_ulong(optarg, 1, 1u << 24, &v) < 0)
 				return usage_error("--max-rooms: '%s' is not 1..16777216", optarg);
 			cfg.max_rooms = v;
 			break;
 		case 't':
-			if (parse_ulong(optarg, 1, 86400, &v) < 0)
+			if (hp_parse_ulong(optarg, 1, 86400, &v) < 0)
 				return usage_error("--room-timeout: '%s' is not 1..86400 seconds", optarg);
 			cfg.room_timeout_s = (uint32_t)v;
 			break;
 		case 'B':
-			if (parse_ulong(optarg, 0, 1ul << 40, &v) < 0)
+			if (hp_parse_ulong(optarg, 0, 1ul << 40, &v) < 0)
 				return usage_error("--relay-bytes: '%s' is not 0..2^40", optarg);
 			cfg.relay_bytes = v;
 			break;
 		case 'R':
-			if (parse_ulong(optarg, 1, 1000000, &v) < 0)
+			if (hp_parse_ulong(optarg, 1, 1000000, &v) < 0)
 				return usage_error("--relay-rate: '%s' is not 1..1000000", optarg);
 			cfg.relay_rate = (uint32_t)v;
 			break;
@@ -133,7 +118,7 @@ int main(int argc, char **argv)
 			cfg.alt_addr = optarg;
 			break;
 		case 'P':
-			if (parse_ulong(optarg, 1, 65535, &v) < 0)
+			if (hp_parse_ulong(optarg, 1, 65535, &v) < 0)
 				return usage_error("--alt-port: '%s' is not 1..65535", optarg);
 			cfg.alt_port = (int)v;
 			break;
@@ -147,13 +132,14 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			/* getopt has said what was wrong */
+			fputs("Try 'hpserver --help'.\n", stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 1)
 		return usage_error("%s", argc - optind < 1 ? "missing <port>" : "too many arguments");
-	if (parse_ulong(argv[optind], 0, 65535, &v) < 0)
+	if (hp_parse_ulong(argv[optind], 0, 65535, &v) < 0)
 		return usage_error("bad port '%s' (0..65535)", argv[optind]);
 	cfg.port = (uint16_t)v;
 	if (cfg.alt_addr && !cfg.bind_addr)
