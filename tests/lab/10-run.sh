@@ -1,21 +1,17 @@
 #!/usr/bin/env bash
 # A default run passes, leaves no namespace, and its --json report parses.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 10-run needs root"; exit 0; fi
-BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
-tmp=$(mktemp -d)
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
 prefix=t10x$$
-cleanup() {
-	"$BIN/labrun" down --prefix "$prefix" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+hp_lab_prefix "$prefix"
 
 echo "check: labrun run (default prefix) ends with PASS and exit 0"
-timeout 60 "$BIN/labrun" run > "$tmp/out"
-cat "$tmp/out"
-[ "$(tail -n 1 "$tmp/out")" = PASS ]
-default_prefix=$(sed -n 's/.*topology built in [0-9]* ms: 6 namespaces \([A-Za-z0-9_]*\)-\*.*/\1/p' "$tmp/out")
+timeout 60 "$BIN/labrun" run > "$T/out"
+cat "$T/out"
+[ "$(tail -n 1 "$T/out")" = PASS ]
+default_prefix=$(sed -n 's/.*topology built in [0-9]* ms: 6 namespaces \([A-Za-z0-9_]*\)-\*.*/\1/p' "$T/out")
 echo "check: the narrative names the run's prefix ($default_prefix)"
 [ -n "$default_prefix" ]
 echo "check: no $default_prefix-* namespace and no state record left"
@@ -23,9 +19,9 @@ echo "check: no $default_prefix-* namespace and no state record left"
 [ ! -e "/run/hplab/$default_prefix.state" ]
 
 echo "check: --json --messages 5 prints one JSON object that says pass, direct"
-timeout 60 "$BIN/labrun" run --json --messages 5 --prefix "$prefix" > "$tmp/json"
-[ "$(wc -l < "$tmp/json")" = 1 ]
-python3 - "$tmp/json" <<'PY'
+timeout 60 "$BIN/labrun" run --json --messages 5 --prefix "$prefix" > "$T/json"
+[ "$(wc -l < "$T/json")" = 1 ]
+python3 - "$T/json" <<'PY'
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
 assert d["result"] == "pass", d

@@ -1,31 +1,25 @@
 #!/usr/bin/env bash
 # Two runs at the same time, each in its own namespaces, both pass.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 20-parallel needs root"; exit 0; fi
-BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
-tmp=$(mktemp -d)
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
 p1=t20a$$
 p2=t20b$$
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	"$BIN/labrun" down --prefix "$p1" >/dev/null 2>&1 || true
-	"$BIN/labrun" down --prefix "$p2" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+hp_on_exit "$BIN/labrun" down --prefix "$p1"
+hp_on_exit "$BIN/labrun" down --prefix "$p2"
 
 echo "check: two labrun run at once both pass"
-timeout 60 "$BIN/labrun" run --json --prefix "$p1" > "$tmp/1" & pids+=($!)
-timeout 60 "$BIN/labrun" run --json --prefix "$p2" > "$tmp/2" & pids+=($!)
+timeout 60 "$BIN/labrun" run --json --prefix "$p1" > "$T/1" & pids+=($!); hp_track $!
+timeout 60 "$BIN/labrun" run --json --prefix "$p2" > "$T/2" & pids+=($!); hp_track $!
 rc1=0; rc2=0
 wait "${pids[0]}" || rc1=$?
 wait "${pids[1]}" || rc2=$?
-pids=()
-cat "$tmp/1" "$tmp/2"
+hp_untrack "${pids[0]}"; hp_untrack "${pids[1]}"
+cat "$T/1" "$T/2"
 [ "$rc1" = 0 ] && [ "$rc2" = 0 ]
-for f in "$tmp/1" "$tmp/2"; do
+for f in "$T/1" "$T/2"; do
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"]=="pass" and d["path"]=="direct", d' "$f"
 done
 echo "check: neither left a namespace"

@@ -3,18 +3,11 @@
 # relay fallback and the same-NAT hairpin appear at least once; the path
 # each run reports (--json) must be the one theory predicts.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 60-personalities needs root"; exit 0; fi
-BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
-tmp=$(mktemp -d)
-pids=()
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
 prefixes=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	for p in "${prefixes[@]}"; do "$BIN/labrun" down --prefix "$p" >/dev/null 2>&1 || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+pids=()
 
 help=$("$BIN/hpclient" --help 2>&1 || true)
 probe=()
@@ -44,18 +37,21 @@ for c in "${cases[@]}"; do
 	case "$extra" in *same-nat*) nat=() ;; esac
 	p=t60x$$n$i
 	prefixes+=("$p")
-	echo "$a $b $extra $want" > "$tmp/case$i"
+	hp_on_exit "$BIN/labrun" down --prefix "$p"
+	echo "$a $b $extra $want" > "$T/case$i"
 	timeout 60 "$BIN/labrun" run --json --prefix "$p" "${nat[@]}" "${opts[@]}" "${probe[@]}" \
-		> "$tmp/out$i" 2> "$tmp/err$i" & pids+=($!)
+		> "$T/out$i" 2> "$T/err$i" & pids+=($!)
+	hp_track $!
 	i=$((i + 1))
 done
 fail=0
 for j in $(seq 0 $((i - 1))); do
 	rc=0
 	wait "${pids[$j]}" || rc=$?
-	read -r a b extra want < "$tmp/case$j"
+	hp_untrack "${pids[$j]}"
+	read -r a b extra want < "$T/case$j"
 	echo "check: $a x $b ($extra) ends $want, messages crossed, exit 0"
-	if ! python3 - "$tmp/out$j" "$want" "$rc" "${#probe[@]}" <<'PY'
+	if ! python3 - "$T/out$j" "$want" "$rc" "${#probe[@]}" <<'PY'
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
 want, rc, probed = sys.argv[2], int(sys.argv[3]), sys.argv[4] != "0"
@@ -72,11 +68,10 @@ for s in ("a", "b"):
         assert d[s]["probe"] and d[s]["probe"]["match"], d[s]["probe"]
 PY
 	then
-		cat "$tmp/err$j"
+		cat "$T/err$j"
 		fail=1
 	fi
 done
-pids=()
 echo "check: no namespace left"
 for p in "${prefixes[@]}"; do ! ip netns list | grep -q "^$p-"; done
 [ "$fail" = 0 ]

@@ -3,27 +3,23 @@
 # punching can work, relay elsewhere, never failed), every probe names its
 # router's personality, and the total time is reported.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 70-matrix needs root"; exit 0; fi
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
 BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
 help=$("$BIN/hpclient" --help 2>&1 || true)
 if ! grep -q -- "--probe" <<<"$help" || ! grep -qi -- "relay" <<<"$help"; then
 	echo "SKIP: 70-matrix needs an hpclient with --probe and relay fallback"
 	exit 0
 fi
-tmp=$(mktemp -d)
-runner=
-cleanup() {
-	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+hp_init
 
 echo "check: labrun matrix --json exits 0 with every cell as predicted"
 rc=0
-timeout 120 "$BIN/labrun" matrix --json > "$tmp/json" & runner=$!
+timeout 120 "$BIN/labrun" matrix --json > "$T/json" & runner=$!
+hp_track "$runner"
 wait "$runner" || rc=$?
-runner=
-python3 - "$tmp/json" "$rc" <<'PY'
+hp_untrack "$runner"
+python3 - "$T/json" "$rc" <<'PY'
 import json, sys
 d = json.loads(open(sys.argv[1]).read())
 rc = int(sys.argv[2])
@@ -46,5 +42,5 @@ assert d["result"] == "pass" and rc == 0, (d["result"], rc)
 open(sys.argv[1] + ".prefixes", "w").write("\n".join(c["prefix"] + "-" for c in cells if c["prefix"]) + "\n")
 PY
 echo "check: no matrix namespace left"
-! ip netns list | grep -qF -f "$tmp/json.prefixes"
+! ip netns list | grep -qF -f "$T/json.prefixes"
 echo "ok"

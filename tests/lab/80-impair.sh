@@ -3,40 +3,17 @@
 # loss): the chat still crosses directly, every line exactly once and in
 # order, and the report's RTT matches the configured path RTT.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 80-impair needs root"; exit 0; fi
-BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
-tmp=$(mktemp -d)
-prefix=t80x$$
-runner=
-cleanup() {
-	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
-	"$BIN/labrun" down --prefix "$prefix" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-run() { # name, labrun run options...
-	local name=$1 rc=0
-	shift
-	timeout 120 "$BIN/labrun" run --json --prefix "$prefix" "$@" > "$tmp/$name.json" & runner=$!
-	wait "$runner" || rc=$?
-	runner=
-	echo "$rc" > "$tmp/$name.rc"
-}
-
-check() { # name, python assertions over d (the report) and rc
-	python3 - "$tmp/$1.json" "$(cat "$tmp/$1.rc")" "$2" <<'PY'
-import json, sys
-d = json.loads(open(sys.argv[1]).read())
-rc = int(sys.argv[2])
-a, b = d["a"], d["b"]
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
+hp_lab_prefix "t80x$$"
+run() { hp_lab_run "$@"; }
+check() { # name, python assertions over d (the report), rc, a, b
+	hp_lab_check "$1" '
 print("    result=%s path=%s rtt_ms=%s retransmitted a=%s b=%s engines=%s" % (
     d["result"], d["path"], d["rtt_ms"], a["retransmitted"], b["retransmitted"],
     [(e["router"], e["queued"], e["late_us"]) for e in d["impair"]["engines"]]))
-if d["result"] != "pass":
-    print("    reason:", d["reason"])
-exec(sys.argv[3])
-PY
+' "$2"
 }
 
 echo "check: --loss 20 --messages 50 delivers 50 lines each way, once and in order, directly"
@@ -77,5 +54,5 @@ assert sum(e["duplicated"] for e in d["impair"]["engines"]) > 0
 '
 
 echo "check: no namespace left"
-! ip netns list | grep -q "^$prefix-"
+! ip netns list | grep -q "^$HP_LAB_PREFIX-"
 echo "ok"

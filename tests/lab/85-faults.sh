@@ -8,40 +8,18 @@
 # rebind needs hpclient's recovery (reconnecting); until it has it, this
 # test fails on purpose, saying so.
 set -euo pipefail
-if [ "$(id -u)" != 0 ]; then echo "SKIP: 85-faults needs root"; exit 0; fi
-BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
-tmp=$(mktemp -d)
-prefix=t85x$$
-runner=
-cleanup() {
-	[ -n "$runner" ] && kill -TERM "$runner" 2>/dev/null && wait "$runner" 2>/dev/null || true
-	"$BIN/labrun" down --prefix "$prefix" >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
+hp_lab_prefix "t85x$$"
 run() { # fault, extra options...
-	local f=$1 rc=0
-	shift
-	timeout 120 "$BIN/labrun" run --json --prefix "$prefix" --fault "$f" "$@" > "$tmp/$f.json" &
-	runner=$!
-	wait "$runner" || rc=$?
-	runner=
-	echo "$rc" > "$tmp/$f.rc"
+	hp_lab_run "$1" --fault "$@"
 }
-
-check() { # fault, python assertions over d and rc
-	python3 - "$tmp/$1.json" "$(cat "$tmp/$1.rc")" "$2" <<'PY'
-import json, sys
-d = json.loads(open(sys.argv[1]).read())
-rc = int(sys.argv[2])
+check() { # fault, python assertions over d, rc, f (the fault), steps
+	hp_lab_check "$1" '
 f = d["fault"]
 print("    result=%s path=%s fault ok=%s: %s" % (d["result"], d["path"], f["ok"], f["detail"]))
-if d["result"] != "pass":
-    print("    reason:", d["reason"])
-steps = [s["text"] for s in d["steps"]]
-exec(sys.argv[3])
-PY
+' "$2"
 }
 
 echo "check: --fault server-down: both clients exit non-zero with a clear error within 3 s (+2 s)"
@@ -81,7 +59,7 @@ assert rc == 0 and d["result"] == "pass" and f["ok"], d["reason"]
 assert d["a"]["received"] == 20 and d["b"]["received"] == 20
 ' || rc=$?
 if [ "$rc" != 0 ]; then
-	if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["a"]["reconnects"] or d["b"]["reconnects"] else 1)' "$tmp/rebind.json"; then
+	if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["a"]["reconnects"] or d["b"]["reconnects"] else 1)' "$T/rebind.json"; then
 		echo "FAIL: rebind: the clients never went back through the server after the mapping"
 		echo "      changed; that recovery is hpclient's (reconnecting event) and has not landed yet"
 	else
@@ -91,5 +69,5 @@ if [ "$rc" != 0 ]; then
 fi
 
 echo "check: no namespace left"
-! ip netns list | grep -q "^$prefix-"
+! ip netns list | grep -q "^$HP_LAB_PREFIX-"
 echo "ok"
