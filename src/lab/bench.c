@@ -86,8 +86,8 @@ int lab_bench_run(const struct lab_args *a, int sigfd)
 			break;
 		}
 		s[i] = (struct sample){ t1 - t0, t2 - t1, t.us_netns / 1e3, t.us_links / 1e3,
-					t.us_config / 1e3, t.us_nat_wait / 1e3 };
-		printf("run %zu: setup %.1f ms (namespaces %.1f, veths %.1f, addresses+routes %.1f, "
+					(t.us_config + t.us_oper) / 1e3, t.us_nat_wait / 1e3 };
+		printf("run %zu: setup %.1f ms (namespaces %.1f, veths %.1f, addresses+routes+links up %.1f, "
 		       "waiting for iptables-restore %.1f), teardown %.1f ms\n",
 		       i + 1, s[i].setup, s[i].netns, s[i].links, s[i].config, s[i].nat_wait,
 		       s[i].teardown);

@@ -7,9 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <time.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -327,5 +330,151 @@ int lab_nl_batch_commit(struct lab_nl_batch *b)
 		ret = nl_exchange(b->nl, b->buf, b->len, b->first_seq,
 				  b->last_seq - b->first_seq, b->count, NULL, NULL);
 	lab_nl_batch_init(b, b->nl);
+	return ret;
+}
+
+/* ---- waiting for links to be able to transmit ---- */
+
+struct nl_ready {
+	const char *const *names;
+	size_t n;
+	unsigned long ready; /* bit i: names[i] can transmit */
+};
+
+static int nl_ready_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
+		return MNL_CB_OK;
+	if ((type == IFLA_IFNAME || type == IFLA_QDISC) &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const unsigned want = IFF_UP | IFF_LOWER_UP;
+	struct nl_ready *w = data;
+	const struct ifinfomsg *ifi;
+	bool ready;
+	size_t i;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), nl_ready_attr_cb, tb) < 0)
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (!tb[IFLA_IFNAME])
+		return MNL_CB_OK;
+	/* "noop" is the placeholder qdisc of a device not yet activated */
+	ready = (ifi->ifi_flags & want) == want && tb[IFLA_QDISC] &&
+		strcmp(mnl_attr_get_str(tb[IFLA_QDISC]), "noop") != 0;
+	for (i = 0; i < w->n; i++) {
+		if (strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), w->names[i]))
+			continue;
+		if (ready)
+			w->ready |= 1ul << i;
+		else
+			w->ready &= ~(1ul << i);
+	}
+	return MNL_CB_OK;
+}
+
+static uint64_t nl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * A veth's carrier is on as soon as both ends are up, but the kernel
+ * attaches its queueing discipline later, from linkwatch work; until then
+ * the device has the "noop" qdisc and drops whatever it is given. Under
+ * load (many labs starting at once) that gap was seen to exceed 700 ms.
+ * So: subscribe to link events, dump the links once, and wait until every
+ * named link is up, has carrier and a real qdisc, or the timeout.
+ */
+int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nl_ready w = { .names = names, .n = n };
+	struct mnl_socket *sock = NULL;
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	uint64_t deadline = nl_now_ms() + (uint64_t)timeout_ms;
+	unsigned long all;
+	int fd, ret;
+
+	if (n == 0)
+		return 0;
+	if (n >= sizeof(w.ready) * 8)
+		return -E2BIG;
+	all = (1ul << n) - 1;
+	fd = lab_netns_socket(ns_fd, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (fd < 0)
+		return fd;
+	sock = mnl_socket_fdopen(fd);
+	if (!sock) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (mnl_socket_bind(sock, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* the dump and later notifications arrive on the same socket, in order */
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = nl_now_ms();
+		ssize_t len;
+
+		if (now >= deadline) {
+			ret = -ETIMEDOUT;
+			goto out;
+		}
+		ret = poll(&pfd, 1, (int)(deadline - now));
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (ret == 0)
+			continue;
+		len = mnl_socket_recvfrom(sock, buf, sizeof(buf));
+		if (len < 0) {
+			ret = -errno;
+			goto out;
+		}
+		/* the dump's end stops mnl_cb_run, not us: keep listening */
+		if (mnl_cb_run(buf, (size_t)len, 0, 0, nl_ready_cb, &w) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if ((w.ready & all) == all) {
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	mnl_socket_close(sock);
 	return ret;
 }

@@ -107,4 +107,9 @@ int lab_nlmsg_link_name(void *buf, size_t cap, uint32_t seq, int ifindex, const 
 int lab_nlmsg_link_get(void *buf, size_t cap, uint32_t seq, const char *ifname);
 int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
 
+/* Waits until every link in names[] (n < 64) inside namespace ns_fd is up,
+ * has carrier and a qdisc attached (not "noop"): only then does a veth
+ * transmit. 0, or -ETIMEDOUT after timeout_ms, or -errno. */
+int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms);
+
 #endif

@@ -35,6 +35,7 @@ struct lab_report_side {
 	char router_nat[32];  /* personality of the router in front of it */
 	/* hpclient --probe's verdict ("" if not probed or it failed) */
 	char probe_nat[24], probe_mapping[40], probe_filtering[40], probe_public[64];
+	char probe_error[160]; /* why the probe gave no verdict, if it did not */
 	int64_t probe_ms;
 	bool probe_match;     /* verdict == router's real personality */
 	/* metrics */

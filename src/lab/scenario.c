@@ -490,9 +490,10 @@ static void probe_nats(struct run *r, struct lab_topo *t, const char *bindir)
 		if (!s->probe_said) {
 			const char *tail = lab_proc_captured(&s->probe, 2);
 
-			lab_report_step(r->rep, "%s's probe gave no verdict (exit %d)%s%.*s", s->nick,
-					s->probe.exit_code, tail[0] ? ": " : "",
-					(int)strcspn(tail, "\n"), tail);
+			snprintf(s->rep->probe_error, sizeof(s->rep->probe_error), "exit %d%s%.*s",
+				 s->probe.exit_code, tail[0] ? ": " : "", (int)strcspn(tail, "\n"), tail);
+			lab_report_step(r->rep, "%s's probe gave no verdict (%s)", s->nick,
+					s->rep->probe_error);
 		}
 		lab_proc_close(&s->probe);
 		s->probe_started = false;
@@ -696,8 +697,8 @@ static void verify(struct run *r)
 		struct lab_report_side *rs = r->side[i].rep;
 
 		if (!rs->probe_nat[0])
-			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's probe gave no verdict",
-					r->side[i].nick);
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's probe gave no verdict (%s)",
+					r->side[i].nick, rs->probe_error);
 		else if (!rs->probe_match)
 			lab_report_fail(r->rep, LAB_RESULT_FAIL,
 					"%s's probe says %s (%s mapping, %s filtering), the router is %s",

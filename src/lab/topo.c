@@ -12,6 +12,8 @@
 #include "nl.h"
 #include "topo.h"
 
+#define TOPO_OPER_WAIT_MS 3000
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -299,6 +301,37 @@ static int topo_set_udp_timeouts(struct lab_topo *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Every veth must be operationally up before anything is sent through it:
+ * until the kernel's linkwatch activates a device, it drops what it is
+ * given (see lab_nl_wait_ready). Usually already true; under load, when
+ * many labs start at once, it can take up to a second. */
+static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
+{
+	int n, ret;
+
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		const char *names[16];
+		size_t i, k = 0;
+
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
+		for (i = 0; i < t->plan->nlinks * 2 && k < 16; i++) {
+			const struct lab_iface *f =
+				i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
+
+			if (f->node == (enum lab_node)n)
+				names[k++] = f->name;
+		}
+		ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
+		if (ret < 0) {
+			snprintf(err, errlen, "%s: links not ready to transmit after %d ms: %s",
+				 t->names[n], TOPO_OPER_WAIT_MS, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
@@ -339,6 +372,9 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		}
 	}
 	t->us_config = now_us() - t1;
+	t1 = now_us();
+	ret = topo_wait_links(t, err, errlen);
+	t->us_oper = now_us() - t1;
 out:
 	t1 = now_us();
 	r = lab_nat_apply_finish(&job);

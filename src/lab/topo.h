@@ -41,7 +41,7 @@ struct lab_topo {
 	bool created[LAB_NODE_COUNT];
 	const struct lab_nat_personality *nat[LAB_NODE_COUNT];
 	/* where setup time went, in microseconds (for `labrun bench`) */
-	uint64_t us_netns, us_links, us_config, us_nat_wait;
+	uint64_t us_netns, us_links, us_config, us_oper, us_nat_wait;
 };
 
 /* Fills names and fds without creating anything (fds -1), default opts. */

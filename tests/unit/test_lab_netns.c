@@ -196,6 +196,27 @@ static void test_netns_veth_between_two_namespaces(void **state)
 	assert_int_equal(lab_netns_list(f->prefix, names, 4), 0);
 }
 
+static void test_netns_wait_ready_follows_link_state(void **state)
+{
+	static const char *const a[] = { "hpw-a" }, *const b[] = { "hpw-b" };
+	static const char *const missing[] = { "nosuch0" };
+	struct fixture *f = *state;
+
+	need_root();
+	make_ns(f, 0, "wa");
+	make_ns(f, 1, "wb");
+	assert_int_equal(lab_nl_veth_create(&f->nls[0], "hpw-a", f->fds[0], "hpw-b", f->fds[1]), 0);
+	/* only one end up: no carrier, so it cannot transmit */
+	assert_int_equal(lab_nl_link_up(&f->nls[0], "hpw-a"), 0);
+	assert_int_equal(lab_nl_wait_ready(f->fds[0], a, 1, 50), -ETIMEDOUT);
+	assert_int_equal(lab_nl_wait_ready(f->fds[0], missing, 1, 20), -ETIMEDOUT);
+	/* both up: each end gets carrier and a real qdisc */
+	assert_int_equal(lab_nl_link_up(&f->nls[1], "hpw-b"), 0);
+	assert_int_equal(lab_nl_wait_ready(f->fds[0], a, 1, 3000), 0);
+	assert_int_equal(lab_nl_wait_ready(f->fds[1], b, 1, 3000), 0);
+	assert_int_equal(lab_nl_wait_ready(f->fds[1], b, 0, 0), 0);
+}
+
 static void test_netns_sysctl_is_per_namespace(void **state)
 {
 	struct fixture *f = *state;
@@ -479,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_netns_create_list_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_fresh_namespace_has_only_lo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_veth_between_two_namespaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netns_wait_ready_follows_link_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_sysctl_is_per_namespace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_batch_reports_first_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_lab_topology_simple, setup, teardown),
