@@ -15,6 +15,7 @@
 
 #define PROBE_TRIES    3
 #define PROBE_FIRST_MS 100 /* then 200, 400: a lost answer costs 700 ms */
+#define PROBE_MAX_RTO_MS 1000
 
 struct probe_net {
 	int fd;
@@ -56,6 +57,13 @@ static int probe_net_wait(struct probe_net *n, const uint8_t txid[STUN_TXID_LEN]
 	return 0;
 }
 
+/*
+ * A plain request must be answered: it is retransmitted (RFC 8489 s.6.2.1
+ * style, doubling, capped at 1 s) until the probe's deadline, so a slow
+ * first path (neighbour discovery, a lost datagram) is not mistaken for a
+ * dead server. A CHANGE-REQUEST may rightly go unanswered (the NAT filters
+ * the answer): three tries, 700 ms, then "not answered".
+ */
 static int probe_net_exchange(void *ctx, const struct hp_endpoint *to, uint32_t change_flags,
 			      struct stun_response *resp, struct hp_endpoint *from)
 {
@@ -68,7 +76,7 @@ static int probe_net_exchange(void *ctx, const struct hp_endpoint *to, uint32_t 
 	len = stun_build_request(req, sizeof(req), txid, change_flags);
 	if (len < 0)
 		return len;
-	for (i = 0; i < PROBE_TRIES; i++, wait *= 2) {
+	for (i = 0; change_flags == 0 || i < PROBE_TRIES; i++) {
 		if (hp_clock_ms() >= n->deadline)
 			break;
 		ret = netio_send(n->fd, to, req, (size_t)len, 0);
@@ -80,6 +88,7 @@ static int probe_net_exchange(void *ctx, const struct hp_endpoint *to, uint32_t 
 		ret = probe_net_wait(n, txid, until, resp, from);
 		if (ret != 0)
 			return ret < 0 ? ret : 0;
+		wait = wait * 2 > PROBE_MAX_RTO_MS ? PROBE_MAX_RTO_MS : wait * 2;
 	}
 	return -ETIMEDOUT;
 }
