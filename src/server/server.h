@@ -15,7 +15,9 @@
 #define SERVER_DEFAULT_MAX_ROOMS    1024
 #define SERVER_DEFAULT_ROOM_TIMEOUT 60 /* seconds */
 #define SERVER_DEFAULT_RELAY_BYTES  (1024u * 1024u) /* per room */
-#define SERVER_DEFAULT_RELAY_RATE   100 /* datagrams per second per room */
+#define SERVER_DEFAULT_RELAY_RATE   500 /* datagrams per second per room: a
+					       * chat window of 32 lines plus their
+					       * ACKs both ways fits in one burst */
 /* Sockets: 0 = bind:port (everything), 1 = bind:alt-port, 2 = alt:port,
  * 3 = alt:alt-port (STUN only). Bit 1 = other address, bit 0 = other port,
  * so CHANGE-REQUEST flags map to an index by XOR. */
