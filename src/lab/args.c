@@ -432,8 +432,28 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 		o = opt_find_long(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
 		if (eq)
 			val = eq + 1;
+	} else if (arg[2]) {
+		/* a cluster of flags without values, like -vv */
+		size_t k;
+
+		for (k = 1; arg[k]; k++) {
+			o = opt_find_short(arg[k]);
+			if (!o || o->has_arg || !(o->cmds & CMD_BIT(a->cmd)))
+				break;
+		}
+		if (arg[k]) {
+			snprintf(err, errlen, "unknown option '%s'", arg);
+			return -EINVAL;
+		}
+		for (k = 1; arg[k]; k++) {
+			int ret = opt_find_short(arg[k])->set(a, NULL, err, errlen);
+
+			if (ret < 0)
+				return ret;
+		}
+		return 0;
 	} else {
-		o = arg[2] ? NULL : opt_find_short(arg[1]);
+		o = opt_find_short(arg[1]);
 	}
 	/* name the option as typed, without its value */
 	snprintf(shown, sizeof(shown), "%.*s", (int)strcspn(arg, "="), arg);

@@ -61,6 +61,20 @@ static void test_run_options(void **state)
 	assert_string_equal(a.nat_b, "symmetric");
 }
 
+static void test_short_flag_cluster(void **state)
+{
+	char *ok[] = { "labrun", "run", "-vv" };
+	char *bad[] = { "labrun", "run", "-vx" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(ok), ok, err), 0);
+	assert_int_equal(a.verbose, 2);
+	assert_int_equal(parse(&a, ARGC(bad), bad, err), -EINVAL);
+	assert_non_null(strstr(err, "unknown option '-vx'"));
+}
+
 static void test_options_alone_mean_run(void **state)
 {
 	char *argv[] = { "labrun", "--json" };
@@ -422,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_bare_is_help),
 		cmocka_unit_test(test_run_defaults),
 		cmocka_unit_test(test_run_options),
+		cmocka_unit_test(test_short_flag_cluster),
 		cmocka_unit_test(test_options_alone_mean_run),
 		cmocka_unit_test(test_bad_messages),
 		cmocka_unit_test(test_missing_value),
