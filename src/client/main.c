@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client/client.h"
 #include "client/probe.h"
@@ -13,6 +16,25 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/*
+ * Started with stdin, stdout or stderr closed, the UDP socket would take
+ * that number: stdin reads would eat datagrams as chat lines and output
+ * would go on the wire. /dev/null fills the gap (open() takes the lowest
+ * free number, and the lower ones are open by then).
+ */
+static int main_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != fd)
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct client_opts o;
@@ -21,6 +43,8 @@ int main(int argc, char **argv)
 	sigset_t block;
 	int ret;
 
+	if (main_std_fds() < 0)
+		return 1;
 	ret = client_opts_parse(&o, argc, argv, stderr);
 	if (ret)
 		return ret > 0 ? 0 : 2;
