@@ -43,12 +43,16 @@ static void out_json_end(void)
 	fflush(stdout);
 }
 
+/* Status text carries nicks and server reasons: it goes through the filter. */
 static void out_vstatus(const struct output *o, bool force, const char *fmt, va_list ap)
 {
+	char line[1024];
+
 	if (!force && (o->json || o->quiet))
 		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
 	fputs("hpclient: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	out_write_safe(stderr, line, strlen(line));
 	fputc('\n', stderr);
 }
 
@@ -243,7 +247,9 @@ void out_peer_lost(const struct output *o, const char *reason)
 		out_json_str("reason", reason, strlen(reason));
 		out_json_end();
 	}
-	fprintf(stderr, "hpclient: peer lost: %s\n", reason);
+	fputs("hpclient: peer lost: ", stderr);
+	out_write_safe(stderr, reason, strlen(reason));
+	fputc('\n', stderr);
 }
 
 static void out_vreason(const struct output *o, const char *event, bool force, const char *fmt,
@@ -257,8 +263,11 @@ static void out_vreason(const struct output *o, const char *event, bool force, c
 		out_json_str("reason", reason, strlen(reason));
 		out_json_end();
 	}
-	if (force || (!o->json && !o->quiet))
-		fprintf(stderr, "hpclient: %s%s\n", force ? "" : "warning: ", reason);
+	if (force || (!o->json && !o->quiet)) {
+		fprintf(stderr, "hpclient: %s", force ? "" : "warning: ");
+		out_write_safe(stderr, reason, strlen(reason));
+		fputc('\n', stderr);
+	}
 }
 
 void out_error(const struct output *o, const char *fmt, ...)
