@@ -13,6 +13,9 @@
 #define STALL_RTOS         4    /* ... or this many RTOs, if longer */
 #define PROBE_MIN_MS       200  /* keepalive probes while an answer is overdue */
 #define RELAY_PUNCH_MS     1000 /* direct punching in the background while relaying */
+#define RELAY_PUNCH_FAST_FOR_MS 10000 /* ...but at PUNCH_SLOW_MS this long after the
+				       * introduction: on a lossy path the relay may
+				       * win the race, and direct should still follow */
 #define CAND_RELAY         0xfd /* punch id index: sent through the relay */
 
 int client_peer_send(struct client *c, struct hp_peer_msg *m, const struct hp_endpoint *to,
@@ -608,7 +611,8 @@ static void client_peer_punch_tick(struct client *c, uint64_t now, uint64_t *wak
 		if (c->relay && !c->connected)
 			client_peer_punch(c, NULL, 0, CAND_RELAY, now);
 		if (c->relay && c->connected)
-			interval = RELAY_PUNCH_MS;
+			interval = now - c->t_intro < RELAY_PUNCH_FAST_FOR_MS ? PUNCH_SLOW_MS :
+										 RELAY_PUNCH_MS;
 		else if (now - c->t_intro < PUNCH_FAST_FOR_MS)
 			interval = PUNCH_FAST_MS;
 		else
