@@ -182,6 +182,17 @@ static void client_close_tick(struct client *c, uint64_t now, uint64_t *wake)
 	if (!c->stdin_done)
 		return;
 	if (!hp_rsend_all_acked(&c->tx)) {
+		if (!c->introduced) {
+			/* lines to send and nobody to send them to: bounded too */
+			if (now >= c->close_deadline) {
+				out_error(&c->out, "no peer joined room \"%s\"; %zu message(s) not sent",
+					  c->o.room, hp_rsend_pending(&c->tx));
+				client_finish(c, 1);
+				return;
+			}
+			client_wake_at(wake, c->close_deadline);
+			return;
+		}
 		if (!c->ever_connected)
 			return; /* punching's own timeout bounds this */
 		if (now >= c->close_deadline) {

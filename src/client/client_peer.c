@@ -144,15 +144,20 @@ static uint64_t client_peer_public_delay(const struct client *c)
 /* Everything learnt about a previous peer goes; the new one starts clean. */
 static int client_peer_reset(struct client *c, const struct hp_intro *in, uint64_t now)
 {
+	struct hp_session fresh;
 	bool had_peer = c->introduced;
 	uint64_t delay;
 	size_t i;
 	int ret;
 
-	ret = hp_session_derive(&c->sess, c->kp.pk, c->kp.sk, in->peer_pubkey, c->o.secret,
+	/* derive aside: a bad key must leave the current session untouched */
+	ret = hp_session_derive(&fresh, c->kp.pk, c->kp.sk, in->peer_pubkey, c->o.secret,
 				c->o.secret ? strlen(c->o.secret) : 0);
 	if (ret < 0)
 		return ret;
+	hp_session_clear(&c->sess);
+	c->sess = fresh;
+	hp_session_clear(&fresh);
 	memcpy(c->peer_pk, in->peer_pubkey, HP_KEY_LEN);
 	snprintf(c->peer_nick, sizeof(c->peer_nick), "%s", in->peer_nick);
 	c->n_cand = 0;
@@ -227,9 +232,10 @@ void client_peer_intro(struct client *c, const struct hp_intro *in, uint64_t now
 	}
 	ret = client_peer_reset(c, in, now);
 	if (ret < 0) {
-		out_error(&c->out, "cannot derive keys with peer \"%s\": %s", in->peer_nick,
-			  ret == -EINVAL ? "same public key as ours" : "bad public key");
-		client_finish(c, 1);
+		/* anyone can register in our room: a peer with an unusable key
+		 * must not end our run, we keep waiting for a real one */
+		out_warning(&c->out, "ignoring peer \"%s\": %s", in->peer_nick,
+			    ret == -EINVAL ? "same public key as ours" : "bad public key");
 		return;
 	}
 	c->reg_next = now + c->o.keepalive_ms;

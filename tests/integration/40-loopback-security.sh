@@ -57,4 +57,26 @@ hp_client_exit d 1
 hp_client_exit e 1
 grep -q 'could not reach peer e directly or through the relay' "$T/d.err" || hp_fail "d gave no punching error"
 ! grep -q '"event":"connected"' "$T/d.out" "$T/e.out" || hp_fail "wrong secret connected"
+echo "check: a stranger with an unusable key in the room does not end a waiting client"
+client f badkey40
+hp_wait_line "$T/f.out" '"event":"registered"' 10 || hp_fail "f did not register"
+# u = 1 is a low-order X25519 point: no session key can come of it
+"$BIN/tools/hpreg" --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >"$T/hpreg1"
+grep -q '^INTRO' "$T/hpreg1" || hp_fail "the stranger was not introduced"
+hp_wait_line "$T/f.out" '"event":"warning","reason":"ignoring peer' 5 ||
+	hp_fail "f did not say it ignored the bad key"
+"$BIN/tools/hpreg" --leave --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >/dev/null
+client g badkey40
+echo "hi f" >&"${HP_W[g]}"
+hp_wait_line "$T/f.out" '"text":"hi f"' 10 || hp_fail "f did not meet the real peer after the stranger"
+hp_client_close f g
+hp_client_exit f
+hp_client_exit g
+
+echo "check: lines typed with no peer ever joining: bounded wait, exit 1, clear error"
+client h lonely40 --timeout 1
+echo "anyone?" >&"${HP_W[h]}"
+hp_client_close h
+hp_client_exit h 1
+grep -q 'no peer joined room "lonely40"' "$T/h.err" || hp_fail "h gave no clear 'no peer' error"
 echo "PASS: 40-loopback-security"
