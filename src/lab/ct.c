@@ -13,30 +13,17 @@
 
 #include "lab/ct.h"
 #include "lab/netns.h"
+#include "lab/nfnl.h"
 
 #define CT_MSG(t) ((NFNL_SUBSYS_CTNETLINK << 8) | (t))
 /* Room for one dump datagram: the kernel fills up to 32 KiB per read. */
 #define CT_BUF_SIZE 32768
 
+/* Version 0 with no tuple: a DELETE flushes every family. */
 static struct nlmsghdr *ct_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
 				      uint32_t seq, uint8_t family)
 {
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-
-	if (cap < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
-		return NULL;
-	memset(buf, 0, MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*nfg)));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = family;
-	/* Version 0 with no tuple: the kernel flushes every family. */
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	return nlh;
+	return lab_nfnl_put_header(buf, cap, type, flags, seq, family, 0);
 }
 
 int lab_ctmsg_flush(void *buf, size_t cap, uint32_t seq)

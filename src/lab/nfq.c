@@ -18,6 +18,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "lab/netns.h"
+#include "lab/nfnl.h"
 #include "lab/nfq.h"
 
 #define NFQ_MSG(t) ((NFNL_SUBSYS_QUEUE << 8) | (t))
@@ -84,21 +85,11 @@ uint64_t lab_nfq_now_us(void)
 static struct nlmsghdr *nfq_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
 				       uint32_t seq, uint16_t queue_num)
 {
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-
+	/* the whole buffer is cleared: later attributes land on zeroes */
 	if (!buf || cap < NFQ_TX_SIZE)
 		return NULL;
 	memset(buf, 0, NFQ_TX_SIZE);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = htons(queue_num);
-	return nlh;
+	return lab_nfnl_put_header(buf, cap, type, flags, seq, AF_UNSPEC, queue_num);
 }
 
 int lab_nfqmsg_bind(void *buf, size_t cap, uint32_t seq, uint16_t queue_num)
