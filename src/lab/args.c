@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "parse.h"
 #include "nat.h"
 
 #define CMD_BIT(c) (1u << (c))
@@ -35,14 +36,9 @@ const char *lab_args_cmd_name(enum lab_cmd cmd)
 
 static int parse_uint(const char *val, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
 	unsigned long v;
 
-	if (!val[0] || val[0] == '-' || val[0] == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (errno || *end || v < lo || v > hi)
+	if (hp_parse_ulong(val, lo, hi, &v) < 0)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
