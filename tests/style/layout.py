@@ -13,6 +13,12 @@
   column 0 (kernel style), which is what the count relies on.
 
 Prints one line per problem and exits 1 if there is any.
+
+  layout.py --exports BUILDDIR
+
+lists the functions and objects a source file exports that no other
+object (source, unit test or tool) uses: candidates for `static` or for
+deletion. Informational; always exits 0.
 """
 import os
 import re
@@ -136,7 +142,31 @@ def check_lengths(srcdirs):
     return problems
 
 
+def exports(builddir):
+    owner, users = {}, {}
+    for root, _, files in os.walk(os.path.join(builddir, "obj")):
+        for f in files:
+            if not f.endswith(".o"):
+                continue
+            obj = os.path.join(root, f)
+            name = os.path.relpath(obj, os.path.join(builddir, "obj"))[:-2] + ".c"
+            defined, used = symbols(obj)
+            if name.startswith("src/"):
+                for s in defined:
+                    owner[s] = name
+            for s in used:
+                users.setdefault(s, set()).add(name)
+    for s in sorted(owner, key=lambda x: (owner[x], x)):
+        if s == "main":
+            continue
+        if not (users.get(s, set()) - {owner[s]}):
+            print(f"export: {owner[s]}: {s} is used by no other file")
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--exports":
+        return exports(sys.argv[2])
     if len(sys.argv) < 2:
         print("usage: layout.py OBJDIR [SRCDIR...]", file=sys.stderr)
         return 2
