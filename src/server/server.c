@@ -157,7 +157,7 @@ out:
 	return ret;
 }
 
-int server_open(struct server *s, const struct server_config *cfg)
+int server_open(struct server *s, const struct server_opts *cfg)
 {
 	struct server_socks *k = &s->ctx.socks;
 	char buf[HP_ENDPOINT_STRLEN];
