@@ -13,6 +13,7 @@
  *    over quota the datagram is dropped and, at most once a second per
  *    room, the sender gets ERROR HP_ERR_QUOTA (which also fits under the
  *    request).
+ * A handler (handlers.h), called by dispatch.c; answers through reply.c.
  */
 #include <string.h>
 
