@@ -22,6 +22,10 @@
  * with the 8-byte header as associated data. The plaintext starts with a
  * u64 counter followed by the type-specific fields encoded by
  * hp_peer_encode().
+ *
+ * Implemented by proto.c (header, type names, control messages),
+ * proto_peer.c (peer plaintext) and proto_relay.c (RELAY/RELAYED), all on
+ * the bounded cursors of cursor.c.
  */
 
 #include <stdbool.h>

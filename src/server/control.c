@@ -1,56 +1,19 @@
 // SPDX-License-Identifier: MIT
+/*
+ * REGISTER and LEAVE (handlers.h), called by dispatch.c: pairs peers in
+ * rooms.c and answers REGISTERED, INTRO or ERROR through reply.c.
+ */
 #include <errno.h>
 #include <string.h>
 
 #include "proto.h"
-#include "server/server.h"
+#include "server/handlers.h"
+#include "server/reply.h"
 
 /* a peer that moved this recently is news to its peer's every REGISTER */
 #define CONTROL_MOVE_NEWS_MS 10000
 
-/* header + token + code + reason length byte */
-#define CONTROL_ERROR_FIXED (HP_HDR_LEN + HP_TOKEN_LEN + 2 + 1)
-
-/*
- * An ERROR obeys the no-amplification rule like every reply: the reason is
- * cut so the answer is no longer than the request, and skipped when even
- * an empty reason would not fit.
- */
-void control_send_error(struct server *s, const struct server_request *req,
-			const uint8_t token[HP_TOKEN_LEN], uint16_t code, const char *reason)
-{
-	uint8_t out[HP_MAX_DATAGRAM];
-	struct hp_msg m;
-	size_t room, n;
-	char from[HP_ENDPOINT_STRLEN];
-	int len;
-
-	server_log(s, "error %u (%s) to %s", code, reason,
-		   hp_endpoint_format(&req->from, from, sizeof(from)));
-	if (req->len < CONTROL_ERROR_FIXED) {
-		counters_inc(&s->counters, CNT_DROP_AMPLIFY);
-		return;
-	}
-	memset(&m, 0, sizeof(m));
-	m.hdr.type = HP_ERROR;
-	if (token)
-		memcpy(m.u.error.token, token, HP_TOKEN_LEN);
-	m.u.error.code = code;
-	room = req->len - CONTROL_ERROR_FIXED;
-	n = strnlen(reason, HP_REASON_MAX);
-	if (n > room)
-		n = room;
-	memcpy(m.u.error.reason, reason, n);
-	len = hp_msg_encode(&m, out, sizeof(out));
-	if (len < 0) {
-		counters_inc(&s->counters, CNT_DROP_SEND);
-		return;
-	}
-	if (server_send(s, req, &req->from, out, (size_t)len, false) == 0)
-		counters_inc(&s->counters, CNT_ERRORS);
-}
-
-static void control_send_registered(struct server *s, const struct server_request *req,
+static void control_send_registered(struct server_ctx *c, const struct server_request *req,
 				    const struct rooms_peer *self)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
@@ -63,15 +26,15 @@ static void control_send_registered(struct server *s, const struct server_reques
 	m.u.registered.reflexive = self->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
-		counters_inc(&s->counters, CNT_DROP_SEND);
+		counters_inc(&c->counters, CNT_DROP_SEND);
 		return;
 	}
-	if (server_send(s, req, &self->public_ep, out, (size_t)len, false) == 0)
-		counters_inc(&s->counters, CNT_REGISTERED);
+	if (reply_send(c, req, 0, &self->public_ep, out, (size_t)len, false) == 0)
+		counters_inc(&c->counters, CNT_REGISTERED);
 }
 
 /* Tells `to` about `peer`. */
-static void control_send_intro(struct server *s, const struct server_request *req,
+static void control_send_intro(struct server_ctx *c, const struct server_request *req,
 			       struct rooms_peer *to, const struct rooms_peer *peer)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
@@ -91,12 +54,12 @@ static void control_send_intro(struct server *s, const struct server_request *re
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
-		counters_inc(&s->counters, CNT_DROP_SEND);
+		counters_inc(&c->counters, CNT_DROP_SEND);
 		return;
 	}
-	if (server_send(s, req, &to->public_ep, out, (size_t)len, false) == 0) {
-		counters_inc(&s->counters, CNT_INTROS);
-		server_log(s, "intro to %s: peer %s",
+	if (reply_send(c, req, 0, &to->public_ep, out, (size_t)len, false) == 0) {
+		counters_inc(&c->counters, CNT_INTROS);
+		server_log(&c->log, "intro to %s: peer %s",
 			   hp_endpoint_format(&to->public_ep, a, sizeof(a)),
 			   hp_endpoint_format(&peer->public_ep, b, sizeof(b)));
 	}
@@ -134,7 +97,7 @@ static const char *control_reason(int err, uint16_t *code)
 	}
 }
 
-void control_handle_register(struct server *s, const struct server_request *req)
+void control_handle_register(struct server_ctx *c, const struct server_request *req)
 {
 	struct rooms_join j;
 	struct hp_msg m;
@@ -145,33 +108,33 @@ void control_handle_register(struct server *s, const struct server_request *req)
 	int ret;
 
 	if (hp_msg_decode(&m, req->buf, req->len) < 0) {
-		counters_inc(&s->counters, CNT_DROP_MALFORMED);
+		counters_inc(&c->counters, CNT_DROP_MALFORMED);
 		return;
 	}
 	/* Unpadded, its INTRO could not be sent without amplifying: refuse it
 	 * now rather than pair it and then stay silent. */
 	if (req->len < HP_REGISTER_MIN) {
-		control_send_error(s, req, m.u.reg.token, HP_ERR_BAD_REQUEST,
-				   "register shorter than 256 bytes");
+		reply_error(c, req, m.u.reg.token, HP_ERR_BAD_REQUEST,
+			    "register shorter than 256 bytes");
 		return;
 	}
-	ret = rooms_register(s->rooms, &m.u.reg, &req->from, req->now_ms, &j);
+	ret = rooms_register(c->rooms, &m.u.reg, &req->from, req->now_ms, &j);
 	if (ret < 0) {
 		const char *reason = control_reason(ret, &code);
 
-		control_send_error(s, req, m.u.reg.token, code, reason);
+		reply_error(c, req, m.u.reg.token, code, reason);
 		return;
 	}
-	counters_inc(&s->counters, CNT_REGISTERS);
+	counters_inc(&c->counters, CNT_REGISTERS);
 	self = &j.room->peer[j.self];
 	other = &j.room->peer[rooms_other(j.self)];
-	server_log(s, "register room \"%s\" nick \"%s\" from %s%s%s",
+	server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
 		   control_printable(room, sizeof(room), j.room->name),
 		   control_printable(nick, sizeof(nick), self->nick),
 		   hp_endpoint_format(&req->from, from, sizeof(from)),
 		   j.fresh ? " (new)" : " (refresh)", j.moved ? " (moved)" : "");
 	if (!j.paired) {
-		control_send_registered(s, req, self);
+		control_send_registered(c, req, self);
 		return;
 	}
 	/* Each INTRO records what it told, so a move on either side reaches
@@ -183,23 +146,23 @@ void control_handle_register(struct server *s, const struct server_request *req)
 	other_moved = !hp_endpoint_equal(&self->told_ep, &other->public_ep);
 	other_uninformed = !hp_endpoint_equal(&other->told_ep, &self->public_ep);
 	recent = other->moved_ms && req->now_ms - other->moved_ms < CONTROL_MOVE_NEWS_MS;
-	control_send_intro(s, req, self, other);
+	control_send_intro(c, req, self, other);
 	if (j.fresh || j.moved || other_moved || other_uninformed || recent)
-		control_send_intro(s, req, other, self);
+		control_send_intro(c, req, other, self);
 }
 
-void control_handle_leave(struct server *s, const struct server_request *req)
+void control_handle_leave(struct server_ctx *c, const struct server_request *req)
 {
 	struct hp_msg m;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1];
 
 	if (hp_msg_decode(&m, req->buf, req->len) < 0) {
-		counters_inc(&s->counters, CNT_DROP_MALFORMED);
+		counters_inc(&c->counters, CNT_DROP_MALFORMED);
 		return;
 	}
-	if (rooms_leave(s->rooms, m.u.leave.room, m.u.leave.token) == 0) {
-		counters_inc(&s->counters, CNT_LEAVES);
-		server_log(s, "leave room \"%s\" from %s",
+	if (rooms_leave(c->rooms, m.u.leave.room, m.u.leave.token) == 0) {
+		counters_inc(&c->counters, CNT_LEAVES);
+		server_log(&c->log, "leave room \"%s\" from %s",
 			   control_printable(room, sizeof(room), m.u.leave.room),
 			   hp_endpoint_format(&req->from, from, sizeof(from)));
 	}

@@ -35,13 +35,6 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_RELAY_DROP_RATE] = "relay_drop_rate",
 };
 
-const char *counters_name(enum server_counter which)
-{
-	if ((unsigned)which >= CNT__MAX)
-		return "?";
-	return counter_names[which];
-}
-
 void counters_print(const struct server_counters *c, FILE *f)
 {
 	int i;

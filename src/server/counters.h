@@ -48,7 +48,6 @@ static inline void counters_inc(struct server_counters *c, enum server_counter w
 	c->v[which]++;
 }
 
-const char *counters_name(enum server_counter which);
 /* One line: "hpserver: counters rx=N drop_oversized=N ..." */
 void counters_print(const struct server_counters *c, FILE *f);
 

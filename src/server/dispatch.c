@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The dispatch table (dispatch.h): which handler serves each hplab type.
+ * Called by the loop (server.c); calls the handlers and counters only.
+ */
 #include <errno.h>
 
 #include "proto.h"
-#include "server/server.h"
+#include "server/dispatch.h"
+#include "server/handlers.h"
 
-typedef void (*dispatch_fn)(struct server *s, const struct server_request *req);
+typedef void (*dispatch_fn)(struct server_ctx *c, const struct server_request *req);
 
 /*
  * What the server does with each hplab type. A NULL handler drops the
@@ -28,41 +33,41 @@ static const struct dispatch_entry dispatch_table[256] = {
 	[HP_PROBE] = { NULL, CNT_DROP_RESERVED },
 };
 
-void server_dispatch(struct server *s, const struct server_request *req)
+void server_dispatch(struct server_ctx *c, const struct server_request *req)
 {
 	const struct dispatch_entry *e;
 	struct hp_header hdr;
 	int ret;
 
-	counters_inc(&s->counters, CNT_RX);
+	counters_inc(&c->counters, CNT_RX);
 	if (req->len > HP_MAX_DATAGRAM) {
-		counters_inc(&s->counters, CNT_DROP_OVERSIZED);
+		counters_inc(&c->counters, CNT_DROP_OVERSIZED);
 		return;
 	}
 	if (hp_is_stun(req->buf, req->len)) {
-		stunserve_handle(s, req);
+		stunserve_handle(c, req);
 		return;
 	}
 	/* the alternate sockets exist for RFC 5780 tests only */
 	if (req->sock != 0) {
-		counters_inc(&s->counters, CNT_DROP_NOT_PRIMARY);
+		counters_inc(&c->counters, CNT_DROP_NOT_PRIMARY);
 		return;
 	}
 	ret = hp_header_decode(&hdr, req->buf, req->len);
 	if (ret == -EPROTO) {
-		counters_inc(&s->counters, CNT_DROP_BAD_MAGIC);
+		counters_inc(&c->counters, CNT_DROP_BAD_MAGIC);
 		return;
 	}
 	if (ret < 0) {
-		counters_inc(&s->counters, CNT_DROP_BAD_HEADER);
+		counters_inc(&c->counters, CNT_DROP_BAD_HEADER);
 		return;
 	}
 	e = &dispatch_table[hdr.type];
 	if (e->fn) {
-		e->fn(s, req);
+		e->fn(c, req);
 		return;
 	}
 	/* Types absent from the table (drop left 0) include the peer types,
 	 * which travel between clients only, and unknown ones. */
-	counters_inc(&s->counters, e->drop != CNT_RX ? e->drop : CNT_DROP_UNEXPECTED);
+	counters_inc(&c->counters, e->drop != CNT_RX ? e->drop : CNT_DROP_UNEXPECTED);
 }

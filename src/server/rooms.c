@@ -350,7 +350,8 @@ struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t to
 	return NULL;
 }
 
-int rooms_peer_index(const struct rooms_peer *p)
+/* Index of p in its room's peer[] (0 or 1). */
+static int rooms_peer_index(const struct rooms_peer *p)
 {
 	return p == &p->room->peer[0] ? 0 : 1;
 }

@@ -82,8 +82,6 @@ struct rooms_room *rooms_find(const struct rooms *t, const char *room);
 /* The live (not expired) registration holding token, or NULL. */
 struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t token[HP_TOKEN_LEN],
 					 uint64_t now_ms);
-/* Index of p in its room's peer[] (0 or 1). */
-int rooms_peer_index(const struct rooms_peer *p);
 /* The other live registration of p's room, or NULL. */
 struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms);
 size_t rooms_count(const struct rooms *t);

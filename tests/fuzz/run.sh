@@ -10,7 +10,8 @@ work=/tmp/hplab-fuzz-$name
 mkdir -p "$work/corpus"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	-I"$top/src/common" -o "$work/fuzz_$name" "$top/tests/fuzz/fuzz_$name.c" \
-	"$top/src/common/proto.c" "$top/src/common/stun.c" "$top/src/common/endpoint.c"
+	"$top"/src/common/proto*.c "$top/src/common/cursor.c" \
+	"$top/src/common/stun.c" "$top/src/common/endpoint.c"
 # a few valid messages as seeds: the fuzzer rarely finds magic, version
 # and a matching length field by itself
 z() { head -c "$1" /dev/zero; }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* The header and control-message codec (src/common/proto.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,47 +103,6 @@ static void make_msg(struct hp_msg *m, int which)
 	}
 }
 #define N_MSGS 6
-
-static void make_peer(struct hp_peer_msg *p, int which)
-{
-	memset(p, 0, sizeof(*p));
-	p->counter = 0x0102030405060708ull + (uint64_t)which;
-	switch (which) {
-	case 0:
-		p->type = HP_PUNCH;
-		p->u.punch.id = 0xdeadbeefcafef00dull;
-		p->u.punch.ttl = 3;
-		break;
-	case 1:
-		p->type = HP_PUNCH_ACK;
-		p->u.punch.id = 42;
-		p->u.punch.ttl = 255;
-		break;
-	case 2:
-		p->type = HP_CHAT;
-		p->u.chat.seq = 0xfffffffe;
-		strcpy(p->u.chat.text, "hello, \xc3\xa9t\xc3\xa9\n\x01\xff");
-		p->u.chat.len = (uint16_t)strlen(p->u.chat.text);
-		break;
-	case 3:
-		p->type = HP_CHAT;
-		p->u.chat.seq = 1;
-		memset(p->u.chat.text, 'x', HP_CHAT_MAX);
-		p->u.chat.len = HP_CHAT_MAX;
-		break;
-	case 4:
-		p->type = HP_ACK;
-		p->u.ack.seq = 99;
-		break;
-	case 5:
-		p->type = HP_KEEPALIVE;
-		break;
-	default:
-		p->type = HP_BYE;
-		break;
-	}
-}
-#define N_PEERS 7
 
 static void assert_ep_equal(const struct hp_endpoint *a, const struct hp_endpoint *b)
 {
@@ -549,7 +509,6 @@ static void test_error_reason_limit(void **state)
 static void test_encode_small_caps(void **state)
 {
 	struct hp_msg m;
-	struct hp_peer_msg p;
 	uint8_t buf[BUFSZ];
 	int which, n;
 	size_t cap, i;
@@ -567,123 +526,6 @@ static void test_encode_small_caps(void **state)
 		}
 		assert_int_equal(hp_msg_encode(&m, buf, (size_t)n), n);
 	}
-	for (which = 0; which < N_PEERS; which++) {
-		make_peer(&p, which);
-		n = hp_peer_encode(&p, buf, sizeof(buf));
-		assert_true(n > 0);
-		for (cap = 0; cap < (size_t)n; cap++) {
-			memset(buf, 0xa5, sizeof(buf));
-			assert_int_equal(hp_peer_encode(&p, buf, cap), -EMSGSIZE);
-			for (i = cap; i < (size_t)n; i++)
-				assert_int_equal(buf[i], 0xa5);
-		}
-	}
-}
-
-static void test_peer_round_trip(void **state)
-{
-	struct hp_peer_msg in, out;
-	uint8_t buf[BUFSZ];
-	int which, n;
-
-	(void)state;
-	for (which = 0; which < N_PEERS; which++) {
-		make_peer(&in, which);
-		n = hp_peer_encode(&in, buf, sizeof(buf));
-		assert_true(n >= 8);
-		assert_true(HP_HDR_LEN + HP_SEAL_OVERHEAD + n <= HP_MAX_DATAGRAM);
-		assert_int_equal(hp_peer_decode(&out, in.type, buf, (size_t)n), 0);
-		assert_int_equal(out.type, in.type);
-		assert_true(out.counter == in.counter);
-		switch (in.type) {
-		case HP_PUNCH:
-		case HP_PUNCH_ACK:
-			assert_true(out.u.punch.id == in.u.punch.id);
-			assert_int_equal(out.u.punch.ttl, in.u.punch.ttl);
-			assert_int_equal(n, 8 + 8 + 1);
-			break;
-		case HP_CHAT:
-			assert_int_equal(out.u.chat.seq, in.u.chat.seq);
-			assert_int_equal(out.u.chat.len, in.u.chat.len);
-			assert_memory_equal(out.u.chat.text, in.u.chat.text, in.u.chat.len);
-			assert_int_equal(out.u.chat.text[out.u.chat.len], '\0');
-			assert_int_equal(n, 8 + 4 + 2 + in.u.chat.len);
-			break;
-		case HP_ACK:
-			assert_int_equal(out.u.ack.seq, in.u.ack.seq);
-			assert_int_equal(n, 12);
-			break;
-		default:
-			assert_int_equal(n, 8);
-			break;
-		}
-	}
-	/* the counter is big-endian on the wire */
-	make_peer(&in, 5);
-	n = hp_peer_encode(&in, buf, sizeof(buf));
-	assert_memory_equal(buf, ((uint8_t[]){ 1, 2, 3, 4, 5, 6, 7, 8 + 5 }), 8);
-}
-
-static void test_peer_truncations_and_trailing(void **state)
-{
-	struct hp_peer_msg in, out;
-	uint8_t buf[BUFSZ];
-	int which, n;
-	size_t len;
-
-	(void)state;
-	for (which = 0; which < N_PEERS; which++) {
-		make_peer(&in, which);
-		n = hp_peer_encode(&in, buf, sizeof(buf));
-		for (len = 0; len < (size_t)n; len++)
-			assert_int_equal(hp_peer_decode(&out, in.type, buf, len), -EBADMSG);
-		buf[n] = 0;
-		assert_int_equal(hp_peer_decode(&out, in.type, buf, (size_t)n + 1), -EBADMSG);
-	}
-	/* decoding with another type than the one sealed must not pass silently */
-	make_peer(&in, 0);
-	n = hp_peer_encode(&in, buf, sizeof(buf));
-	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, (size_t)n), -EBADMSG);
-	assert_int_equal(hp_peer_decode(&out, HP_REGISTER, buf, (size_t)n), -EINVAL);
-	assert_int_equal(hp_peer_decode(&out, 0x1f, buf, (size_t)n), -EINVAL);
-}
-
-static void test_chat_limits(void **state)
-{
-	struct hp_peer_msg in, out;
-	uint8_t buf[BUFSZ];
-	int n;
-
-	(void)state;
-	make_peer(&in, 3);
-	in.u.chat.len = HP_CHAT_MAX + 1;
-	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EMSGSIZE);
-
-	make_peer(&in, 2);
-	in.u.chat.text[2] = '\0';
-	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
-
-	/* wire length above the limit, with the bytes present */
-	make_peer(&in, 3);
-	n = hp_peer_encode(&in, buf, sizeof(buf));
-	buf[n] = 'x';
-	buf[12] = (HP_CHAT_MAX + 1) >> 8;
-	buf[13] = (uint8_t)(HP_CHAT_MAX + 1);
-	assert_int_equal(hp_peer_decode(&out, HP_CHAT, buf, (size_t)n + 1), -EBADMSG);
-
-	/* a NUL inside the text */
-	make_peer(&in, 2);
-	n = hp_peer_encode(&in, buf, sizeof(buf));
-	buf[14 + 3] = 0;
-	assert_int_equal(hp_peer_decode(&out, HP_CHAT, buf, (size_t)n), -EBADMSG);
-
-	/* empty text is a valid chat */
-	make_peer(&in, 2);
-	in.u.chat.len = 0;
-	n = hp_peer_encode(&in, buf, sizeof(buf));
-	assert_int_equal(n, 14);
-	assert_int_equal(hp_peer_decode(&out, HP_CHAT, buf, (size_t)n), 0);
-	assert_string_equal(out.u.chat.text, "");
 }
 
 static void test_is_stun(void **state)
@@ -808,89 +650,6 @@ static void test_mutations_canonical(void **state)
 }
 
 
-/* A stand-in sealed peer datagram: a peer header and opaque bytes. */
-static size_t make_inner(uint8_t *buf, size_t body, uint8_t type)
-{
-	assert_int_equal(hp_header_encode(buf, BUFSZ, type, (uint16_t)body), HP_HDR_LEN);
-	fill(buf + HP_HDR_LEN, body, 0x33);
-	return HP_HDR_LEN + body;
-}
-
-static void test_relay_round_trip(void **state)
-{
-	static const uint8_t token[HP_TOKEN_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-	uint8_t inner[BUFSZ], buf[BUFSZ], fwd[BUFSZ], tok[HP_TOKEN_LEN];
-	const uint8_t *p;
-	size_t ilen = make_inner(inner, HP_SEAL_OVERHEAD + 14 + 5, HP_CHAT), plen;
-	struct hp_header h;
-	int n, m;
-
-	(void)state;
-	n = hp_relay_encode(buf, sizeof(buf), token, inner, ilen);
-	assert_int_equal(n, HP_HDR_LEN + HP_TOKEN_LEN + (int)ilen);
-	assert_int_equal(hp_header_decode(&h, buf, (size_t)n), 0);
-	assert_int_equal(h.type, HP_RELAY);
-	/* field by field, as docs/protocol.md says */
-	assert_memory_equal(buf + HP_HDR_LEN, token, HP_TOKEN_LEN);
-	assert_memory_equal(buf + HP_HDR_LEN + HP_TOKEN_LEN, inner, ilen);
-	assert_int_equal(hp_relay_decode(buf, (size_t)n, tok, &p, &plen), 0);
-	assert_memory_equal(tok, token, HP_TOKEN_LEN);
-	assert_int_equal(plen, ilen);
-	assert_memory_equal(p, inner, ilen);
-
-	m = hp_relayed_encode(fwd, sizeof(fwd), p, plen);
-	assert_int_equal(m, n - HP_TOKEN_LEN); /* never larger than the RELAY */
-	assert_memory_equal(fwd + HP_HDR_LEN, inner, ilen);
-	assert_int_equal(hp_relayed_decode(fwd, (size_t)m, &p, &plen), 0);
-	assert_int_equal(plen, ilen);
-	assert_memory_equal(p, inner, ilen);
-
-	/* the types are not interchangeable, nor decodable as control */
-	assert_int_equal(hp_relayed_decode(buf, (size_t)n, &p, &plen), -EINVAL);
-	assert_int_equal(hp_relay_decode(fwd, (size_t)m, tok, &p, &plen), -EINVAL);
-}
-
-static void test_relay_truncations_and_bad_inner(void **state)
-{
-	static const uint8_t token[HP_TOKEN_LEN] = { 9 };
-	uint8_t inner[BUFSZ], buf[BUFSZ], tok[HP_TOKEN_LEN];
-	const uint8_t *p;
-	size_t ilen = make_inner(inner, HP_SEAL_OVERHEAD + 8, HP_KEEPALIVE), plen, cut;
-	int n;
-
-	(void)state;
-	n = hp_relay_encode(buf, sizeof(buf), token, inner, ilen);
-	assert_true(n > 0);
-	/* every truncation fails: the outer length field no longer matches */
-	for (cut = 0; cut < (size_t)n; cut++)
-		assert_true(hp_relay_decode(buf, cut, tok, &p, &plen) < 0);
-	/* a consistent outer header around a cut inner datagram fails too */
-	for (cut = 0; cut < ilen; cut++) {
-		assert_int_equal(hp_header_encode(buf, sizeof(buf), HP_RELAY,
-						  (uint16_t)(HP_TOKEN_LEN + cut)), HP_HDR_LEN);
-		assert_int_equal(hp_relay_decode(buf, HP_HDR_LEN + HP_TOKEN_LEN + cut, tok, &p, &plen),
-				 -EBADMSG);
-		assert_int_equal(hp_relayed_encode(buf, sizeof(buf), inner, cut), -EINVAL);
-	}
-	/* inner must be a peer datagram, not a control one (no relayed REGISTER) */
-	make_inner(inner, HP_SEAL_OVERHEAD + 8, HP_REGISTER);
-	assert_int_equal(hp_relay_encode(buf, sizeof(buf), token, inner, ilen), -EINVAL);
-	make_inner(inner, HP_SEAL_OVERHEAD + 8, HP_KEEPALIVE);
-	n = hp_relay_encode(buf, sizeof(buf), token, inner, ilen);
-	buf[HP_HDR_LEN + HP_TOKEN_LEN + 3] = HP_RELAY; /* inner type */
-	assert_int_equal(hp_relay_decode(buf, (size_t)n, tok, &p, &plen), -EBADMSG);
-	buf[HP_HDR_LEN + HP_TOKEN_LEN + 3] = HP_KEEPALIVE;
-	buf[HP_HDR_LEN + HP_TOKEN_LEN + 5] ^= 1; /* inner length field */
-	assert_int_equal(hp_relay_decode(buf, (size_t)n, tok, &p, &plen), -EBADMSG);
-	/* too big to wrap, or no room */
-	make_inner(inner, HP_RELAY_INNER_MAX - HP_HDR_LEN + 1, HP_CHAT);
-	assert_int_equal(hp_relay_encode(buf, sizeof(buf), token, inner, HP_RELAY_INNER_MAX + 1),
-			 -EINVAL);
-	make_inner(inner, HP_RELAY_INNER_MAX - HP_HDR_LEN, HP_CHAT);
-	n = hp_relay_encode(buf, sizeof(buf), token, inner, HP_RELAY_INNER_MAX);
-	assert_int_equal(n, HP_MAX_DATAGRAM);
-	assert_int_equal(hp_relay_encode(buf, 100, token, inner, HP_RELAY_INNER_MAX), -EMSGSIZE);
-}
 
 int main(void)
 {
@@ -907,15 +666,10 @@ int main(void)
 		cmocka_unit_test(test_decode_rejects_bad_fields),
 		cmocka_unit_test(test_error_reason_limit),
 		cmocka_unit_test(test_encode_small_caps),
-		cmocka_unit_test(test_peer_round_trip),
-		cmocka_unit_test(test_peer_truncations_and_trailing),
-		cmocka_unit_test(test_chat_limits),
 		cmocka_unit_test(test_is_stun),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_replies_fit_under_register),
 		cmocka_unit_test(test_mutations_canonical),
-		cmocka_unit_test(test_relay_round_trip),
-		cmocka_unit_test(test_relay_truncations_and_bad_inner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The server's request handling, driven directly through server_dispatch()
- * with a loopback UDP socket as the server's: which datagrams are answered,
+ * with a loopback UDP socket as the server's socket 0: which datagrams are answered,
  * with what, and that nothing is answered with more bytes than it got.
  * Absence of a reply is proven with a sentinel: a STUN request dispatched
  * afterwards must produce the first datagram the client sees.
@@ -20,11 +20,11 @@
 #include <cmocka.h>
 
 #include "proto.h"
-#include "server/server.h"
+#include "server/dispatch.h"
 #include "stun.h"
 
 struct fixture {
-	struct server srv;
+	struct server_ctx srv;
 	int client[2];  /* two client sockets */
 	struct hp_endpoint client_ep[2];
 	uint64_t now;
@@ -54,14 +54,15 @@ static int setup(void **state)
 	int i;
 
 	memset(&f, 0, sizeof(f));
-	f.srv.fd = udp_loopback(&f.srv.local);
-	f.srv.sig_fd = -1;
-	f.srv.family = AF_INET;
-	f.srv.cfg.max_rooms = 2;
-	f.srv.cfg.room_timeout_s = 60;
-	f.srv.cfg.relay_bytes = 4096;
-	f.srv.cfg.relay_rate = 5;
-	if (f.srv.fd < 0 || rooms_create(&f.srv.rooms, 2, 60000) < 0)
+	for (i = 0; i < SERVER_SOCKS; i++)
+		f.srv.socks.fd[i] = -1;
+	f.srv.socks.fd[0] = udp_loopback(&f.srv.socks.local[0]);
+	f.srv.socks.n = 1;
+	f.srv.socks.family = AF_INET;
+	f.srv.relay_bytes = 4096;
+	f.srv.relay_rate = 5;
+	/* max 2 rooms, 60 s timeout */
+	if (f.srv.socks.fd[0] < 0 || rooms_create(&f.srv.rooms, 2, 60000) < 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
 		f.client[i] = udp_loopback(&f.client_ep[i]);
@@ -77,7 +78,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	server_close(&f->srv);
+	close(f->srv.socks.fd[0]);
+	rooms_destroy(f->srv.rooms);
 	close(f->client[0]);
 	close(f->client[1]);
 	return 0;
@@ -630,7 +632,7 @@ static void test_relay_disabled_refuses(void **state)
 	struct hp_msg m;
 	size_t len, ilen;
 
-	f->srv.cfg.relay_bytes = 0;
+	f->srv.relay_bytes = 0;
 	pair_for_relay(f);
 	len = make_relay(buf, sizeof(buf), 'a', 40, inner, &ilen);
 	dispatch(f, 0, buf, len);
