@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "lab/nat.h"
-#include "lab/state.h"
+#include "state.h"
 
 static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
 

@@ -33,11 +33,11 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
-#include "lab/ct.h"
+#include "ct.h"
 #include "lab/impair.h"
-#include "lab/netns.h"
-#include "lab/nfq.h"
-#include "lab/nl.h"
+#include "netns.h"
+#include "nfq.h"
+#include "nl.h"
 
 #define BUFSZ 4096
 #define QNUM 3

@@ -11,9 +11,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#include "lab/ct.h"
-#include "lab/netns.h"
-#include "lab/nfnl.h"
+#include "ct.h"
+#include "netns.h"
+#include "nfnl.h"
 
 #define CT_MSG(t) ((NFNL_SUBSYS_CTNETLINK << 8) | (t))
 /* Room for one dump datagram: the kernel fills up to 32 KiB per read. */

@@ -17,9 +17,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
-#include "lab/netns.h"
-#include "lab/nfnl.h"
-#include "lab/nfq.h"
+#include "netns.h"
+#include "nfnl.h"
+#include "nfq.h"
 
 #define NFQ_MSG(t) ((NFNL_SUBSYS_QUEUE << 8) | (t))
 /* One datagram from the kernel: a whole 64 KiB packet plus its attributes. */

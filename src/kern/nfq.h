@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab/impair.h"
+#include "impair_params.h"
 
 /*
  * The delay engine: the kernel hands the packets chosen by impair.c's

@@ -19,8 +19,8 @@
 
 #include <libmnl/libmnl.h>
 
-#include "lab/netns.h"
-#include "lab/nl.h"
+#include "netns.h"
+#include "nl.h"
 
 /* A socket stays in the namespace it was created in, whatever the
  * creating thread does afterwards; so enter, create, and leave. */
