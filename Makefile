@@ -127,7 +127,10 @@ $(LABRUN): $(call obj,src/lab/main.c) $(LIB_LAB) $(LIB_KERN) $(LIB_COMMON)
 # objects, test_client_* the client's, test_lab_* the lab's and the kernel
 # plumbing's (policy and kern tests alike: the nfq tests build their rules
 # with the lab's impair.c), the rest only the common library.
-TEST_LD = $(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
+# Objects first, then the libraries in the order given (static archives
+# only resolve what an earlier object needs).
+TEST_LD = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter-out %.o,$^) \
+	$(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
 
 $(O)/tests/test_server_%: $(O)/obj/tests/unit/test_server_%.o $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
@@ -143,6 +146,10 @@ $(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_KERN) $
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(TEST_LD)
+
+# The root tests of the queue engine and of conntrack share one fixture:
+# two namespaces joined by a veth (tests/unit/netpair.c).
+$(O)/tests/test_lab_nfq $(O)/tests/test_lab_ct: $(O)/obj/tests/unit/netpair.o
 
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Conntrack of one namespace (ct.h): the ctnetlink socket exchange behind
+ * flush, list and count, and the UDP timeout sysctls. The requests and the
+ * entry parser are in ctmsg.c.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,39 +13,12 @@
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "ct.h"
 #include "netns.h"
-#include "nfnl.h"
 
-#define CT_MSG(t) ((NFNL_SUBSYS_CTNETLINK << 8) | (t))
 /* Room for one dump datagram: the kernel fills up to 32 KiB per read. */
 #define CT_BUF_SIZE 32768
-
-/* Version 0 with no tuple: a DELETE flushes every family. */
-static struct nlmsghdr *ct_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
-				      uint32_t seq, uint8_t family)
-{
-	return lab_nfnl_put_header(buf, cap, type, flags, seq, family, 0);
-}
-
-int lab_ctmsg_flush(void *buf, size_t cap, uint32_t seq)
-{
-	struct nlmsghdr *nlh =
-		ct_put_header(buf, cap, CT_MSG(IPCTNL_MSG_CT_DELETE), NLM_F_ACK, seq, AF_UNSPEC);
-
-	return nlh ? (int)nlh->nlmsg_len : -ENOSPC;
-}
-
-int lab_ctmsg_dump(void *buf, size_t cap, uint32_t seq)
-{
-	struct nlmsghdr *nlh =
-		ct_put_header(buf, cap, CT_MSG(IPCTNL_MSG_CT_GET), NLM_F_DUMP, seq, AF_INET);
-
-	return nlh ? (int)nlh->nlmsg_len : -ENOSPC;
-}
 
 /* Sends one request and runs cb over the answer until ACK or DONE. */
 static int ct_talk(int ns_fd, void *buf, size_t cap, int len, mnl_cb_t cb, void *data)
@@ -88,105 +66,6 @@ int lab_ct_flush(int ns_fd)
 	if (len < 0)
 		return len;
 	return ct_talk(ns_fd, buf, sizeof(buf), len, NULL, NULL);
-}
-
-struct ct_nest_tb {
-	const struct nlattr *tb[CTA_MAX + 1];
-	int max;
-};
-
-static int ct_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct ct_nest_tb *t = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type > t->max)
-		return MNL_CB_OK; /* newer kernel attributes: ignored */
-	t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int ct_parse_nest(const struct nlattr *nest, int max, struct ct_nest_tb *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->max = max;
-	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
-		return -EINVAL;
-	if (mnl_attr_parse_nested(nest, ct_attr_cb, t) < 0)
-		return -EINVAL;
-	return 0;
-}
-
-static int ct_parse_tuple(const struct nlattr *nest, uint8_t *proto, struct lab_ct_tuple *tp)
-{
-	struct ct_nest_tb t, ip, pr;
-	int ret;
-
-	memset(tp, 0, sizeof(*tp));
-	ret = ct_parse_nest(nest, CTA_TUPLE_MAX, &t);
-	if (ret < 0)
-		return ret;
-	if (!t.tb[CTA_TUPLE_IP] || !t.tb[CTA_TUPLE_PROTO])
-		return -EINVAL;
-	ret = ct_parse_nest(t.tb[CTA_TUPLE_IP], CTA_IP_MAX, &ip);
-	if (ret < 0)
-		return ret;
-	ret = ct_parse_nest(t.tb[CTA_TUPLE_PROTO], CTA_PROTO_MAX, &pr);
-	if (ret < 0)
-		return ret;
-	if (!pr.tb[CTA_PROTO_NUM] || mnl_attr_validate(pr.tb[CTA_PROTO_NUM], MNL_TYPE_U8) < 0)
-		return -EINVAL;
-	*proto = mnl_attr_get_u8(pr.tb[CTA_PROTO_NUM]);
-	/* IPv6 entries (CTA_IP_V6_*) leave the addresses zero. */
-	if (ip.tb[CTA_IP_V4_SRC]) {
-		if (mnl_attr_validate(ip.tb[CTA_IP_V4_SRC], MNL_TYPE_U32) < 0)
-			return -EINVAL;
-		tp->src.s_addr = mnl_attr_get_u32(ip.tb[CTA_IP_V4_SRC]);
-	}
-	if (ip.tb[CTA_IP_V4_DST]) {
-		if (mnl_attr_validate(ip.tb[CTA_IP_V4_DST], MNL_TYPE_U32) < 0)
-			return -EINVAL;
-		tp->dst.s_addr = mnl_attr_get_u32(ip.tb[CTA_IP_V4_DST]);
-	}
-	if (pr.tb[CTA_PROTO_SRC_PORT]) {
-		if (mnl_attr_validate(pr.tb[CTA_PROTO_SRC_PORT], MNL_TYPE_U16) < 0)
-			return -EINVAL;
-		tp->sport = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_SRC_PORT]));
-	}
-	if (pr.tb[CTA_PROTO_DST_PORT]) {
-		if (mnl_attr_validate(pr.tb[CTA_PROTO_DST_PORT], MNL_TYPE_U16) < 0)
-			return -EINVAL;
-		tp->dport = ntohs(mnl_attr_get_u16(pr.tb[CTA_PROTO_DST_PORT]));
-	}
-	return 0;
-}
-
-int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	struct ct_nest_tb top;
-	uint8_t rproto = 0;
-	int ret;
-
-	if (!buf || !e || len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (((uintptr_t)buf & 3) != 0)
-		return -EINVAL; /* netlink attributes are read in place */
-	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW))
-		return -EINVAL;
-	memset(e, 0, sizeof(*e));
-	memset(&top, 0, sizeof(top));
-	top.max = CTA_MAX;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, &top) < 0)
-		return -EINVAL;
-	if (!top.tb[CTA_TUPLE_ORIG] || !top.tb[CTA_TUPLE_REPLY])
-		return -EINVAL;
-	ret = ct_parse_tuple(top.tb[CTA_TUPLE_ORIG], &e->l4proto, &e->orig);
-	if (ret < 0)
-		return ret;
-	return ct_parse_tuple(top.tb[CTA_TUPLE_REPLY], &rproto, &e->reply);
 }
 
 struct ct_list_ctx {
