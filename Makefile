@@ -31,6 +31,13 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
 BASE_CPPFLAGS := -D_GNU_SOURCE -Isrc/common -Isrc
+# The layer line: src/kern is kernel plumbing (netns, rtnetlink, nfnetlink,
+# conntrack, the queue engine, child processes, signals, state records).
+# Its objects are compiled with an include path of only src/kern and
+# src/common - not src, not src/lab - so a kern file that includes a
+# policy header ("args.h", "report.h", "lab/...") fails to compile. The
+# lab and the tests see the kern headers by their plain names.
+KERN_CPPFLAGS := -D_GNU_SOURCE -Isrc/kern -Isrc/common
 PKGS_COMMON := libsodium
 PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0
 PKGS_TEST   := cmocka
@@ -39,12 +46,14 @@ pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs   = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 ALL_CFLAGS  = $(BASE_CPPFLAGS) $(CPPFLAGS) -std=gnu11 $(WARN) $(SAN_FLAGS) $(CFLAGS)
+KERN_CFLAGS = $(KERN_CPPFLAGS) $(CPPFLAGS) -std=gnu11 $(WARN) $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(sort $(wildcard src/common/*.c))
 SERVER_SRC := $(sort $(filter-out src/server/main.c,$(wildcard src/server/*.c)))
 CLIENT_SRC := $(sort $(filter-out src/client/main.c,$(wildcard src/client/*.c)))
 LAB_SRC    := $(sort $(filter-out src/lab/main.c,$(wildcard src/lab/*.c)))
+KERN_SRC   := $(sort $(wildcard src/kern/*.c))
 UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC   := $(sort $(wildcard tests/tools/*.c))
 
@@ -54,6 +63,7 @@ LIB_COMMON := $(O)/libhplab.a
 LIB_SERVER := $(O)/libhpserver.a
 LIB_CLIENT := $(O)/libhpclient.a
 LIB_LAB    := $(O)/liblab.a
+LIB_KERN   := $(O)/libhpkern.a
 
 HPSERVER := $(O)/hpserver
 HPCLIENT := $(O)/hpclient
@@ -74,6 +84,15 @@ $(O)/obj/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(PKGS_COMMON) $(PKGS_LAB)) -MMD -MP -c -o $@ $<
 
+# Kernel plumbing: its own include path (see KERN_CPPFLAGS).
+$(O)/obj/src/kern/%.o: src/kern/%.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(KERN_CFLAGS) $(call pc_cflags,$(PKGS_LAB)) -MMD -MP -c -o $@ $<
+
+# The lab and the tests include the kern headers by their plain names.
+$(O)/obj/src/lab/%.o $(O)/obj/tests/%.o: BASE_CPPFLAGS += -Isrc/kern
+
 $(O)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
@@ -89,6 +108,7 @@ $(LIB_COMMON): $(call obj,$(COMMON_SRC)) ; $(mklib)
 $(LIB_SERVER): $(call obj,$(SERVER_SRC)) ; $(mklib)
 $(LIB_CLIENT): $(call obj,$(CLIENT_SRC)) ; $(mklib)
 $(LIB_LAB):    $(call obj,$(LAB_SRC))    ; $(mklib)
+$(LIB_KERN):   $(call obj,$(KERN_SRC))   ; $(mklib)
 
 $(HPSERVER): $(call obj,src/server/main.c) $(LIB_SERVER) $(LIB_COMMON)
 	$(if $(Q),@echo "  LD      $@")
@@ -98,15 +118,19 @@ $(HPCLIENT): $(call obj,src/client/main.c) $(LIB_CLIENT) $(LIB_COMMON)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_COMMON)
 
-$(LABRUN): $(call obj,src/lab/main.c) $(LIB_LAB) $(LIB_COMMON)
+$(LABRUN): $(call obj,src/lab/main.c) $(LIB_LAB) $(LIB_KERN) $(LIB_COMMON)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_LAB) $(LIBS_COMMON)
 
 # Unit tests link only what they test, so one component's breakage does not
 # stop the others' tests from building: test_server_* link the server
-# objects, test_client_* the client's, test_lab_* the lab's, the rest only
-# the common library.
-TEST_LD = $(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
+# objects, test_client_* the client's, test_lab_* the lab's and the kernel
+# plumbing's (policy and kern tests alike: the nfq tests build their rules
+# with the lab's impair.c), the rest only the common library.
+# Objects first, then the libraries in the order given (static archives
+# only resolve what an earlier object needs).
+TEST_LD = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter-out %.o,$^) \
+	$(LIBS_TEST) $(LIBS_LAB) $(LIBS_COMMON)
 
 $(O)/tests/test_server_%: $(O)/obj/tests/unit/test_server_%.o $(LIB_SERVER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
@@ -118,10 +142,14 @@ $(O)/tests/test_client_%: $(O)/obj/tests/unit/test_client_%.o $(LIB_CLIENT) $(LI
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(TEST_LD)
 
-$(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_COMMON)
+$(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_KERN) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(TEST_LD)
+
+# The root tests of the queue engine and of conntrack share one fixture:
+# two namespaces joined by a veth (tests/unit/netpair.c).
+$(O)/tests/test_lab_nfq $(O)/tests/test_lab_ct: $(O)/obj/tests/unit/netpair.o
 
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)

@@ -162,8 +162,9 @@ __attribute__((format(printf, 2, 3))) static void impair_put(struct impair_out *
  *    addressed to the router itself (outbound) impairs every packet crossing
  *    the wan exactly once, whichever direction. FORWARD would miss inbound
  *    packets addressed to the router's public address that no mapping
- *    claims - the early punches of nat-notes pitfall 1 - and so would shift
- *    the very races the lab studies.
+ *    claims - the early punches described in docs/nat-types.md, "bare
+ *    MASQUERADE (the pitfall)" - and so would shift the very races the lab
+ *    studies.
  *  - raw runs before connection tracking (priority -300 < -200). A held
  *    packet therefore carries no unconfirmed conntrack entry: the NAT sees it
  *    only when it is released, exactly as if a slow wire had just delivered

@@ -6,24 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "impair_params.h" /* struct lab_impair, LAB_IMPAIR_PPM (src/kern) */
+
 /*
  * Link impairments without sch_netem: loss is an iptables `statistic`
  * match, delay/jitter/reorder/duplicate are done by the NFQUEUE engine
- * (nfq.h). This module parses the command-line specs and writes the
- * iptables-restore text that sends the chosen packets there.
- *
- * Probabilities are kept in parts per million so that "0.5" (%) is exact.
+ * (src/kern/nfq.h). This module is the lab's policy for them: it parses
+ * the command-line specs into struct lab_impair and writes the
+ * iptables-restore text that sends the chosen packets to the engine.
  */
-#define LAB_IMPAIR_PPM 1000000u
 #define LAB_IMPAIR_DELAY_MAX_US (60u * 1000u * 1000u) /* 60 s: any more is a typo */
-
-struct lab_impair {
-	uint32_t delay_us;    /* added to every queued packet */
-	uint32_t jitter_us;   /* uniform in [-jitter, +jitter], result clamped at 0 */
-	uint32_t loss_ppm;    /* dropped by the statistic rule, never queued */
-	uint32_t reorder_ppm; /* released without delay (netem semantics) */
-	uint32_t dup_ppm;     /* released twice */
-};
 
 /* "MS" or "MS:JITTER", each a decimal number of milliseconds with up to 3
  * fractional digits ("50", "50:10", "0.25"). Jitter may not exceed 60 s. */

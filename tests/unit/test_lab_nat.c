@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "lab/nat.h"
-#include "lab/state.h"
 
 static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
 
@@ -67,33 +66,6 @@ static void test_ruleset_refuses_bad_input(void **state)
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &noport, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(lab_nat_ruleset(NULL, &prm, buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &prm, tiny, sizeof(tiny)), -ENOSPC);
-}
-
-static void test_state_record(void **state)
-{
-	const char *text = "prefix=hpl42\nkind=run\npid=42\nstarttime=1234\nserver_pid=0\n"
-			   "server_starttime=0\nfuture=1\n";
-	static const char *const bad[] = {
-		"prefix=hpl42\nkind=run\n",                  /* no pid */
-		"prefix=../x\npid=1\n",                      /* bad prefix */
-		"prefix=a\npid=1\nkind=maybe\n",
-		"prefix=a\npid=-1\n",
-		"prefix=a\npid=99999999999\n",
-		"prefix=a\npid=1",                           /* no final newline */
-		"prefix=a\npid\n",
-	};
-	struct lab_state st;
-	size_t i;
-
-	(void)state;
-	assert_int_equal(lab_state_parse(&st, (const uint8_t *)text, strlen(text)), 0);
-	assert_string_equal(st.prefix, "hpl42");
-	assert_int_equal(st.kind, LAB_STATE_RUN);
-	assert_int_equal(st.pid, 42);
-	assert_int_equal(st.starttime, 1234);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (lab_state_parse(&st, (const uint8_t *)bad[i], strlen(bad[i])) == 0)
-			fail_msg("accepted: %s", bad[i]);
 }
 
 static void test_no_firewall(void **state)
@@ -156,7 +128,6 @@ int main(void)
 		cmocka_unit_test(test_default_ruleset_text),
 		cmocka_unit_test(test_personalities),
 		cmocka_unit_test(test_ruleset_refuses_bad_input),
-		cmocka_unit_test(test_state_record),
 		cmocka_unit_test(test_no_firewall),
 		cmocka_unit_test(test_same_nat_hairpin),
 		cmocka_unit_test(test_personality_properties),

@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "lab/netns.h"
-#include "lab/nl.h"
+#include "netns.h"
+#include "nl.h"
 
 #define MAX_NS 8
 

@@ -19,7 +19,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "lab/nl.h"
+#include "nl.h"
 
 #define ATTR_MAX 64
 

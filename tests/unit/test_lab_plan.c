@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "lab/netns.h"
+#include "netns.h"
 #include "lab/plan.h"
 
 static uint32_t v4(const char *s)

@@ -14,7 +14,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "lab/nl.h"
+#include "nl.h"
 
 static struct nlmsghdr *nlmsg_start(void *buf, size_t cap, uint16_t type, uint16_t flags,
 				    uint32_t seq, size_t extra)

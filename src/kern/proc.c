@@ -285,7 +285,8 @@ static int remaining(uint64_t deadline)
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
 
-int lab_proc_wait(struct lab_proc *p, int timeout_ms)
+/* Waits up to timeout_ms for the exit; -ETIMEDOUT if still running. */
+static int proc_wait(struct lab_proc *p, int timeout_ms)
 {
 	uint64_t deadline = hp_clock_ms() + (uint64_t)timeout_ms;
 	struct pollfd pfd;
@@ -337,12 +338,12 @@ void lab_proc_stop(struct lab_proc *p, int grace_ms)
 	if (grace_ms > 0) {
 		kill(-p->pid, SIGTERM);
 		kill(p->pid, SIGTERM);
-		if (lab_proc_wait(p, grace_ms) == 0)
+		if (proc_wait(p, grace_ms) == 0)
 			goto out;
 	}
 	kill(-p->pid, SIGKILL);
 	kill(p->pid, SIGKILL);
-	lab_proc_wait(p, STOP_KILL_WAIT_MS);
+	proc_wait(p, STOP_KILL_WAIT_MS);
 out:
 	return;
 }

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab/impair.h"
+#include "impair_params.h"
 
 /*
  * The delay engine: the kernel hands the packets chosen by impair.c's
@@ -26,9 +26,9 @@
  *       lab_nfq_release_due_us(q, lab_nfq_now_us());
  *   }
  *
- * Times are CLOCK_MONOTONIC microseconds; the *_ms functions are thin
- * wrappers for loops that keep milliseconds (hp_clock_ms), but a 1 ms
- * timer granularity costs up to 1 ms of accuracy. Use one family only.
+ * Times are CLOCK_MONOTONIC microseconds: a loop that kept milliseconds
+ * would lose up to 1 ms of accuracy to its timer granularity. The messages
+ * the engine exchanges with the kernel are built and parsed in nfqmsg.h.
  */
 struct lab_nfq;
 
@@ -80,35 +80,11 @@ int64_t lab_nfq_next_due_us(const struct lab_nfq *q, uint64_t now_us);
 /* Issues every verdict due at now_us; returns how many or -errno. */
 int lab_nfq_release_due_us(struct lab_nfq *q, uint64_t now_us);
 
-int lab_nfq_on_readable(struct lab_nfq *q, uint64_t now_ms);
-int lab_nfq_next_due_ms(const struct lab_nfq *q, uint64_t now_ms); /* rounded up */
-int lab_nfq_release_due(struct lab_nfq *q, uint64_t now_ms);
-
 void lab_nfq_stats(const struct lab_nfq *q, struct lab_nfq_stats *st);
 /* pct-th percentile of the lateness (upper bucket edge), 0 if no release. */
 uint64_t lab_nfq_lateness_pct_us(const struct lab_nfq_stats *st, unsigned pct);
 
 /* Accepts every held packet, then unbinds and frees. NULL is fine. */
 void lab_nfq_close(struct lab_nfq *q);
-
-/* Message builders and parser, apart from I/O so tests can check the bytes.
- * Each returns the message length or -errno. */
-int lab_nfqmsg_bind(void *buf, size_t cap, uint32_t seq, uint16_t queue_num);
-int lab_nfqmsg_params(void *buf, size_t cap, uint32_t seq, uint16_t queue_num,
-		      uint8_t copy_mode, uint32_t copy_range);
-int lab_nfqmsg_flags(void *buf, size_t cap, uint32_t seq, uint16_t queue_num, uint32_t flags,
-		     uint32_t maxlen);
-int lab_nfqmsg_verdict(void *buf, size_t cap, uint32_t seq, uint16_t queue_num, uint32_t id,
-		       uint32_t verdict);
-
-struct lab_nfq_pkt {
-	uint32_t id;
-	uint8_t hook;
-	uint32_t indev;         /* 0 if absent */
-	const uint8_t *payload; /* points into the parsed buffer; NULL if absent */
-	size_t payload_len;
-};
-/* Parses one NFQNL_MSG_PACKET message (netlink header included). */
-int lab_nfq_parse_packet(const uint8_t *buf, size_t len, struct lab_nfq_pkt *p);
 
 #endif

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lab/netns.h"
+#include "netns.h"
 
 static int netns_check_name(const char *name)
 {

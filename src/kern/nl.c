@@ -19,8 +19,8 @@
 
 #include <libmnl/libmnl.h>
 
-#include "lab/netns.h"
-#include "lab/nl.h"
+#include "netns.h"
+#include "nl.h"
 
 /* A socket stays in the namespace it was created in, whatever the
  * creating thread does afterwards; so enter, create, and leave. */
@@ -140,27 +140,6 @@ int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 
 	return nl_request(nl, buf, lab_nlmsg_veth_ex(buf, sizeof(buf), nl_next_seq(nl), name,
 						     ns_fd, peer, peer_ns_fd, up));
-}
-
-int lab_nl_bridge_create(struct lab_nl *nl, const char *name, int up)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_request(nl, buf, lab_nlmsg_bridge(buf, sizeof(buf), nl_next_seq(nl), name, up));
-}
-
-int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, const char *master)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-	int idx = 0;
-
-	if (master) {
-		idx = lab_nl_link_index(nl, master);
-		if (idx < 0)
-			return idx;
-	}
-	return nl_request(nl, buf, lab_nlmsg_link_master(buf, sizeof(buf), nl_next_seq(nl),
-							  ifname, idx));
 }
 
 static int nl_link_index_cb(const struct nlmsghdr *nlh, void *data)

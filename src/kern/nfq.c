@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The NFQUEUE delay engine (nfq.h): one bound queue, its socket, the heap
+ * of held packets, the random draws and the verdicts. The messages it
+ * sends and parses are built in nfqmsg.c, duplicate copies are sent by
+ * nfqdup.c.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <netpacket/packet.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -17,19 +18,15 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
-#include "lab/netns.h"
-#include "lab/nfnl.h"
-#include "lab/nfq.h"
+#include "netns.h"
+#include "nfq.h"
+#include "nfqdup.h"
+#include "nfqmsg.h"
 
-#define NFQ_MSG(t) ((NFNL_SUBSYS_QUEUE << 8) | (t))
 /* One datagram from the kernel: a whole 64 KiB packet plus its attributes. */
 #define NFQ_RX_SIZE (65536 + 4096)
-#define NFQ_TX_SIZE 512
 #define NFQ_MAXLEN 8192u        /* kernel-side queue length */
 #define NFQ_HELD_MAX 65536u     /* engine-side cap, beyond: released at once */
-#define NFQ_DUP_PATHS 8
-#define NFQ_DUP_RING 64
-#define NFQ_DUP_TTL_US 2000000u /* a copy not back within 2 s was lost */
 
 struct nfq_held {
 	uint64_t due_us;
@@ -38,18 +35,6 @@ struct nfq_held {
 	uint32_t indev;
 	uint8_t *copy; /* payload to duplicate, or NULL */
 	size_t copy_len;
-};
-
-struct nfq_dup_path {
-	uint32_t in_ifindex;
-	uint8_t in_mac[ETH_ALEN];
-	int pkt_fd; /* AF_PACKET in the peer namespace */
-	int peer_ifindex;
-};
-
-struct nfq_dup_mark {
-	uint64_t hash;
-	uint64_t expires_us;
 };
 
 struct lab_nfq {
@@ -63,10 +48,7 @@ struct lab_nfq {
 	uint64_t next_seq;
 	struct nfq_held *heap;
 	size_t n_held, cap_held;
-	struct nfq_dup_path paths[NFQ_DUP_PATHS];
-	size_t n_paths;
-	struct nfq_dup_mark marks[NFQ_DUP_RING];
-	size_t mark_next;
+	struct lab_nfqdup dup;
 	struct lab_nfq_stats st;
 	uint8_t *rx;
 	uint64_t cb_now_us;
@@ -79,126 +61,6 @@ uint64_t lab_nfq_now_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
-
-/* ---- message builders ---- */
-
-static struct nlmsghdr *nfq_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
-				       uint32_t seq, uint16_t queue_num)
-{
-	/* the whole buffer is cleared: later attributes land on zeroes */
-	if (!buf || cap < NFQ_TX_SIZE)
-		return NULL;
-	memset(buf, 0, NFQ_TX_SIZE);
-	return lab_nfnl_put_header(buf, cap, type, flags, seq, AF_UNSPEC, queue_num);
-}
-
-int lab_nfqmsg_bind(void *buf, size_t cap, uint32_t seq, uint16_t queue_num)
-{
-	struct nfqnl_msg_config_cmd cmd = { .command = NFQNL_CFG_CMD_BIND,
-					    .pf = htons(AF_INET) };
-	struct nlmsghdr *nlh =
-		nfq_put_header(buf, cap, NFQ_MSG(NFQNL_MSG_CONFIG), NLM_F_ACK, seq, queue_num);
-
-	if (!nlh)
-		return -ENOSPC;
-	mnl_attr_put(nlh, NFQA_CFG_CMD, sizeof(cmd), &cmd);
-	return (int)nlh->nlmsg_len;
-}
-
-int lab_nfqmsg_params(void *buf, size_t cap, uint32_t seq, uint16_t queue_num,
-		      uint8_t copy_mode, uint32_t copy_range)
-{
-	struct nfqnl_msg_config_params p = { .copy_range = htonl(copy_range),
-					     .copy_mode = copy_mode };
-	struct nlmsghdr *nlh =
-		nfq_put_header(buf, cap, NFQ_MSG(NFQNL_MSG_CONFIG), NLM_F_ACK, seq, queue_num);
-
-	if (!nlh)
-		return -ENOSPC;
-	mnl_attr_put(nlh, NFQA_CFG_PARAMS, sizeof(p), &p);
-	return (int)nlh->nlmsg_len;
-}
-
-int lab_nfqmsg_flags(void *buf, size_t cap, uint32_t seq, uint16_t queue_num, uint32_t flags,
-		     uint32_t maxlen)
-{
-	struct nlmsghdr *nlh =
-		nfq_put_header(buf, cap, NFQ_MSG(NFQNL_MSG_CONFIG), NLM_F_ACK, seq, queue_num);
-
-	if (!nlh)
-		return -ENOSPC;
-	mnl_attr_put_u32(nlh, NFQA_CFG_QUEUE_MAXLEN, htonl(maxlen));
-	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
-	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
-	return (int)nlh->nlmsg_len;
-}
-
-int lab_nfqmsg_verdict(void *buf, size_t cap, uint32_t seq, uint16_t queue_num, uint32_t id,
-		       uint32_t verdict)
-{
-	struct nfqnl_msg_verdict_hdr vh = { .verdict = htonl(verdict), .id = htonl(id) };
-	struct nlmsghdr *nlh =
-		nfq_put_header(buf, cap, NFQ_MSG(NFQNL_MSG_VERDICT), 0, seq, queue_num);
-
-	if (!nlh)
-		return -ENOSPC;
-	mnl_attr_put(nlh, NFQA_VERDICT_HDR, sizeof(vh), &vh);
-	return (int)nlh->nlmsg_len;
-}
-
-/* ---- packet parser ---- */
-
-struct nfq_tb {
-	const struct nlattr *tb[NFQA_MAX + 1];
-};
-
-static int nfq_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct nfq_tb *t = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (type <= NFQA_MAX)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-int lab_nfq_parse_packet(const uint8_t *buf, size_t len, struct lab_nfq_pkt *p)
-{
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	const struct nfqnl_msg_packet_hdr *ph;
-	struct nfq_tb t;
-
-	if (!buf || !p || len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (((uintptr_t)buf & 3) != 0)
-		return -EINVAL;
-	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (nlh->nlmsg_type != NFQ_MSG(NFQNL_MSG_PACKET))
-		return -EINVAL;
-	memset(&t, 0, sizeof(t));
-	memset(p, 0, sizeof(*p));
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nfq_attr_cb, &t) < 0)
-		return -EINVAL;
-	if (!t.tb[NFQA_PACKET_HDR] ||
-	    mnl_attr_validate2(t.tb[NFQA_PACKET_HDR], MNL_TYPE_UNSPEC, sizeof(*ph)) < 0)
-		return -EINVAL;
-	ph = mnl_attr_get_payload(t.tb[NFQA_PACKET_HDR]);
-	p->id = ntohl(ph->packet_id);
-	p->hook = ph->hook;
-	if (t.tb[NFQA_IFINDEX_INDEV]) {
-		if (mnl_attr_validate(t.tb[NFQA_IFINDEX_INDEV], MNL_TYPE_U32) < 0)
-			return -EINVAL;
-		p->indev = ntohl(mnl_attr_get_u32(t.tb[NFQA_IFINDEX_INDEV]));
-	}
-	if (t.tb[NFQA_PAYLOAD]) {
-		p->payload = mnl_attr_get_payload(t.tb[NFQA_PAYLOAD]);
-		p->payload_len = mnl_attr_get_payload_len(t.tb[NFQA_PAYLOAD]);
-	}
-	return 0;
-}
-
-/* ---- namespaces ---- */
 
 /* ---- random draws ---- */
 
@@ -278,118 +140,19 @@ static void nfq_heap_pop(struct lab_nfq *q, struct nfq_held *out)
 	}
 }
 
-/* ---- duplicates ---- */
-
-static uint64_t nfq_hash(const uint8_t *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h | 1; /* 0 marks a free slot */
-}
-
-static bool nfq_mark_take(struct lab_nfq *q, uint64_t hash, uint64_t now_us)
-{
-	for (size_t i = 0; i < NFQ_DUP_RING; i++) {
-		struct nfq_dup_mark *m = &q->marks[i];
-
-		if (m->hash == hash && m->expires_us >= now_us) {
-			m->hash = 0;
-			return true;
-		}
-	}
-	return false;
-}
-
-static const struct nfq_dup_path *nfq_path_for(const struct lab_nfq *q, uint32_t indev)
-{
-	for (size_t i = 0; i < q->n_paths; i++)
-		if (q->paths[i].in_ifindex == indev)
-			return &q->paths[i];
-	return NULL;
-}
-
-static int nfq_send_copy(struct lab_nfq *q, const struct nfq_held *h, uint64_t now_us)
-{
-	const struct nfq_dup_path *p = nfq_path_for(q, h->indev);
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	struct nfq_dup_mark *m;
-
-	if (!p)
-		return -ENOENT;
-	sll.sll_protocol = htons(ETH_P_IP);
-	sll.sll_ifindex = p->peer_ifindex;
-	sll.sll_halen = ETH_ALEN;
-	memcpy(sll.sll_addr, p->in_mac, ETH_ALEN);
-	/* Marked before sending: the copy may be back before sendto returns. */
-	m = &q->marks[q->mark_next];
-	q->mark_next = (q->mark_next + 1) % NFQ_DUP_RING;
-	m->hash = nfq_hash(h->copy, h->copy_len);
-	m->expires_us = now_us + NFQ_DUP_TTL_US;
-	if (sendto(p->pkt_fd, h->copy, h->copy_len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		m->hash = 0;
-		return -errno;
-	}
-	return 0;
-}
-
 int lab_nfq_add_dup_path(struct lab_nfq *q, const char *in_ifname, int peer_ns_fd,
 			 const char *peer_ifname)
 {
-	struct nfq_dup_path p = { .pkt_fd = -1 };
-	struct ifreq ifr;
-	int fd = -1, ret = 0;
-
-	if (!q || !in_ifname || !peer_ifname || strlen(in_ifname) >= IFNAMSIZ ||
-	    strlen(peer_ifname) >= IFNAMSIZ)
+	if (!q)
 		return -EINVAL;
-	if (q->n_paths == NFQ_DUP_PATHS)
-		return -ENOSPC;
-	fd = lab_netns_socket(q->ns_fd, AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return fd;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, in_ifname);
-	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	p.in_ifindex = (uint32_t)ifr.ifr_ifindex;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	memcpy(p.in_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-	/* Protocol 0: the socket only sends, it never receives a frame. */
-	p.pkt_fd = lab_netns_socket(peer_ns_fd, AF_PACKET, SOCK_DGRAM, 0);
-	if (p.pkt_fd < 0) {
-		ret = p.pkt_fd;
-		goto out;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, peer_ifname);
-	if (ioctl(p.pkt_fd, SIOCGIFINDEX, &ifr) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	p.peer_ifindex = ifr.ifr_ifindex;
-	q->paths[q->n_paths++] = p;
-	p.pkt_fd = -1;
-out:
-	if (p.pkt_fd >= 0)
-		close(p.pkt_fd);
-	close(fd);
-	return ret;
+	return lab_nfqdup_add_path(&q->dup, q->ns_fd, in_ifname, peer_ns_fd, peer_ifname);
 }
 
 /* ---- verdicts ---- */
 
 static int nfq_verdict(struct lab_nfq *q, uint32_t id, uint32_t verdict)
 {
-	uint8_t buf[NFQ_TX_SIZE] __attribute__((aligned(4)));
+	uint8_t buf[LAB_NFQMSG_SIZE] __attribute__((aligned(4)));
 	int len = lab_nfqmsg_verdict(buf, sizeof(buf), ++q->seq, q->queue_num, id, verdict);
 
 	if (len < 0)
@@ -425,7 +188,7 @@ static int nfq_release(struct lab_nfq *q, struct nfq_held *h, uint64_t now_us, b
 	if (timed)
 		nfq_note_lateness(q, now_us > h->due_us ? now_us - h->due_us : 0);
 	if (h->copy) {
-		if (nfq_send_copy(q, h, now_us) == 0)
+		if (lab_nfqdup_send(&q->dup, h->indev, h->copy, h->copy_len, now_us) == 0)
 			q->st.duplicated++;
 		else
 			q->st.dup_failed++;
@@ -457,7 +220,7 @@ static int nfq_schedule(struct lab_nfq *q, const struct lab_nfq_pkt *p, uint64_t
 
 	q->st.queued++;
 	if (p->payload && q->imp.dup_ppm &&
-	    nfq_mark_take(q, nfq_hash(p->payload, p->payload_len), now_us)) {
+	    lab_nfqdup_returned(&q->dup, p->payload, p->payload_len, now_us)) {
 		/* Our own copy coming back: it was delayed with its original. */
 		q->st.dup_returned++;
 		return nfq_release(q, &h, now_us, false);
@@ -516,7 +279,7 @@ static void nfq_dispatch(struct lab_nfq *q, size_t n)
 	int len = n > NFQ_RX_SIZE ? NFQ_RX_SIZE : (int)n;
 
 	while (mnl_nlmsg_ok(nlh, len)) {
-		if (nlh->nlmsg_type == NFQ_MSG(NFQNL_MSG_PACKET))
+		if (nlh->nlmsg_type == LAB_NFQMSG_TYPE(NFQNL_MSG_PACKET))
 			nfq_packet_cb(nlh, q);
 		else if (nlh->nlmsg_type == NLMSG_ERROR)
 			q->st.errors++;
@@ -570,26 +333,6 @@ int lab_nfq_release_due_us(struct lab_nfq *q, uint64_t now_us)
 	return ret < 0 ? ret : n;
 }
 
-int lab_nfq_on_readable(struct lab_nfq *q, uint64_t now_ms)
-{
-	return lab_nfq_on_readable_us(q, now_ms * 1000u);
-}
-
-int lab_nfq_next_due_ms(const struct lab_nfq *q, uint64_t now_ms)
-{
-	int64_t us = lab_nfq_next_due_us(q, now_ms * 1000u);
-
-	if (us < 0)
-		return -1;
-	us = (us + 999) / 1000;
-	return us > __INT_MAX__ ? __INT_MAX__ : (int)us;
-}
-
-int lab_nfq_release_due(struct lab_nfq *q, uint64_t now_ms)
-{
-	return lab_nfq_release_due_us(q, now_ms * 1000u);
-}
-
 void lab_nfq_stats(const struct lab_nfq *q, struct lab_nfq_stats *st)
 {
 	*st = q->st;
@@ -641,7 +384,7 @@ static int nfq_request(struct lab_nfq *q, void *buf, int len)
 int lab_nfq_open(struct lab_nfq **out, int ns_fd, uint16_t queue_num,
 		 const struct lab_impair *imp, uint32_t seed)
 {
-	uint8_t buf[NFQ_TX_SIZE] __attribute__((aligned(4)));
+	uint8_t buf[LAB_NFQMSG_SIZE] __attribute__((aligned(4)));
 	struct lab_nfq *q;
 	int one = 1, rcvbuf = 8 << 20, fl, ret;
 
@@ -725,8 +468,7 @@ void lab_nfq_close(struct lab_nfq *q)
 		free(h.copy);
 	}
 	free(q->heap);
-	for (size_t i = 0; i < q->n_paths; i++)
-		close(q->paths[i].pkt_fd);
+	lab_nfqdup_close(&q->dup);
 	if (q->sock)
 		mnl_socket_close(q->sock);
 	if (q->ns_fd >= 0)

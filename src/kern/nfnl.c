@@ -5,7 +5,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "lab/nfnl.h"
+#include "nfnl.h"
 
 struct nlmsghdr *lab_nfnl_put_header(void *buf, size_t cap, uint16_t type, uint16_t flags,
 				     uint32_t seq, uint8_t family, uint16_t res_id)

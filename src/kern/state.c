@@ -9,15 +9,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "args.h"
 #include "state.h"
 
 #define STATE_SUFFIX ".state"
 #define STATE_MAX 1024
 
+bool lab_state_prefix_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > LAB_STATE_PREFIX_MAX)
+		return false;
+	if (!((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
+			return false;
+	}
+	return true;
+}
+
 int lab_state_path(char *buf, size_t len, const char *prefix)
 {
-	if (!lab_args_prefix_valid(prefix))
+	if (!lab_state_prefix_valid(prefix))
 		return -EINVAL;
 	if ((size_t)snprintf(buf, len, "%s/%s%s", LAB_STATE_DIR, prefix, STATE_SUFFIX) >= len)
 		return -ENAMETOOLONG;
@@ -98,7 +115,7 @@ int lab_state_parse(struct lab_state *st, const uint8_t *buf, size_t len)
 				return -EINVAL;
 			memcpy(st->prefix, val, vlen);
 			st->prefix[vlen] = '\0';
-			if (!lab_args_prefix_valid(st->prefix))
+			if (!lab_state_prefix_valid(st->prefix))
 				return -EINVAL;
 			have_prefix = true;
 		} else if (KEY("kind")) {
@@ -214,7 +231,7 @@ int lab_state_foreach(int (*fn)(void *ctx, const char *prefix), void *ctx)
 			continue;
 		memcpy(prefix, de->d_name, n - sl);
 		prefix[n - sl] = '\0';
-		if (!lab_args_prefix_valid(prefix))
+		if (!lab_state_prefix_valid(prefix))
 			continue;
 		r = fn(ctx, prefix);
 		if (r < 0 && ret == 0)

@@ -57,9 +57,8 @@ void lab_proc_close_stdin(struct lab_proc *p);
 int lab_proc_pump(struct lab_proc *p, int stream, lab_line_fn fn, void *ctx);
 /* Reaps the child if it has exited (no waiting). Returns true once exited. */
 bool lab_proc_reap(struct lab_proc *p);
-/* Waits up to timeout_ms for the exit; -ETIMEDOUT if still running. */
-int lab_proc_wait(struct lab_proc *p, int timeout_ms);
-/* Like wait, but also reads its captured output to EOF meanwhile. */
+/* Waits up to timeout_ms for the exit, reading its captured output to EOF
+ * meanwhile; -ETIMEDOUT if still running. */
 int lab_proc_wait_drain(struct lab_proc *p, int timeout_ms);
 /* SIGTERM to its process group, SIGKILL after grace_ms, then reaped. */
 void lab_proc_stop(struct lab_proc *p, int grace_ms);

@@ -15,6 +15,15 @@
  * recycled pid does not pass for the runner.
  */
 #define LAB_STATE_DIR "/run/hplab"
+/*
+ * A prefix names a file in LAB_STATE_DIR and starts every namespace name
+ * of its run, so it must stay a plain file-name component: 1 to 24 of
+ * [A-Za-z0-9_], the first a letter (no '/', no "..", no '-', which
+ * separates the prefix from the node in "<prefix>-core"). This is the same
+ * rule the lab applies to --prefix; the records check it themselves so
+ * that a name read back from the directory or a file is never trusted.
+ */
+#define LAB_STATE_PREFIX_MAX 24
 
 enum lab_state_kind {
 	LAB_STATE_RUN, /* owned by a running labrun: gone when it is */
@@ -30,6 +39,7 @@ struct lab_state {
 	uint64_t server_starttime;
 };
 
+bool lab_state_prefix_valid(const char *p);
 int lab_state_path(char *buf, size_t len, const char *prefix);
 /* Atomically (write + rename) records st. */
 int lab_state_write(const struct lab_state *st);
