@@ -14,7 +14,7 @@
 #include "bench.h"
 #include "clean.h"
 #include "matrix.h"
-#include "nat.h"
+#include "ipt.h"
 #include "proc.h"
 #include "scenario.h"
 #include "sig.h"
@@ -36,7 +36,7 @@ static int check_host(enum lab_cmd cmd)
 	}
 	if ((cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP || cmd == LAB_CMD_BENCH ||
 	     cmd == LAB_CMD_MATRIX) &&
-	    !lab_nat_restore_path()) {
+	    !lab_ipt_restore_path()) {
 		fprintf(stderr, "labrun: iptables-restore not found in /usr/sbin or /sbin "
 				"(install the iptables package)\n");
 		return -ENOENT;

@@ -9,9 +9,10 @@
 
 /*
  * NAT personalities of the lab's home routers (RFC 4787 vocabulary), as
- * iptables-restore rulesets applied inside each router's namespace. A
- * personality is a row of a table in nat.c; every router also gets the
- * stateful inbound firewall a home router has (see nat-notes, pitfall 1).
+ * iptables-restore rulesets for each router's namespace (ipt.c loads
+ * them). A personality is a row of a table in nat.c; every router also
+ * gets the stateful inbound firewall a home router has (see nat-notes,
+ * pitfall 1).
  */
 #define LAB_NAT_DEFAULT "port-restricted"
 
@@ -52,24 +53,5 @@ const char *lab_nat_names(void);
  * so the router pins them, host at PORT and host2 at PORT+1. */
 int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 		    char *buf, size_t cap);
-/* Absolute path of iptables-restore (/usr/sbin or /sbin) or NULL. */
-const char *lab_nat_restore_path(void);
-
-/* Applying rules: one iptables-restore per router, all started at once
- * (each exec costs milliseconds) and collected later, so the caller can
- * do its netlink work meanwhile. */
-#define LAB_NAT_MAX_JOBS 4
-struct lab_proc;
-struct lab_nat_job {
-	struct lab_proc *procs[LAB_NAT_MAX_JOBS];
-	size_t n;
-	int error;
-	char err[256]; /* the tool's complaint on failure */
-};
-/* Starts applying rulesets[i] inside namespace ns_fds[i]. */
-int lab_nat_apply_start(struct lab_nat_job *job, const int *ns_fds,
-			const char *const *rulesets, size_t n);
-/* Waits (bounded) for every started restore; 0 if all succeeded. */
-int lab_nat_apply_finish(struct lab_nat_job *job);
 
 #endif
