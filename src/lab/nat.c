@@ -38,9 +38,54 @@ const struct lab_nat_personality *lab_nat_find(const char *name)
 	return NULL;
 }
 
+size_t lab_nat_count(void)
+{
+	return N_PERS;
+}
+
+const struct lab_nat_personality *lab_nat_at(size_t i)
+{
+	return i < N_PERS ? &personalities[i] : NULL;
+}
+
+/* Is row x more open than row y? RFC 4787 mapping behaviour first, then
+ * filtering (theory.h's enums run from open to strict); rows that tie keep
+ * the table's order. */
+static bool more_open(size_t x, size_t y)
+{
+	const struct lab_nat_props *px = &personalities[x].props, *py = &personalities[y].props;
+
+	if (px->mapping != py->mapping)
+		return px->mapping < py->mapping;
+	if (px->filtering != py->filtering)
+		return px->filtering < py->filtering;
+	return x < y;
+}
+
+const struct lab_nat_personality *lab_nat_by_openness(size_t rank)
+{
+	size_t i, j, above;
+
+	for (i = 0; i < N_PERS; i++) {
+		for (above = 0, j = 0; j < N_PERS; j++)
+			above += j != i && more_open(j, i);
+		if (above == rank)
+			return &personalities[i];
+	}
+	return NULL;
+}
+
 const char *lab_nat_names(void)
 {
-	return "port-restricted (prc), symmetric (sym), full-cone (fc), restricted-cone (rc)";
+	static char names[N_PERS * 40];
+	size_t i, n = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < N_PERS && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s (%s)", i ? ", " : "",
+				      personalities[i].name, personalities[i].alias);
+	return names;
 }
 
 struct out {
@@ -178,7 +223,8 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		    ":OUTPUT ACCEPT [0:0]\n");
 	/* A home router's stateful firewall: nothing unsolicited gets in.
 	 * Without the INPUT rule an early punch confirms a conntrack entry
-	 * that forces MASQUERADE onto another port (nat-notes, pitfall 1). */
+	 * that forces MASQUERADE onto another port (docs/nat-types.md,
+	 * "--no-firewall: bare MASQUERADE"). */
 	if (!prm->no_firewall)
 		ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
 				       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
