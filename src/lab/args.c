@@ -9,8 +9,7 @@
 #include "nat.h"
 
 #define CMD_BIT(c) (1u << (c))
-#define ANY_CMD (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP) | CMD_BIT(LAB_CMD_DOWN) | \
-		 CMD_BIT(LAB_CMD_CLEAN) | CMD_BIT(LAB_CMD_BENCH) | CMD_BIT(LAB_CMD_MATRIX))
+#define ANY_CMD ((CMD_BIT(LAB_CMD_COUNT) - 1) & ~CMD_BIT(LAB_CMD_HELP)) /* but help */
 #define RUN_UP (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP))
 #define RUN_MATRIX (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_MATRIX))
 
@@ -22,17 +21,6 @@ struct opt {
 	int (*set)(struct lab_args *a, const char *val, char *err, size_t errlen);
 	const char *help;
 };
-
-static const char *const cmd_names[LAB_CMD_COUNT] = {
-	[LAB_CMD_HELP] = "help", [LAB_CMD_RUN] = "run",     [LAB_CMD_UP] = "up",
-	[LAB_CMD_DOWN] = "down", [LAB_CMD_CLEAN] = "clean", [LAB_CMD_BENCH] = "bench",
-	[LAB_CMD_MATRIX] = "matrix",
-};
-
-const char *lab_args_cmd_name(enum lab_cmd cmd)
-{
-	return cmd < LAB_CMD_COUNT ? cmd_names[cmd] : "?";
-}
 
 static int parse_uint(const char *val, unsigned lo, unsigned hi, unsigned *out)
 {
@@ -405,16 +393,6 @@ static void args_defaults(struct lab_args *a)
 	strcpy(a->nat_b, LAB_NAT_DEFAULT);
 }
 
-static int cmd_lookup(const char *s)
-{
-	int c;
-
-	for (c = 0; c < LAB_CMD_COUNT; c++)
-		if (!strcmp(s, cmd_names[c]))
-			return c;
-	return -1;
-}
-
 /* One option at argv[*i]; may consume the next argument as its value. */
 static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, char *err,
 		     size_t errlen)
@@ -459,7 +437,7 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 	}
 	if (!(o->cmds & CMD_BIT(a->cmd))) {
 		snprintf(err, errlen, "option '%s' does not apply to '%s'", shown,
-			 lab_args_cmd_name(a->cmd));
+			 lab_cmd_name(a->cmd));
 		return -EINVAL;
 	}
 	if (o->has_arg && !val) {
@@ -485,10 +463,10 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	if (argc < 2)
 		return 0; /* bare `labrun`: help */
 	if (argv[1][0] != '-') {
-		c = cmd_lookup(argv[1]);
+		c = lab_cmd_lookup(argv[1]);
 		if (c < 0) {
-			snprintf(err, errlen, "unknown command '%.40s' (try: run, matrix, up, down, clean, help)",
-				 argv[1]);
+			snprintf(err, errlen, "unknown command '%.40s' (try: %s)", argv[1],
+				 lab_cmd_hint());
 			return -EINVAL;
 		}
 		a->cmd = (enum lab_cmd)c;
@@ -499,7 +477,8 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	for (; i < argc; i++) {
 		if (argv[i][0] != '-' || !argv[i][1]) {
 			/* `labrun help run` asks for run's help */
-			if (a->cmd == LAB_CMD_HELP && (c = cmd_lookup(argv[i])) > 0 && !a->help) {
+			c = a->cmd == LAB_CMD_HELP && !a->help ? lab_cmd_lookup(argv[i]) : -1;
+			if (c >= 0 && c != LAB_CMD_HELP) {
 				a->cmd = (enum lab_cmd)c;
 				a->help = true;
 				continue;
@@ -550,36 +529,17 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	return 0;
 }
 
-static const char *const cmd_summary[LAB_CMD_COUNT] = {
-	[LAB_CMD_HELP] = "show this help",
-	[LAB_CMD_RUN] = "build the lab, chat across two NATs, check it went direct, tear down",
-	[LAB_CMD_UP] = "build the lab (and start hpserver) and leave it for you to explore",
-	[LAB_CMD_DOWN] = "remove what `up` built",
-	[LAB_CMD_CLEAN] = "remove whatever dead lab runs left behind (namespaces, processes)",
-	[LAB_CMD_BENCH] = NULL,
-	[LAB_CMD_MATRIX] = "run every pair of NAT personalities (and same-NAT) in parallel",
-};
-
 void lab_args_usage(FILE *f, enum lab_cmd cmd)
 {
 	size_t i;
-	int c;
 
 	if (cmd == LAB_CMD_HELP) {
-		fputs("usage: lab <command> [options]   (needs root, except help)\n\n"
-		      "UDP hole punching between two hosts behind NAT routers, all inside\n"
-		      "network namespaces on this machine.\n\ncommands:\n", f);
-		for (c = 1; c < LAB_CMD_COUNT; c++)
-			if (cmd_summary[c])
-				fprintf(f, "  %-6s %s\n", cmd_names[c], cmd_summary[c]);
-		fputs("  help   this help; `lab <command> --help` for its options\n\n"
-		      "exit status: 0 pass, 1 the messages did not cross as required,\n"
-		      "2 usage or setup error.\n", f);
+		lab_cmd_help(f);
 		return;
 	}
-	fprintf(f, "usage: lab %s [options]\n", cmd_names[cmd]);
-	if (cmd_summary[cmd])
-		fprintf(f, "%s\n", cmd_summary[cmd]);
+	fprintf(f, "usage: lab %s [options]\n", lab_cmd_name(cmd));
+	if (lab_cmd_summary(cmd))
+		fprintf(f, "%s\n", lab_cmd_summary(cmd));
 	fputs("\noptions:\n", f);
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if ((opts[i].cmds & CMD_BIT(cmd)) && opts[i].help)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "commands.h"
 #include "lab/impair.h"
 
 /*
@@ -14,17 +15,6 @@
  * so a new option (--nat-a TYPE, --delay MS, --fault F ...) is one row and
  * one field here.
  */
-enum lab_cmd {
-	LAB_CMD_HELP,
-	LAB_CMD_RUN,
-	LAB_CMD_UP,
-	LAB_CMD_DOWN,
-	LAB_CMD_CLEAN,
-	LAB_CMD_BENCH, /* hidden: setup/teardown timings for `make bench` */
-	LAB_CMD_MATRIX, /* every pair of personalities, plus the same-NAT cases */
-	LAB_CMD_COUNT
-};
-
 /* Faults `run --fault NAME` injects mid-chat (docs/lab.md). */
 enum lab_fault {
 	LAB_FAULT_NONE,
@@ -73,7 +63,6 @@ struct lab_args {
 int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen);
 /* Prefix rules: 1..LAB_PREFIX_MAX of [A-Za-z0-9_], first a letter. */
 bool lab_args_prefix_valid(const char *p);
-const char *lab_args_cmd_name(enum lab_cmd cmd);
 const char *lab_args_fault_name(enum lab_fault f);
 void lab_args_usage(FILE *f, enum lab_cmd cmd);
 

@@ -18,7 +18,9 @@
 
 #define CLEAN_MAX_NS 256
 
-int lab_clean_kill_in_ns(const char *name)
+/* SIGKILLs every process whose network namespace is /run/netns/name;
+ * returns how many it killed or -errno. */
+static int kill_in_ns(const char *name)
 {
 	char path[PATH_MAX];
 	struct stat ns, pst;
@@ -69,7 +71,7 @@ int lab_clean_prefix(const char *prefix)
 	if (n > CLEAN_MAX_NS)
 		n = CLEAN_MAX_NS;
 	for (i = 0; i < n; i++)
-		lab_clean_kill_in_ns(names[i]);
+		kill_in_ns(names[i]);
 	for (i = 0; i < n; i++)
 		if (lab_netns_delete(names[i]) == 0)
 			deleted++;

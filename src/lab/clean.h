@@ -4,9 +4,6 @@
 
 #include <stdbool.h>
 
-/* SIGKILLs every process whose network namespace is /run/netns/name;
- * returns how many it killed or -errno. */
-int lab_clean_kill_in_ns(const char *name);
 /* Kills what runs in, and deletes, every namespace "<prefix>-*"; removes
  * the state record. Returns how many namespaces were deleted. */
 int lab_clean_prefix(const char *prefix);

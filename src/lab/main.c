@@ -14,19 +14,19 @@
 #include "bench.h"
 #include "clean.h"
 #include "matrix.h"
-#include "nat.h"
+#include "ipt.h"
 #include "proc.h"
 #include "scenario.h"
 #include "sig.h"
 #include "updown.h"
 
 /* One clear line and exit status 2 for whatever makes the lab impossible. */
-static int check_host(enum lab_cmd cmd)
+static int check_host(enum lab_cmd cmd, unsigned needs)
 {
 	if (geteuid() != 0) {
 		fprintf(stderr, "labrun: %s needs root (network namespaces, NAT rules): "
 				"try sudo ./lab %s\n",
-			lab_args_cmd_name(cmd), lab_args_cmd_name(cmd));
+			lab_cmd_name(cmd), lab_cmd_name(cmd));
 		return -EPERM;
 	}
 	if (access("/proc/self/ns/net", F_OK) < 0) {
@@ -34,9 +34,7 @@ static int check_host(enum lab_cmd cmd)
 				"(/proc/self/ns/net missing)\n");
 		return -ENOSYS;
 	}
-	if ((cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP || cmd == LAB_CMD_BENCH ||
-	     cmd == LAB_CMD_MATRIX) &&
-	    !lab_nat_restore_path()) {
+	if ((needs & LAB_NEEDS_IPTABLES) && !lab_ipt_restore_path()) {
 		fprintf(stderr, "labrun: iptables-restore not found in /usr/sbin or /sbin "
 				"(install the iptables package)\n");
 		return -ENOENT;
@@ -60,58 +58,103 @@ static int check_binaries(const char *bindir)
 	return 0;
 }
 
+/* What commands.def says a subcommand needs, checked in that order; on
+ * success *sigfd watches the signals a run must survive. */
+static int prepare(const struct lab_args *a, char *bindir, size_t cap, int *sigfd)
+{
+	unsigned needs = lab_cmd_needs(a->cmd);
+	int ret;
+
+	if (!(needs & LAB_NEEDS_ROOT))
+		return 0;
+	if (check_host(a->cmd, needs) < 0)
+		return -EPERM;
+	ret = lab_proc_self_dir(bindir, cap);
+	if (ret < 0) {
+		fprintf(stderr, "labrun: cannot find my own directory: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (((needs & LAB_NEEDS_BINS) || ((needs & LAB_NEEDS_BINS_SERVED) && !a->no_server)) &&
+	    check_binaries(bindir) < 0)
+		return -ENOENT;
+	*sigfd = lab_sig_open();
+	if (*sigfd < 0) {
+		fprintf(stderr, "labrun: cannot watch signals: %s\n", strerror(-*sigfd));
+		return *sigfd;
+	}
+	return 0;
+}
+
+/* The subcommands of commands.def: each returns the exit status. */
+static int cmd_run(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	return lab_scenario_run(a, sigfd, bindir);
+}
+
+static int cmd_up(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)sigfd;
+	return lab_updown_up(a, bindir);
+}
+
+static int cmd_down(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)sigfd, (void)bindir;
+	return lab_updown_down(a);
+}
+
+static int cmd_clean(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)sigfd, (void)bindir;
+	return lab_clean_run(a->all, a->verbose) < 0 ? 2 : 0;
+}
+
+static int cmd_bench(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)bindir;
+	return lab_bench_run(a, sigfd);
+}
+
+static int cmd_matrix(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	return lab_matrix_run(a, sigfd, bindir);
+}
+
+static int cmd_help(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)sigfd, (void)bindir;
+	lab_args_usage(stdout, a->cmd);
+	return 0;
+}
+
+#define LAB_HELP_HEAD(text)
+#define LAB_HELP_TAIL(text)
+#define LAB_CMD(id, word, needs, summary) [LAB_CMD_##id] = cmd_##word,
+static int (*const handlers[LAB_CMD_COUNT])(const struct lab_args *, int, const char *) = {
+#include "commands.def"
+};
+#undef LAB_CMD
+#undef LAB_HELP_TAIL
+#undef LAB_HELP_HEAD
+
 int main(int argc, char **argv)
 {
 	struct lab_args a;
-	char err[160], bindir[PATH_MAX / 2];
+	char err[160], bindir[PATH_MAX / 2] = "";
 	int sigfd = -1, ret;
 
 	if (lab_args_parse(&a, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "labrun: %s\n(try: labrun --help)\n", err);
 		return 2;
 	}
-	if (a.cmd == LAB_CMD_HELP || a.help) {
+	if (a.help) {
 		lab_args_usage(stdout, a.cmd);
 		return 0;
 	}
-	if (check_host(a.cmd) < 0)
+	if (prepare(&a, bindir, sizeof(bindir), &sigfd) < 0)
 		return 2;
-	ret = lab_proc_self_dir(bindir, sizeof(bindir));
-	if (ret < 0) {
-		fprintf(stderr, "labrun: cannot find my own directory: %s\n", strerror(-ret));
-		return 2;
-	}
-	if ((a.cmd == LAB_CMD_RUN || a.cmd == LAB_CMD_MATRIX ||
-	     (a.cmd == LAB_CMD_UP && !a.no_server)) &&
-	    check_binaries(bindir) < 0)
-		return 2;
-	sigfd = lab_sig_open();
-	if (sigfd < 0) {
-		fprintf(stderr, "labrun: cannot watch signals: %s\n", strerror(-sigfd));
-		return 2;
-	}
-	switch (a.cmd) {
-	case LAB_CMD_RUN:
-		ret = lab_scenario_run(&a, sigfd, bindir);
-		break;
-	case LAB_CMD_UP:
-		ret = lab_updown_up(&a, bindir);
-		break;
-	case LAB_CMD_DOWN:
-		ret = lab_updown_down(&a);
-		break;
-	case LAB_CMD_CLEAN:
-		ret = lab_clean_run(a.all, a.verbose) < 0 ? 2 : 0;
-		break;
-	case LAB_CMD_BENCH:
-		ret = lab_bench_run(&a, sigfd);
-		break;
-	case LAB_CMD_MATRIX:
-		ret = lab_matrix_run(&a, sigfd, bindir);
-		break;
-	default:
-		ret = 2;
-	}
-	close(sigfd);
+	ret = handlers[a.cmd](&a, sigfd, bindir);
+	if (sigfd >= 0)
+		close(sigfd);
 	return ret;
 }

@@ -2,14 +2,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nat.h"
-#include "proc.h"
-
-#define NAT_APPLY_TIMEOUT_MS 5000
 
 static const struct lab_nat_personality personalities[] = {
 	{ "port-restricted", "prc", { LAB_MAP_EI, LAB_FILT_APD },
@@ -43,9 +38,54 @@ const struct lab_nat_personality *lab_nat_find(const char *name)
 	return NULL;
 }
 
+size_t lab_nat_count(void)
+{
+	return N_PERS;
+}
+
+const struct lab_nat_personality *lab_nat_at(size_t i)
+{
+	return i < N_PERS ? &personalities[i] : NULL;
+}
+
+/* Is row x more open than row y? RFC 4787 mapping behaviour first, then
+ * filtering (theory.h's enums run from open to strict); rows that tie keep
+ * the table's order. */
+static bool more_open(size_t x, size_t y)
+{
+	const struct lab_nat_props *px = &personalities[x].props, *py = &personalities[y].props;
+
+	if (px->mapping != py->mapping)
+		return px->mapping < py->mapping;
+	if (px->filtering != py->filtering)
+		return px->filtering < py->filtering;
+	return x < y;
+}
+
+const struct lab_nat_personality *lab_nat_by_openness(size_t rank)
+{
+	size_t i, j, above;
+
+	for (i = 0; i < N_PERS; i++) {
+		for (above = 0, j = 0; j < N_PERS; j++)
+			above += j != i && more_open(j, i);
+		if (above == rank)
+			return &personalities[i];
+	}
+	return NULL;
+}
+
 const char *lab_nat_names(void)
 {
-	return "port-restricted (prc), symmetric (sym), full-cone (fc), restricted-cone (rc)";
+	static char names[N_PERS * 40];
+	size_t i, n = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < N_PERS && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s (%s)", i ? ", " : "",
+				      personalities[i].name, personalities[i].alias);
+	return names;
 }
 
 struct out {
@@ -183,7 +223,8 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		    ":OUTPUT ACCEPT [0:0]\n");
 	/* A home router's stateful firewall: nothing unsolicited gets in.
 	 * Without the INPUT rule an early punch confirms a conntrack entry
-	 * that forces MASQUERADE onto another port (nat-notes, pitfall 1). */
+	 * that forces MASQUERADE onto another port (docs/nat-types.md,
+	 * "--no-firewall: bare MASQUERADE"). */
 	if (!prm->no_firewall)
 		ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
 				       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
@@ -208,98 +249,4 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		return ret;
 	out_str(&o, "COMMIT\n");
 	return o.full ? -ENOSPC : (int)o.len;
-}
-
-const char *lab_nat_restore_path(void)
-{
-	static const char *const paths[] = { "/usr/sbin/iptables-restore",
-					     "/sbin/iptables-restore" };
-	size_t i;
-
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (access(paths[i], X_OK) == 0)
-			return paths[i];
-	return NULL;
-}
-
-int lab_nat_apply_start(struct lab_nat_job *job, const int *ns_fds,
-			const char *const *rulesets, size_t n)
-{
-	const char *path = lab_nat_restore_path();
-	size_t i;
-	int ret = 0;
-
-	memset(job, 0, sizeof(*job));
-	if (n > LAB_NAT_MAX_JOBS) {
-		ret = -E2BIG;
-		goto out;
-	}
-	if (!path) {
-		snprintf(job->err, sizeof(job->err),
-			 "iptables-restore not found in /usr/sbin or /sbin");
-		ret = -ENOENT;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const char *argv[] = { path, NULL };
-		struct lab_spawn sp = { .ns_fd = ns_fds[i], .argv = argv, .pipe_in = true,
-					.capture_out = true, .capture_err = true, .pdeathsig = true };
-		struct lab_proc *p = calloc(1, sizeof(*p));
-
-		if (!p) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		ret = lab_proc_spawn(p, &sp, "iptables-restore");
-		if (ret < 0) {
-			free(p);
-			snprintf(job->err, sizeof(job->err), "cannot start %s: %s", path,
-				 strerror(-ret));
-			goto out;
-		}
-		job->procs[job->n++] = p;
-		/* a ruleset is far smaller than a pipe buffer: this never blocks */
-		ret = lab_proc_write_all(p, rulesets[i], strlen(rulesets[i]));
-		lab_proc_close_stdin(p);
-		if (ret < 0) {
-			snprintf(job->err, sizeof(job->err), "cannot feed iptables-restore: %s",
-				 strerror(-ret));
-			goto out;
-		}
-	}
-out:
-	job->error = ret;
-	return ret;
-}
-
-int lab_nat_apply_finish(struct lab_nat_job *job)
-{
-	size_t i;
-	int ret = job->error, r;
-
-	for (i = 0; i < job->n; i++) {
-		struct lab_proc *p = job->procs[i];
-
-		r = lab_proc_wait_drain(p, NAT_APPLY_TIMEOUT_MS);
-		if (r == -ETIMEDOUT) {
-			lab_proc_stop(p, 0);
-			if (!ret) {
-				snprintf(job->err, sizeof(job->err),
-					 "iptables-restore took longer than %d ms", NAT_APPLY_TIMEOUT_MS);
-				ret = -ETIMEDOUT;
-			}
-		} else if ((r < 0 || p->exit_code != 0) && !ret) {
-			const char *msg = lab_proc_captured(p, 2);
-
-			snprintf(job->err, sizeof(job->err), "iptables-restore failed (exit %d): %.*s",
-				 p->exit_code, (int)strcspn(msg, "\n"), msg);
-			ret = r < 0 ? r : -EIO;
-		}
-		lab_proc_close(p);
-		free(p);
-		job->procs[i] = NULL;
-	}
-	job->n = 0;
-	job->error = ret;
-	return ret;
 }

@@ -9,9 +9,11 @@
 
 /*
  * NAT personalities of the lab's home routers (RFC 4787 vocabulary), as
- * iptables-restore rulesets applied inside each router's namespace. A
- * personality is a row of a table in nat.c; every router also gets the
- * stateful inbound firewall a home router has (see nat-notes, pitfall 1).
+ * iptables-restore rulesets for each router's namespace (ipt.c loads
+ * them). A personality is a row of the table in nat.c, and everything that
+ * names personalities (help, errors, the matrix, the tests) reads that
+ * table. Every router also gets the stateful inbound firewall a home
+ * router has (docs/nat-types.md, "--no-firewall: bare MASQUERADE").
  */
 #define LAB_NAT_DEFAULT "port-restricted"
 
@@ -30,7 +32,7 @@ struct lab_nat_params {
 	const char *lan;
 	const char *host;
 	unsigned port;
-	bool no_firewall;    /* bare MASQUERADE: no inbound firewall (pitfall 1) */
+	bool no_firewall;    /* bare MASQUERADE: no inbound firewall (docs/nat-types.md) */
 	/* one router for both hosts (--same-nat): the second host on its own
 	 * lan port; the two lans cannot reach each other */
 	const char *lan2, *host2;
@@ -42,8 +44,15 @@ struct lab_nat_params {
 	unsigned masq_port;
 };
 
+/* By name or alias; NULL if none. */
 const struct lab_nat_personality *lab_nat_find(const char *name);
-/* "port-restricted, symmetric, ..." for help texts. */
+/* The table: rows 0 .. lab_nat_count() - 1, NULL past the end. */
+size_t lab_nat_count(void);
+const struct lab_nat_personality *lab_nat_at(size_t i);
+/* The row of that rank from the most open (full cone) to the least: RFC
+ * 4787 mapping, then filtering behaviour. The matrix's order. */
+const struct lab_nat_personality *lab_nat_by_openness(size_t rank);
+/* "port-restricted (prc), symmetric (sym), ..." for help texts and errors. */
 const char *lab_nat_names(void);
 /* Writes the iptables-restore input for personality p; returns its length,
  * -ENOSPC if cap is too small, -EINVAL on a bad template or parameter.
@@ -52,24 +61,5 @@ const char *lab_nat_names(void);
  * so the router pins them, host at PORT and host2 at PORT+1. */
 int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 		    char *buf, size_t cap);
-/* Absolute path of iptables-restore (/usr/sbin or /sbin) or NULL. */
-const char *lab_nat_restore_path(void);
-
-/* Applying rules: one iptables-restore per router, all started at once
- * (each exec costs milliseconds) and collected later, so the caller can
- * do its netlink work meanwhile. */
-#define LAB_NAT_MAX_JOBS 4
-struct lab_proc;
-struct lab_nat_job {
-	struct lab_proc *procs[LAB_NAT_MAX_JOBS];
-	size_t n;
-	int error;
-	char err[256]; /* the tool's complaint on failure */
-};
-/* Starts applying rulesets[i] inside namespace ns_fds[i]. */
-int lab_nat_apply_start(struct lab_nat_job *job, const int *ns_fds,
-			const char *const *rulesets, size_t n);
-/* Waits (bounded) for every started restore; 0 if all succeeded. */
-int lab_nat_apply_finish(struct lab_nat_job *job);
 
 #endif

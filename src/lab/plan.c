@@ -61,7 +61,8 @@ const struct lab_plan *lab_plan_get(bool same_nat)
 	return &plans[same_nat ? 1 : 0];
 }
 
-const struct lab_iface *lab_plan_iface_in(const struct lab_plan *p, enum lab_node node,
+/* The interface of node in plan p called ifname (NULL if none). */
+static const struct lab_iface *plan_iface(const struct lab_plan *p, enum lab_node node,
 					  const char *ifname)
 {
 	size_t i;
@@ -73,11 +74,6 @@ const struct lab_iface *lab_plan_iface_in(const struct lab_plan *p, enum lab_nod
 			return &p->links[i].b;
 	}
 	return NULL;
-}
-
-const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname)
-{
-	return lab_plan_iface_in(&plans[0], node, ifname);
 }
 
 bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node)
@@ -102,19 +98,19 @@ const char *lab_plan_server_alt_addr(void)
 
 const char *lab_plan_server_addr(void)
 {
-	return lab_plan_iface(LAB_NODE_SRV, "eth0")->addr;
+	return plan_iface(lab_plan_get(false), LAB_NODE_SRV, "eth0")->addr;
 }
 
 const char *lab_plan_public_addr(enum lab_node router)
 {
-	const struct lab_iface *i = lab_plan_iface(router, "wan");
+	const struct lab_iface *i = plan_iface(lab_plan_get(false), router, "wan");
 
 	return i ? i->addr : NULL;
 }
 
 const char *lab_plan_host_addr(enum lab_node host)
 {
-	const struct lab_iface *i = lab_plan_iface(host, "eth0");
+	const struct lab_iface *i = plan_iface(lab_plan_get(false), host, "eth0");
 
 	return i ? i->addr : NULL;
 }

@@ -68,8 +68,6 @@ extern const size_t lab_plan_nlinks;
 extern const struct lab_route lab_plan_routes[];
 extern const size_t lab_plan_nroutes;
 
-/* The address of node's interface ifname in the plan (NULL if none). */
-const struct lab_iface *lab_plan_iface(enum lab_node node, const char *ifname);
 /* Well-known addresses: where the server listens, each router's public
  * (wan) address, each host's private address. */
 const char *lab_plan_server_addr(void);
@@ -83,9 +81,6 @@ const struct lab_plan *lab_plan_get(bool same_nat);
 bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node);
 /* The router in front of host in this plan. */
 enum lab_node lab_plan_router_in(const struct lab_plan *p, enum lab_node host);
-/* The interface of node in plan p called ifname (NULL if none). */
-const struct lab_iface *lab_plan_iface_in(const struct lab_plan *p, enum lab_node node,
-					  const char *ifname);
 /* The server's second address (RFC 5780 discovery needs two), on its eth0. */
 const char *lab_plan_server_alt_addr(void);
 /* "<prefix>-<suffix>" into buf; -ENAMETOOLONG if it does not fit. */

@@ -60,8 +60,9 @@ const char *lab_outcome_name(enum lab_outcome o)
 	switch (o) {
 	case LAB_OUTCOME_DIRECT: return "direct";
 	case LAB_OUTCOME_RELAY: return "relay";
-	default: return "failed";
+	case LAB_OUTCOME_FAILED: return "failed";
 	}
+	return "?";
 }
 
 /* The spellings hpclient --probe prints (RFC 4787 / RFC 5780 terms). */
@@ -70,8 +71,9 @@ const char *lab_mapping_name(enum lab_nat_mapping m)
 	switch (m) {
 	case LAB_MAP_EI: return "endpoint-independent";
 	case LAB_MAP_AD: return "address-dependent";
-	default: return "address-and-port-dependent";
+	case LAB_MAP_APD: return "address-and-port-dependent";
 	}
+	return "?";
 }
 
 const char *lab_filtering_name(enum lab_nat_filtering f)

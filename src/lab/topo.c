@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "ipt.h"
 #include "nat.h"
 #include "nl.h"
 #include "topo.h"
@@ -230,7 +231,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	return ret;
 }
 
-static int topo_nat_start(struct lab_topo *t, struct lab_nat_job *job, char *err,
+static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err,
 			  size_t errlen)
 {
 	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
@@ -250,7 +251,7 @@ static int topo_nat_start(struct lab_topo *t, struct lab_nat_job *job, char *err
 		rulesets[n] = text[n];
 		fds[n++] = t->fds[r];
 	}
-	ret = lab_nat_apply_start(job, fds, rulesets, n);
+	ret = lab_ipt_apply_start(job, fds, rulesets, n);
 	if (ret < 0)
 		snprintf(err, errlen, "%s", job->err);
 	return ret;
@@ -259,7 +260,7 @@ static int topo_nat_start(struct lab_topo *t, struct lab_nat_job *job, char *err
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen)
 {
-	struct lab_nat_job job = { 0 };
+	struct lab_ipt_job job = { 0 };
 	char text[4096];
 	const char *rulesets[1] = { text };
 	int ret, r;
@@ -270,8 +271,8 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 	ret = topo_nat_text(t, router, masq_port, false, text, sizeof(text), err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = lab_nat_apply_start(&job, &t->fds[router], rulesets, 1);
-	r = lab_nat_apply_finish(&job);
+	ret = lab_ipt_apply_start(&job, &t->fds[router], rulesets, 1);
+	r = lab_ipt_apply_finish(&job);
 	if (ret == 0)
 		ret = r;
 	if (ret < 0)
@@ -335,7 +336,7 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
-	struct lab_nat_job job = { 0 };
+	struct lab_ipt_job job = { 0 };
 	uint64_t t0 = now_us(), t1;
 	int n, ret, r;
 
@@ -377,7 +378,7 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	t->us_oper = now_us() - t1;
 out:
 	t1 = now_us();
-	r = lab_nat_apply_finish(&job);
+	r = lab_ipt_apply_finish(&job);
 	t->us_nat_wait = now_us() - t1;
 	if (r < 0 && ret == 0) {
 		ret = r;

@@ -4,11 +4,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "lab/args.h"
+#include "lab/nat.h"
 
 #define ARGC(v) ((int)(sizeof(v) / sizeof((v)[0])))
 
@@ -151,30 +154,100 @@ static void test_option_scoped_to_command(void **state)
 	assert_int_equal(parse(&a, ARGC(a3), a3, err), -EINVAL);
 }
 
+/* Every row of the subcommand table (commands.def) is a word the parser
+ * knows, alone and with --help. */
 static void test_each_command(void **state)
 {
-	static const struct {
-		const char *word;
-		enum lab_cmd cmd;
-	} cmds[] = { { "run", LAB_CMD_RUN },	 { "up", LAB_CMD_UP },
-		     { "down", LAB_CMD_DOWN },	 { "clean", LAB_CMD_CLEAN },
-		     { "bench", LAB_CMD_BENCH }, { "help", LAB_CMD_HELP } };
+	struct lab_args a;
+	char err[160];
+	int c;
+
+	(void)state;
+	for (c = 0; c < LAB_CMD_COUNT; c++) {
+		char *argv[] = { "labrun", (char *)lab_cmd_name((enum lab_cmd)c) };
+		char *hargv[] = { "labrun", (char *)lab_cmd_name((enum lab_cmd)c), "--help" };
+
+		assert_int_equal(lab_cmd_lookup(argv[1]), c);
+		assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+		assert_int_equal(a.cmd, c);
+		assert_false(a.help);
+		assert_int_equal(parse(&a, ARGC(hargv), hargv, err), 0);
+		assert_int_equal(a.cmd, c);
+		assert_true(a.help);
+	}
+	assert_int_equal(lab_cmd_lookup("fly"), -1);
+	assert_string_equal(lab_cmd_name(LAB_CMD_COUNT), "?");
+}
+
+static char *usage_text(enum lab_cmd cmd)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	lab_args_usage(f, cmd);
+	fclose(f);
+	return text;
+}
+
+/* The help page, the "try:" hint and each command's usage come from the
+ * same rows: a listed command appears in all, a hidden one (bench) in none. */
+static void test_help_and_hint_from_table(void **state)
+{
+	char *argv[] = { "labrun", "fly" };
+	char *page = usage_text(LAB_CMD_HELP), line[160];
+	struct lab_args a;
+	char err[160];
+	int c;
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), -EINVAL);
+	snprintf(line, sizeof(line), "unknown command 'fly' (try: %s)", lab_cmd_hint());
+	assert_string_equal(err, line);
+	assert_non_null(strstr(page, "\ncommands:\n  run    build the lab,"));
+	for (c = 0; c < LAB_CMD_COUNT; c++) {
+		const char *name = lab_cmd_name((enum lab_cmd)c), *sum = lab_cmd_summary((enum lab_cmd)c);
+		char *own = usage_text((enum lab_cmd)c);
+
+		snprintf(line, sizeof(line), "\n  %-6s %s\n", name, sum ? sum : "");
+		assert_true(!sum == !strstr(page, line));
+		assert_true(!sum == !strstr(lab_cmd_hint(), name));
+		if (c != LAB_CMD_HELP) {
+			snprintf(line, sizeof(line), "usage: lab %s [options]\n%s", name, sum ? sum : "");
+			assert_true(!strncmp(own, line, strlen(line)));
+		}
+		free(own);
+	}
+	free(page);
+}
+
+/* Every personality of the NAT table, by name or alias, for either router;
+ * the run help and the error for an unknown one list them all. */
+static void test_nat_names_from_table(void **state)
+{
+	char *bad[] = { "labrun", "run", "--nat-b", "open" };
+	char *text = usage_text(LAB_CMD_RUN), want[256];
 	struct lab_args a;
 	char err[160];
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		char *argv[] = { "labrun", (char *)cmds[i].word };
-		char *hargv[] = { "labrun", (char *)cmds[i].word, "--help" };
+	for (i = 0; i < lab_nat_count(); i++) {
+		const struct lab_nat_personality *p = lab_nat_at(i);
+		char *argv[] = { "labrun", "up", "--nat-a", (char *)p->alias, "--nat-b",
+				 (char *)p->name };
 
 		assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
-		assert_int_equal(a.cmd, cmds[i].cmd);
-		assert_false(a.help);
-		assert_int_equal(parse(&a, ARGC(hargv), hargv, err), 0);
-		assert_int_equal(a.cmd, cmds[i].cmd);
-		assert_true(a.help);
+		assert_string_equal(a.nat_a, p->name);
+		assert_string_equal(a.nat_b, p->name);
 	}
+	assert_int_equal(parse(&a, ARGC(bad), bad, err), -EINVAL);
+	snprintf(want, sizeof(want), "--nat-b: unknown NAT type 'open' (try: %s)", lab_nat_names());
+	assert_string_equal(err, want);
+	snprintf(want, sizeof(want), "\nNAT types: %s\n", lab_nat_names());
+	assert_non_null(strstr(text, want));
+	free(text);
 }
 
 static void test_up_down_clean_bench_options(void **state)
@@ -443,6 +516,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_things),
 		cmocka_unit_test(test_option_scoped_to_command),
 		cmocka_unit_test(test_each_command),
+		cmocka_unit_test(test_help_and_hint_from_table),
+		cmocka_unit_test(test_nat_names_from_table),
 		cmocka_unit_test(test_up_down_clean_bench_options),
 		cmocka_unit_test(test_help_topic),
 		cmocka_unit_test(test_prefix_rules),

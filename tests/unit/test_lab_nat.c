@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -112,6 +113,67 @@ static void test_same_nat_hairpin(void **state)
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)), -EINVAL);
 }
 
+/* A ruleset is bytes from the row's templates: full cone's exactly. */
+static void test_full_cone_ruleset_text(void **state)
+{
+	const char *want =
+		"*nat\n"
+		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		":POSTROUTING ACCEPT [0:0]\n"
+		"-A POSTROUTING -o wan -j MASQUERADE\n"
+		"-A PREROUTING -i wan -p udp --dport 4000 -j DNAT --to-destination 10.0.1.2:4000\n"
+		"COMMIT\n"
+		"*filter\n"
+		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
+		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+		"-A FORWARD -i wan -o lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+		"-A FORWARD -i wan -o lan -j DROP\n"
+		"COMMIT\n";
+	char buf[2048];
+
+	(void)state;
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("fc"), &prm, buf, sizeof(buf)),
+			 (int)strlen(want));
+	assert_string_equal(buf, want);
+}
+
+/* Every row: found by name and alias, named in lab_nat_names(), builds a
+ * ruleset with the home router's firewall, and takes its place in the
+ * matrix's order, most open first. */
+static void test_every_row(void **state)
+{
+	char buf[2048], shown[64];
+	size_t i, j, seen;
+
+	(void)state;
+	assert_true(lab_nat_count() > 0);
+	assert_null(lab_nat_at(lab_nat_count()));
+	assert_null(lab_nat_by_openness(lab_nat_count()));
+	for (i = 0; i < lab_nat_count(); i++) {
+		const struct lab_nat_personality *p = lab_nat_at(i), *q;
+
+		assert_ptr_equal(lab_nat_find(p->name), p);
+		assert_ptr_equal(lab_nat_find(p->alias), p);
+		snprintf(shown, sizeof(shown), "%s (%s)", p->name, p->alias);
+		assert_non_null(strstr(lab_nat_names(), shown));
+		assert_true(lab_nat_ruleset(p, &prm, buf, sizeof(buf)) > 0);
+		assert_non_null(strstr(buf, "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+		for (seen = 0, j = 0; j < lab_nat_count(); j++)
+			seen += lab_nat_by_openness(j) == p;
+		assert_int_equal(seen, 1);
+		if (!i)
+			continue;
+		p = lab_nat_by_openness(i - 1);
+		q = lab_nat_by_openness(i);
+		assert_true(p->props.mapping < q->props.mapping ||
+			    (p->props.mapping == q->props.mapping &&
+			     p->props.filtering <= q->props.filtering));
+	}
+	assert_string_equal(lab_nat_by_openness(0)->name, "full-cone");
+	assert_string_equal(lab_nat_names(), lab_nat_names());
+}
+
 static void test_personality_properties(void **state)
 {
 	(void)state;
@@ -131,6 +193,8 @@ int main(void)
 		cmocka_unit_test(test_no_firewall),
 		cmocka_unit_test(test_same_nat_hairpin),
 		cmocka_unit_test(test_personality_properties),
+		cmocka_unit_test(test_full_cone_ruleset_text),
+		cmocka_unit_test(test_every_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct cmd {
+	const char *name;
+	unsigned needs;
+	const char *summary;
+};
+
+#define LAB_HELP_HEAD(text)
+#define LAB_HELP_TAIL(text)
+#define LAB_CMD(id, word, needs, summary) [LAB_CMD_##id] = { #word, needs, summary },
+static const struct cmd cmds[LAB_CMD_COUNT] = {
+#include "commands.def"
+};
+#undef LAB_CMD
+#undef LAB_HELP_TAIL
+#undef LAB_HELP_HEAD
+
+#define LAB_HELP_HEAD(text) text "\n"
+#define LAB_HELP_TAIL(text)
+#define LAB_CMD(id, word, needs, summary)
+static const char help_head[] =
+#include "commands.def"
+	;
+#undef LAB_HELP_HEAD
+#define LAB_HELP_HEAD(text)
+#undef LAB_HELP_TAIL
+#define LAB_HELP_TAIL(text) text "\n"
+static const char help_tail[] =
+#include "commands.def"
+	;
+#undef LAB_CMD
+#undef LAB_HELP_TAIL
+#undef LAB_HELP_HEAD
+
+const char *lab_cmd_name(enum lab_cmd cmd)
+{
+	return cmd < LAB_CMD_COUNT ? cmds[cmd].name : "?";
+}
+
+int lab_cmd_lookup(const char *word)
+{
+	int c;
+
+	for (c = 0; c < LAB_CMD_COUNT; c++)
+		if (!strcmp(word, cmds[c].name))
+			return c;
+	return -1;
+}
+
+unsigned lab_cmd_needs(enum lab_cmd cmd)
+{
+	return cmd < LAB_CMD_COUNT ? cmds[cmd].needs : 0;
+}
+
+const char *lab_cmd_summary(enum lab_cmd cmd)
+{
+	return cmd < LAB_CMD_COUNT ? cmds[cmd].summary : NULL;
+}
+
+void lab_cmd_help(FILE *f)
+{
+	int c;
+
+	fputs(help_head, f);
+	for (c = 0; c < LAB_CMD_COUNT; c++)
+		if (cmds[c].summary)
+			fprintf(f, "  %-6s %s\n", cmds[c].name, cmds[c].summary);
+	fputs(help_tail, f);
+}
+
+const char *lab_cmd_hint(void)
+{
+	static char hint[LAB_CMD_COUNT * 16];
+	size_t n = 0;
+	int c;
+
+	if (hint[0])
+		return hint;
+	for (c = 0; c < LAB_CMD_COUNT; c++)
+		if (cmds[c].summary && n < sizeof(hint))
+			n += (size_t)snprintf(hint + n, sizeof(hint) - n, "%s%s", n ? ", " : "",
+					      cmds[c].name);
+	return hint;
+}
