@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lab/format.h"
 #include "lab/impair.h"
 
 /*
@@ -76,5 +77,11 @@ bool lab_args_prefix_valid(const char *p);
 const char *lab_args_cmd_name(enum lab_cmd cmd);
 const char *lab_args_fault_name(enum lab_fault f);
 void lab_args_usage(FILE *f, enum lab_cmd cmd);
+
+/* The output format the options ask for (format.h): --json, else text. */
+static inline enum lab_format lab_args_format(const struct lab_args *a)
+{
+	return a->json ? LAB_FORMAT_JSON : LAB_FORMAT_TEXT;
+}
 
 #endif

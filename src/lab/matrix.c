@@ -103,7 +103,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	ca.hairpin = c->hairpin;
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
 	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
-	lab_report_init(rep, NULL, t0);
+	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0); /* the cell is the output */
 	lab_scenario_exec(&ca, sigfd, bindir, rep);
 	cell_from_report(c, rep);
 	c->wall_ms = (int64_t)(hp_clock_ms() - t0);
@@ -242,31 +242,19 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	enum lab_format fmt = lab_args_format(a);
 	uint64_t t0 = hp_clock_ms();
 	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
-	double seconds;
 	bool all_ok = true;
 	int signo;
 
-	if (!a->json) {
-		printf("matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", n,
-		       N_ORDER * N_ORDER, n - N_ORDER * N_ORDER, a->jobs);
-		fflush(stdout);
-	}
+	lab_matrix_print_begin(stdout, fmt, n, N_ORDER * N_ORDER, a->jobs);
 	signo = run_cells(a, sigfd, bindir, cells, n);
-	seconds = (double)(hp_clock_ms() - t0) / 1000.0;
 	for (i = 0; i < n; i++)
 		all_ok = all_ok && cells[i].ok;
-	if (a->json)
-		lab_matrix_print_json(stdout, cells, n, seconds, a->jobs);
-	else
-		lab_matrix_print_table(stdout, cells, n, seconds, a->jobs);
-	if (signo) {
-		if (!a->json)
-			printf("FAIL: interrupted by signal %d\n", signo);
+	lab_matrix_print(stdout, fmt, cells, n, (double)(hp_clock_ms() - t0) / 1000.0, a->jobs,
+			 signo);
+	if (signo)
 		return 1;
-	}
-	if (!a->json)
-		puts(all_ok ? "PASS" : "FAIL: some cells are not as theory predicts (see above)");
 	return all_ok ? 0 : 1;
 }

@@ -1083,15 +1083,12 @@ int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
 		fprintf(stderr, "labrun: out of memory\n");
 		return 2;
 	}
-	lab_report_init(rep, a->json ? NULL : stdout, hp_clock_ms());
+	lab_report_init(rep, lab_args_format(a), stdout, hp_clock_ms());
 	ret = lab_scenario_exec(a, sigfd, bindir, rep);
-	lab_report_finish(rep, stdout, a->json);
-	if (rep->result != LAB_RESULT_PASS && a->verbose == 0 && !a->json) {
-		for (int i = 0; i < 2; i++)
-			if (rep->last_words[i][0])
-				fprintf(stderr, "--- %s's last words:\n%s\n", i ? "bob" : "alice",
-					rep->last_words[i]);
-	}
+	lab_report_finish(rep);
+	/* with -v they were shown as they came */
+	if (rep->result != LAB_RESULT_PASS && a->verbose == 0)
+		lab_report_last_words(rep, stderr);
 	free(rep);
 	return ret;
 }
