@@ -26,7 +26,8 @@ enum lab_cmd {
 	LAB_CMD_COUNT
 };
 
-/* Faults `run --fault NAME` injects mid-chat (docs/lab.md). */
+/* Faults `run --fault NAME` injects mid-chat (docs/lab.md): the keys of
+ * the fault table in fault.c, which holds each one's name and ops. */
 enum lab_fault {
 	LAB_FAULT_NONE,
 	LAB_FAULT_REBIND,         /* router A's mapping moves to another port */
