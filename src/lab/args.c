@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "fault.h"
 #include "parse.h"
 #include "nat.h"
 
@@ -210,27 +211,20 @@ IMPAIR_SETTER(set_dup, set_pct_opt, "--duplicate")
 IMPAIR_SETTER(set_dup_a, set_pct_opt, "--duplicate-a")
 IMPAIR_SETTER(set_dup_b, set_pct_opt, "--duplicate-b")
 
-static const char *const fault_names[LAB_FAULT_COUNT] = {
-	[LAB_FAULT_NONE] = "none", [LAB_FAULT_REBIND] = "rebind", [LAB_FAULT_IDLE] = "idle",
-	[LAB_FAULT_SERVER_RESTART] = "server-restart", [LAB_FAULT_SERVER_DOWN] = "server-down",
-};
-
+/* The names are the fault table's (fault.c). */
 const char *lab_args_fault_name(enum lab_fault f)
 {
-	return f < LAB_FAULT_COUNT ? fault_names[f] : "?";
+	const struct lab_fault_ops *o = lab_fault_get(f);
+
+	return o ? o->name : f == LAB_FAULT_NONE ? "none" : "?";
 }
 
 static int set_fault(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
-	int f;
-
-	for (f = 1; f < LAB_FAULT_COUNT; f++)
-		if (!strcmp(val, fault_names[f])) {
-			a->fault = (enum lab_fault)f;
-			return 0;
-		}
-	snprintf(err, errlen, "--fault: unknown fault '%.40s' (try: rebind, idle, "
-		 "server-restart, server-down)", val);
+	a->fault = lab_fault_find(val);
+	if (a->fault != LAB_FAULT_NONE)
+		return 0;
+	snprintf(err, errlen, "--fault: unknown fault '%.40s' (try: %s)", val, lab_fault_names());
 	return -EINVAL;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "lab/format.h"
 #include "lab/impair.h"
 
 /*
@@ -15,7 +16,8 @@
  * so a new option (--nat-a TYPE, --delay MS, --fault F ...) is one row and
  * one field here.
  */
-/* Faults `run --fault NAME` injects mid-chat (docs/lab.md). */
+/* Faults `run --fault NAME` injects mid-chat (docs/lab.md): the keys of
+ * the fault table in fault.c, which holds each one's name and ops. */
 enum lab_fault {
 	LAB_FAULT_NONE,
 	LAB_FAULT_REBIND,         /* router A's mapping moves to another port */
@@ -65,5 +67,11 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 bool lab_args_prefix_valid(const char *p);
 const char *lab_args_fault_name(enum lab_fault f);
 void lab_args_usage(FILE *f, enum lab_cmd cmd);
+
+/* The output format the options ask for (format.h): --json, else text. */
+static inline enum lab_format lab_args_format(const struct lab_args *a)
+{
+	return a->json ? LAB_FORMAT_JSON : LAB_FORMAT_TEXT;
+}
 
 #endif

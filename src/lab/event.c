@@ -57,7 +57,7 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 {
 	char name[32];
 	size_t i;
-	int ret;
+	int ret = 0;
 
 	memset(ev, 0, offsetof(struct lab_event, text));
 	ev->text[0] = '\0';
@@ -124,7 +124,7 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 	case LAB_EV_RECONNECTING:
 		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
 		break;
-	default:
+	case LAB_EV_OTHER:
 		ret = 0;
 	}
 	return ret;

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One `hpclient --json` line, checked against the contract in common.md:
- * each event type must carry its fields, with the right types. */
+/* One `hpclient --json` line, checked against the event contract that
+ * docs/hpclient.md documents: one JSON object per line, its "event" naming
+ * the type, and each type carrying its fields with the right JSON types
+ * (a missing or mistyped field makes the line invalid). */
 enum lab_event_type {
 	LAB_EV_REGISTERED,
 	LAB_EV_INTRODUCED,

@@ -24,10 +24,6 @@
 #define MATRIX_CELL_MS 40000 /* a cell's worker is killed after this */
 #define MATRIX_STOP_MS 10000 /* after a signal, how long workers get to tear down */
 
-static const char *const order[] = { "full-cone", "restricted-cone", "port-restricted",
-				     "symmetric" };
-#define N_ORDER (sizeof(order) / sizeof(order[0]))
-
 static void cell_init(struct lab_cell *c, const char *a, const char *b, bool same, int hairpin)
 {
 	memset(c, 0, sizeof(*c));
@@ -42,11 +38,13 @@ static void cell_init(struct lab_cell *c, const char *a, const char *b, bool sam
 
 size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 {
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, k = lab_nat_count();
 
-	for (i = 0; i < N_ORDER; i++)
-		for (j = 0; j < N_ORDER && n < max; j++)
-			cell_init(&cells[n++], order[i], order[j], false, -1);
+	/* most open first, as nat.c ranks its rows */
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k && n < max; j++)
+			cell_init(&cells[n++], lab_nat_by_openness(i)->name,
+				  lab_nat_by_openness(j)->name, false, -1);
 	if (n < max)
 		cell_init(&cells[n++], LAB_NAT_DEFAULT, LAB_NAT_DEFAULT, true, 1);
 	if (n < max)
@@ -103,7 +101,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	ca.hairpin = c->hairpin;
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
 	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
-	lab_report_init(rep, NULL, t0);
+	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0); /* the cell is the output */
 	lab_scenario_exec(&ca, sigfd, bindir, rep);
 	cell_from_report(c, rep);
 	c->wall_ms = (int64_t)(hp_clock_ms() - t0);
@@ -242,31 +240,19 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	enum lab_format fmt = lab_args_format(a);
 	uint64_t t0 = hp_clock_ms();
 	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
-	double seconds;
 	bool all_ok = true;
 	int signo;
 
-	if (!a->json) {
-		printf("matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", n,
-		       N_ORDER * N_ORDER, n - N_ORDER * N_ORDER, a->jobs);
-		fflush(stdout);
-	}
+	lab_matrix_print_begin(stdout, fmt, n, lab_nat_count() * lab_nat_count(), a->jobs);
 	signo = run_cells(a, sigfd, bindir, cells, n);
-	seconds = (double)(hp_clock_ms() - t0) / 1000.0;
 	for (i = 0; i < n; i++)
 		all_ok = all_ok && cells[i].ok;
-	if (a->json)
-		lab_matrix_print_json(stdout, cells, n, seconds, a->jobs);
-	else
-		lab_matrix_print_table(stdout, cells, n, seconds, a->jobs);
-	if (signo) {
-		if (!a->json)
-			printf("FAIL: interrupted by signal %d\n", signo);
+	lab_matrix_print(stdout, fmt, cells, n, (double)(hp_clock_ms() - t0) / 1000.0, a->jobs,
+			 signo);
+	if (signo)
 		return 1;
-	}
-	if (!a->json)
-		puts(all_ok ? "PASS" : "FAIL: some cells are not as theory predicts (see above)");
 	return all_ok ? 0 : 1;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "format.h"
+
 struct lab_args;
 
 /*
@@ -36,10 +38,11 @@ struct lab_cell {
 /* The cells in order: personalities x personalities, then same-NAT with
  * hairpin on and off. Returns how many (<= max). */
 size_t lab_matrix_cells(struct lab_cell *cells, size_t max);
-void lab_matrix_print_table(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			    unsigned jobs);
-void lab_matrix_print_json(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			   unsigned jobs);
+/* The output in format fmt (matrixout.c): what comes before the cells
+ * run, then the cells (signo: the signal that stopped them, or 0). */
+void lab_matrix_print_begin(FILE *f, enum lab_format fmt, size_t n, size_t pairs, unsigned jobs);
+void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_cell *cells, size_t n,
+		      double seconds, unsigned jobs, int signo);
 int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir);
 
 #endif

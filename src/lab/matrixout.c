@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The matrix for people (a grid and one line per cell) and for machines
- * (one JSON object), both from the same cells. */
+/*
+ * The matrix's writers, one per output format (format.h), all from the
+ * same cells: for people a header, one line per cell, a grid and the
+ * verdict; for machines one JSON object.
+ */
 #include <inttypes.h>
 #include <string.h>
 
@@ -48,8 +51,15 @@ static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 	(void)col;
 }
 
-void lab_matrix_print_table(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			    unsigned jobs)
+static void text_begin(FILE *f, size_t n, size_t pairs, unsigned jobs)
+{
+	fprintf(f, "matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", n,
+		pairs, n - pairs, jobs);
+	fflush(f);
+}
+
+static void text_table(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
+		       unsigned jobs)
 {
 	size_t i, ok = 0, probes_ok = 0;
 	char label[80], pa[40], pb[40], ms[24];
@@ -84,12 +94,29 @@ static void json_str(FILE *f, const char *key, const char *val)
 	hp_json_write_string(f, val, strlen(val));
 }
 
-void lab_matrix_print_json(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			   unsigned jobs)
+static void text_finish(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
+			unsigned jobs, int signo)
+{
+	bool all_ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		all_ok = all_ok && cells[i].ok;
+	text_table(f, cells, n, seconds, jobs);
+	if (signo)
+		fprintf(f, "FAIL: interrupted by signal %d\n", signo);
+	else
+		fputs(all_ok ? "PASS\n" : "FAIL: some cells are not as theory predicts (see above)\n",
+		      f);
+}
+
+/* The object says pass or fail; an interrupted matrix has failed cells. */
+static void json_finish(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
+			unsigned jobs, int signo)
 {
 	size_t i;
 	bool all = true;
 
+	(void)signo;
 	for (i = 0; i < n; i++)
 		all = all && cells[i].ok;
 	fprintf(f, "{\"result\":\"%s\",\"seconds\":%.3f,\"jobs\":%u,\"cells\":[",
@@ -120,4 +147,29 @@ void lab_matrix_print_json(FILE *f, const struct lab_cell *cells, size_t n, doub
 	}
 	fputs("]}\n", f);
 	fflush(f);
+}
+
+struct matrix_writer {
+	/* Before the cells run (NULL: nothing). */
+	void (*begin)(FILE *f, size_t n, size_t pairs, unsigned jobs);
+	/* Once they all ran, or a signal (signo) stopped them. */
+	void (*finish)(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
+		       unsigned jobs, int signo);
+};
+
+static const struct matrix_writer writers[LAB_FORMAT_COUNT] = {
+	[LAB_FORMAT_TEXT] = { .begin = text_begin, .finish = text_finish },
+	[LAB_FORMAT_JSON] = { .finish = json_finish },
+};
+
+void lab_matrix_print_begin(FILE *f, enum lab_format fmt, size_t n, size_t pairs, unsigned jobs)
+{
+	if (writers[fmt].begin)
+		writers[fmt].begin(f, n, pairs, jobs);
+}
+
+void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_cell *cells, size_t n,
+		      double seconds, unsigned jobs, int signo)
+{
+	writers[fmt].finish(f, cells, n, seconds, jobs, signo);
 }

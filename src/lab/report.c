@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: MIT
+/*
+ * A run's report: what it found, collected as it happens (steps, the first
+ * failure, the numbers), and handed to the writer of its output format.
+ */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "clock.h"
-#include "json.h"
 #include "report.h"
+#include "report_int.h"
+
+/* One writer per format, in format.h's order. */
+static const struct lab_report_writer *const writers[LAB_FORMAT_COUNT] = {
+	[LAB_FORMAT_TEXT] = &lab_report_text,
+	[LAB_FORMAT_JSON] = &lab_report_json,
+};
 
 static void side_init(struct lab_report_side *s)
 {
@@ -16,10 +26,11 @@ static void side_init(struct lab_report_side *s)
 	s->rtt_median_us = s->rtt_p95_us = -1;
 }
 
-void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
+void lab_report_init(struct lab_report *r, enum lab_format format, FILE *out, uint64_t t0)
 {
 	memset(r, 0, sizeof(*r));
-	r->out = narrative;
+	r->format = format;
+	r->out = out;
 	r->t0 = t0;
 	r->result = LAB_RESULT_PASS;
 	r->connect_ms = r->setup_ms = r->teardown_ms = -1;
@@ -30,20 +41,6 @@ void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0)
 	r->fault_ms = -1;
 	side_init(&r->a);
 	side_init(&r->b);
-}
-
-static void step_print(const struct lab_step *s, FILE *f)
-{
-	const char *p = s->text, *nl;
-
-	fprintf(f, "[%6" PRIu64 " ms] ", s->ms);
-	/* continuation lines line up under the text */
-	while ((nl = strchr(p, '\n')) != NULL) {
-		fprintf(f, "%.*s\n            ", (int)(nl - p), p);
-		p = nl + 1;
-	}
-	fprintf(f, "%s\n", p);
-	fflush(f);
 }
 
 void lab_report_step(struct lab_report *r, const char *fmt, ...)
@@ -57,8 +54,8 @@ void lab_report_step(struct lab_report *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->text, sizeof(s->text), fmt, ap);
 	va_end(ap);
-	if (r->out)
-		step_print(s, r->out);
+	if (r->out && writers[r->format]->step)
+		writers[r->format]->step(s, r->out);
 }
 
 void lab_report_fail(struct lab_report *r, enum lab_result res, const char *fmt, ...)
@@ -78,169 +75,19 @@ int lab_report_exit_code(const struct lab_report *r)
 	switch (r->result) {
 	case LAB_RESULT_PASS: return 0;
 	case LAB_RESULT_FAIL: return 1;
-	default: return 2;
+	case LAB_RESULT_ERROR: return 2;
 	}
+	return 2;
 }
 
-static void json_str(FILE *f, const char *key, const char *val)
+void lab_report_finish(const struct lab_report *r)
 {
-	fprintf(f, "\"%s\":", key);
-	hp_json_write_string(f, val, strlen(val));
+	if (r->out)
+		writers[r->format]->finish(r, r->out);
 }
 
-static void json_rtt(FILE *f, int64_t median, int64_t p95, unsigned n)
+void lab_report_last_words(const struct lab_report *r, FILE *f)
 {
-	if (!n) {
-		fputs("{\"median\":null,\"p95\":null,\"n\":0}", f);
-		return;
-	}
-	fprintf(f, "{\"median\":%.1f,\"p95\":%.1f,\"n\":%u}", median / 1000.0, p95 / 1000.0, n);
-}
-
-/* ppm as a percentage with 4 decimals, trailing zeros kept short */
-static void json_pct(FILE *f, const char *key, uint32_t ppm)
-{
-	fprintf(f, "\"%s\":%u.%04u", key, ppm / 10000, ppm % 10000);
-}
-
-static void json_impair(FILE *f, const struct lab_report *r)
-{
-	static const char *const names[2] = { "a", "b" };
-	size_t i;
-
-	if (!r->impaired) {
-		fputs("null", f);
-		return;
-	}
-	fputc('{', f);
-	for (i = 0; i < 2; i++) {
-		fprintf(f, "\"%s\":{\"delay_ms\":%.3f,\"jitter_ms\":%.3f,", names[i],
-			r->imp_delay_us[i] / 1000.0, r->imp_jitter_us[i] / 1000.0);
-		json_pct(f, "loss_pct", r->imp_loss_ppm[i]);
-		fputc(',', f);
-		json_pct(f, "reorder_pct", r->imp_reorder_ppm[i]);
-		fputc(',', f);
-		json_pct(f, "duplicate_pct", r->imp_dup_ppm[i]);
-		fputs("},", f);
-	}
-	fprintf(f, "\"path_rtt_ms\":%.3f,\"engines\":[", r->path_rtt_us / 1000.0);
-	for (i = 0; i < r->nengines; i++) {
-		const struct lab_report_engine *e = &r->engines[i];
-
-		fprintf(f, "%s{", i ? "," : "");
-		json_str(f, "router", e->router);
-		fprintf(f, ",\"queued\":%" PRIu64 ",\"delayed\":%" PRIu64 ",\"reordered\":%" PRIu64
-			   ",\"duplicated\":%" PRIu64 ",\"dup_failed\":%" PRIu64
-			   ",\"late_us\":{\"median\":%" PRIu64 ",\"p99\":%" PRIu64
-			   ",\"max\":%" PRIu64 "}}",
-			e->queued, e->delayed, e->reordered, e->duplicated, e->dup_failed,
-			e->late_median_us, e->late_p99_us, e->late_max_us);
-	}
-	fputs("]}", f);
-}
-
-static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
-{
-	fprintf(f, "\"%s\":{", key);
-	json_str(f, "name", s->nick);
-	fputc(',', f);
-	json_str(f, "private", s->private_ep);
-	fputc(',', f);
-	json_str(f, "public", s->public_ep);
-	fputc(',', f);
-	json_str(f, "peer", s->peer_ep);
-	fputc(',', f);
-	json_str(f, "path", s->path);
-	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"sent\":%u,\"received\":%u,\"acked\":%u,"
-		   "\"exit\":%d,\"bye\":%s",
-		s->connect_ms, s->sent, s->received, s->acked, s->exit_code,
-		s->bye ? "true" : "false");
-	fputc(',', f);
-	json_str(f, "router_nat", s->router_nat);
-	fprintf(f, ",\"delivered\":%u,\"retransmitted\":%u,\"retransmitted_from\":\"%s\","
-		   "\"connects\":%u,\"reconnects\":%u,\"rtt_ms\":",
-		s->delivered, s->retransmitted, s->stats_seen ? "stats" : "events", s->connects,
-		s->reconnects);
-	json_rtt(f, s->rtt_median_us, s->rtt_p95_us, s->rtt_n);
-	fputs(",\"probe\":", f);
-	if (!s->probe_nat[0]) {
-		fputs("null}", f);
-		return;
-	}
-	fputc('{', f);
-	json_str(f, "nat", s->probe_nat);
-	fputc(',', f);
-	json_str(f, "mapping", s->probe_mapping);
-	fputc(',', f);
-	json_str(f, "filtering", s->probe_filtering);
-	fputc(',', f);
-	json_str(f, "public", s->probe_public);
-	fprintf(f, ",\"ms\":%" PRId64 ",\"match\":%s}}", s->probe_ms,
-		s->probe_match ? "true" : "false");
-}
-
-void lab_report_write_json(const struct lab_report *r, FILE *f)
-{
-	static const char *const results[] = { "pass", "fail", "error" };
-	size_t i;
-
-	fputc('{', f);
-	json_str(f, "result", results[r->result]);
-	fputc(',', f);
-	json_str(f, "reason", r->reason);
-	fputc(',', f);
-	json_str(f, "path", r->path);
-	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"setup_ms\":%" PRId64 ",\"teardown_ms\":%" PRId64
-		   ",\"messages\":%u,",
-		r->connect_ms, r->setup_ms, r->teardown_ms, r->messages);
-	json_str(f, "prefix", r->prefix);
-	fputs(",\"nat\":{", f);
-	json_str(f, "a", r->nat_a);
-	fputc(',', f);
-	json_str(f, "b", r->nat_b);
-	fputs("},", f);
-	json_str(f, "expected", r->expected);
-	fprintf(f, ",\"same_nat\":%s,\"hairpin\":%s,\"no_firewall\":%s,\"udp_timeout\":%u,",
-		r->same_nat ? "true" : "false",
-		r->hairpin < 0 ? "null" : r->hairpin ? "true" : "false",
-		r->no_firewall ? "true" : "false", r->udp_timeout);
-	fputs("\"rtt_ms\":", f);
-	json_rtt(f, r->rtt_median_us, r->rtt_p95_us, r->rtt_n);
-	fputs(",\"impair\":", f);
-	json_impair(f, r);
-	fputs(",\"fault\":", f);
-	if (!r->fault[0]) {
-		fputs("null,", f);
-	} else {
-		fputc('{', f);
-		json_str(f, "name", r->fault);
-		fprintf(f, ",\"injected_ms\":%" PRId64 ",\"ok\":%s,", r->fault_ms,
-			r->fault_ok ? "true" : "false");
-		json_str(f, "detail", r->fault_detail);
-		fputs("},", f);
-	}
-	json_side(f, "a", &r->a);
-	fputc(',', f);
-	json_side(f, "b", &r->b);
-	fputs(",\"steps\":[", f);
-	for (i = 0; i < r->nsteps; i++) {
-		fprintf(f, "%s{\"ms\":%" PRIu64 ",", i ? "," : "", r->steps[i].ms);
-		json_str(f, "text", r->steps[i].text);
-		fputc('}', f);
-	}
-	fputs("]}\n", f);
-	fflush(f);
-}
-
-void lab_report_finish(const struct lab_report *r, FILE *f, bool json)
-{
-	if (json) {
-		lab_report_write_json(r, f);
-		return;
-	}
-	if (r->result == LAB_RESULT_PASS)
-		fputs("PASS\n", f);
-	else
-		fprintf(f, "FAIL: %s\n", r->reason[0] ? r->reason : "unknown");
-	fflush(f);
+	if (writers[r->format]->last_words)
+		writers[r->format]->last_words(r, f);
 }

@@ -7,11 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "format.h"
+
 /*
- * What a run found, in one struct: the narrative for people and the JSON
- * object for machines are both printed from it, so they cannot disagree.
- * Steps are printed as they are added (narrative mode) and kept for the
- * JSON object at the end.
+ * What a run found, in one struct: every output format's writer (the
+ * narrative for people, the JSON object for machines, format.h) prints
+ * from it, so they cannot disagree. Steps are kept, and a format that
+ * tells them as they happen (the narrative) prints each when it is added.
  */
 #define LAB_REPORT_STEPS 48
 #define LAB_REPORT_STEP_LEN 640
@@ -58,7 +60,8 @@ struct lab_report_engine {
 enum lab_result { LAB_RESULT_PASS, LAB_RESULT_FAIL, LAB_RESULT_ERROR };
 
 struct lab_report {
-	FILE *out;            /* narrative goes here as it happens; NULL: JSON mode */
+	enum lab_format format;
+	FILE *out;            /* where the format's writer prints; NULL: nowhere */
 	uint64_t t0;
 	char prefix[32];
 	char nat_a[32], nat_b[32];
@@ -91,15 +94,17 @@ struct lab_report {
 	char fault_detail[320];
 };
 
-void lab_report_init(struct lab_report *r, FILE *narrative, uint64_t t0);
+/* out NULL: only collect (a matrix cell, whose worker sends the struct). */
+void lab_report_init(struct lab_report *r, enum lab_format format, FILE *out, uint64_t t0);
 void lab_report_step(struct lab_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The first failure wins: later ones are usually its consequences. */
 void lab_report_fail(struct lab_report *r, enum lab_result res, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The last line (narrative) or the one JSON object. */
-void lab_report_finish(const struct lab_report *r, FILE *f, bool json);
-void lab_report_write_json(const struct lab_report *r, FILE *f);
+/* The format's end: the last line (narrative) or the one JSON object. */
+void lab_report_finish(const struct lab_report *r);
+/* The clients' last stderr lines into f, if the format tells people them. */
+void lab_report_last_words(const struct lab_report *r, FILE *f);
 /* 0 pass, 1 fail, 2 error. */
 int lab_report_exit_code(const struct lab_report *r);
 

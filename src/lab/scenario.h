@@ -13,7 +13,7 @@ struct lab_args;
 int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir);
 
 /* The same run, printing nothing itself: rep (lab_report_init'ed by the
- * caller, with or without a narrative stream) receives everything.
+ * caller, in its output format, with or without a stream) receives everything.
  * Returns the exit status. For `labrun matrix`, one per cell. */
 struct lab_report;
 int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,

@@ -3,13 +3,25 @@
 #define LAB_SCENARIO_INT_H
 
 /*
- * Inside `labrun run`: the state scenario.c (the chat) and fault.c (the
- * faults injected into it) share. Not an API for anything else.
+ * Inside `labrun run`: the state its files share. Not an API for anything
+ * else. The driver (scenario.c) calls down, each file one concern:
+ *
+ *   scenario.c    the run's phases, in order
+ *    |- run_story.c   narrative text of the topology, impairments, theory
+ *    |- run_chat.c    the chat: typing, exits, the fault's ticks
+ *    |   |- fault.c       the faults' table and shared machinery (fault.h)
+ *    |- run_verify.c  what must hold afterwards, metrics
+ *    |- run_start.c   the sides; starting and stopping children, probes,
+ *    |   |              delay engines; teardown
+ *    |   |- run_pump.c    one poll round over every child and engine
+ *    |       |- run_events.c  the clients' --json events, into the report
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "event.h"
+#include "fault.h"
 #include "metrics.h"
 #include "proc.h"
 #include "topo.h"
@@ -20,7 +32,7 @@ struct lab_report;
 struct lab_report_side;
 
 /* Sides 0 and 1 are the chat's pair; 2 and 3 the second pair the
- * server-restart fault starts after the restart. */
+ * server-restart fault starts after the restart (run_start.c's table). */
 #define RUN_SIDES 4
 
 struct side {
@@ -42,16 +54,6 @@ struct side {
 	char error[200];         /* its error event's reason, if any */
 };
 
-enum fault_phase {
-	FAULT_OFF,        /* no fault: everything typed at once */
-	FAULT_FIRST,      /* the first half is crossing */
-	FAULT_GAP,        /* idle: nothing typed until gap_until */
-	FAULT_SECOND,     /* the rest is crossing */
-	FAULT_SERVER_UP,  /* server-restart: starting the server again */
-	FAULT_PAIR2,      /* server-restart: the new pair must meet */
-	FAULT_DONE,
-};
-
 struct run {
 	const struct lab_args *args;
 	struct lab_report *rep;
@@ -65,39 +67,61 @@ struct run {
 	const char *bindir;
 	char room[64];
 	struct lab_nfq *nfq[2];  /* delay engine of rA, rB (NULL: none) */
-	/* the fault */
-	enum fault_phase phase;
-	unsigned feed_limit;     /* lines of the first pair typed so far, at most */
-	uint64_t gap_until;      /* idle: end of the quiet gap */
-	unsigned connects_at_fault[2], reconnects_at_fault[2];
-	int map_before, map_after; /* rA's public port for alice's peer flow; -1 unknown */
-	bool server_killed;
+	struct lab_fault_ctx fault;
 };
 
-/* One poll round over every child's pipes and exits, the delay engines
- * and the signalfd, waiting at most timeout_ms. */
-void run_pump(struct run *r, int timeout_ms);
-int run_start_server(struct run *r);
-int run_start_client(struct run *r, struct side *s, const char *room);
-bool run_side_finished(const struct side *s);
-int run_remaining(uint64_t deadline);
+static inline bool run_side_finished(const struct side *s)
+{
+	return !s->started || (s->proc.exited && s->proc.out.fd < 0 && s->proc.err.fd < 0);
+}
 
-/* fault.c */
-/* Before the topology is built: what the fault needs of it. */
-void lab_fault_topo_opts(const struct lab_args *a, struct lab_topo_opts *o);
-/* Extra hpclient options for the fault (NULL-terminated, static). */
-const char *const *lab_fault_client_opts(const struct lab_args *a);
-/* Once the clients run; sets the first feed limit. */
-void lab_fault_begin(struct run *r);
-/* After every poll round of the chat: moves the fault along. */
-void lab_fault_tick(struct run *r);
-/* How long the chat's poll may wait for the fault's own timer (ms; -1 none). */
-int lab_fault_wait_ms(const struct run *r);
-/* True when the fault has nothing more to do (the chat may end). */
-bool lab_fault_done(const struct run *r);
-/* Extra time the fault needs, in ms, on top of the chat's deadline. */
-int lab_fault_extra_ms(const struct lab_args *a);
-/* After the chat: the fault's own pass condition, into the report. */
-void lab_fault_verify(struct run *r);
+/* Both of the pair side[first], side[first + 1]. */
+static inline bool run_pair_finished(const struct side *side, int first)
+{
+	return run_side_finished(&side[first]) && run_side_finished(&side[first + 1]);
+}
+
+/* 0 <-> 1, 2 <-> 3 */
+static inline struct side *run_other(struct run *r, const struct side *s)
+{
+	return &r->side[(s - r->side) ^ 1];
+}
+
+static inline int run_ms_left(uint64_t deadline)
+{
+	uint64_t now = hp_clock_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* run_events.c: one line a child printed (lab_proc_pump's callback). */
+void run_on_line(void *ctx, struct lab_proc *p, int stream, const char *line, size_t len);
+
+/* run_pump.c: one poll round over every child's pipes and exits, the
+ * delay engines and the signalfd, waiting at most timeout_ms. */
+void run_pump(struct run *r, int timeout_ms);
+
+/* run_start.c */
+void run_sides_init(struct run *r, struct lab_report_side *pair2);
+int run_start_server(struct run *r);
+void run_server_term(struct run *r);
+int run_start_client(struct run *r, struct side *s, const char *room);
+int run_start_pair2(struct run *r);
+void run_probe_nats(struct run *r);
+int run_engines_open(struct run *r, char *err, size_t errlen);
+void run_teardown(struct run *r, bool state_written);
+
+/* run_chat.c: from the clients' start to their end (or the deadline). */
+void run_chat(struct run *r);
+
+/* run_verify.c: after the chat, what must hold, into the report. */
+void run_verify(struct run *r);
+
+/* run_story.c */
+void run_story_topology(struct lab_report *rep, const struct lab_topo *t);
+void run_story_impair(struct run *r);
+void run_story_theory(struct run *r);
+const char *run_predict(const struct lab_topo *t);
+const char *run_sig_name(int signo);
 
 #endif

@@ -49,7 +49,7 @@ static void test_json_shape(void **state)
 	(void)state;
 	assert_non_null(f);
 	snprintf(cells[3].reason, sizeof(cells[3].reason), "a \"quoted\" reason");
-	lab_matrix_print_json(f, cells, n, 4.25, 6);
+	lab_matrix_print(f, LAB_FORMAT_JSON, cells, n, 4.25, 6, 0);
 	fclose(f);
 	assert_non_null(strstr(text, "{\"result\":\"fail\",\"seconds\":4.250,\"jobs\":6,\"cells\":[{"));
 	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","

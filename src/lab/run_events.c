@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The clients' side of `labrun run`: every line a child prints, parsed as
+ * an hpclient --json event (docs/hpclient.md) and checked against what
+ * the lab built (the path must be direct to the peer's router, or relayed
+ * by the server); hpclient --probe's verdict against the real router.
+ * Everything goes into the side's state and the report.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "endpoint.h"
+#include "event.h"
+#include "nat.h"
+#include "plan.h"
+#include "report.h"
+#include "scenario_int.h"
+
+static struct side *side_of(struct run *r, struct lab_proc *p)
+{
+	for (int i = 0; i < RUN_SIDES; i++)
+		if (p == &r->side[i].proc)
+			return &r->side[i];
+	return NULL;
+}
+
+static struct side *prober_of(struct run *r, struct lab_proc *p)
+{
+	for (int i = 0; i < RUN_SIDES; i++)
+		if (p == &r->side[i].probe)
+			return &r->side[i];
+	return NULL;
+}
+
+/* Is ep ("IP:PORT") at the address addr? */
+static bool ep_at(const char *ep, const char *addr)
+{
+	struct hp_endpoint e, want;
+
+	if (hp_endpoint_parse(&e, ep, -1) < 0 || hp_endpoint_parse(&want, addr, 0) < 0)
+		return false;
+	return hp_endpoint_same_addr(&e, &want);
+}
+
+static void on_message(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "hello %u from %s", s->rep->received + 1, s->other_nick);
+	if (strcmp(ev->from, s->other_nick))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s got a message from '%.32s', not %s",
+				s->nick, ev->from, s->other_nick);
+	else if (strcmp(ev->text, want))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL,
+				"%s got '%.80s' where '%s' was due (lost, duplicated or reordered)",
+				s->nick, ev->text, want);
+	else if (s->last_rx_seq >= 0 && ev->seq <= s->last_rx_seq)
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s got seq %lld after %lld", s->nick,
+				(long long)ev->seq, (long long)s->last_rx_seq);
+	s->last_rx_seq = ev->seq;
+	s->rep->received++;
+	run_other(r, s)->rep->delivered = s->rep->received;
+	if (s->rep->received == s->want)
+		lab_report_step(r->rep, "%s received all %u of %s's lines", s->nick, s->want,
+				s->other_nick);
+}
+
+/* A relayed path must go through the server; a direct one to the peer's
+ * router, never the server's address. */
+static void check_path(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	const char *other_pub =
+		lab_plan_public_addr(lab_plan_router_in(r->topo->plan, run_other(r, s)->host));
+
+	if (!strcmp(ev->path, "relay")) {
+		if (!ep_at(ev->peer, lab_plan_server_addr()))
+			lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s relays through %s, not the server",
+					s->nick, ev->peer);
+	} else if (strcmp(ev->path, "direct")) {
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's path is '%.15s'", s->nick, ev->path);
+	} else if (ep_at(ev->peer, r->server_ep))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL,
+				"%s talks to the server's address %s, not to %s", s->nick, ev->peer,
+				s->other_nick);
+	else if (!ep_at(ev->peer, other_pub))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's peer %s is not %s's router (%s)",
+				s->nick, ev->peer, s->other_nick, other_pub);
+}
+
+static void on_connected(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	/* the time to a working path is the first one's; the path is the
+	 * last one's: a relayed chat may be upgraded to direct later */
+	if (!s->connected)
+		s->rep->connect_ms = ev->ms;
+	s->connected = true;
+	s->rep->connects++;
+	snprintf(s->rep->path, sizeof(s->rep->path), "%s", ev->path);
+	snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
+	if (!strcmp(ev->path, "relay"))
+		lab_report_step(r->rep, "%s connected (relay) to %s through the server at %s, "
+				"%lld ms after the introduction: no direct path yet",
+				s->nick, s->other_nick, ev->peer, (long long)ev->ms);
+	else
+		lab_report_step(r->rep, "%s connected (%s) to %s at %s, %lld ms after the "
+				"introduction", s->nick, ev->path, s->other_nick, ev->peer,
+				(long long)ev->ms);
+	check_path(r, s, ev);
+}
+
+static void on_acked(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	s->acked_events++;
+	if (ev->seq > s->max_acked)
+		s->max_acked = ev->seq;
+	s->rep->acked = s->acked_events;
+	/* samples in microseconds: sub-ms precision where the client gives it */
+	if (ev->rtt_us >= 0 || ev->rtt_ms >= 0) {
+		int64_t us = ev->rtt_us >= 0 ? ev->rtt_us : ev->rtt_ms * 1000;
+
+		if (lab_samples_add(&s->rtt, us) < 0)
+			lab_report_fail(r->rep, LAB_RESULT_ERROR, "out of memory");
+	}
+}
+
+static void on_error(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	lab_report_step(r->rep, "%s: error: %s", s->nick, ev->reason);
+	snprintf(s->error, sizeof(s->error), "%s", ev->reason[0] ? ev->reason : "error");
+	/* a fault may make errors the expected end (no server at all) */
+	if (!lab_fault_has(&r->fault, LAB_FAULT_CLIENTS_FAIL))
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s: %s", s->nick, ev->reason);
+}
+
+static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
+{
+	switch (ev->type) {
+	case LAB_EV_REGISTERED:
+		s->registered = true;
+		snprintf(s->rep->public_ep, sizeof(s->rep->public_ep), "%s", ev->public_ep);
+		lab_report_step(r->rep, "%s registered; the server sees %s at %s (its NAT mapping of %s)",
+				s->nick, s->nick, ev->public_ep, s->rep->private_ep);
+		break;
+	case LAB_EV_INTRODUCED:
+		s->introduced = true;
+		lab_report_step(r->rep, "%s introduced to %.32s at %s", s->nick, ev->peer,
+				ev->public_ep);
+		break;
+	case LAB_EV_CONNECTED:
+		on_connected(r, s, ev);
+		break;
+	case LAB_EV_MESSAGE:
+		on_message(r, s, ev);
+		break;
+	case LAB_EV_ACKED:
+		on_acked(r, s, ev);
+		break;
+	case LAB_EV_RETRANSMIT:
+		s->retransmits++;
+		if (!s->rep->stats_seen)
+			s->rep->retransmitted = s->retransmits;
+		break;
+	case LAB_EV_STATS:
+		/* the client's own count is the truth; events may be fewer if
+		 * it rate-limits them */
+		s->rep->stats_seen = true;
+		if (ev->st_retransmitted >= 0)
+			s->rep->retransmitted = (unsigned)ev->st_retransmitted;
+		break;
+	case LAB_EV_RECONNECTING:
+		s->rep->reconnects++;
+		lab_report_step(r->rep, "%s noticed the path to %s died (%s) and goes back "
+				"through the server", s->nick, s->other_nick,
+				ev->reason[0] ? ev->reason : "no reason given");
+		break;
+	case LAB_EV_PEER_MOVED:
+		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
+		lab_report_step(r->rep, "%s: %s moved to %s", s->nick, s->other_nick, ev->peer);
+		break;
+	case LAB_EV_PEER_LOST:
+		lab_report_step(r->rep, "%s lost %s: %s", s->nick, s->other_nick, ev->reason);
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s lost %s: %s", s->nick, s->other_nick,
+				ev->reason);
+		break;
+	case LAB_EV_ERROR:
+		on_error(r, s, ev);
+		break;
+	case LAB_EV_BYE:
+		s->rep->bye = true;
+		break;
+	case LAB_EV_PROBE:
+	case LAB_EV_OTHER:
+		break;
+	}
+}
+
+/* hpclient --probe's verdict against what the router really is. */
+static void on_probe_line(struct run *r, struct side *s, const char *line, size_t len)
+{
+	const struct lab_nat_personality *want = r->topo->nat[lab_plan_router_in(r->topo->plan,
+									      s->host)];
+	struct lab_report_side *rs = s->rep;
+	struct lab_event ev;
+
+	if (lab_event_parse(&ev, (const uint8_t *)line, len) < 0) {
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's probe printed a line that is not a "
+				"valid event: %.60s", s->nick, line);
+		return;
+	}
+	if (ev.type == LAB_EV_ERROR) {
+		lab_report_step(r->rep, "%s's probe failed: %s", s->nick, ev.reason);
+		return;
+	}
+	if (ev.type != LAB_EV_PROBE)
+		return;
+	s->probe_said = true;
+	snprintf(rs->probe_nat, sizeof(rs->probe_nat), "%s", ev.nat);
+	snprintf(rs->probe_mapping, sizeof(rs->probe_mapping), "%s", ev.mapping);
+	snprintf(rs->probe_filtering, sizeof(rs->probe_filtering), "%s", ev.filtering);
+	snprintf(rs->probe_public, sizeof(rs->probe_public), "%s", ev.public_ep);
+	rs->probe_ms = ev.ms;
+	rs->probe_match = want && !strcmp(ev.nat, want->name) &&
+			  !strcmp(ev.mapping, lab_mapping_name(want->props.mapping)) &&
+			  !strcmp(ev.filtering, lab_filtering_name(want->props.filtering));
+	lab_report_step(r->rep, "%s's probe: %s NAT (mapping %s, filtering %s), public %s, "
+			"%lld ms: %s", s->nick, ev.nat, ev.mapping, ev.filtering, ev.public_ep,
+			(long long)ev.ms,
+			rs->probe_match ? "right" : "WRONG, the router is something else");
+}
+
+void run_on_line(void *ctx, struct lab_proc *p, int stream, const char *line, size_t len)
+{
+	struct run *r = ctx;
+	struct side *s = side_of(r, p), *pr = prober_of(r, p);
+	struct lab_event ev;
+
+	if (pr && stream == 1) {
+		if (r->args->verbose > 1)
+			fprintf(stderr, "  %s> %.*s\n", p->name, (int)len, line);
+		on_probe_line(r, pr, line, len);
+		return;
+	}
+	if (stream == 2 || !s) {
+		if (p == &r->server && !r->server_ready && strstr(line, "hpserver: listening on"))
+			r->server_ready = true;
+		if (r->args->verbose)
+			fprintf(stderr, "  %s| %.*s\n", p->name, (int)len, line);
+		return;
+	}
+	if (r->args->verbose > 1)
+		fprintf(stderr, "  %s> %.*s\n", p->name, (int)len, line);
+	if (lab_event_parse(&ev, (const uint8_t *)line, len) < 0) {
+		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s printed a line that is not a valid event: %.60s",
+				s->nick, line);
+		return;
+	}
+	on_event(r, s, &ev);
+}
