@@ -20,10 +20,9 @@
  * the fault table in fault.c, which holds each one's name and ops. */
 enum lab_fault {
 	LAB_FAULT_NONE,
-	LAB_FAULT_REBIND,         /* router A's mapping moves to another port */
-	LAB_FAULT_IDLE,           /* short UDP timeouts, an idle gap longer than them */
-	LAB_FAULT_SERVER_RESTART, /* server killed after the punch, restarted, new pair */
-	LAB_FAULT_SERVER_DOWN,    /* no server at all: both clients must fail clearly */
+#define LAB_FAULT(id, sym) LAB_FAULT_##id,
+#include "faults.def"
+#undef LAB_FAULT
 	LAB_FAULT_COUNT
 };
 

@@ -3,7 +3,8 @@
  * The faults' table and the machinery every mid-chat fault shares: the
  * chat's first half crosses, the fault's inject runs, then its tick after
  * every poll round until it is done; verify checks the recovery it is
- * about (docs/lab.md). A fault is one row here plus its fault_<name>.c.
+ * about (docs/lab.md). A fault is one row of faults.def plus its
+ * fault_<name>.c.
  */
 #include <string.h>
 
@@ -15,10 +16,9 @@
 
 static const struct lab_fault_ops *const faults[LAB_FAULT_COUNT] = {
 	[LAB_FAULT_NONE] = NULL,
-	[LAB_FAULT_REBIND] = &lab_fault_rebind,
-	[LAB_FAULT_IDLE] = &lab_fault_idle,
-	[LAB_FAULT_SERVER_RESTART] = &lab_fault_server_restart,
-	[LAB_FAULT_SERVER_DOWN] = &lab_fault_server_down,
+#define LAB_FAULT(id, sym) [LAB_FAULT_##id] = &lab_fault_##sym,
+#include "faults.def"
+#undef LAB_FAULT
 };
 
 const struct lab_fault_ops *lab_fault_get(enum lab_fault f)

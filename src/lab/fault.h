@@ -120,9 +120,8 @@ static inline bool lab_fault_has(const struct lab_fault_ctx *c, unsigned flag)
 }
 
 /* The rows, one file each. */
-extern const struct lab_fault_ops lab_fault_rebind;
-extern const struct lab_fault_ops lab_fault_idle;
-extern const struct lab_fault_ops lab_fault_server_restart;
-extern const struct lab_fault_ops lab_fault_server_down;
+#define LAB_FAULT(id, sym) extern const struct lab_fault_ops lab_fault_##sym;
+#include "faults.def"
+#undef LAB_FAULT
 
 #endif
