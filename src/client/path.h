@@ -4,19 +4,24 @@
 
 /*
  * The path to the peer: one state, changed only by path_set() in path.c,
- * which also emits the event that goes with the change.
+ * which also emits the event that goes with the change:
  *
- *             intro                      authenticated, direct
- *   WAITING ---------> PUNCHING -------------------------------> DIRECT
- *                        |  ^  --relay-after       ^  |  the peer hears us
- *                        v  |  (ERROR 5: back)     |  v  (or --timeout)
- *                      RELAYING --> RELAYED -------'  CONFIRMED
- *                        |    authenticated,  direct     |
- *                        |    relayed                    | silence, or an
- *   UNREACHABLE <--------'  (and from PUNCHING)          | endpoint moved
- *     --timeout                                          v
- *   LOST <----- RECONNECTING(_RELAY) <-------- (DIRECT, CONFIRMED, RELAYED)
- *     --timeout      | authenticated: DIRECT or RELAYED again
+ *   from                      on                             to                 event
+ *   any (a new peer key)      INTRO                          PUNCHING           introduced
+ *   PUNCHING                  --relay-after                  RELAYING           (debug)
+ *   RELAYING                  ERROR 5 (relay refused)        PUNCHING           -
+ *   PUNCHING, RELAYING,       authenticated, direct          DIRECT             connected direct
+ *     RELAYED (not a PUNCH), RECONNECTING(_RELAY)
+ *   PUNCHING, RELAYING,       authenticated, relayed         RELAYED            connected relay
+ *     RECONNECTING(_RELAY)
+ *   DIRECT                    direct non-PUNCH, or --timeout CONFIRMED          -
+ *   DIRECT, CONFIRMED,        no answer max(1.5 s, 4 RTO)    RECONNECTING       reconnecting
+ *     RELAYED
+ *   DIRECT, CONFIRMED         INTRO: an endpoint moved       RECONNECTING       reconnecting
+ *   RECONNECTING              --relay-after                  RECONNECTING_RELAY (debug)
+ *   RECONNECTING_RELAY        ERROR 5                        RECONNECTING       -
+ *   PUNCHING, RELAYING        --timeout                      UNREACHABLE        error
+ *   RECONNECTING(_RELAY)      --timeout                      LOST               peer_lost
  *
  * Punching (docs/hpclient.md, "Life of a run", steps 3 to 5b): PUNCH to
  * every candidate, the first one to the peer's public endpoint with a short
