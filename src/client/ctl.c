@@ -22,8 +22,9 @@ void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output 
 	ctl->o = o;
 	ctl->out = out;
 	memcpy(ctl->pk, pk, HP_KEY_LEN);
-	memcpy(ctl->priv, priv, n_priv * sizeof(*priv));
-	ctl->n_priv = n_priv;
+	ctl->n_priv = n_priv < HP_MAX_PRIV ? n_priv : HP_MAX_PRIV;
+	if (ctl->n_priv)
+		memcpy(ctl->priv, priv, ctl->n_priv * sizeof(*priv));
 	ctl->t_start = t_start;
 	ctl->reg_interval = REG_FIRST_MS;
 	ctl->reg_next = t_start;
