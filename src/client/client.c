@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * client.c owns the event loop (ppoll on the socket and stdin, timers), the
+ * run's exit code and the wiring of the parts (client.h). It calls ctl.c,
+ * chat.c, path.c and wire.c, and acts on what they return; none of them
+ * calls back into it.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,9 +16,6 @@
 #include "client/netio.h"
 
 #define RECV_BURST 64 /* datagrams per wakeup, so stdin is never starved */
-#define DRAIN_MIN_MS 8000 /* at EOF: this long without ACK progress = failure */
-#define LINGER_MS    5000 /* after our BYE: wait this long for the peer's BYE,
-			   * counted from its last CHAT (> 2 x the RTO cap) */
 
 /* CLOCK_MONOTONIC like hp_clock_ms(), in microseconds: message RTTs are
  * reported below the millisecond. */
@@ -26,26 +29,29 @@ static uint64_t client_clock_us(void)
 
 int client_init(struct client *c, const struct client_opts *o)
 {
+	struct hp_endpoint server, priv[HP_MAX_PRIV];
 	char b[HP_ENDPOINT_STRLEN];
+	uint8_t token[HP_TOKEN_LEN];
+	uint64_t t_start;
+	size_t n_priv;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->exit_code = -1;
 	c->o = *o;
 	c->out.json = o->json;
 	c->out.quiet = o->quiet;
 	c->out.verbose = o->verbose;
-	hp_rrecv_init(&c->rx);
-	linebuf_init(&c->lb);
-	ret = hp_rsend_init(&c->tx, HP_RELIAB_WINDOW);
+	ret = chat_init(&c->chat, &c->o, &c->out, &c->path);
 	if (ret < 0)
 		return ret;
 	if (hp_crypto_init() < 0 || hp_crypto_keypair(&c->kp) < 0) {
 		out_error(&c->out, "libsodium initialisation failed");
 		return -EIO;
 	}
-	hp_crypto_random(c->token, sizeof(c->token));
-	ret = netio_resolve(&c->server, o->server_host, o->server_port);
+	hp_crypto_random(token, sizeof(token));
+	ret = netio_resolve(&server, o->server_host, o->server_port);
 	if (ret < 0) {
 		out_error(&c->out, "cannot resolve server '%s' (IPv4 address or name)",
 			  o->server_host);
@@ -58,13 +64,14 @@ int client_init(struct client *c, const struct client_opts *o)
 		return ret;
 	}
 	/* a server on loopback means a peer on this host: 127.0.0.1 reaches it */
-	c->n_priv = netio_candidates(c->priv, HP_MAX_PRIV, c->port, c->server.addr[0] == 127);
+	n_priv = netio_candidates(priv, HP_MAX_PRIV, c->port, server.addr[0] == 127);
 	c->now_us = client_clock_us();
-	c->t_start = c->now_us / 1000;
-	c->reg_interval = 200;
-	c->reg_next = c->t_start;
+	t_start = c->now_us / 1000;
+	wire_init(&c->wire, c->fd, &server, token, &c->out);
+	ctl_init(&c->ctl, &c->o, &c->out, c->kp.pk, priv, n_priv, t_start);
+	path_init(&c->path, &c->o, &c->out, &c->wire, t_start);
 	out_debug(&c->out, "bound 0.0.0.0:%u, server %s, %zu host candidates", c->port,
-		  hp_endpoint_format(&c->server, b, sizeof(b)), c->n_priv);
+		  hp_endpoint_format(&server, b, sizeof(b)), n_priv);
 	return 0;
 }
 
@@ -73,52 +80,23 @@ void client_free(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	hp_rsend_free(&c->tx);
-	hp_session_clear(&c->sess);
+	chat_free(&c->chat);
+	wire_free(&c->wire);
 	memset(&c->kp, 0, sizeof(c->kp));
 }
 
-void client_finish(struct client *c, int code)
+static bool client_done(const struct client *c)
 {
-	if (c->done)
-		return;
-	c->done = true;
-	c->exit_code = code;
+	return c->exit_code >= 0;
 }
 
-static int client_on_line(void *ctx, const char *text, size_t len, unsigned part)
+static void client_finish(struct client *c, int code)
 {
-	struct client *c = ctx;
-	int ret;
-
-	if (c->peer_bye)
-		out_warning(&c->out, "%s has said bye: this message may not arrive", c->peer_nick);
-	if (part == 1)
-		out_warning(&c->out, "line longer than %d bytes: sent as several messages",
-			    HP_CHAT_MAX);
-	ret = hp_rsend_push(&c->tx, text, len, NULL);
-	if (ret < 0)
-		out_warning(&c->out, "message dropped: %s", strerror(-ret));
-	return 0;
+	if (!client_done(c))
+		c->exit_code = code;
 }
 
-static void client_stdin_eof(struct client *c, uint64_t now)
-{
-	c->stdin_done = true;
-	linebuf_finish(&c->lb, client_on_line, c);
-	if (c->lb.nuls)
-		out_warning(&c->out, "%lu NUL bytes dropped from input", c->lb.nuls);
-	client_drain_extend(c, now);
-}
-
-void client_drain_extend(struct client *c, uint64_t now)
-{
-	uint64_t d = (uint64_t)c->o.timeout_s * 1000 + c->o.relay_after_ms;
-
-	c->close_deadline = now + (d > DRAIN_MIN_MS ? d : DRAIN_MIN_MS);
-}
-
-static void client_read_stdin(struct client *c, uint64_t now)
+static void client_read_stdin(struct client *c)
 {
 	char buf[4096];
 	ssize_t n;
@@ -131,21 +109,131 @@ static void client_read_stdin(struct client *c, uint64_t now)
 		n = 0;
 	}
 	if (n == 0) {
-		client_stdin_eof(c, now);
+		chat_eof(&c->chat, c->now_us);
 		return;
 	}
-	linebuf_feed(&c->lb, buf, (size_t)n, client_on_line, c);
+	chat_feed(&c->chat, buf, (size_t)n);
 }
 
-static void client_read_socket(struct client *c, uint64_t now)
+/* A sealed peer datagram, straight from `from` or relayed (from == NULL). */
+static void client_peer_input(struct client *c, const uint8_t *buf, size_t len,
+			      const struct hp_endpoint *from)
+{
+	struct hp_peer_msg m;
+	enum path_news news;
+	uint64_t rtt_us;
+	int fresh;
+
+	fresh = wire_open(&c->wire, buf, len, from, &m);
+	if (fresh < 0)
+		return;
+	news = path_input(&c->path, &m, fresh, from, c->now_us, &rtt_us);
+	chat_connected(&c->chat, news, c->now_us);
+	chat_rtt_sample(&c->chat, rtt_us);
+	if (chat_input(&c->chat, &m, c->now_us) == CHAT_DONE)
+		client_finish(c, 0);
+}
+
+static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
+			    const struct hp_endpoint *from);
+
+/* A new peer: a fresh session on every layer, then what came too early. */
+static void client_new_peer(struct client *c, const struct hp_intro *in)
+{
+	bool had_peer = path_is_introduced(c->path.state);
+	struct wire_stash st[WIRE_STASH];
+	size_t i, n;
+	int ret;
+
+	ret = wire_rekey(&c->wire, &c->kp, in->peer_pubkey, c->o.secret);
+	if (ret == 0)
+		ret = chat_new_session(&c->chat, had_peer, c->ctl.server_rtt);
+	if (ret < 0) {
+		/* anyone can register in our room: a peer with an unusable key
+		 * must not end our run, we keep waiting for a real one */
+		out_warning(&c->out, "ignoring peer \"%s\": %s", in->peer_nick,
+			    ret == -EINVAL ? "same public key as ours" : "bad public key");
+		return;
+	}
+	ctl_introduced(&c->ctl, c->now_us / 1000);
+	path_intro(&c->path, in, c->ctl.server_rtt, c->now_us);
+	n = wire_unstash(&c->wire, st);
+	for (i = 0; i < n; i++)
+		client_datagram(c, st[i].buf, st[i].len, &st[i].from);
+}
+
+static void client_intro(struct client *c, const struct hp_intro *in, bool self_moved)
+{
+	if (path_is_introduced(c->path.state) && !memcmp(c->path.pk, in->peer_pubkey, HP_KEY_LEN)) {
+		if (path_reintro(&c->path, in, self_moved, c->chat.peer_bye, c->now_us) ==
+		    PATH_REREGISTER)
+			ctl_reregister(&c->ctl, c->now_us / 1000);
+		return;
+	}
+	if (path_is_connected(c->path.state) && !c->chat.peer_bye) {
+		/* our peer is alive and talking: a different key now is a stale
+		 * registration or a server lying to us */
+		out_debug(&c->out, "ignoring intro with another key while connected");
+		return;
+	}
+	client_new_peer(c, in);
+}
+
+static void client_ctl_input(struct client *c, const uint8_t *buf, size_t len)
+{
+	struct ctl_news news;
+
+	switch (ctl_handle(&c->ctl, &c->wire, buf, len, c->path.state, c->now_us / 1000, &news)) {
+	case CTL_NOTHING:
+		break;
+	case CTL_INTRO:
+		client_intro(c, &news.msg.u.intro, news.self_moved);
+		break;
+	case CTL_RELAY_REFUSED:
+		path_relay_refused(&c->path, news.msg.u.error.reason);
+		break;
+	case CTL_FATAL:
+		client_finish(c, 1);
+		break;
+	}
+}
+
+static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
+			    const struct hp_endpoint *from)
+{
+	enum wire_kind kind;
+	const uint8_t *inner;
+	size_t inner_len;
+
+	kind = wire_demux(&c->wire, buf, len, from, &inner, &inner_len);
+	switch (kind) {
+	case WIRE_PEER:
+	case WIRE_RELAYED:
+		if (path_is_introduced(c->path.state)) {
+			client_peer_input(c, inner, inner_len, kind == WIRE_PEER ? from : NULL);
+			break;
+		}
+		/* a fast peer's PUNCH before our intro: kept until the keys exist */
+		wire_stash(&c->wire, buf, len, from);
+		if (ctl_nudge(&c->ctl, &c->wire, c->now_us / 1000) < 0)
+			client_finish(c, 1);
+		break;
+	case WIRE_CTL:
+		client_ctl_input(c, buf, len);
+		break;
+	case WIRE_STRAY:
+		break;
+	}
+}
+
+static void client_read_socket(struct client *c)
 {
 	uint8_t buf[HP_MAX_DATAGRAM + 1];
 	struct hp_endpoint from;
-	struct hp_header h;
 	ssize_t n;
 	int i;
 
-	for (i = 0; i < RECV_BURST && !c->done; i++) {
+	for (i = 0; i < RECV_BURST && !client_done(c); i++) {
 		n = netio_recv(c->fd, buf, sizeof(buf), &from);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
@@ -155,158 +243,133 @@ static void client_read_socket(struct client *c, uint64_t now)
 				out_debug(&c->out, "recv: %s", strerror((int)-n));
 			continue;
 		}
-		if ((size_t)n > HP_MAX_DATAGRAM || hp_header_decode(&h, buf, (size_t)n) < 0) {
-			c->n_stray++;
-			continue;
-		}
-		if (hp_type_is_peer(h.type))
-			client_peer_handle(c, buf, (size_t)n, &from, now);
-		else if (hp_endpoint_equal(&from, &c->server) && h.type == HP_RELAYED)
-			client_peer_handle_relayed(c, buf, (size_t)n, now);
-		else if (hp_endpoint_equal(&from, &c->server))
-			client_ctl_handle(c, buf, (size_t)n, now);
-		else
-			c->n_stray++;
+		client_datagram(c, buf, (size_t)n, &from);
 	}
 }
 
-/*
- * At stdin EOF: wait until every line is acknowledged (bounded: the drain
- * deadline moves with each ACK that makes progress), then say BYE and
- * linger until the peer's BYE, so lines it is still sending reach us.
- */
-static void client_close_tick(struct client *c, uint64_t now, uint64_t *wake)
+/* Punching, then (once there is a path) the chat and its liveness. */
+static void client_peer_tick(struct client *c, uint64_t *wake)
 {
-	uint64_t rto = hp_rsend_rto(&c->tx) / 1000;
+	enum path_verdict v;
 
-	if (!c->stdin_done)
+	if (!path_is_introduced(c->path.state))
 		return;
-	if (!hp_rsend_all_acked(&c->tx)) {
-		if (!c->introduced) {
-			/* lines to send and nobody to send them to: bounded too */
-			if (now >= c->close_deadline) {
-				out_error(&c->out, "no peer joined room \"%s\"; %zu message(s) not sent",
-					  c->o.room, hp_rsend_pending(&c->tx));
-				client_finish(c, 1);
-				return;
-			}
-			client_wake_at(wake, c->close_deadline);
-			return;
-		}
-		if (!c->ever_connected)
-			return; /* punching's own timeout bounds this */
-		if (now >= c->close_deadline) {
-			out_error(&c->out, "%zu message(s) not acknowledged by %s",
-				  hp_rsend_pending(&c->tx), c->peer_nick);
-			client_finish(c, 1);
-			return;
-		}
-		client_wake_at(wake, c->close_deadline);
+	if (!c->chat.peer_bye && path_punch_tick(&c->path, c->now_us, wake) == PATH_GAVE_UP) {
+		client_finish(c, 1);
 		return;
 	}
-	if (!c->ever_connected || c->peer_bye) {
-		client_finish(c, 0);
+	if (!path_is_connected(c->path.state) && !path_is_reconnecting(c->path.state))
 		return;
-	}
-	if (!c->bye_sent) {
-		c->bye_sent = true;
-		c->bye_next = now;
-		c->linger_until = now + LINGER_MS;
-	}
-	if (c->last_chat_rx + LINGER_MS > c->linger_until)
-		c->linger_until = c->last_chat_rx + LINGER_MS;
-	if (now >= c->linger_until) {
-		client_finish(c, 0);
+	/* after the peer's BYE our unacknowledged lines still go: it lingers */
+	chat_tick(&c->chat, c->now_us, wake);
+	if (c->chat.peer_bye)
 		return;
-	}
-	if (now >= c->bye_next) {
-		client_peer_bye(c, now);
-		c->bye_next = now + (rto > 250 ? rto : 250);
-	}
-	client_wake_at(wake, c->bye_next);
-	client_wake_at(wake, c->linger_until);
+	v = path_live_tick(&c->path, c->now_us, chat_rto_ms(&c->chat), wake);
+	if (v == PATH_REREGISTER)
+		ctl_reregister(&c->ctl, c->now_us / 1000);
 }
 
-static uint64_t client_tick(struct client *c, uint64_t now)
+static uint64_t client_tick(struct client *c)
 {
 	uint64_t wake = UINT64_MAX;
 
-	client_ctl_tick(c, now, &wake);
-	if (!c->done)
-		client_peer_tick(c, now, &wake);
-	if (!c->done)
-		client_close_tick(c, now, &wake);
+	if (ctl_tick(&c->ctl, &c->wire, c->path.state, c->now_us / 1000, &wake) == CTL_FATAL) {
+		client_finish(c, 1);
+		return wake;
+	}
+	client_peer_tick(c, &wake);
+	if (client_done(c))
+		return wake;
+	switch (chat_close_tick(&c->chat, c->now_us, &wake)) {
+	case CHAT_GOING:
+		break;
+	case CHAT_DONE:
+		client_finish(c, 0);
+		break;
+	case CHAT_FAILED:
+		client_finish(c, 1);
+		break;
+	}
 	return wake;
+}
+
+/* One ppoll() until the next timer; 0, or -1 when the loop must end. */
+static int client_wait(struct client *c, uint64_t wake)
+{
+	uint64_t now = c->now_us / 1000;
+	struct pollfd pfd[2];
+	struct timespec ts;
+	sigset_t none;
+	int nfds, ret;
+
+	sigemptyset(&none);
+	pfd[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	nfds = 1;
+	if (chat_wants_input(&c->chat)) {
+		pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		nfds = 2;
+	}
+	if (wake < now)
+		wake = now;
+	if (wake - now > 60000)
+		wake = now + 60000;
+	ts.tv_sec = (time_t)((wake - now) / 1000);
+	ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+	/* signals are blocked except inside ppoll: no lost wakeup */
+	ret = ppoll(pfd, (nfds_t)nfds, &ts, &none);
+	if (ret < 0) {
+		if (errno == EINTR)
+			return 0;
+		out_error(&c->out, "poll: %s", strerror(errno));
+		client_finish(c, 1);
+		return -1;
+	}
+	c->now_us = client_clock_us();
+	if (pfd[0].revents & (POLLIN | POLLERR))
+		client_read_socket(c);
+	if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !client_done(c))
+		client_read_stdin(c);
+	return 0;
+}
+
+/* The goodbye: BYE to the peer, stats, LEAVE to the server. */
+static void client_close(struct client *c, bool stopped)
+{
+	struct out_stats st;
+
+	c->now_us = client_clock_us();
+	if (c->exit_code == 0 || stopped)
+		chat_bye(&c->chat, c->now_us);
+	if (path_is_introduced(c->path.state)) {
+		chat_stats(&c->chat, &st);
+		st.auth_failed = c->wire.n_bad;
+		out_stats(&c->out, &st);
+	}
+	if (c->exit_code == 0 || stopped)
+		out_bye(&c->out, false, NULL);
+	ctl_leave(&c->ctl, &c->wire);
+	out_debug(&c->out, "dropped: %lu unauthenticated, %lu replayed, %lu stray", c->wire.n_bad,
+		  c->wire.n_replay, c->wire.n_stray + c->ctl.n_stray);
 }
 
 int client_run(struct client *c, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd[2];
-	struct timespec ts;
-	sigset_t none;
-	uint64_t now, wake;
-	int nfds, ret;
+	uint64_t wake;
 
-	sigemptyset(&none);
-	while (!c->done) {
+	while (!client_done(c)) {
 		c->now_us = client_clock_us();
-		now = c->now_us / 1000;
 		if (*stop) {
 			out_debug(&c->out, "signal %d", (int)*stop);
 			break;
 		}
-		wake = client_tick(c, now);
-		if (c->done)
+		wake = client_tick(c);
+		if (client_done(c))
 			break;
-		pfd[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		nfds = 1;
-		if (!c->stdin_done && hp_rsend_pending(&c->tx) < CLIENT_QUEUE_MAX) {
-			pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-			nfds = 2;
-		}
-		if (wake < now)
-			wake = now;
-		if (wake - now > 60000)
-			wake = now + 60000;
-		ts.tv_sec = (time_t)((wake - now) / 1000);
-		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
-		/* signals are blocked except inside ppoll: no lost wakeup */
-		ret = ppoll(pfd, (nfds_t)nfds, &ts, &none);
-		if (ret < 0) {
-			if (errno == EINTR)
-				continue;
-			out_error(&c->out, "poll: %s", strerror(errno));
-			client_finish(c, 1);
+		if (client_wait(c, wake) < 0)
 			break;
-		}
-		c->now_us = client_clock_us();
-		now = c->now_us / 1000;
-		if (pfd[0].revents & (POLLIN | POLLERR))
-			client_read_socket(c, now);
-		if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !c->done)
-			client_read_stdin(c, now);
 	}
-	if (!c->done)
+	if (!client_done(c))
 		c->exit_code = 0; /* stopped by a signal: a clean goodbye */
-	c->now_us = client_clock_us();
-	now = c->now_us / 1000;
-	if (c->exit_code == 0 || *stop)
-		client_peer_bye(c, now);
-	if (c->introduced) {
-		struct out_stats st = {
-			.sent = c->st_sent + c->tx.n_sent,
-			.delivered = c->st_delivered,
-			.retransmitted = c->st_retx + c->tx.n_retx,
-			.duplicates = c->st_dup,
-			.auth_failed = c->n_bad,
-		};
-
-		out_stats(&c->out, &st);
-	}
-	if (c->exit_code == 0 || *stop)
-		out_bye(&c->out, false, NULL);
-	client_ctl_send_leave(c);
-	out_debug(&c->out, "dropped: %lu unauthenticated, %lu replayed, %lu stray", c->n_bad,
-		  c->n_replay, c->n_stray);
+	client_close(c, *stop);
 	return c->exit_code;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,32 +12,6 @@
 
 enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
        OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE };
-
-void client_opts_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: hpclient [options] <client_port> <server_ip> <server_port>\n"
-		"  --room NAME       room to meet the peer in (default \"default\")\n"
-		"  --name NICK       nick shown to the peer (default: login name, or \"anon\")\n"
-		"  --secret S        shared secret: peers without it cannot connect\n"
-		"  --timeout SECS    registration timeout, and punching timeout (default 10)\n"
-		"  --keepalive SECS  keepalive and server refresh interval (default 15,\n"
-		"                    decimals allowed, >= 0.1)\n"
-		"  --punch-ttl N     TTL of the first punch to the peer's public endpoint\n"
-		"                    (default 2, 0 = no short-TTL punch)\n"
-		"  --relay-after SECS  relay through the server if no direct path after\n"
-		"                    SECS (default 1.5, decimals allowed); punching goes on\n"
-		"  --no-relay        never relay: fail when punching times out\n"
-		"  --force-relay     (testing) relay at once and never go direct\n"
-		"  --probe           report our NAT's mapping and filtering behaviour\n"
-		"                    (RFC 5780; server needs --alt-addr) and exit\n"
-		"  --json            one JSON event per line on stdout\n"
-		"  -q, --quiet       no status lines on stderr\n"
-		"  -v, --verbose     debug lines on stderr\n"
-		"  -h, --help        this text\n"
-		"Each stdin line is one message; on end of input the client waits until\n"
-		"every message is acknowledged, says bye and exits.\n");
-}
 
 /* Seconds with up to three decimals ("1.5") into milliseconds. */
 static int opts_secs_ms(const char *s, unsigned long max_s, unsigned *out)
@@ -77,28 +52,124 @@ static int opts_fail(FILE *err, const char *what, const char *val)
 	return -EINVAL;
 }
 
-int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
+static int opt_room(struct client_opts *o, const char *arg, FILE *err)
 {
-	static const struct option lopts[] = {
-		{ "room", required_argument, NULL, OPT_ROOM },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "secret", required_argument, NULL, OPT_SECRET },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
-		{ "punch-ttl", required_argument, NULL, OPT_TTL },
-		{ "relay-after", required_argument, NULL, OPT_RELAY_AFTER },
-		{ "no-relay", no_argument, NULL, OPT_NO_RELAY },
-		{ "force-relay", no_argument, NULL, OPT_FORCE_RELAY },
-		{ "probe", no_argument, NULL, OPT_PROBE },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long v;
-	int c;
+	if (!*arg || strlen(arg) > HP_ROOM_MAX)
+		return opts_fail(err, "room must be 1..64 bytes", arg);
+	snprintf(o->room, sizeof(o->room), "%s", arg);
+	return 0;
+}
 
+static int opt_name(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (strlen(arg) > HP_NICK_MAX)
+		return opts_fail(err, "nick longer than 32 bytes", arg);
+	snprintf(o->nick, sizeof(o->nick), "%s", arg);
+	return 0;
+}
+
+static int opt_secret(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (!*arg)
+		return opts_fail(err, "empty secret", arg);
+	o->secret = arg;
+	return 0;
+}
+
+static int opt_timeout(struct client_opts *o, const char *arg, FILE *err)
+{
+	unsigned long v;
+
+	if (hp_parse_ulong(arg, 1, 3600, &v) < 0)
+		return opts_fail(err, "--timeout wants 1..3600 seconds", arg);
+	o->timeout_s = (unsigned)v;
+	return 0;
+}
+
+static int opt_keepalive(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opts_secs_ms(arg, 3600, &o->keepalive_ms) < 0 || o->keepalive_ms < 100)
+		return opts_fail(err, "--keepalive wants 0.1..3600 seconds", arg);
+	return 0;
+}
+
+static int opt_ttl(struct client_opts *o, const char *arg, FILE *err)
+{
+	unsigned long v;
+
+	if (hp_parse_ulong(arg, 0, 255, &v) < 0)
+		return opts_fail(err, "--punch-ttl wants 0..255", arg);
+	o->punch_ttl = (int)v;
+	return 0;
+}
+
+static int opt_relay_after(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opts_secs_ms(arg, 3600, &o->relay_after_ms) < 0)
+		return opts_fail(err, "--relay-after wants 0..3600 seconds", arg);
+	return 0;
+}
+
+/*
+ * One row per option: getopt_long's table, the short option string and
+ * the usage text all come from here. A flag row sets its bool; a row with
+ * an argument has a setter that checks it.
+ */
+static const struct opt_row {
+	const char *name;
+	int val; /* a short option letter, or an OPT_ id */
+	int (*set)(struct client_opts *o, const char *arg, FILE *err); /* NULL: a flag */
+	size_t flag; /* offsetof the bool a flag sets; 0 for --help */
+	const char *help;
+} opt_rows[] = {
+	{ "room", OPT_ROOM, opt_room, 0,
+	  "  --room NAME       room to meet the peer in (default \"default\")\n" },
+	{ "name", OPT_NAME, opt_name, 0,
+	  "  --name NICK       nick shown to the peer (default: login name, or \"anon\")\n" },
+	{ "secret", OPT_SECRET, opt_secret, 0,
+	  "  --secret S        shared secret: peers without it cannot connect\n" },
+	{ "timeout", OPT_TIMEOUT, opt_timeout, 0,
+	  "  --timeout SECS    registration timeout, and punching timeout (default 10)\n" },
+	{ "keepalive", OPT_KEEPALIVE, opt_keepalive, 0,
+	  "  --keepalive SECS  keepalive and server refresh interval (default 15,\n"
+	  "                    decimals allowed, >= 0.1)\n" },
+	{ "punch-ttl", OPT_TTL, opt_ttl, 0,
+	  "  --punch-ttl N     TTL of the first punch to the peer's public endpoint\n"
+	  "                    (default 2, 0 = no short-TTL punch)\n" },
+	{ "relay-after", OPT_RELAY_AFTER, opt_relay_after, 0,
+	  "  --relay-after SECS  relay through the server if no direct path after\n"
+	  "                    SECS (default 1.5, decimals allowed); punching goes on\n" },
+	{ "no-relay", OPT_NO_RELAY, NULL, offsetof(struct client_opts, no_relay),
+	  "  --no-relay        never relay: fail when punching times out\n" },
+	{ "force-relay", OPT_FORCE_RELAY, NULL, offsetof(struct client_opts, force_relay),
+	  "  --force-relay     (testing) relay at once and never go direct\n" },
+	{ "probe", OPT_PROBE, NULL, offsetof(struct client_opts, probe),
+	  "  --probe           report our NAT's mapping and filtering behaviour\n"
+	  "                    (RFC 5780; server needs --alt-addr) and exit\n" },
+	{ "json", OPT_JSON, NULL, offsetof(struct client_opts, json),
+	  "  --json            one JSON event per line on stdout\n" },
+	{ "quiet", 'q', NULL, offsetof(struct client_opts, quiet),
+	  "  -q, --quiet       no status lines on stderr\n" },
+	{ "verbose", 'v', NULL, offsetof(struct client_opts, verbose),
+	  "  -v, --verbose     debug lines on stderr\n" },
+	{ "help", 'h', NULL, 0, "  -h, --help        this text\n" },
+};
+
+#define N_OPTS (sizeof(opt_rows) / sizeof(opt_rows[0]))
+
+static void client_opts_usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: hpclient [options] <client_port> <server_ip> <server_port>\n", f);
+	for (i = 0; i < N_OPTS; i++)
+		fputs(opt_rows[i].help, f);
+	fputs("Each stdin line is one message; on end of input the client waits until\n"
+	      "every message is acknowledged, says bye and exits.\n", f);
+}
+
+static void opts_defaults(struct client_opts *o)
+{
 	memset(o, 0, sizeof(*o));
 	snprintf(o->room, sizeof(o->room), "default");
 	opts_default_nick(o);
@@ -106,69 +177,32 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 	o->keepalive_ms = 15000;
 	o->punch_ttl = 2;
 	o->relay_after_ms = 1500;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qvh", lopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROOM:
-			if (!*optarg || strlen(optarg) > HP_ROOM_MAX)
-				return opts_fail(err, "room must be 1..64 bytes", optarg);
-			snprintf(o->room, sizeof(o->room), "%s", optarg);
-			break;
-		case OPT_NAME:
-			if (strlen(optarg) > HP_NICK_MAX)
-				return opts_fail(err, "nick longer than 32 bytes", optarg);
-			snprintf(o->nick, sizeof(o->nick), "%s", optarg);
-			break;
-		case OPT_SECRET:
-			if (!*optarg)
-				return opts_fail(err, "empty secret", optarg);
-			o->secret = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (hp_parse_ulong(optarg, 1, 3600, &v) < 0)
-				return opts_fail(err, "--timeout wants 1..3600 seconds", optarg);
-			o->timeout_s = (unsigned)v;
-			break;
-		case OPT_KEEPALIVE:
-			if (opts_secs_ms(optarg, 3600, &o->keepalive_ms) < 0 || o->keepalive_ms < 100)
-				return opts_fail(err, "--keepalive wants 0.1..3600 seconds", optarg);
-			break;
-		case OPT_TTL:
-			if (hp_parse_ulong(optarg, 0, 255, &v) < 0)
-				return opts_fail(err, "--punch-ttl wants 0..255", optarg);
-			o->punch_ttl = (int)v;
-			break;
-		case OPT_RELAY_AFTER:
-			if (opts_secs_ms(optarg, 3600, &o->relay_after_ms) < 0)
-				return opts_fail(err, "--relay-after wants 0..3600 seconds", optarg);
-			break;
-		case OPT_NO_RELAY:
-			o->no_relay = true;
-			break;
-		case OPT_FORCE_RELAY:
-			o->force_relay = true;
-			break;
-		case OPT_PROBE:
-			o->probe = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'h':
-			client_opts_usage(stdout);
-			return 1;
-		default:
-			return opts_fail(err, "unknown or incomplete option",
-					 optopt ? (char[]){ '-', (char)optopt, 0 } : argv[optind - 1]);
-		}
+}
+
+/* One option as getopt_long returned it: 0, 1 (--help) or -EINVAL. */
+static int opts_one(struct client_opts *o, int c, char **argv, FILE *err)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS && opt_rows[i].val != c; i++)
+		;
+	if (i == N_OPTS)
+		return opts_fail(err, "unknown or incomplete option",
+				 optopt ? (char[]){ '-', (char)optopt, 0 } : argv[optind - 1]);
+	if (opt_rows[i].set)
+		return opt_rows[i].set(o, optarg, err);
+	if (!opt_rows[i].flag) {
+		client_opts_usage(stdout);
+		return 1;
 	}
+	*(bool *)((char *)o + opt_rows[i].flag) = true;
+	return 0;
+}
+
+static int opts_positional(struct client_opts *o, int argc, char **argv, FILE *err)
+{
+	unsigned long v;
+
 	if (argc - optind != 3) {
 		fprintf(err, "hpclient: expected <client_port> <server_ip> <server_port>\n");
 		client_opts_usage(err);
@@ -181,6 +215,36 @@ int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
 	if (hp_parse_ulong(argv[optind + 2], 1, 65535, &v) < 0)
 		return opts_fail(err, "bad server port", argv[optind + 2]);
 	o->server_port = (uint16_t)v;
+	return 0;
+}
+
+int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err)
+{
+	struct option lopts[N_OPTS + 1];
+	char shorts[N_OPTS + 1];
+	size_t i, n_short = 0;
+	int c, ret;
+
+	for (i = 0; i < N_OPTS; i++) {
+		lopts[i] = (struct option){ opt_rows[i].name,
+					    opt_rows[i].set ? required_argument : no_argument,
+					    NULL, opt_rows[i].val };
+		if (opt_rows[i].val < 256)
+			shorts[n_short++] = (char)opt_rows[i].val;
+	}
+	lopts[N_OPTS] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[n_short] = '\0';
+	opts_defaults(o);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		ret = opts_one(o, c, argv, err);
+		if (ret)
+			return ret;
+	}
+	ret = opts_positional(o, argc, argv, err);
+	if (ret < 0)
+		return ret;
 	if (o->no_relay && o->force_relay) {
 		fprintf(err, "hpclient: --no-relay and --force-relay contradict each other\n");
 		return -EINVAL;

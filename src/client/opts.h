@@ -27,6 +27,5 @@ struct client_opts {
 
 /* 0 = run, 1 = --help printed (exit 0), -EINVAL = usage error printed to err. */
 int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err);
-void client_opts_usage(FILE *f);
 
 #endif

@@ -56,7 +56,9 @@ static void out_vstatus(const struct output *o, bool force, const char *fmt, va_
 	fputc('\n', stderr);
 }
 
-void out_status(const struct output *o, const char *fmt, ...)
+/* Human status line on stderr (not in JSON mode, not with -q). */
+static __attribute__((format(printf, 2, 3))) void out_status(const struct output *o,
+							     const char *fmt, ...)
 {
 	va_list ap;
 

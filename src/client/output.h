@@ -44,9 +44,6 @@ void out_error(const struct output *o, const char *fmt, ...)
 void out_warning(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void out_bye(const struct output *o, bool from_peer, const char *nick);
-/* Human status line on stderr (not in JSON mode, not with -q). */
-void out_status(const struct output *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* -v only, on stderr. */
 void out_debug(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ctl.c owns struct ctl: the registration state and its timers, and the
+ * decoding of the server's control messages. It calls down only: wire.c to
+ * send, output.c for events. An INTRO or a refusal comes back as a verdict
+ * for the driver (client.c) to act on.
+ */
+#include <string.h>
+
+#include "client/ctl.h"
+
+#define REG_FIRST_MS   200
+#define REG_MAX_MS     2000
+#define REG_WAITING_MS 2000 /* refresh while waiting for the peer */
+
+void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output *out,
+	      const uint8_t pk[HP_KEY_LEN], const struct hp_endpoint *priv, size_t n_priv,
+	      uint64_t t_start)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->state = CTL_REGISTERING;
+	ctl->o = o;
+	ctl->out = out;
+	memcpy(ctl->pk, pk, HP_KEY_LEN);
+	ctl->n_priv = n_priv < HP_MAX_PRIV ? n_priv : HP_MAX_PRIV;
+	if (ctl->n_priv)
+		memcpy(ctl->priv, priv, ctl->n_priv * sizeof(*priv));
+	ctl->t_start = t_start;
+	ctl->reg_interval = REG_FIRST_MS;
+	ctl->reg_next = t_start;
+}
+
+static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
+{
+	uint8_t buf[HP_MAX_DATAGRAM];
+	struct hp_msg m;
+	int n;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_REGISTER;
+	memcpy(m.u.reg.token, w->token, HP_TOKEN_LEN);
+	memcpy(m.u.reg.pubkey, ctl->pk, HP_KEY_LEN);
+	memcpy(m.u.reg.room, ctl->o->room, sizeof(m.u.reg.room));
+	memcpy(m.u.reg.nick, ctl->o->nick, sizeof(m.u.reg.nick));
+	m.u.reg.n_priv = (uint8_t)ctl->n_priv;
+	memcpy(m.u.reg.priv, ctl->priv, sizeof(m.u.reg.priv));
+	m.u.reg.pad_to = HP_REGISTER_MIN;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	if (n < 0) {
+		out_error(ctl->out, "cannot encode register: %s", strerror(-n));
+		return n;
+	}
+	if (wire_send_raw(w, &w->server, buf, (size_t)n, 0) < 0)
+		out_debug(ctl->out, "register send failed");
+	ctl->reg_last_sent = now;
+	return 0;
+}
+
+void ctl_leave(struct ctl *ctl, struct wire *w)
+{
+	uint8_t buf[HP_MAX_DATAGRAM];
+	struct hp_msg m;
+	int n;
+
+	if (ctl->state == CTL_REGISTERING)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_LEAVE;
+	memcpy(m.u.leave.token, w->token, HP_TOKEN_LEN);
+	memcpy(m.u.leave.room, ctl->o->room, sizeof(m.u.leave.room));
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	if (n > 0)
+		wire_send_raw(w, &w->server, buf, (size_t)n, 0);
+}
+
+int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now)
+{
+	if (ctl->state == CTL_REGISTERING || now < ctl->reg_last_sent + 100)
+		return 0;
+	return ctl_send_register(ctl, w, now);
+}
+
+void ctl_introduced(struct ctl *ctl, uint64_t now)
+{
+	ctl->reg_next = now + ctl->o->keepalive_ms;
+}
+
+void ctl_reregister(struct ctl *ctl, uint64_t now)
+{
+	ctl->state = CTL_REREGISTERING;
+	ctl->reg_interval = REG_FIRST_MS;
+	ctl->reg_next = now;
+}
+
+static void ctl_schedule(struct ctl *ctl, enum path_state peer, uint64_t now)
+{
+	switch (ctl->state) {
+	case CTL_REGISTERING:
+	case CTL_REREGISTERING:
+		ctl->reg_next = now + ctl->reg_interval;
+		ctl->reg_interval = ctl->reg_interval * 2 > REG_MAX_MS ? REG_MAX_MS
+								   : ctl->reg_interval * 2;
+		break;
+	case CTL_REGISTERED:
+		if (!path_is_introduced(peer))
+			ctl->reg_next = now + REG_WAITING_MS;
+		else
+			/* unanswered refreshes are fine: the chat does not need
+			 * the server, and a restarted one learns us again here */
+			ctl->reg_next = now + ctl->o->keepalive_ms;
+		break;
+	}
+}
+
+enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer, uint64_t now,
+			  uint64_t *wake)
+{
+	char b[HP_ENDPOINT_STRLEN];
+	uint64_t deadline = ctl->t_start + (uint64_t)ctl->o->timeout_s * 1000;
+
+	if (ctl->state == CTL_REGISTERING && now >= deadline) {
+		out_error(ctl->out, "no answer from server %s after %u s",
+			  hp_endpoint_format(&w->server, b, sizeof(b)), ctl->o->timeout_s);
+		return CTL_FATAL;
+	}
+	if (now >= ctl->reg_next) {
+		if (ctl_send_register(ctl, w, now) < 0)
+			return CTL_FATAL;
+		ctl_schedule(ctl, peer, now);
+	}
+	path_wake_at(wake, ctl->reg_next);
+	if (ctl->state == CTL_REGISTERING)
+		path_wake_at(wake, deadline);
+	return CTL_NOTHING;
+}
+
+static void ctl_registered(struct ctl *ctl, const struct hp_endpoint *refl, enum path_state peer,
+			   uint64_t now)
+{
+	switch (ctl->state) {
+	case CTL_REREGISTERING:
+		ctl->state = CTL_REGISTERED;
+		ctl->reg_next = now + (path_is_introduced(peer) ? ctl->o->keepalive_ms
+								: REG_WAITING_MS);
+		return;
+	case CTL_REGISTERED:
+		return;
+	case CTL_REGISTERING:
+		break;
+	}
+	ctl->state = CTL_REGISTERED;
+	ctl->reflexive = *refl;
+	ctl->server_rtt = now - ctl->reg_last_sent;
+	ctl->reg_next = now + REG_WAITING_MS;
+	out_registered(ctl->out, refl, now - ctl->t_start);
+}
+
+static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enum path_state peer)
+{
+	if (e->code == HP_ERR_QUOTA)
+		return CTL_RELAY_REFUSED;
+	if (path_is_connected(peer)) {
+		/* the chat does not need the server any more */
+		out_warning(ctl->out, "server error: %s", e->reason);
+		return CTL_NOTHING;
+	}
+	if (e->code == HP_ERR_ROOM_FULL)
+		out_error(ctl->out, "room \"%s\" is full: two peers already hold it", ctl->o->room);
+	else
+		out_error(ctl->out, "server refused: %s (code %u)", e->reason, e->code);
+	return CTL_FATAL;
+}
+
+enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t *buf, size_t len,
+			    enum path_state peer, uint64_t now, struct ctl_news *news)
+{
+	static const uint8_t zero[HP_TOKEN_LEN];
+	struct hp_msg *m = &news->msg;
+	const uint8_t *token = w->token;
+
+	news->self_moved = false;
+	if (hp_msg_decode(m, buf, len) < 0)
+		goto stray;
+	switch (m->hdr.type) {
+	case HP_REGISTERED:
+		if (memcmp(m->u.registered.token, token, HP_TOKEN_LEN))
+			break;
+		ctl_registered(ctl, &m->u.registered.reflexive, peer, now);
+		return CTL_NOTHING;
+	case HP_INTRO:
+		if (memcmp(m->u.intro.token, token, HP_TOKEN_LEN))
+			break;
+		news->self_moved = ctl->state != CTL_REGISTERING &&
+				   !hp_endpoint_equal(&ctl->reflexive, &m->u.intro.reflexive);
+		ctl_registered(ctl, &m->u.intro.reflexive, peer, now);
+		ctl->reflexive = m->u.intro.reflexive;
+		return CTL_INTRO;
+	case HP_ERROR:
+		if (memcmp(m->u.error.token, token, HP_TOKEN_LEN) &&
+		    memcmp(m->u.error.token, zero, HP_TOKEN_LEN))
+			break;
+		return ctl_error(ctl, &m->u.error, peer);
+	default:
+		break;
+	}
+stray:
+	ctl->n_stray++;
+	return CTL_NOTHING;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HPCLIENT_CTL_H
+#define HPCLIENT_CTL_H
+
+/*
+ * The server side of the client: REGISTER (retried, then refreshed), the
+ * answers to it (REGISTERED, INTRO, ERROR) and LEAVE (docs/hpclient.md,
+ * "Life of a run", step 1; docs/protocol.md). Once connected the chat does
+ * not need the server: refreshes keep us known, nothing waits for them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/opts.h"
+#include "client/output.h"
+#include "client/path.h"
+#include "client/wire.h"
+#include "proto.h"
+
+enum ctl_state {
+	CTL_REGISTERING,   /* no answer yet: retried, bounded by --timeout */
+	CTL_REGISTERED,    /* refreshed at the waiting or the keepalive pace */
+	CTL_REREGISTERING, /* the path died: retried quickly until answered */
+};
+
+struct ctl {
+	enum ctl_state state;
+	const struct client_opts *o;
+	const struct output *out;
+	uint8_t pk[HP_KEY_LEN];
+	struct hp_endpoint priv[HP_MAX_PRIV];
+	size_t n_priv;
+	uint64_t t_start;
+	struct hp_endpoint reflexive;
+	uint64_t reg_next, reg_interval, reg_last_sent;
+	uint64_t server_rtt;
+	unsigned long n_stray;
+};
+
+/* What a server datagram asks of the caller. */
+enum ctl_verdict {
+	CTL_NOTHING,
+	CTL_INTRO,         /* news.msg.u.intro names the peer */
+	CTL_RELAY_REFUSED, /* ERROR HP_ERR_QUOTA: news.msg.u.error.reason */
+	CTL_FATAL,         /* the server refused us: exit 1 (printed) */
+};
+
+struct ctl_news {
+	struct hp_msg msg;
+	bool self_moved; /* INTRO: our public endpoint is not the one we knew */
+};
+
+void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output *out,
+	      const uint8_t pk[HP_KEY_LEN], const struct hp_endpoint *priv, size_t n_priv,
+	      uint64_t t_start);
+/* Registration and refresh; CTL_FATAL when the server never answered. */
+enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer, uint64_t now,
+			  uint64_t *wake);
+/* A control message from the server (wire_demux() said WIRE_CTL). */
+enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t *buf, size_t len,
+			    enum path_state peer, uint64_t now, struct ctl_news *news);
+/* A peer datagram came before our intro: the peer knows of us, so our
+ * intro must be on its way or lost; ask again (at most every 100 ms). */
+int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
+/* We have a new peer: refresh at the keepalive pace from now. */
+void ctl_introduced(struct ctl *ctl, uint64_t now);
+/* Ask the server again at once, retrying quickly (the path died). */
+void ctl_reregister(struct ctl *ctl, uint64_t now);
+void ctl_leave(struct ctl *ctl, struct wire *w);
+
+#endif
