@@ -30,10 +30,14 @@ MAX_FILE = 600
 
 
 def objects(objdir):
+    """Objects of the sources that exist: a deleted file's stale object
+    stays in the build directory but is in no library."""
     for root, _, files in os.walk(os.path.join(objdir, "obj", "src")):
         for f in files:
-            if f.endswith(".o"):
-                yield os.path.join(root, f)
+            obj = os.path.join(root, f)
+            src = os.path.relpath(obj, os.path.join(objdir, "obj"))[:-2] + ".c"
+            if f.endswith(".o") and os.path.exists(src):
+                yield obj
 
 
 def symbols(obj):
@@ -150,6 +154,8 @@ def exports(builddir):
                 continue
             obj = os.path.join(root, f)
             name = os.path.relpath(obj, os.path.join(builddir, "obj"))[:-2] + ".c"
+            if not os.path.exists(name):
+                continue
             defined, used = symbols(obj)
             if name.startswith("src/"):
                 for s in defined:
