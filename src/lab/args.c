@@ -21,6 +21,8 @@ struct opt {
 	unsigned cmds; /* subcommands accepting it */
 	int (*set)(struct lab_args *a, const char *val, char *err, size_t errlen);
 	const char *help;
+	/* a list the help line ends with, read from its own table */
+	const char *(*help_list)(void);
 };
 
 static int parse_uint(const char *val, unsigned lo, unsigned hi, unsigned *out)
@@ -339,7 +341,7 @@ static const struct opt opts[] = {
 	{ "duplicate-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_a, NULL },
 	{ "duplicate-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_b, NULL },
 	{ "fault", 0, true, CMD_BIT(LAB_CMD_RUN), set_fault,
-	  "--fault F      inject F mid-chat: rebind, idle, server-restart, server-down" },
+	  "--fault F      inject F mid-chat: ", lab_fault_names },
 	{ "jobs", 'j', true, CMD_BIT(LAB_CMD_MATRIX), set_jobs,
 	  "-j, --jobs N   cells run at once (default 6)" },
 	{ "runs", 0, true, CMD_BIT(LAB_CMD_BENCH), set_runs,
@@ -537,7 +539,8 @@ void lab_args_usage(FILE *f, enum lab_cmd cmd)
 	fputs("\noptions:\n", f);
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if ((opts[i].cmds & CMD_BIT(cmd)) && opts[i].help)
-			fprintf(f, "  %s\n", opts[i].help);
+			fprintf(f, "  %s%s\n", opts[i].help,
+				opts[i].help_list ? opts[i].help_list() : "");
 	if (cmd == LAB_CMD_RUN || cmd == LAB_CMD_UP)
 		fprintf(f, "\nNAT types: %s\n", lab_nat_names());
 }
