@@ -6,6 +6,13 @@
 # NAT called NAME writes $T/NAME.out and $T/NAME.err (NATs: $T/natNAME.*).
 # Every process a helper starts is registered and ends with the test (the
 # EXIT trap), every wait is bounded, and hp_fail shows the logs.
+# Results, as tests/run-suite counts them: exit 0 passed, HP_SKIP (77, as
+# automake's test driver has it) skipped with a "SKIP: why" line, anything
+# else failed, after one "FAIL: name: expected ..., saw ..." line. Checks
+# go through the hp_expect_* helpers (or hp_py for JSON) so every failure
+# says what was expected and what was seen; a bare command that fails in
+# the test's body still says which one (the ERR trap hp_init sets). Never
+# `! cmd` as a check: set -e ignores a negated status (bash(1), -e).
 
 HP_NAME=$(basename "$0" .sh)
 HP_TIMEOUT=${HP_TIMEOUT:-60}	# bound (s) on every client and NAT process
@@ -18,12 +25,24 @@ declare -A HP_NAT_PID=()	# NAT NAME -> pid of hpnat itself
 declare -A HP_NAT_PORT=()	# NAT NAME -> its inside port for the server
 HP_SERVER_PID=
 HP_SERVER_N=0
+HP_SKIP=77
 
-# hp_need_root [WHY]: skip (exit 0) unless root, as the rules ask.
+# hp_skip WHY: this test cannot run here; says why, exits HP_SKIP.
+hp_skip() {
+	echo "SKIP: $HP_NAME: $*"
+	exit "$HP_SKIP"
+}
+
+# hp_skip_part WHY: one part of the test cannot run here; the rest goes
+# on. tests/run-suite reports it (and STRICT=1 counts it as a skip).
+hp_skip_part() {
+	echo "SKIP: $HP_NAME: $* (part)"
+}
+
+# hp_need_root [WHY]: skip unless root, as the rules ask.
 hp_need_root() {
 	[ "$(id -u)" = 0 ] && return 0
-	echo "SKIP: $HP_NAME needs root${1:+ ($1)}"
-	exit 0
+	hp_skip "needs root${1:+ ($1)}"
 }
 
 # hp_init: $BIN from HPLAB_BIN, a fresh temp dir $T, the cleanup trap.
@@ -32,6 +51,12 @@ hp_init() {
 	T=$(mktemp -d "/tmp/hplab-$HP_NAME.XXXXXX")
 	trap hp_cleanup EXIT
 	trap 'exit 1' INT TERM
+	trap 'hp_failed_command $? "$LINENO" "$BASH_COMMAND"' ERR
+}
+
+# The ERR trap: a command in the test's body failed outside a check.
+hp_failed_command() {
+	hp_fail "line $2: expected \`$3\` to succeed, saw status $1"
 }
 
 # hp_track PID [SIGNAL]: end PID with SIGNAL (default TERM) on exit.
@@ -69,17 +94,135 @@ hp_cleanup() {
 	[ -z "${T:-}" ] || rm -rf "$T"
 }
 
-# hp_fail MSG: print FAIL and every log in $T (stderr), exit 1.
+# hp_fail MSG: print FAIL (MSG says what was expected, what was seen),
+# the test NATs' drop counters, every log in $T (stderr); exit 1.
 hp_fail() {
-	local f
+	local f n
+	trap - ERR
 	echo "FAIL: $HP_NAME: $*" >&2
-	for f in "$T"/*.out "$T"/*.err; do
+	for n in "${!HP_NAT_PID[@]}"; do
+		echo "  nat $n: $(hp_nat_stop "$n")" >&2
+	done
+	for f in "${T:-/nonexistent}"/*.out "${T:-/nonexistent}"/*.err; do
 		[ -f "$f" ] || continue	# never a fifo: cat would block
 		echo "--- $f" >&2
 		cat "$f" >&2
 	done
 	exit 1
 }
+
+# hp_expect_eq WHAT WANT GOT: WHAT is GOT, and must be WANT (as strings).
+hp_expect_eq() {
+	[ "$3" = "$2" ] || hp_fail "$1: expected '$2', saw '$3'"
+}
+
+# hp_expect_ge WHAT MIN GOT / hp_expect_le WHAT MAX GOT: integer bounds.
+hp_expect_ge() {
+	[[ $3 =~ ^-?[0-9]+$ ]] && [ "$3" -ge "$2" ] || hp_fail "$1: expected >= $2, saw '$3'"
+}
+
+hp_expect_le() {
+	[[ $3 =~ ^-?[0-9]+$ ]] && [ "$3" -le "$2" ] || hp_fail "$1: expected <= $2, saw '$3'"
+}
+
+# hp_expect_grep WHAT REGEX FILE...: some line of FILE matches (grep -E).
+hp_expect_grep() {
+	local what=$1 re=$2
+	shift 2
+	grep -qE -- "$re" "$@" || hp_fail "$what: expected a line matching '$re' in ${*##*/}, saw none"
+}
+
+# hp_expect_no_grep WHAT REGEX FILE...: no line of FILE matches.
+hp_expect_no_grep() {
+	local what=$1 re=$2 hit
+	shift 2
+	hit=$(grep -hE -m1 -- "$re" "$@") || return 0
+	hp_fail "$what: expected no line matching '$re', saw: $hit"
+}
+
+# hp_expect_no_netns PREFIX...: no network namespace PREFIX-* is left.
+hp_expect_no_netns() {
+	local p left
+	for p in "$@"; do
+		left=$(ip netns list | grep -E "^$p-" | cut -d' ' -f1 | tr '\n' ' ') || true
+		[ -z "$left" ] || hp_fail "expected no namespace $p-* left, saw: $left"
+	done
+}
+
+# hp_expect_no_proc PATTERN: no process whose command line matches (pgrep -f).
+hp_expect_no_proc() {
+	local left
+	left=$(pgrep -a -f -- "$1" | tr '\n' ';') || true
+	[ -z "$left" ] || hp_fail "expected no process matching '$1', saw: $left"
+}
+
+# hp_expect_absent FILE: FILE does not exist.
+hp_expect_absent() {
+	[ ! -e "$1" ] || hp_fail "expected $1 to be gone, saw it still there"
+}
+
+# hp_py CODE ARGS...: python3 runs CODE (- : read it from stdin) with
+# sys.argv[1:] = ARGS and a failed `assert COND, SEEN` (or a missing
+# field, or a report that is not JSON) prints "FAIL: name: expected COND,
+# saw SEEN" and exits 1, never a traceback. CODE may also call fail(msg).
+hp_py() {
+	local code=$1
+	shift
+	[ "$code" != - ] || code=$(cat)
+	python3 -c "$HP_PY_RUN" "$HP_NAME" "$code" "$@"
+}
+
+HP_PY_RUN='
+import ast, json, sys, traceback
+name, code = sys.argv[1], sys.argv[2]
+sys.argv = [name] + sys.argv[3:]
+g = {"json": json, "sys": sys}
+class Fail(Exception):
+    pass
+def fail(msg):
+    raise Fail(msg)
+g["fail"] = fail
+def where(e):
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == "<check>"]
+    return frames[-1].lineno if frames else 0
+def failed_assert(lineno):
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Assert) and node.lineno <= lineno <= node.end_lineno:
+            return node
+    return None
+def value(node):
+    return eval(compile(ast.Expression(body=node), "<check>", "eval"), g)
+def seen(test):
+    # an assert with no message: show the first false part (a comparison: its left side)
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    try:
+        for p in parts:
+            if value(p):
+                continue
+            if isinstance(p, ast.Compare):
+                return "%s = %r" % (ast.get_source_segment(code, p.left), value(p.left))
+            return "%s false" % ast.get_source_segment(code, p)
+    except Exception:
+        pass
+    return "otherwise"
+try:
+    exec(compile(code, "<check>", "exec"), g)
+except Fail as e:
+    msg = str(e)
+except AssertionError as e:
+    node = failed_assert(where(e))
+    cond = ast.get_source_segment(code, node.test) if node else "?"
+    msg = "expected %s, saw %s" % (cond, e.args[0] if e.args else seen(node.test) if node else "otherwise")
+except json.JSONDecodeError as e:
+    msg = "expected a JSON report, saw none (%s)" % e
+except (KeyError, IndexError, TypeError) as e:
+    line = code.splitlines()[where(e) - 1].strip() if where(e) else "?"
+    msg = "expected field %s in the report, saw none (at: %s)" % (e, line)
+else:
+    sys.exit(0)
+print("FAIL: %s: %s" % (name, msg), file=sys.stderr)
+sys.exit(1)
+'
 
 # hp_wait_nth FILE REGEX N SECS: print the Nth line of FILE matching the
 # extended REGEX, following appends for at most SECS; status 1 if none.
@@ -205,6 +348,15 @@ hp_nat_start() {
 	HP_NAT_PORT[$n]=$(sed -n 's/^hpnat: server [^ ]*:\([0-9]*\) .*/\1/p' "$T/nat$n.out")
 }
 
+# hp_nat_stop NAME: SIGTERM NAT NAME, wait for it (5 s at most) and print
+# its counters line (forwarded each way, drops by reason).
+hp_nat_stop() {
+	local pid=${HP_NAT_PID[$1]}
+	kill -TERM "$pid" 2>/dev/null || true
+	timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || true
+	grep '^hpnat: out' "$T/nat$1.err" 2>/dev/null | tail -n 1 || echo "no counters line"
+}
+
 # hp_want NAME N: $T/NAME.want holds "line NAME 1" .. "line NAME N".
 hp_want() {
 	seq 1 "$2" | sed "s/^/line $1 /" >"$T/$1.want"
@@ -218,11 +370,14 @@ hp_msg_re() {
 # hp_assert_in_order NAME PEER: every message NAME shows is from PEER and
 # their texts are exactly $T/PEER.want: each line once, in order.
 hp_assert_in_order() {
-	local n=$1 p=$2
-	! grep '"event":"message"' "$T/$n.out" | grep -v "\"from\":\"$p\"" >&2 ||
-		hp_fail "$n shows a message not from $p"
+	local n=$1 p=$2 other first
+	other=$(grep '"event":"message"' "$T/$n.out" | grep -v -m1 "\"from\":\"$p\"") &&
+		hp_fail "$n: expected messages only from $p, saw: $other"
 	grep '"event":"message"' "$T/$n.out" | sed -n 's/.*"text":"\(.*\)"}$/\1/p' >"$T/$n.got" || true
-	diff -u "$T/$p.want" "$T/$n.got" >&2 || hp_fail "$n received $p's lines wrongly"
+	diff -u "$T/$p.want" "$T/$n.got" >"$T/$n.diff" && return 0
+	first=$(cmp "$T/$p.want" "$T/$n.got" 2>&1 | sed 's/.* line /line /') || true
+	cat "$T/$n.diff" >&2
+	hp_fail "$n: expected $p's $(wc -l <"$T/$p.want") lines once and in order, saw $(wc -l <"$T/$n.got") lines, first difference: ${first:-?}"
 }
 
 # hp_lab_prefix PREFIX: the lab run prefix; its namespaces go on exit.
@@ -244,21 +399,20 @@ hp_lab_run() {
 	echo "$rc" >"$T/$n.rc"
 }
 
-# hp_lab_check NAME SHOW ASSERT: python over the report of hp_lab_run
-# NAME: d (report), rc, a, b (the clients), steps (narrative texts); SHOW
-# prints a summary, then the reason if it failed, then ASSERT runs.
+# hp_lab_check NAME SHOW ASSERT: python (hp_py) over the report of
+# hp_lab_run NAME: d (report), rc, a, b (the clients), steps (narrative
+# texts); SHOW prints a summary, then the reason if it failed, then ASSERT
+# runs; a failure names the run.
 hp_lab_check() {
-	python3 - "$T/$1.json" "$(cat "$T/$1.rc")" "$2" "$3" <<'PY'
-import json, sys
+	HP_NAME="$HP_NAME: $1" hp_py "
 d = json.loads(open(sys.argv[1]).read())
 rc = int(sys.argv[2])
-a, b = d["a"], d["b"]
-steps = [s["text"] for s in d["steps"]]
-exec(sys.argv[3])
-if d["result"] != "pass":
-    print("    reason:", d["reason"])
-exec(sys.argv[4])
-PY
+a, b = d['a'], d['b']
+steps = [s['text'] for s in d['steps']]
+$2
+if d['result'] != 'pass':
+    print('    reason:', d['reason'])
+$3" "$T/$1.json" "$(cat "$T/$1.rc")"
 }
 
 # hp_lab_standin DIR: DIR/labrun runs the real hpserver but stand-in

@@ -93,12 +93,13 @@ static size_t rsend_window_len(const struct hp_rsend *s)
 	return s->count < s->window ? s->count : s->window;
 }
 
-static uint64_t rsend_backoff(const struct hp_rsend *s, unsigned tx)
+/* The base RTO doubled `backoff` times (RFC 6298 s.5.5), capped. */
+static uint64_t rsend_backoff(const struct hp_rsend *s, unsigned backoff)
 {
 	uint64_t rto = s->rto;
 	unsigned i;
 
-	for (i = 1; i < tx && rto < US(HP_RTO_MAX_MS); i++)
+	for (i = 0; i < backoff && rto < US(HP_RTO_MAX_MS); i++)
 		rto *= 2;
 	return rto < US(HP_RTO_MAX_MS) ? rto : US(HP_RTO_MAX_MS);
 }
@@ -122,7 +123,10 @@ const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us)
 			s->n_retx++;
 		}
 		it->tx++;
-		it->due_us = now_us + rsend_backoff(s, it->tx);
+		it->last_us = now_us;
+		it->due_us = now_us + rsend_backoff(s, it->backoff);
+		if (rsend_backoff(s, it->backoff) < US(HP_RTO_MAX_MS))
+			it->backoff++;
 		return it;
 	}
 	return NULL;
@@ -208,15 +212,45 @@ uint64_t hp_rsend_rto(const struct hp_rsend *s)
 	return s ? s->rto : US(HP_RTO_INIT_MS);
 }
 
-/* The receiver answers every CHAT, so ACKs that cover nothing new mean
- * later lines arrive while the oldest does not: send it again now. */
+/*
+ * An ACK arrived, so the peer is alive: the oldest line (the one the
+ * cumulative ACK waits for) goes back to the base RTO, counted from its
+ * last copy. Backoff is for a path that may be gone (RFC 6298 s.5.5); a
+ * line lost many times in a row on a live path must not wait out the cap.
+ */
+static void rsend_alive(struct hp_rsend *s)
+{
+	struct hp_rsend_item *it;
+
+	if (s->count == 0)
+		return;
+	it = rsend_at(s, 0);
+	if (!it->tx)
+		return;
+	it->backoff = 0;
+	if (it->due_us > it->last_us + s->rto)
+		it->due_us = it->last_us + s->rto;
+}
+
+/*
+ * The receiver answers every CHAT (and every keepalive), so ACKs that
+ * cover nothing new mean later lines arrive while the oldest does not:
+ * every HP_DUPACK_FAST of them send it again now (RFC 5681 s.3.2), but
+ * not within a round trip of its last copy: ACKs for lines sent before
+ * that copy could arrive say nothing about it (the job RFC 6582's
+ * "recover" does for TCP).
+ */
 static void rsend_dupack(struct hp_rsend *s, uint32_t seq, uint64_t now_us)
 {
 	struct hp_rsend_item *it = rsend_at(s, 0);
 
 	if (seq + 1 != it->seq || !it->tx)
 		return;
-	if (++s->dupacks == HP_DUPACK_FAST && it->due_us > now_us)
+	rsend_alive(s);
+	if (++s->dupacks < HP_DUPACK_FAST || now_us < it->last_us + s->srtt)
+		return;
+	s->dupacks = 0;
+	if (it->due_us > now_us)
 		it->due_us = now_us;
 }
 
@@ -258,6 +292,7 @@ int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_us, hp_rsend_ack
 		acked++;
 	}
 	s->dupacks = 0;
+	rsend_alive(s);
 	return acked;
 }
 

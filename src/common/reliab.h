@@ -12,7 +12,12 @@
  * retransmitted on an RTO with exponential backoff (RFC 6298 estimator,
  * Karn's rule for samples) until a cumulative ACK covers it. Three
  * duplicate ACKs retransmit the oldest line at once (fast retransmit, as
- * RFC 5681 s.3.2 does for TCP).
+ * RFC 5681 s.3.2 does for TCP), and so does every third one after that,
+ * once a round trip has passed since its last copy. A duplicate ACK also
+ * brings the oldest line's backoff back to the base RTO: backoff is for a
+ * peer that may be gone (RFC 6298 s.5.5), and a peer that acknowledges is
+ * not, so one line lost many times in a row never waits out the 2 s cap
+ * while the rest of the window has already arrived.
  * Receiver: buffers out-of-order lines inside the window, hands them out in
  * order exactly once; the ACK value is the highest in-order seq.
  */
@@ -34,8 +39,10 @@ struct hp_rsend_item {
 	uint16_t len;
 	char *text;        /* NUL-terminated copy */
 	uint64_t first_us; /* time of first transmission, valid when tx > 0 */
+	uint64_t last_us;  /* time of the latest transmission, valid when tx > 0 */
 	uint64_t due_us;   /* next retransmission, valid when tx > 0 */
 	unsigned tx;       /* transmissions so far */
+	unsigned backoff;  /* RTO doublings of the interval after the next copy */
 };
 
 struct hp_rsend {
@@ -61,9 +68,9 @@ void hp_rsend_free(struct hp_rsend *s);
 /* Queues a line (len <= HP_CHAT_MAX, no NUL). Returns 0 or -errno. */
 int hp_rsend_push(struct hp_rsend *s, const char *text, size_t len, uint32_t *seq);
 /*
- * The next line that must go out now (never sent and inside the window, or
- * its RTO expired), marked as transmitted at now_us; NULL when none. Call
- * repeatedly until NULL. it->tx > 1: a retransmission.
+ * The next line that must go out now (never sent and inside the window, its
+ * RTO expired, or fast-retransmitted), marked as transmitted at now_us; NULL
+ * when none. Call repeatedly until NULL. it->tx > 1: a retransmission.
  */
 const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us);
 /* When hp_rsend_due() will next return a line: 0 = now, UINT64_MAX = never. */
@@ -71,7 +78,8 @@ uint64_t hp_rsend_deadline(const struct hp_rsend *s);
 /*
  * Cumulative ACK: every line <= seq is delivered. Returns the number of
  * lines newly acknowledged (0 for a stale ACK), -EINVAL if seq covers a
- * line never sent.
+ * line never sent. Any valid ACK proves the peer alive: the oldest line's
+ * retransmission interval goes back to the base RTO.
  */
 int hp_rsend_ack(struct hp_rsend *s, uint32_t seq, uint64_t now_us, hp_rsend_acked_fn cb,
 		 void *ctx);

@@ -5,27 +5,26 @@
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 
-if ! command -v turnutils_stunclient >/dev/null 2>&1; then
-	echo "SKIP: $HP_NAME needs turnutils_stunclient (coturn)"
-	exit 0
-fi
+command -v turnutils_stunclient >/dev/null 2>&1 || hp_skip "needs turnutils_stunclient (coturn)"
 hp_init
 
 hp_start_server 0
 echo "check: ready line: $HP_SERVER_READY"
-[[ $HP_SERVER_READY =~ ^hpserver:\ listening\ on\ .*:([0-9]+)$ ]] || hp_fail "bad ready line"
+[[ $HP_SERVER_READY =~ ^hpserver:\ listening\ on\ .*:([0-9]+)$ ]] ||
+	hp_fail "expected 'hpserver: listening on ADDR:PORT', saw '$HP_SERVER_READY'"
 port=${BASH_REMATCH[1]}
-[ "$port" -gt 0 ] || hp_fail "port 0 not resolved"
+hp_expect_ge "resolved port" 1 "$port"
 
 echo "check: turnutils_stunclient -p $port 127.0.0.1 reports reflexive 127.0.0.1"
 out=$(timeout 5 turnutils_stunclient -p "$port" 127.0.0.1 2>&1) || hp_fail "stunclient failed: $out"
 echo "$out" | sed 's/^/  | /'
-grep -q 'reflexive addr: 127\.0\.0\.1:[0-9]' <<<"$out" || hp_fail "no 127.0.0.1 reflexive address"
+grep -q 'reflexive addr: 127\.0\.0\.1:[0-9]' <<<"$out" ||
+	hp_fail "expected 'reflexive addr: 127.0.0.1:PORT' from the stunclient, saw none"
 
 echo "check: SIGUSR1 counters show the STUN request(s)"
 counters=$(hp_server_counters) || hp_fail "no counters line on SIGUSR1"
-[[ $counters =~ stun_requests=([0-9]+) ]] || hp_fail "counters line lacks stun_requests: $counters"
-[ "${BASH_REMATCH[1]}" -ge 1 ] || hp_fail "stun_requests=${BASH_REMATCH[1]}"
+[[ $counters =~ stun_requests=([0-9]+) ]] || hp_fail "expected stun_requests= in the counters, saw: $counters"
+hp_expect_ge "stun_requests" 1 "${BASH_REMATCH[1]}"
 
 echo "check: SIGTERM exits 0"
 hp_stop_server

@@ -13,7 +13,8 @@ count=${HPFLOOD_COUNT:-10000}
 start_server() {
 	hp_start_server "$@"
 	echo "check: ready line: $HP_SERVER_READY"
-	[[ $HP_SERVER_READY =~ ^hpserver:\ listening\ on\ .*:([0-9]+)$ ]] || hp_fail "bad ready line"
+	[[ $HP_SERVER_READY =~ ^hpserver:\ listening\ on\ .*:([0-9]+)$ ]] ||
+		hp_fail "expected 'hpserver: listening on ADDR:PORT', saw '$HP_SERVER_READY'"
 	port=$HP_SERVER_PORT
 }
 
@@ -60,9 +61,10 @@ check_pairing 127.0.0.1 "fresh-room-$$"
 echo "check: SIGUSR1 counters account for the flood"
 counters=$(hp_server_counters) || hp_fail "no counters line on SIGUSR1"
 echo "  | $counters"
-[[ $counters =~ \ rx=([0-9]+) ]] || hp_fail "counters line lacks rx"
-[ "${BASH_REMATCH[1]}" -ge "$((2 * count))" ] || hp_fail "rx=${BASH_REMATCH[1]} < $((2 * count))"
-[[ $counters =~ drop_would_amplify=([0-9]+) ]] || hp_fail "counters line lacks drop_would_amplify"
+[[ $counters =~ \ rx=([0-9]+) ]] || hp_fail "expected rx= in the counters, saw: $counters"
+hp_expect_ge "rx" "$((2 * count))" "${BASH_REMATCH[1]}"
+[[ $counters =~ drop_would_amplify=([0-9]+) ]] ||
+	hp_fail "expected drop_would_amplify= in the counters, saw: $counters"
 
 echo "check: SIGTERM exits 0"
 hp_stop_server
@@ -73,6 +75,6 @@ if [ -r /proc/net/if_inet6 ] && grep -q ' lo$' /proc/net/if_inet6; then
 	check_pairing ::1 "v6-room-$$"
 	hp_stop_server
 else
-	echo "SKIP: IPv6 pairing (no ::1 on lo)"
+	hp_skip_part "IPv6 pairing (no ::1 on lo)"
 fi
 echo "PASS: $HP_NAME"

@@ -33,8 +33,7 @@ echo "check: exactly once, in order, nothing else"
 hp_assert_in_order a b
 hp_assert_in_order b a
 for s in a b; do
-	seqs=$(grep -c '"event":"acked"' "$T/$s.out" || true)
-	[ "$seqs" -eq "$N" ] || hp_fail "$s saw $seqs acks, want $N"
-	grep -q '"event":"bye","from":"self"' "$T/$s.out" || hp_fail "$s said no bye"
+	hp_expect_eq "$s: acked events" "$N" "$(grep -c '"event":"acked"' "$T/$s.out" || true)"
+	hp_expect_grep "$s: its own bye" '"event":"bye","from":"self"' "$T/$s.out"
 done
 echo "PASS: 30-loopback-chat"

@@ -7,8 +7,7 @@ set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 
 if ! ping -c1 -W1 127.0.0.2 >/dev/null 2>&1 && ! ip -4 route get 127.0.0.2 >/dev/null 2>&1; then
-	echo "SKIP: 60-probe needs 127.0.0.2 on loopback"
-	exit 0
+	hp_skip "needs 127.0.0.2 on loopback"
 fi
 hp_init
 
@@ -21,15 +20,16 @@ hp_wait_line "$HP_SERVER_ERR" "STUN alternates 127.0.0.1:[0-9]* 127.0.0.2:$PORT 
 echo "check: hpclient --probe --json reports no NAT"
 timeout 10 "$BIN/hpclient" --probe --json 0 127.0.0.1 "$PORT" >"$T/probe.out" 2>"$T/probe.err" ||
 	hp_fail "probe exited $?"
-[ "$(wc -l <"$T/probe.out")" -eq 1 ] || hp_fail "want exactly one line"
+hp_expect_eq "lines of probe output" 1 "$(wc -l <"$T/probe.out")"
 line=$(cat "$T/probe.out")
 echo "  $line"
 [[ $line =~ ^\{\"event\":\"probe\",\"mapping\":\"endpoint-independent\",\"filtering\":\"endpoint-independent\",\"public\":\"127\.0\.0\.1:[0-9]+\",\"nat\":\"none\",\"ms\":[0-9]+\}$ ]] ||
-	hp_fail "unexpected probe line"
+	hp_fail "expected a probe event saying nat none, saw: $line"
 
 echo "check: the answers to CHANGE-REQUEST came from the other sockets"
 counters=$(hp_server_counters) || hp_fail "no counters line on SIGUSR1"
-[[ "$counters " == *' stun_changed_sent=1 '* ]] || hp_fail "want exactly one changed answer (test II)"
+[[ "$counters " == *' stun_changed_sent=1 '* ]] ||
+	hp_fail "expected stun_changed_sent=1 (one changed answer, test II), saw: $counters"
 
 echo "check: human output is a two-line verdict"
 timeout 10 "$BIN/hpclient" --probe 0 127.0.0.1 "$PORT" >"$T/human.out" 2>"$T/human.err" ||
@@ -42,7 +42,7 @@ hp_start_server --bind 127.0.0.1 0
 PORT=$HP_SERVER_PORT
 rc=0
 timeout 10 "$BIN/hpclient" --probe --json 0 127.0.0.1 "$PORT" >"$T/noalt.out" 2>"$T/noalt.err" || rc=$?
-[ "$rc" -eq 1 ] || hp_fail "exit $rc, want 1"
+hp_expect_eq "probe exit status without --alt-addr" 1 "$rc"
 grep -q '"event":"error","reason":"server has no alternate address (start hpserver with --alt-addr)"' \
 	"$T/noalt.out" || hp_fail "no error event"
 
@@ -50,6 +50,6 @@ echo "check: a silent server: exit 1 within --timeout"
 hp_stop_server
 rc=0
 timeout 10 "$BIN/hpclient" --probe --json --timeout 2 0 127.0.0.1 "$PORT" >"$T/silent.out" 2>"$T/silent.err" || rc=$?
-[ "$rc" -eq 1 ] || hp_fail "exit $rc, want 1"
+hp_expect_eq "probe exit status with a silent server" 1 "$rc"
 grep -q '"event":"error","reason":"no answer from STUN server' "$T/silent.out" || hp_fail "no error event"
 echo "PASS: 60-probe"

@@ -74,6 +74,11 @@ hp_assert_in_order b a
 for s in a b; do
 	tail -n 2 "$T/$s.out" | head -n 1 | grep -q "\"event\":\"stats\",\"sent\":$N,\"delivered\":$N," ||
 		hp_fail "$s: no stats event with sent=$N delivered=$N just before bye"
-	grep -q '"event":"retransmit"' "$T/$s.out" || hp_fail "$s reported no retransmission"
+	# Reported, not asserted: whether a line went out into the outage
+	# (and so was retransmitted) depends on scheduling. A client that
+	# learns of the move from the server before the test's lines reach
+	# it holds them until it is connected again, and loses none: seen
+	# with both cores busy.
+	echo "  $s: $(grep -c '"event":"retransmit"' "$T/$s.out" || true) retransmissions"
 done
 echo "PASS: 70-rebind"

@@ -8,21 +8,24 @@ prefix=t10x$$
 hp_lab_prefix "$prefix"
 
 echo "check: labrun run (default prefix) ends with PASS and exit 0"
-timeout 60 "$BIN/labrun" run > "$T/out"
+rc=0
+timeout 60 "$BIN/labrun" run > "$T/out" || rc=$?
 cat "$T/out"
-[ "$(tail -n 1 "$T/out")" = PASS ]
+hp_expect_eq "labrun run exit status" 0 "$rc"
+hp_expect_eq "last line of the narrative" PASS "$(tail -n 1 "$T/out")"
 default_prefix=$(sed -n 's/.*topology built in [0-9]* ms: 6 namespaces \([A-Za-z0-9_]*\)-\*.*/\1/p' "$T/out")
 echo "check: the narrative names the run's prefix ($default_prefix)"
-[ -n "$default_prefix" ]
+[ -n "$default_prefix" ] || hp_fail "expected 'topology built in N ms: 6 namespaces PREFIX-*' in the narrative, saw none"
 echo "check: no $default_prefix-* namespace and no state record left"
-! ip netns list | grep -q "^$default_prefix-"
-[ ! -e "/run/hplab/$default_prefix.state" ]
+hp_expect_no_netns "$default_prefix"
+hp_expect_absent "/run/hplab/$default_prefix.state"
 
 echo "check: --json --messages 5 prints one JSON object that says pass, direct"
-timeout 60 "$BIN/labrun" run --json --messages 5 --prefix "$prefix" > "$T/json"
-[ "$(wc -l < "$T/json")" = 1 ]
-python3 - "$T/json" <<'PY'
-import json, sys
+rc=0
+timeout 60 "$BIN/labrun" run --json --messages 5 --prefix "$prefix" > "$T/json" || rc=$?
+hp_expect_eq "labrun run --json exit status" 0 "$rc"
+hp_expect_eq "lines of --json output" 1 "$(wc -l < "$T/json")"
+hp_py '
 d = json.loads(open(sys.argv[1]).read())
 assert d["result"] == "pass", d
 assert d["path"] == "direct", d
@@ -33,7 +36,7 @@ for s in ("a", "b"):
 assert d["a"]["peer"].startswith("203.0.113.10:"), d["a"]
 assert d["b"]["peer"].startswith("198.51.100.10:"), d["b"]
 print("json ok:", {k: d[k] for k in ("result", "path", "connect_ms", "setup_ms", "teardown_ms")})
-PY
+' "$T/json"
 echo "check: no $prefix-* namespace left"
-! ip netns list | grep -q "^$prefix-"
+hp_expect_no_netns "$prefix"
 echo "ok"

@@ -18,10 +18,14 @@ wait "${pids[0]}" || rc1=$?
 wait "${pids[1]}" || rc2=$?
 hp_untrack "${pids[0]}"; hp_untrack "${pids[1]}"
 cat "$T/1" "$T/2"
-[ "$rc1" = 0 ] && [ "$rc2" = 0 ]
+hp_expect_eq "first run's exit status" 0 "$rc1"
+hp_expect_eq "second run's exit status" 0 "$rc2"
 for f in "$T/1" "$T/2"; do
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["result"]=="pass" and d["path"]=="direct", d' "$f"
+	hp_py '
+d = json.load(open(sys.argv[1]))
+assert d["result"] == "pass" and d["path"] == "direct", "%s %s: %s" % (d["result"], d["path"], d["reason"])
+' "$f"
 done
 echo "check: neither left a namespace"
-! ip netns list | grep -qE "^($p1|$p2)-"
+hp_expect_no_netns "$p1" "$p2"
 echo "ok"

@@ -14,8 +14,9 @@ hp_lab_standin "$T"
 runner=$!
 hp_track "$runner" KILL
 echo "check: the topology comes up (bounded wait)"
-timeout 10 bash -c "until ip netns list | grep -q '^$HP_LAB_PREFIX-hB'; do sleep 0.02; done"
-hp_lab_wait_standins "$T"
+timeout 10 bash -c "until ip netns list | grep -q '^$HP_LAB_PREFIX-hB'; do sleep 0.02; done" ||
+	hp_fail "expected namespace $HP_LAB_PREFIX-hB within 10 s, saw none"
+hp_lab_wait_standins "$T" || hp_fail "expected both stand-in clients running within 10 s"
 echo "check: SIGINT makes it exit 1 with FAIL: interrupted"
 kill -INT "$runner"
 rc=0
@@ -23,10 +24,10 @@ timeout 15 tail --pid="$runner" -f /dev/null || true
 wait "$runner" || rc=$?
 hp_untrack "$runner"
 cat "$T/out"
-[ "$rc" = 1 ]
-grep -q "^FAIL: interrupted by SIGINT" "$T/out"
+hp_expect_eq "labrun exit status after SIGINT" 1 "$rc"
+hp_expect_grep "the runner's last word" "^FAIL: interrupted by SIGINT" "$T/out"
 echo "check: no namespace, process or state record left"
-! ip netns list | grep -q "^$HP_LAB_PREFIX-"
-! pgrep -f "$T/" >/dev/null
-[ ! -e "/run/hplab/$HP_LAB_PREFIX.state" ]
+hp_expect_no_netns "$HP_LAB_PREFIX"
+hp_expect_no_proc "$T/"
+hp_expect_absent "/run/hplab/$HP_LAB_PREFIX.state"
 echo "ok"

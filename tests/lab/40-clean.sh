@@ -15,22 +15,23 @@ hp_track "$runner" KILL
 prefix=hpl$runner
 hp_lab_prefix "$prefix"
 echo "check: run $prefix is up with both clients (bounded wait)"
-hp_lab_wait_standins "$T"
+hp_lab_wait_standins "$T" || hp_fail "expected both stand-in clients running within 10 s"
 echo "check: clean leaves a live run alone"
 "$BIN/labrun" clean
-[ "$(ip netns list | grep -c "^$prefix-")" = 6 ]
+hp_expect_eq "namespaces $prefix-* after clean of a live run" 6 "$(ip netns list | grep -c "^$prefix-" || true)"
 echo "check: SIGKILL of the runner takes its children along"
 kill -KILL "$runner"
 wait "$runner" 2>/dev/null || true
 hp_untrack "$runner"
-timeout 5 bash -c "while pgrep -f '$T/[h]p' >/dev/null; do sleep 0.02; done"
+timeout 5 bash -c "while pgrep -f '$T/[h]p' >/dev/null; do sleep 0.02; done" ||
+	hp_fail "expected the run's children gone within 5 s of SIGKILL, saw: $(pgrep -a -f "$T/[h]p" | tr '\n' ';')"
 echo "check: its namespaces and record are still there"
-[ "$(ip netns list | grep -c "^$prefix-")" = 6 ]
-[ -e "/run/hplab/$prefix.state" ]
+hp_expect_eq "namespaces $prefix-* after SIGKILL" 6 "$(ip netns list | grep -c "^$prefix-" || true)"
+[ -e "/run/hplab/$prefix.state" ] || hp_fail "expected /run/hplab/$prefix.state to stay, saw it gone"
 echo "check: labrun clean removes them"
 "$BIN/labrun" clean | tee "$T/clean"
-grep -q "removed $prefix" "$T/clean"
-! ip netns list | grep -q "^$prefix-"
-[ ! -e "/run/hplab/$prefix.state" ]
-! pgrep -f "$T/" >/dev/null
+hp_expect_grep "labrun clean output" "removed $prefix" "$T/clean"
+hp_expect_no_netns "$prefix"
+hp_expect_absent "/run/hplab/$prefix.state"
+hp_expect_no_proc "$T/"
 echo "ok"

@@ -14,16 +14,22 @@ for cmd in run up down clean; do
 	rc=0
 	as_nobody timeout 10 "$T/labrun" "$cmd" > "$T/out" 2> "$T/err" || rc=$?
 	cat "$T/err"
-	[ "$rc" = 2 ]
-	[ "$(wc -l < "$T/err")" = 1 ]
-	grep -q "needs root" "$T/err"
-	[ ! -s "$T/out" ]
+	hp_expect_eq "labrun $cmd exit status as nobody" 2 "$rc"
+	hp_expect_eq "labrun $cmd stderr lines as nobody" 1 "$(wc -l < "$T/err")"
+	hp_expect_grep "labrun $cmd stderr as nobody" "needs root" "$T/err"
+	[ ! -s "$T/out" ] || hp_fail "labrun $cmd as nobody: expected nothing on stdout, saw: $(head -c 200 "$T/out")"
 done
 echo "check: labrun --help and labrun run --help work as nobody"
-as_nobody timeout 10 "$T/labrun" --help | grep -q "usage: lab"
-as_nobody timeout 10 "$T/labrun" run --help | grep -q -- "--messages"
+rc=0
+as_nobody timeout 10 "$T/labrun" --help > "$T/help" || rc=$?
+hp_expect_eq "labrun --help exit status as nobody" 0 "$rc"
+hp_expect_grep "labrun --help as nobody" "usage: lab" "$T/help"
+rc=0
+as_nobody timeout 10 "$T/labrun" run --help > "$T/runhelp" || rc=$?
+hp_expect_eq "labrun run --help exit status as nobody" 0 "$rc"
+hp_expect_grep "labrun run --help as nobody" "--messages" "$T/runhelp"
 echo "check: a usage error is exit 2 too"
 rc=0
 as_nobody timeout 10 "$T/labrun" run --messages 0 2>/dev/null || rc=$?
-[ "$rc" = 2 ]
+hp_expect_eq "labrun run --messages 0 exit status" 2 "$rc"
 echo "ok"

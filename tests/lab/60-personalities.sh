@@ -44,15 +44,14 @@ for c in "${cases[@]}"; do
 	hp_track $!
 	i=$((i + 1))
 done
-fail=0
+failed=()
 for j in $(seq 0 $((i - 1))); do
 	rc=0
 	wait "${pids[$j]}" || rc=$?
 	hp_untrack "${pids[$j]}"
 	read -r a b extra want < "$T/case$j"
 	echo "check: $a x $b ($extra) ends $want, messages crossed, exit 0"
-	if ! python3 - "$T/out$j" "$want" "$rc" "${#probe[@]}" <<'PY'
-import json, sys
+	if ! hp_py - "$T/out$j" "$want" "$rc" "${#probe[@]}" <<'PY'
 d = json.loads(open(sys.argv[1]).read())
 want, rc, probed = sys.argv[2], int(sys.argv[3]), sys.argv[4] != "0"
 print("   ", d["nat"], "same_nat=%s" % d["same_nat"], "expected", d["expected"],
@@ -69,10 +68,10 @@ for s in ("a", "b"):
 PY
 	then
 		cat "$T/err$j"
-		fail=1
+		failed+=("$a x $b ($extra)")
 	fi
 done
 echo "check: no namespace left"
-for p in "${prefixes[@]}"; do ! ip netns list | grep -q "^$p-"; done
-[ "$fail" = 0 ]
+hp_expect_no_netns "${prefixes[@]}"
+[ "${#failed[@]}" = 0 ] || hp_fail "expected every case to end as predicted, saw ${#failed[@]} not: ${failed[*]}"
 echo "ok"

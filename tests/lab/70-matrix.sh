@@ -8,8 +8,7 @@ hp_need_root
 BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
 help=$("$BIN/hpclient" --help 2>&1 || true)
 if ! grep -q -- "--probe" <<<"$help" || ! grep -qi -- "relay" <<<"$help"; then
-	echo "SKIP: 70-matrix needs an hpclient with --probe and relay fallback"
-	exit 0
+	hp_skip "needs an hpclient with --probe and relay fallback"
 fi
 hp_init
 
@@ -19,8 +18,7 @@ timeout 120 "$BIN/labrun" matrix --json > "$T/json" & runner=$!
 hp_track "$runner"
 wait "$runner" || rc=$?
 hp_untrack "$runner"
-python3 - "$T/json" "$rc" <<'PY'
-import json, sys
+hp_py - "$T/json" "$rc" <<'PY'
 d = json.loads(open(sys.argv[1]).read())
 rc = int(sys.argv[2])
 cells = d["cells"]
@@ -42,5 +40,6 @@ assert d["result"] == "pass" and rc == 0, (d["result"], rc)
 open(sys.argv[1] + ".prefixes", "w").write("\n".join(c["prefix"] + "-" for c in cells if c["prefix"]) + "\n")
 PY
 echo "check: no matrix namespace left"
-! ip netns list | grep -qF -f "$T/json.prefixes"
+left=$(ip netns list | grep -F -f "$T/json.prefixes" | cut -d' ' -f1 | tr '\n' ' ') || true
+[ -z "$left" ] || hp_fail "expected no matrix namespace left, saw: $left"
 echo "ok"

@@ -69,5 +69,5 @@ if [ "$rc" != 0 ]; then
 fi
 
 echo "check: no namespace left"
-! ip netns list | grep -q "^$HP_LAB_PREFIX-"
+hp_expect_no_netns "$HP_LAB_PREFIX"
 echo "ok"

@@ -19,7 +19,9 @@
  * the filter forgets everything (a conntrack flush); prints
  * "hpnat: rebound public 127.0.0.1:P2". --loss drops PCT % of the
  * datagrams in each direction (seeded PRNG, reproducible). SIGINT/SIGTERM:
- * exit 0 with a counters line on stderr.
+ * exit 0 with one counters line on stderr: datagrams forwarded each way,
+ * then every datagram dropped, counted by reason (drop_name below), so a
+ * failing test says why its traffic did not arrive.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +42,29 @@
 
 static volatile sig_atomic_t got_stop, got_rebind;
 
+/* Why a datagram was not forwarded; drop_name[] spells each in the
+ * counters line. */
+enum nat_drop {
+	DROP_LOSS_OUT,   /* --loss, client to outside */
+	DROP_LOSS_IN,    /* --loss, outside to client */
+	DROP_FILTERED,   /* from an endpoint the NAT never sent to */
+	DROP_STRANGER,   /* inside, but not from the client's endpoint */
+	DROP_NO_CLIENT,  /* from outside before the client sent anything */
+	DROP_NO_MAPPING, /* no inside socket left for a new outside endpoint */
+	DROP_SEND,       /* sendto failed */
+	DROP__N
+};
+
+static const char *const drop_name[DROP__N] = {
+	[DROP_LOSS_OUT] = "loss_out",
+	[DROP_LOSS_IN] = "loss_in",
+	[DROP_FILTERED] = "filtered",
+	[DROP_STRANGER] = "stranger",
+	[DROP_NO_CLIENT] = "no_client",
+	[DROP_NO_MAPPING] = "no_mapping",
+	[DROP_SEND] = "send_failed",
+};
+
 struct nat_proxy {
 	int fd;                    /* inside socket the client talks to */
 	struct hp_endpoint inside; /* its address */
@@ -56,7 +81,8 @@ struct nat {
 	struct hp_endpoint client; /* learnt from its first datagram */
 	unsigned loss_pct;
 	uint64_t rng;
-	unsigned long fwd_out, fwd_in, lost, filtered;
+	unsigned long fwd_out, fwd_in;
+	unsigned long drop[DROP__N];
 };
 
 static void on_signal(int sig)
@@ -85,13 +111,14 @@ static int nat_socket(struct hp_endpoint *ep)
 	return fd;
 }
 
-static void nat_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t len)
+/* Returns true when the datagram left. */
+static bool nat_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
 
-	if (hp_endpoint_to_sockaddr(to, &ss, &sl) > 0)
-		(void)sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
+	return hp_endpoint_to_sockaddr(to, &ss, &sl) > 0 &&
+	       sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len;
 }
 
 static ssize_t nat_recv(int fd, uint8_t *buf, size_t cap, struct hp_endpoint *from)
@@ -113,11 +140,12 @@ static bool nat_lose(struct nat *n)
 	n->rng ^= n->rng >> 12;
 	n->rng ^= n->rng << 25;
 	n->rng ^= n->rng >> 27;
-	if ((n->rng * 2685821657736338717ull) % 100 < n->loss_pct) {
-		n->lost++;
-		return true;
-	}
-	return false;
+	return (n->rng * 2685821657736338717ull) % 100 < n->loss_pct;
+}
+
+static void nat_drop(struct nat *n, enum nat_drop why)
+{
+	n->drop[why]++;
 }
 
 static struct nat_proxy *nat_proxy_for(struct nat *n, const struct hp_endpoint *remote)
@@ -192,16 +220,24 @@ static void nat_from_inside(struct nat *n, struct nat_proxy *p)
 	while ((r = nat_recv(p->fd, buf, HP_MAX_DATAGRAM, &from)) >= 0) {
 		if (!n->client.family)
 			n->client = from;
-		if (!hp_endpoint_equal(&from, &n->client) || nat_lose(n))
+		if (!hp_endpoint_equal(&from, &n->client)) {
+			nat_drop(n, DROP_STRANGER);
 			continue;
+		}
+		if (nat_lose(n)) {
+			nat_drop(n, DROP_LOSS_OUT);
+			continue;
+		}
 		len = nat_alg_out(buf, (size_t)r, sizeof(buf));
 		if (!nat_sent_to(n, &p->remote)) {
 			if (n->n_sent_to == NAT_FILTER)
 				n->n_sent_to--; /* forget the oldest-but-one; tests stay far below */
 			n->sent_to[n->n_sent_to++] = p->remote;
 		}
-		nat_send(n->out_fd, &p->remote, buf, len);
-		n->fwd_out++;
+		if (nat_send(n->out_fd, &p->remote, buf, len))
+			n->fwd_out++;
+		else
+			nat_drop(n, DROP_SEND);
 	}
 }
 
@@ -215,17 +251,27 @@ static void nat_from_outside(struct nat *n)
 
 	while ((r = nat_recv(n->out_fd, buf, HP_MAX_DATAGRAM, &from)) >= 0) {
 		if (!nat_sent_to(n, &from)) {
-			n->filtered++;
+			nat_drop(n, DROP_FILTERED);
 			continue;
 		}
-		if (!n->client.family || nat_lose(n))
+		if (!n->client.family) {
+			nat_drop(n, DROP_NO_CLIENT);
 			continue;
+		}
+		if (nat_lose(n)) {
+			nat_drop(n, DROP_LOSS_IN);
+			continue;
+		}
 		p = nat_proxy_for(n, &from);
-		if (!p)
+		if (!p) {
+			nat_drop(n, DROP_NO_MAPPING);
 			continue;
+		}
 		len = nat_alg_in(n, buf, (size_t)r, sizeof(buf));
-		nat_send(p->fd, &n->client, buf, len);
-		n->fwd_in++;
+		if (nat_send(p->fd, &n->client, buf, len))
+			n->fwd_in++;
+		else
+			nat_drop(n, DROP_SEND);
 	}
 }
 
@@ -276,6 +322,21 @@ static int nat_parse(struct nat *n, int argc, char **argv, uint16_t *server_port
 	if (!n->rng)
 		n->rng = 1;
 	return 0;
+}
+
+/* "hpnat: out N in N dropped R=N ..." with every reason, zeros too, so a
+ * test can read any of them by name. */
+static void nat_print_counters(const struct nat *n)
+{
+	unsigned long total = 0;
+	size_t i;
+
+	for (i = 0; i < DROP__N; i++)
+		total += n->drop[i];
+	fprintf(stderr, "hpnat: out %lu in %lu dropped %lu:", n->fwd_out, n->fwd_in, total);
+	for (i = 0; i < DROP__N; i++)
+		fprintf(stderr, " %s=%lu", drop_name[i], n->drop[i]);
+	fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
@@ -337,8 +398,7 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	fprintf(stderr, "hpnat: out %lu in %lu lost %lu filtered %lu\n", n.fwd_out, n.fwd_in,
-		n.lost, n.filtered);
+	nat_print_counters(&n);
 	for (i = 0; i < n.n_px; i++)
 		close(n.px[i].fd);
 	if (n.out_fd >= 0)

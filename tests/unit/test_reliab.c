@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -216,6 +217,183 @@ static void test_fast_retransmit_on_dup_acks(void **state)
 	hp_rsend_free(&s);
 }
 
+static void test_fast_retransmit_refires(void **state)
+{
+	struct hp_rsend s;
+	const struct hp_rsend_item *it;
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	hp_rsend_rtt_sample(&s, MS(10));
+	for (i = 1; i <= 10; i++)
+		push(&s, "m", (uint32_t)i);
+	while (hp_rsend_due(&s, MS(1000)))
+		;
+	/* seq 1 lost: 2, 3, 4 bring back ACK 0 after a round trip */
+	for (i = 0; i < HP_DUPACK_FAST; i++)
+		assert_int_equal(hp_rsend_ack(&s, 0, MS(1010), NULL, NULL), 0);
+	it = hp_rsend_due(&s, MS(1010));
+	assert_non_null(it);
+	assert_int_equal(it->seq, 1);
+	assert_int_equal(it->tx, 2);
+	/* 5, 6, 7 were sent before that copy: their ACKs say nothing of it */
+	for (i = 0; i < HP_DUPACK_FAST; i++)
+		assert_int_equal(hp_rsend_ack(&s, 0, MS(1012), NULL, NULL), 0);
+	assert_null(hp_rsend_due(&s, MS(1012)));
+	/* a round trip after the copy, duplicate ACKs still come: it was lost too */
+	assert_int_equal(hp_rsend_ack(&s, 0, MS(1020), NULL, NULL), 0);
+	it = hp_rsend_due(&s, MS(1020));
+	assert_non_null(it);
+	assert_int_equal(it->seq, 1);
+	assert_int_equal(it->tx, 3);
+	assert_null(hp_rsend_due(&s, MS(1020)));
+	hp_rsend_free(&s);
+}
+
+static void test_ack_resets_backoff(void **state)
+{
+	struct hp_rsend s;
+	uint64_t t = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(hp_rsend_init(&s, 32), 0);
+	push(&s, "lost", 1);
+	push(&s, "later", 2);
+	assert_non_null(hp_rsend_due(&s, t));
+	assert_non_null(hp_rsend_due(&s, t));
+	/* nothing comes back: 250, 500, 1000 ms */
+	for (i = 0; i < 3; i++) {
+		t = hp_rsend_deadline(&s);
+		while (hp_rsend_due(&s, t))
+			;
+	}
+	assert_int_equal(t, MS(250 + 500 + 1000));
+	assert_int_equal(hp_rsend_deadline(&s), t + MS(2000));
+	/* one duplicate ACK: the peer lives, seq 1 is back at the base RTO */
+	assert_int_equal(hp_rsend_ack(&s, 0, t + MS(10), NULL, NULL), 0);
+	assert_int_equal(hp_rsend_deadline(&s), t + MS(HP_RTO_INIT_MS));
+	hp_rsend_free(&s);
+}
+
+/*
+ * A lossy path, step by step on a fake clock (1 ms ticks): the peer's ACKs
+ * come back 1 ms after a line arrives, plus one every 50 ms (its answers to
+ * our keepalives) when `acks` is set. The oldest line is lost `lose` times
+ * in a row; everything else arrives. Records when seq 1 went out.
+ */
+struct lossy {
+	struct hp_rsend s;
+	struct hp_rrecv r;
+	unsigned lose;
+	bool acks;
+	uint64_t ack_at[256];
+	size_t n_ack;
+	uint64_t tx_at[32];
+	unsigned n_tx;
+};
+
+static void lossy_send(struct lossy *l, uint64_t now)
+{
+	const struct hp_rsend_item *it;
+
+	while ((it = hp_rsend_due(&l->s, now))) {
+		if (it->seq == 1 && l->n_tx < 32)
+			l->tx_at[l->n_tx++] = now;
+		if (it->seq == 1 && l->lose) {
+			l->lose--;
+			continue;
+		}
+		if (!l->acks)
+			continue;
+		assert_true(hp_rrecv_accept(&l->r, it->seq, it->text, it->len) >= 0);
+		while (hp_rrecv_pop(&l->r, NULL, NULL, NULL))
+			;
+		if (l->n_ack < 256)
+			l->ack_at[l->n_ack++] = now + MS(1);
+	}
+}
+
+static void lossy_recv(struct lossy *l, uint64_t now)
+{
+	size_t i, keep = 0;
+
+	if (l->acks && now % MS(50) == 0 && l->n_ack < 256)
+		l->ack_at[l->n_ack++] = now;
+	for (i = 0; i < l->n_ack; i++) {
+		if (l->ack_at[i] > now) {
+			l->ack_at[keep++] = l->ack_at[i];
+			continue;
+		}
+		assert_true(hp_rsend_ack(&l->s, hp_rrecv_ack(&l->r), now, NULL, NULL) >= 0);
+	}
+	l->n_ack = keep;
+}
+
+/* Runs the path until everything is acknowledged or `until`; returns the
+ * time it ended. */
+static uint64_t lossy_run(struct lossy *l, unsigned lines, uint64_t until)
+{
+	uint64_t now;
+	unsigned i;
+
+	assert_int_equal(hp_rsend_init(&l->s, 32), 0);
+	hp_rrecv_init(&l->r);
+	hp_rsend_rtt_sample(&l->s, MS(2)); /* a punch round trip: RTO 100 ms */
+	for (i = 1; i <= lines; i++)
+		push(&l->s, "line", i);
+	for (now = 0; now < until && !hp_rsend_all_acked(&l->s); now += MS(1)) {
+		lossy_recv(l, now);
+		lossy_send(l, now);
+	}
+	return now;
+}
+
+static void test_lossy_oldest_lost_ten_times_acks_keep_coming(void **state)
+{
+	struct lossy l = { .lose = 10, .acks = true };
+	uint64_t end, rto;
+	unsigned i;
+
+	(void)state;
+	end = lossy_run(&l, 40, MS(20000));
+	rto = hp_rsend_rto(&l.s);
+	assert_int_equal(rto, MS(HP_RTO_MIN_MS));
+	assert_true(hp_rsend_all_acked(&l.s));
+	/* 10 lost copies, the 11th arrived; no burst of redundant copies */
+	assert_int_equal(l.n_tx, 11);
+	for (i = 1; i < l.n_tx; i++) {
+		uint64_t gap = l.tx_at[i] - l.tx_at[i - 1];
+
+		/* never backed off past the base RTO while the peer answers */
+		if (gap > rto + MS(1))
+			fail_msg("copy %u of seq 1 came %llu ms after the previous one, want <= %llu",
+				 i + 1, (unsigned long long)(gap / 1000),
+				 (unsigned long long)(rto / 1000 + 1));
+	}
+	/* with backoff to the 2 s cap this took 0.1 + 0.2 + ... + 2 + 2 + 2 s */
+	if (end > 11 * rto)
+		fail_msg("delivered after %llu ms, want <= %llu", (unsigned long long)(end / 1000),
+			 (unsigned long long)(11 * rto / 1000));
+	hp_rsend_free(&l.s);
+}
+
+static void test_lossy_no_acks_still_backs_off(void **state)
+{
+	struct lossy l = { .lose = 10, .acks = false };
+	uint64_t want[] = { 100, 200, 400, 800, 1600, 2000, 2000, 2000, 2000, 2000 };
+	unsigned i;
+
+	(void)state;
+	/* a silent peer: nothing ever comes back, whatever arrives */
+	assert_int_equal(lossy_run(&l, 1, MS(20000)), MS(20000));
+	assert_true(l.n_tx >= 11);
+	for (i = 1; i < 11; i++)
+		assert_int_equal(l.tx_at[i] - l.tx_at[i - 1], MS(want[i - 1]));
+	hp_rsend_free(&l.s);
+}
+
 static void test_window_full(void **state)
 {
 	struct hp_rsend s;
@@ -340,6 +518,10 @@ int main(void)
 		cmocka_unit_test(test_rtt_microseconds_and_steady_rto),
 		cmocka_unit_test(test_rtt_hint_seeds_initial_rto),
 		cmocka_unit_test(test_fast_retransmit_on_dup_acks),
+		cmocka_unit_test(test_fast_retransmit_refires),
+		cmocka_unit_test(test_ack_resets_backoff),
+		cmocka_unit_test(test_lossy_oldest_lost_ten_times_acks_keep_coming),
+		cmocka_unit_test(test_lossy_no_acks_still_backs_off),
 		cmocka_unit_test(test_window_full),
 		cmocka_unit_test(test_queue_grows),
 		cmocka_unit_test(test_receiver_in_order_once),
