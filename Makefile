@@ -1,12 +1,15 @@
 # hplab — UDP NAT hole punching, real and testable.
 #
 #   make                 build hpserver, hpclient and the lab runner into $(O)
-#   make check           unit tests (cmocka) + loopback integration + lab tests
+#   make check           unit tests (cmocka) + layout + loopback integration + lab tests
 #   make SANITIZE=1 check  the same under ASan+UBSan (own build dir)
-#   make bench           lab setup/teardown timings
+#   make check STRICT=1  ... and a skipped test counts as a failure (CI)
+#   make bench           speed and accuracy figures (lab setup, RTTs, matrix)
+#   make soak            the lossy chat 200 times (RUNS=N), two at a time
 #   make install         PREFIX=/usr/local DESTDIR=
 #
-# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1, O=builddir.
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1, O=builddir,
+# WERROR=1 (warnings are errors: what CI builds with).
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -29,7 +32,10 @@ Q := @
 endif
 
 CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
 BASE_CPPFLAGS := -D_GNU_SOURCE -Isrc/common -Isrc
 # The layer line: src/kern is kernel plumbing (netns, rtnetlink, nfnetlink,
 # conntrack, the queue engine, child processes, signals, state records).
@@ -76,7 +82,7 @@ LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
 LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
 
 .SECONDARY:
-.PHONY: all check unit integration labtest bench install uninstall clean distclean
+.PHONY: all check unit integration labtest soak bench install uninstall clean distclean
 all: $(HPSERVER) $(HPCLIENT) $(LABRUN)
 
 $(O)/obj/%.o: %.c
@@ -172,8 +178,8 @@ TEST_ENV = HPLAB_BIN=$(abspath $(O)) HPLAB_TOP=$(CURDIR)
 RUN_SUITE = $(TEST_ENV) STRICT=$(STRICT) bash tests/run-suite
 
 check: all $(UNIT_BINS) $(TOOL_BINS)
-	@$(RUN_SUITE) $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh)) \
-		$(sort $(wildcard tests/lab/*.sh))
+	@$(RUN_SUITE) $(UNIT_BINS) $(sort $(wildcard tests/style/*.sh)) \
+		$(sort $(wildcard tests/integration/*.sh)) $(sort $(wildcard tests/lab/*.sh))
 
 unit: $(UNIT_BINS)
 	@$(RUN_SUITE) $(UNIT_BINS)
@@ -184,7 +190,6 @@ integration: all $(TOOL_BINS)
 labtest: all $(TOOL_BINS)
 	@$(RUN_SUITE) $(sort $(wildcard tests/lab/*.sh))
 
-.PHONY: soak
 soak: all $(TOOL_BINS)
 	@$(RUN_SUITE) --soak $(or $(RUNS),200) tests/integration/90-loss.sh
 
