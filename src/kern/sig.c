@@ -35,3 +35,16 @@ int lab_sig_check(int sigfd)
 	while (n < 0 && errno == EINTR);
 	return n == (ssize_t)sizeof(si) ? (int)si.ssi_signo : 0;
 }
+
+const char *lab_sig_name(int signo)
+{
+	switch (signo) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "a signal";
+}

@@ -10,5 +10,8 @@
 int lab_sig_open(void);
 /* The pending signal number, or 0 if none (never blocks). */
 int lab_sig_check(int sigfd);
+/* "SIGINT", "SIGTERM", "SIGHUP" (the ones lab_sig_open() watches), else
+ * "a signal": for "interrupted by ..." lines. */
+const char *lab_sig_name(int signo);
 
 #endif
