@@ -27,7 +27,7 @@ median_ms() {
 
 # the wrapper builds if it must: time it only once the build is current
 "$top/lab" run --json >/dev/null
-for i in $(seq "$PAIRS"); do
+for _ in $(seq "$PAIRS"); do
 	clock "$tmp/lab" "$top/lab" run --json
 	clock "$tmp/labrun" "$top/build/labrun" run --json
 	clock "$tmp/labhelp" "$top/lab" --help
