@@ -6,13 +6,14 @@
 #   make check STRICT=1  ... and a skipped test counts as a failure (CI)
 #   make bench           speed and accuracy figures (lab setup, RTTs, matrix)
 #   make soak            the lossy chat 200 times (RUNS=N), two at a time
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (programs and man pages)
 #
-# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1, O=builddir,
-# WERROR=1 (warnings are errors: what CI builds with).
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, PREFIX, BINDIR, MANDIR, DESTDIR,
+# V=1, O=builddir, WERROR=1 (warnings are errors: what CI builds with).
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
 DESTDIR  ?=
 PKG_CONFIG ?= pkg-config
 CC       ?= cc
@@ -30,6 +31,10 @@ Q :=
 else
 Q := @
 endif
+
+# The version is written once, in src/common/version.h (the programs'
+# --version): read, never retyped.
+VERSION  := $(shell sed -n 's/^\#define HP_VERSION "\(.*\)"$$/\1/p' src/common/version.h)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializers
@@ -195,14 +200,23 @@ soak: all $(TOOL_BINS)
 
 bench: all
 	@$(TEST_ENV) bash tests/bench.sh
+	@$(TEST_ENV) bash tests/bench-wrapper.sh
+
+MAN1 := $(wildcard docs/man/*.1)
+MAN8 := $(wildcard docs/man/*.8)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(HPSERVER) $(HPCLIENT) $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(LABRUN) $(DESTDIR)$(BINDIR)/hplab-labrun
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	@echo "installed hplab $(VERSION) in $(DESTDIR)$(PREFIX)"
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hpserver $(DESTDIR)$(BINDIR)/hpclient $(DESTDIR)$(BINDIR)/hplab-labrun
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
 
 clean:
 	rm -rf $(O)

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "bench.h"
+#include "commands.h"
 #include "nat.h"
 #include "sig.h"
 #include "state.h"
@@ -66,7 +67,7 @@ int lab_bench_run(const struct lab_args *a, int sigfd)
 	st.pid = getpid();
 	st.starttime = lab_state_starttime(st.pid);
 	if (lab_state_write(&st) < 0) {
-		fprintf(stderr, "labrun: cannot write the state record in %s\n", LAB_STATE_DIR);
+		lab_err("cannot write the state record in %s", LAB_STATE_DIR);
 		free(s);
 		return 2;
 	}
@@ -82,7 +83,7 @@ int lab_bench_run(const struct lab_args *a, int sigfd)
 			ret = -1;
 		t2 = now_ms();
 		if (ret < 0) {
-			fprintf(stderr, "labrun: run %zu: %s\n", i + 1, err);
+			lab_err("run %zu: %s", i + 1, err);
 			break;
 		}
 		s[i] = (struct sample){ t1 - t0, t2 - t1, t.us_netns / 1e3, t.us_links / 1e3,

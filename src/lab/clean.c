@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "clean.h"
+#include "commands.h"
 #include "netns.h"
 #include "plan.h"
 #include "state.h"
@@ -102,8 +103,8 @@ static int clean_one_state(void *arg, const char *prefix)
 	}
 	if (ret == 0 && st.kind == LAB_STATE_UP && !c->all) {
 		c->kept_up++;
-		printf("keeping %s: left by `up` (use `down --prefix %s` or `clean --all`)\n",
-		       prefix, prefix);
+		printf("keeping %s: left by `up` (use `%s down --prefix %s` or `%s clean --all`)\n",
+		       prefix, lab_prog(), prefix, lab_prog());
 		return 0;
 	}
 	ret = lab_clean_prefix(prefix);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -10,6 +12,7 @@ struct cmd {
 	const char *summary;
 };
 
+#define LAB_HELP_USAGE(text)
 #define LAB_HELP_HEAD(text)
 #define LAB_HELP_TAIL(text)
 #define LAB_CMD(id, word, needs, summary) [LAB_CMD_##id] = { #word, needs, summary },
@@ -20,9 +23,20 @@ static const struct cmd cmds[LAB_CMD_COUNT] = {
 #undef LAB_HELP_TAIL
 #undef LAB_HELP_HEAD
 
-#define LAB_HELP_HEAD(text) text "\n"
+#undef LAB_HELP_USAGE
+#define LAB_HELP_USAGE(text) text "\n"
+#define LAB_HELP_HEAD(text)
 #define LAB_HELP_TAIL(text)
 #define LAB_CMD(id, word, needs, summary)
+static const char help_usage[] =
+#include "commands.def"
+	;
+#undef LAB_HELP_USAGE
+#define LAB_HELP_USAGE(text)
+#undef LAB_HELP_HEAD
+#define LAB_HELP_HEAD(text) text "\n"
+#undef LAB_HELP_TAIL
+#define LAB_HELP_TAIL(text)
 static const char help_head[] =
 #include "commands.def"
 	;
@@ -36,6 +50,11 @@ static const char help_tail[] =
 #undef LAB_CMD
 #undef LAB_HELP_TAIL
 #undef LAB_HELP_HEAD
+#undef LAB_HELP_USAGE
+
+/* The name the user typed, and the subcommand word if one was typed. */
+static const char *prog = "lab";
+static const char *prog_word;
 
 const char *lab_cmd_name(enum lab_cmd cmd)
 {
@@ -66,6 +85,7 @@ void lab_cmd_help(FILE *f)
 {
 	int c;
 
+	fprintf(f, "usage: %s %s", prog, help_usage);
 	fputs(help_head, f);
 	for (c = 0; c < LAB_CMD_COUNT; c++)
 		if (cmds[c].summary)
@@ -86,4 +106,34 @@ const char *lab_cmd_hint(void)
 			n += (size_t)snprintf(hint + n, sizeof(hint) - n, "%s%s", n ? ", " : "",
 					      cmds[c].name);
 	return hint;
+}
+
+void lab_prog_init(const char *argv0, int argc, char *const argv[])
+{
+	const char *env = getenv("HPLAB_PROG");
+	const char *slash;
+
+	if (env && *env) {
+		prog = env;
+	} else if (argv0 && *argv0) {
+		slash = strrchr(argv0, '/');
+		prog = slash && slash[1] ? slash + 1 : argv0;
+	}
+	prog_word = argc > 1 && lab_cmd_lookup(argv[1]) >= 0 ? argv[1] : NULL;
+}
+
+const char *lab_prog(void)
+{
+	return prog;
+}
+
+void lab_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s%s%s: ", prog, prog_word ? " " : "", prog_word ? prog_word : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

@@ -18,6 +18,7 @@ enum lab_needs {
 };
 
 enum lab_cmd {
+#define LAB_HELP_USAGE(text)
 #define LAB_HELP_HEAD(text)
 #define LAB_HELP_TAIL(text)
 #define LAB_CMD(id, word, needs, summary) LAB_CMD_##id,
@@ -25,6 +26,7 @@ enum lab_cmd {
 #undef LAB_CMD
 #undef LAB_HELP_TAIL
 #undef LAB_HELP_HEAD
+#undef LAB_HELP_USAGE
 	LAB_CMD_COUNT
 };
 
@@ -39,5 +41,18 @@ const char *lab_cmd_summary(enum lab_cmd cmd);
 void lab_cmd_help(FILE *f);
 /* "run, up, ..., help": the listed subcommands, for a usage error. */
 const char *lab_cmd_hint(void);
+
+/*
+ * One name for the lab in every message: the one the user typed. The `lab`
+ * wrapper exports HPLAB_PROG (as typed: "./lab") before it execs the
+ * runner; without it, argv[0]'s basename ("labrun", "hplab-labrun").
+ * main() calls lab_prog_init() first; until then the name is "lab".
+ */
+void lab_prog_init(const char *argv0, int argc, char *const argv[]);
+/* "./lab": for hints ("try: sudo ./lab run", "remove it with: ./lab down"). */
+const char *lab_prog(void);
+/* One error line on stderr, named by what was typed: "./lab run: MSG". */
+__attribute__((format(printf, 1, 2)))
+void lab_err(const char *fmt, ...);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * labrun: the hplab lab runner. Builds an Internet in miniature out of
+ * labrun: the hplab lab runner (`./lab` in a source tree, hplab-labrun
+ * installed; its messages use the name typed, see lab_prog()). Builds an Internet in miniature out of
  * network namespaces (see plan.c), runs the real hpserver and hpclient in
  * it, and checks that the chat crosses two NATs directly.
  */
@@ -19,24 +20,23 @@
 #include "scenario.h"
 #include "sig.h"
 #include "updown.h"
+#include "version.h"
 
 /* One clear line and exit status 2 for whatever makes the lab impossible. */
 static int check_host(enum lab_cmd cmd, unsigned needs)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "labrun: %s needs root (network namespaces, NAT rules): "
-				"try sudo ./lab %s\n",
-			lab_cmd_name(cmd), lab_cmd_name(cmd));
+		lab_err("%s needs root (network namespaces, NAT rules): try sudo %s %s",
+			lab_cmd_name(cmd), lab_prog(), lab_cmd_name(cmd));
 		return -EPERM;
 	}
 	if (access("/proc/self/ns/net", F_OK) < 0) {
-		fprintf(stderr, "labrun: this kernel has no network namespaces "
-				"(/proc/self/ns/net missing)\n");
+		lab_err("this kernel has no network namespaces (/proc/self/ns/net missing)");
 		return -ENOSYS;
 	}
 	if ((needs & LAB_NEEDS_IPTABLES) && !lab_ipt_restore_path()) {
-		fprintf(stderr, "labrun: iptables-restore not found in /usr/sbin or /sbin "
-				"(install the iptables package)\n");
+		lab_err("iptables-restore not found in /usr/sbin or /sbin "
+			"(install the iptables package)");
 		return -ENOENT;
 	}
 	return 0;
@@ -51,7 +51,7 @@ static int check_binaries(const char *bindir)
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", bindir, bins[i]);
 		if (access(path, X_OK) < 0) {
-			fprintf(stderr, "labrun: %s is missing (build it: make)\n", path);
+			lab_err("%s is missing (build it: make)", path);
 			return -ENOENT;
 		}
 	}
@@ -71,7 +71,7 @@ static int prepare(const struct lab_args *a, char *bindir, size_t cap, int *sigf
 		return -EPERM;
 	ret = lab_proc_self_dir(bindir, cap);
 	if (ret < 0) {
-		fprintf(stderr, "labrun: cannot find my own directory: %s\n", strerror(-ret));
+		lab_err("cannot find my own directory: %s", strerror(-ret));
 		return ret;
 	}
 	if (((needs & LAB_NEEDS_BINS) || ((needs & LAB_NEEDS_BINS_SERVED) && !a->no_server)) &&
@@ -79,10 +79,25 @@ static int prepare(const struct lab_args *a, char *bindir, size_t cap, int *sigf
 		return -ENOENT;
 	*sigfd = lab_sig_open();
 	if (*sigfd < 0) {
-		fprintf(stderr, "labrun: cannot watch signals: %s\n", strerror(-*sigfd));
+		lab_err("cannot watch signals: %s", strerror(-*sigfd));
 		return *sigfd;
 	}
 	return 0;
+}
+
+/*
+ * A signal that came while a short subcommand ran (they do not poll the
+ * signalfd: down and clean finish their removal first) still ends it the
+ * documented way: one line, exit 1, as an interrupted run does.
+ */
+static int interrupted(int sigfd, int ret)
+{
+	int signo = lab_sig_check(sigfd);
+
+	if (!signo)
+		return ret;
+	lab_err("interrupted by %s", lab_sig_name(signo));
+	return 1;
 }
 
 /* The subcommands of commands.def: each returns the exit status. */
@@ -93,20 +108,19 @@ static int cmd_run(const struct lab_args *a, int sigfd, const char *bindir)
 
 static int cmd_up(const struct lab_args *a, int sigfd, const char *bindir)
 {
-	(void)sigfd;
-	return lab_updown_up(a, bindir);
+	return lab_updown_up(a, sigfd, bindir);
 }
 
 static int cmd_down(const struct lab_args *a, int sigfd, const char *bindir)
 {
-	(void)sigfd, (void)bindir;
-	return lab_updown_down(a);
+	(void)bindir;
+	return interrupted(sigfd, lab_updown_down(a));
 }
 
 static int cmd_clean(const struct lab_args *a, int sigfd, const char *bindir)
 {
-	(void)sigfd, (void)bindir;
-	return lab_clean_run(a->all, a->verbose) < 0 ? 2 : 0;
+	(void)bindir;
+	return interrupted(sigfd, lab_clean_run(a->all, a->verbose) < 0 ? 2 : 0);
 }
 
 static int cmd_bench(const struct lab_args *a, int sigfd, const char *bindir)
@@ -127,6 +141,7 @@ static int cmd_help(const struct lab_args *a, int sigfd, const char *bindir)
 	return 0;
 }
 
+#define LAB_HELP_USAGE(text)
 #define LAB_HELP_HEAD(text)
 #define LAB_HELP_TAIL(text)
 #define LAB_CMD(id, word, needs, summary) [LAB_CMD_##id] = cmd_##word,
@@ -136,6 +151,18 @@ static int (*const handlers[LAB_CMD_COUNT])(const struct lab_args *, int, const 
 #undef LAB_CMD
 #undef LAB_HELP_TAIL
 #undef LAB_HELP_HEAD
+#undef LAB_HELP_USAGE
+
+/* One line per usage error, with the hint on it unless err has its own. */
+static void usage_error(const char *err, int argc, char **argv)
+{
+	const char *word = argc > 1 && lab_cmd_lookup(argv[1]) >= 0 ? argv[1] : NULL;
+
+	if (strstr(err, "(try:"))
+		lab_err("%s", err);
+	else
+		lab_err("%s (try: %s%s%s --help)", err, lab_prog(), word ? " " : "", word ? word : "");
+}
 
 int main(int argc, char **argv)
 {
@@ -143,8 +170,13 @@ int main(int argc, char **argv)
 	char err[160], bindir[PATH_MAX / 2] = "";
 	int sigfd = -1, ret;
 
+	lab_prog_init(argv[0], argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		puts("hplab " HP_VERSION);
+		return 0;
+	}
 	if (lab_args_parse(&a, argc, argv, err, sizeof(err)) < 0) {
-		fprintf(stderr, "labrun: %s\n(try: labrun --help)\n", err);
+		usage_error(err, argc, argv);
 		return 2;
 	}
 	if (a.help) {

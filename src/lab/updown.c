@@ -11,8 +11,10 @@
 #include "clean.h"
 #include "clock.h"
 #include "nat.h"
+#include "commands.h"
 #include "plan.h"
 #include "proc.h"
+#include "sig.h"
 #include "state.h"
 #include "topo.h"
 #include "updown.h"
@@ -56,21 +58,19 @@ static int start_server(struct lab_topo *t, const char *bindir, const char *log,
 	unlink(log);
 	ret = lab_proc_spawn(&p, &sp, "hpserver");
 	if (ret < 0) {
-		fprintf(stderr, "labrun: cannot start %s: %s\n", path, strerror(-ret));
+		lab_err("cannot start %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	st->server_pid = p.pid;
 	st->server_starttime = lab_state_starttime(p.pid);
 	while (!log_says_ready(log)) {
 		if (lab_proc_reap(&p)) {
-			fprintf(stderr, "labrun: hpserver exited with status %d (see %s)\n",
-				p.exit_code, log);
+			lab_err("hpserver exited with status %d (see %s)", p.exit_code, log);
 			ret = -ECHILD;
 			break;
 		}
 		if (hp_clock_ms() >= deadline) {
-			fprintf(stderr, "labrun: hpserver not ready after %d ms (see %s)\n",
-				SERVER_READY_MS, log);
+			lab_err("hpserver not ready after %d ms (see %s)", SERVER_READY_MS, log);
 			break; /* leave it running: the user can look */
 		}
 		poll(NULL, 0, SERVER_READY_TICK_MS);
@@ -119,11 +119,11 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	       "  ip netns exec %s %s/hpclient --room r --name bob 4000 %s %d\n"
 	       "  ip netns exec %s turnutils_natdiscovery -f -L 10.0.1.2 -l 4000 %s  # RFC 5780\n"
 	       "  ip -n %s route                                 # no route to 10.x\n"
-	       "remove it with: lab down%s%s\n",
+	       "remove it with: %s down%s%s\n",
 	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA], bindir,
 	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB], bindir,
 	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HA],
-	       lab_plan_server_addr(), t->names[LAB_NODE_CORE], strcmp(t->prefix, "hplab") ? " --prefix " : "",
+	       lab_plan_server_addr(), t->names[LAB_NODE_CORE], lab_prog(), strcmp(t->prefix, "hplab") ? " --prefix " : "",
 	       strcmp(t->prefix, "hplab") ? t->prefix : "");
 }
 
@@ -132,20 +132,20 @@ static void log_path(char *buf, size_t len, const char *prefix)
 	snprintf(buf, len, "%s/%s.server.log", LAB_STATE_DIR, prefix);
 }
 
-int lab_updown_up(const struct lab_args *a, const char *bindir)
+int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_state st = { 0 };
 	struct lab_topo t;
 	char err[320], log[160];
-	int ret;
+	int ret, signo, status = 2;
 
 	ret = lab_topo_init(&t, a->prefix);
 	if (ret < 0) {
-		fprintf(stderr, "labrun: bad prefix '%s'\n", a->prefix);
+		lab_err("bad prefix '%s'", a->prefix);
 		return 2;
 	}
 	if (lab_netns_list(a->prefix, NULL, 0) > 0 || lab_state_read(a->prefix, &st) == 0) {
-		fprintf(stderr, "labrun: %s is already up (run `lab down%s%s` first)\n", a->prefix,
+		lab_err("%s is already up (run `%s down%s%s` first)", a->prefix, lab_prog(),
 			a->prefix_set ? " --prefix " : "", a->prefix_set ? a->prefix : "");
 		return 2;
 	}
@@ -156,33 +156,43 @@ int lab_updown_up(const struct lab_args *a, const char *bindir)
 	st.starttime = lab_state_starttime(st.pid);
 	ret = lab_state_write(&st);
 	if (ret < 0) {
-		fprintf(stderr, "labrun: cannot record the lab in %s: %s\n", LAB_STATE_DIR,
-			strerror(-ret));
+		lab_err("cannot record the lab in %s: %s", LAB_STATE_DIR, strerror(-ret));
 		return 2;
 	}
+	log_path(log, sizeof(log), a->prefix);
 	t.opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
 					 .no_firewall = a->no_firewall,
 					 .udp_timeout = a->udp_timeout };
 	ret = lab_topo_build(&t, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err, sizeof(err));
 	if (ret < 0) {
-		fprintf(stderr, "labrun: %s\n", err);
-		goto fail;
+		lab_err("%s", err);
+		goto out_clean;
 	}
-	log_path(log, sizeof(log), a->prefix);
 	if (!a->no_server) {
 		ret = start_server(&t, bindir, log, &st);
 		if (ret < 0)
-			goto fail;
+			goto out_clean;
 		lab_state_write(&st);
 	}
+	/* the signals are blocked (sig.h) while it builds: honour one now,
+	 * and leave nothing, as an interrupted run does */
+	signo = lab_sig_check(sigfd);
+	if (signo) {
+		lab_err("interrupted by %s", lab_sig_name(signo));
+		status = 1;
+		goto out_clean;
+	}
 	print_guide(&t, bindir, log, !a->no_server);
+	status = 0;
+	goto out_close;
+out_clean:
+	lab_clean_prefix(a->prefix);
+	unlink(log);
+out_close:
 	for (int n = 0; n < LAB_NODE_COUNT; n++)
 		if (t.fds[n] >= 0)
 			close(t.fds[n]);
-	return 0;
-fail:
-	lab_clean_prefix(a->prefix);
-	return 2;
+	return status;
 }
 
 int lab_updown_down(const struct lab_args *a)
@@ -193,7 +203,7 @@ int lab_updown_down(const struct lab_args *a)
 	log_path(log, sizeof(log), a->prefix);
 	unlink(log);
 	if (ret < 0) {
-		fprintf(stderr, "labrun: cannot remove %s: %s\n", a->prefix, strerror(-ret));
+		lab_err("cannot remove %s: %s", a->prefix, strerror(-ret));
 		return 2;
 	}
 	if (ret == 0)

@@ -4,9 +4,10 @@
 
 struct lab_args;
 
-/* `labrun up`: build the topology (and start hpserver, detached) and leave
- * it for exploring; `labrun down`: remove it. Return exit statuses. */
-int lab_updown_up(const struct lab_args *a, const char *bindir);
+/* `lab up`: build the topology (and start hpserver, detached) and leave
+ * it for exploring, unless a signal came on sigfd meanwhile (then remove
+ * it and return 1); `lab down`: remove it. Return exit statuses. */
+int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir);
 int lab_updown_down(const struct lab_args *a);
 
 #endif

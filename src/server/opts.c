@@ -12,6 +12,7 @@
 #include "endpoint.h"
 #include "parse.h"
 #include "server/opts.h"
+#include "version.h"
 
 #define OPTS_STR_(x) #x
 #define OPTS_STR(x)  OPTS_STR_(x)
@@ -25,6 +26,7 @@ enum opts_kind {
 	OPTS_NUM,  /* a decimal number in min..max */
 	OPTS_FLAG, /* no argument */
 	OPTS_HELP, /* print the usage, stop */
+	OPTS_VERSION, /* print "hpserver VERSION", stop */
 };
 
 struct opts_row {
@@ -117,6 +119,8 @@ static const struct opts_row opts_rows[] = {
 	{ "quiet", 'q', NULL, "print only the ready line and fatal errors",
 	  OPTS_FLAG, 0, 0, NULL, set_quiet },
 	{ "help", 'h', NULL, "show this help", OPTS_HELP, 0, 0, NULL, NULL },
+	{ "version", 0, NULL, "print the version and exit",
+	  OPTS_VERSION, 0, 0, NULL, NULL },
 };
 
 #define OPTS_N (sizeof(opts_rows) / sizeof(opts_rows[0]))
@@ -140,7 +144,8 @@ static void opts_usage(FILE *f)
 		if (r->short_name)
 			snprintf(left, sizeof(left), "-%c, --%s", r->short_name, r->name);
 		else
-			snprintf(left, sizeof(left), "--%s %s", r->name, r->metavar);
+			snprintf(left, sizeof(left), "--%s%s%s", r->name, r->metavar ? " " : "",
+				 r->metavar ? r->metavar : "");
 		for (p = r->help; p; p = nl ? nl + 1 : NULL, left[0] = '\0') {
 			nl = strchr(p, '\n');
 			fprintf(f, "  %-19s  %.*s\n", left, nl ? (int)(nl - p) : (int)strlen(p), p);
@@ -192,6 +197,9 @@ static int opts_apply(struct server_opts *o, const struct opts_row *r, const cha
 		break;
 	case OPTS_HELP:
 		opts_usage(out);
+		return 1;
+	case OPTS_VERSION:
+		fputs("hpserver " HP_VERSION "\n", out);
 		return 1;
 	}
 	r->set(o, arg, v);

@@ -37,7 +37,7 @@ struct server_opts {
 
 /*
  * Fills o from argv (strings point into argv). Returns 0 = run, 1 = --help
- * printed to out (exit 0), -EINVAL = usage error printed to err: one line
+ * or --version printed to out (exit 0), -EINVAL = usage error printed to err: one line
  * and a hint (exit 2). getopt's own complaints go to stderr, named by
  * argv[0], as getopt_long(3) prints them.
  */

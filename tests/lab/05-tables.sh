@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The lists that live in one table are read, not retyped: README.md names
-# exactly the packages of the dependency table (deps), and the `lab`
-# wrapper's help before the first build (from src/lab/commands.def) is the
-# runner's own help page. No root needed.
+# exactly the packages of the dependency table (deps), grouped by need, and
+# the `lab` wrapper's help and version before the first build (from
+# src/lab/commands.def and src/common/version.h) are the runner's own. No
+# root needed.
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 hp_init
@@ -19,15 +20,33 @@ if ! diff -u "$T/table" "$T/readme"; then
 	echo "README.md and deps disagree (- table only, + README only)"
 	exit 1
 fi
+echo "check: one backquoted list per need, in the table's order (build, lab, test, optional)"
+awk '!/^#/ && NF { if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } l[$2] = l[$2] " " $1 }
+	END { for (i = 1; i <= n; i++) print substr(l[order[i]], 2) }' "$top/deps" > "$T/groups"
+awk '/^Dependencies \(Debian/ { on = 1 } on && !NF { exit } on' "$top/README.md" |
+	tr '\n' ' ' | grep -o '`[^`]*`' | tr -d '`' | tr -s ' ' > "$T/readme-groups"
+if ! diff -u "$T/groups" "$T/readme-groups"; then
+	echo "README.md groups the packages otherwise than deps' needs (- table, + README)"
+	exit 1
+fi
 
 echo "check: the wrapper's help without a build is labrun's --help, byte for byte"
-mkdir -p "$T/top/src/lab"
+mkdir -p "$T/top/src/lab" "$T/top/src/common"
 cp "$top/lab" "$top/deps" "$T/top/"
 cp "$top/src/lab/commands.def" "$T/top/src/lab/"
+cp "$top/src/common/version.h" "$T/top/src/common/"
 for args in "" help --help "run --help"; do
 	# shellcheck disable=SC2086 # the words of args are the arguments
-	bash "$T/top/lab" $args > "$T/static"
-	"$BIN/labrun" --help > "$T/runner"
+	HPLAB_PROG=./lab bash "$T/top/lab" $args > "$T/static"
+	HPLAB_PROG=./lab "$BIN/labrun" --help > "$T/runner"
 	diff -u "$T/runner" "$T/static"
 done
+echo "check: the help names the lab as typed"
+grep -qx 'usage: ./lab <command> .*' "$T/static"
+"$BIN/labrun" --help | grep -q '^usage: labrun <command>'
+echo "check: --version without a build is labrun's --version"
+bash "$T/top/lab" --version > "$T/static"
+"$BIN/labrun" --version > "$T/runner"
+diff -u "$T/runner" "$T/static"
+grep -qx 'hplab [0-9][0-9.]*.*' "$T/static"
 echo "ok"

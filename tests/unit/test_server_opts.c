@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "server/opts.h"
+#include "version.h"
 
 struct parsed {
 	struct server_opts o;
@@ -119,6 +120,7 @@ static const char usage_text[] =
 	"  -v, --verbose        log each register/intro/error; counters at exit\n"
 	"  -q, --quiet          print only the ready line and fatal errors\n"
 	"  -h, --help           show this help\n"
+	"  --version            print the version and exit\n"
 	"\n"
 	"Prints \"hpserver: listening on IP:PORT\" on stderr when ready.\n"
 	"SIGUSR1 prints counters; SIGINT/SIGTERM exit cleanly (status 0).\n";
@@ -137,6 +139,24 @@ static void test_help(void **state)
 	PARSE(&p, "-h", "--max-rooms", "0");
 	assert_int_equal(p.ret, 1);
 	assert_string_equal(p.out, usage_text);
+	done(&p);
+}
+
+/* One line on stdout, "hpserver VERSION", as the other programs print it. */
+static void test_version(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	PARSE(&p, "--version");
+	assert_int_equal(p.ret, 1);
+	assert_string_equal(p.out, "hpserver " HP_VERSION "\n");
+	assert_string_equal(p.err, "");
+	done(&p);
+	/* it stops the parse, like --help */
+	PARSE(&p, "--version", "--max-rooms", "0");
+	assert_int_equal(p.ret, 1);
+	assert_string_equal(p.out, "hpserver " HP_VERSION "\n");
 	done(&p);
 }
 
@@ -204,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_getopt_errors_get_the_hint),
 	};
