@@ -96,9 +96,16 @@ int probe_discover(const struct probe_io *io, const struct hp_endpoint *server,
 		return ret;
 	res->mapped = resp.mapped;
 	res->no_nat = local && hp_endpoint_equal(&resp.mapped, local);
-	if (!resp.has_other)
-		return probe_fail(res, -ENOTSUP, "%s",
-				  "server has no alternate address (start hpserver with --alt-addr)");
+	/* RFC 5780 s.4.2: OTHER-ADDRESS is how a server says it supports
+	 * NAT behaviour discovery; the server may be any STUN server */
+	if (!resp.has_other) {
+		char b[HP_ENDPOINT_STRLEN];
+
+		return probe_fail(res, -ENOTSUP,
+				  "STUN server %s has no alternate address (RFC 5780 OTHER-ADDRESS "
+				  "missing): it does not support NAT behaviour discovery; hpserver "
+				  "needs --alt-addr", hp_endpoint_format(server, b, sizeof(b)));
+	}
 	res->other = resp.other;
 	if (resp.other.family != server->family || hp_endpoint_same_addr(&resp.other, server) ||
 	    resp.other.port == server->port)

@@ -43,7 +43,8 @@ struct probe_result {
 	struct hp_endpoint mapped;  /* M1: our public endpoint towards the server */
 	struct hp_endpoint other;   /* the server's OTHER-ADDRESS */
 	bool no_nat;                /* mapped == our local endpoint */
-	char error[160];            /* why the probe failed, when it returns < 0 */
+	char error[200];            /* why the probe failed, when it returns < 0;
+				     * the lab reads up to 199 bytes (event.h) */
 };
 
 /*

@@ -68,12 +68,15 @@ static int probe_net_exchange(void *ctx, const struct hp_endpoint *to, uint32_t 
 			      struct stun_response *resp, struct hp_endpoint *from)
 {
 	struct probe_net *n = ctx;
-	uint8_t req[64], txid[STUN_TXID_LEN];
+	uint8_t req[STUN_ANSWER_MAX], txid[STUN_TXID_LEN];
 	uint64_t wait = PROBE_FIRST_MS, until;
 	int len, i, ret;
 
 	hp_crypto_random(txid, sizeof(txid));
-	len = stun_build_request(req, sizeof(req), txid, change_flags);
+	/* hpserver's answer is no longer than the request: padded (RFC 5780
+	 * s.7.6) to the longest answer, it carries OTHER-ADDRESS and
+	 * RESPONSE-ORIGIN (docs/protocol.md, "Anti-amplification") */
+	len = stun_build_request_padded(req, sizeof(req), txid, change_flags, sizeof(req));
 	if (len < 0)
 		return len;
 	for (i = 0; change_flags == 0 || i < PROBE_TRIES; i++) {

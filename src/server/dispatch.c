@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "proto.h"
+#include "stun.h"
 #include "server/dispatch.h"
 #include "server/handlers.h"
 
@@ -40,12 +41,19 @@ void server_dispatch(struct server_ctx *c, const struct server_request *req)
 	int ret;
 
 	counters_inc(&c->counters, CNT_RX);
-	if (req->len > HP_MAX_DATAGRAM) {
+	/* STUN may be longer than hplab: PADDING to the MTU (stun.h) */
+	if (req->len > STUN_MAX_REQUEST) {
 		counters_inc(&c->counters, CNT_DROP_OVERSIZED);
 		return;
 	}
-	if (hp_is_stun(req->buf, req->len)) {
+	/* the first byte tells them apart (docs/protocol.md): 0x00..0x3f is
+	 * STUN, with the cookie (RFC 8489) or without (RFC 3489); hplab 0x48 */
+	if (hp_is_stun(req->buf, req->len) || stun_is_classic_request(req->buf, req->len)) {
 		stunserve_handle(c, req);
+		return;
+	}
+	if (req->len > HP_MAX_DATAGRAM) {
+		counters_inc(&c->counters, CNT_DROP_OVERSIZED);
 		return;
 	}
 	/* the alternate sockets exist for RFC 5780 tests only */

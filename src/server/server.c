@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "proto.h"
+#include "stun.h"
 #include "server/dispatch.h"
 #include "server/server.h"
 
@@ -257,7 +258,9 @@ static bool server_read_signals(struct server *s)
 static void server_read_datagrams(struct server *s, int sock)
 {
 	int fd = s->ctx.socks.fd[sock];
-	uint8_t buf[HP_MAX_DATAGRAM];
+	/* a padded STUN request (stun.h) is the longest thing accepted */
+	uint8_t buf[STUN_MAX_REQUEST];
+	_Static_assert(STUN_MAX_REQUEST >= HP_MAX_DATAGRAM, "hplab datagrams fit the buffer");
 	struct sockaddr_storage ss;
 	struct server_request req;
 	socklen_t sslen;

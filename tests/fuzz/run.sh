@@ -27,5 +27,14 @@ if [ "$name" = proto ]; then
 	{ printf '\x48\x50\x01\x07\x00\x30\x00\x00'
 	  printf '\x48\x50\x01\x12\x00\x28\x00\x00'; z 40; } >"$work/corpus/seed-relayed"
 fi
+if [ "$name" = stun ]; then
+	# classic RFC 3489 (a 128-bit ID, no cookie) with CHANGE-REQUEST, and
+	# an RFC 8489 request padded with 1500 bytes (RFC 5780 s.7.6)
+	{ printf '\x00\x01\x00\x08'; printf 'classic-id-0123!'
+	  printf '\x00\x03\x00\x04\x00\x00\x00\x06'; } >"$work/corpus/seed-classic"
+	{ printf '\x00\x01\x05\xe8\x21\x12\xa4\x42'; printf 'padded-req-1'
+	  printf '\x00\x03\x00\x04\x00\x00\x00\x02\x00\x26\x05\xdc'; z 1500; } \
+		>"$work/corpus/seed-padded"
+fi
 cd "$work"
-exec "./fuzz_$name" -max_total_time="$secs" -max_len=1500 corpus
+exec "./fuzz_$name" -max_total_time="$secs" -max_len=2100 corpus

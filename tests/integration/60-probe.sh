@@ -43,7 +43,7 @@ PORT=$HP_SERVER_PORT
 rc=0
 timeout 10 "$BIN/hpclient" --probe --json 0 127.0.0.1 "$PORT" >"$T/noalt.out" 2>"$T/noalt.err" || rc=$?
 hp_expect_eq "probe exit status without --alt-addr" 1 "$rc"
-grep -q '"event":"error","reason":"server has no alternate address (start hpserver with --alt-addr)"' \
+grep -q "\"event\":\"error\",\"reason\":\"STUN server 127.0.0.1:$PORT has no alternate address (RFC 5780 OTHER-ADDRESS missing): it does not support NAT behaviour discovery; hpserver needs --alt-addr\"" \
 	"$T/noalt.out" || hp_fail "no error event"
 
 echo "check: a silent server: exit 1 within --timeout"

@@ -180,7 +180,9 @@ static void test_server_errors(void **state)
 	io.ctx = &f;
 	assert_int_equal(probe_discover(&io, &f.sock[0], &f.local, &res), -ENOTSUP);
 	assert_string_equal(res.error,
-			    "server has no alternate address (start hpserver with --alt-addr)");
+			    "STUN server 198.51.100.1:3478 has no alternate address (RFC 5780 "
+			    "OTHER-ADDRESS missing): it does not support NAT behaviour discovery; "
+			    "hpserver needs --alt-addr");
 
 	fake_init(&f, PROBE_EI, PROBE_EI);
 	f.silent = true;

@@ -21,6 +21,7 @@
 
 #include "proto.h"
 #include "server/dispatch.h"
+#include "server/handlers.h"
 #include "stun.h"
 
 struct fixture {
@@ -460,6 +461,229 @@ static void test_stun_change_request_not_answered_as_success(void **state)
 	}
 }
 
+/* Opens the three RFC 5780 sockets (ctx.h) on loopback, as --alt-addr. */
+static void open_alternates(struct fixture *f)
+{
+	int i;
+
+	for (i = 1; i < SERVER_SOCKS; i++) {
+		f->srv.socks.fd[i] = udp_loopback(&f->srv.socks.local[i]);
+		assert_true(f->srv.socks.fd[i] >= 0);
+	}
+	f->srv.socks.n = SERVER_SOCKS;
+}
+
+static void close_alternates(struct fixture *f)
+{
+	int i;
+
+	for (i = 1; i < SERVER_SOCKS; i++) {
+		close(f->srv.socks.fd[i]);
+		f->srv.socks.fd[i] = -1;
+	}
+	f->srv.socks.n = 1;
+}
+
+/* A request the way the server's loop hands it over, straight to the
+ * STUN handler (sizes past HP_MAX_DATAGRAM never reach the hplab path). */
+static void stun_handle(struct fixture *f, int sock, const uint8_t *buf, size_t len)
+{
+	struct server_request req = {
+		.buf = buf, .len = len, .from = f->client_ep[0], .now_ms = f->now, .sock = sock,
+	};
+
+	stunserve_handle(&f->srv, &req);
+}
+
+/*
+ * The size rule with RESPONSE-ORIGIN (docs/protocol.md): for every request
+ * size, padded with PADDING, the answer is its fixed core (32 bytes; 44
+ * with OTHER-ADDRESS) or, once the request is large enough, the core plus
+ * RESPONSE-ORIGIN naming the socket that sent it; never longer than the
+ * request except for the bare core.
+ */
+static void size_rule_sweep(struct fixture *f, uint32_t flags, int want_sock, size_t core)
+{
+	static uint8_t req[STUN_MAX_REQUEST];
+	const uint8_t txid[STUN_TXID_LEN] = "size-rule-01";
+	uint8_t buf[2048];
+	struct stun_response resp;
+	size_t size, first = flags ? STUN_HDR_LEN + 8 : STUN_HDR_LEN;
+	ssize_t n;
+
+	for (size = first; size <= STUN_MAX_REQUEST; size += 4) {
+		assert_int_equal(stun_build_request_padded(req, sizeof(req), txid, flags, size),
+				 (int)size);
+		stun_handle(f, 0, req, size);
+		n = recv_reply(f, 0, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+		assert_int_equal(resp.type, STUN_BINDING_SUCCESS);
+		assert_true((size_t)n <= (size > core ? size : core));
+		assert_int_equal(resp.has_origin, size >= core + 12);
+		assert_int_equal((size_t)n, resp.has_origin ? core + 12 : core);
+		assert_int_equal(resp.has_other, core > 32);
+		if (resp.has_origin)
+			assert_true(hp_endpoint_equal(&resp.origin, &f->srv.socks.local[want_sock]));
+	}
+	assert_int_equal(f->srv.counters.v[CNT_DROP_AMPLIFY], 0);
+}
+
+static void test_stun_size_rule_with_response_origin(void **state)
+{
+	struct fixture *f = *state;
+
+	size_rule_sweep(f, 0, 0, 32);
+	open_alternates(f);
+	size_rule_sweep(f, 0, 0, 44);
+	/* after CHANGE-REQUEST the origin is the socket that answered */
+	size_rule_sweep(f, STUN_CHANGE_IP | STUN_CHANGE_PORT, 3, 44);
+	size_rule_sweep(f, STUN_CHANGE_PORT, 1, 44);
+	size_rule_sweep(f, STUN_CHANGE_IP, 2, 44);
+	close_alternates(f);
+}
+
+/* A wildcard-bound socket does not know its address: no RESPONSE-ORIGIN. */
+static void test_stun_no_origin_from_wildcard(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t txid[STUN_TXID_LEN] = "wildcard-001";
+	uint8_t req[STUN_ANSWER_MAX], buf[256];
+	struct stun_response resp;
+	struct hp_endpoint bound = f->srv.socks.local[0];
+	ssize_t n;
+
+	assert_int_equal(stun_build_request_padded(req, sizeof(req), txid, 0, sizeof(req)),
+			 (int)sizeof(req));
+	memset(f->srv.socks.local[0].addr, 0, sizeof(f->srv.socks.local[0].addr));
+	stun_handle(f, 0, req, sizeof(req));
+	f->srv.socks.local[0] = bound;
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 32);
+	assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+	assert_false(resp.has_origin);
+}
+
+/* RFC 3489 request: a header with a 128-bit ID, optional CHANGE-REQUEST. */
+static size_t classic_request(uint8_t *buf, uint8_t flags, size_t pad)
+{
+	size_t body = (flags ? 8 : 0) + (pad ? 4 + pad : 0), off = STUN_HDR_LEN;
+
+	memset(buf, 0, STUN_HDR_LEN + body);
+	buf[1] = 0x01;
+	buf[3] = (uint8_t)body;
+	memcpy(buf + 4, "classic-id-4567!", 16);
+	if (flags) {
+		buf[off + 1] = 0x03, buf[off + 3] = 4, buf[off + 7] = flags;
+		off += 8;
+	}
+	if (pad)
+		buf[off + 1] = 0x26, buf[off + 3] = (uint8_t)pad;
+	return STUN_HDR_LEN + body;
+}
+
+/* Reads an answer to a classic request: 0 or the offset of attribute type. */
+static size_t classic_attr(const uint8_t *buf, size_t len, uint16_t type)
+{
+	size_t off;
+
+	for (off = STUN_HDR_LEN; off + 4 <= len; off += 4 + ((buf[off + 2] << 8) | buf[off + 3]))
+		if (((buf[off] << 8) | buf[off + 1]) == type)
+			return off;
+	return 0;
+}
+
+static void test_stun_classic_answered(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t req[128], buf[256];
+	size_t len, off;
+	ssize_t n;
+
+	/* MAPPED-ADDRESS only, 32 bytes for the 20-byte request */
+	len = classic_request(req, 0, 0);
+	assert_true(stun_is_classic_request(req, len));
+	stun_handle(f, 0, req, len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 32);
+	assert_int_equal(buf[0] << 8 | buf[1], STUN_BINDING_SUCCESS);
+	assert_memory_equal(buf + 4, req + 4, 16);
+	off = classic_attr(buf, (size_t)n, 0x0001);
+	assert_int_equal(off, 20);
+	assert_int_equal(buf[off + 6] << 8 | buf[off + 7], f->client_ep[0].port);
+	assert_memory_equal(buf + off + 8, f->client_ep[0].addr, 4);
+
+	/* with --alt-addr: CHANGED-ADDRESS, then honoured change flags */
+	open_alternates(f);
+	len = classic_request(req, STUN_CHANGE_IP | STUN_CHANGE_PORT, 0);
+	stun_handle(f, 0, req, len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 44);
+	off = classic_attr(buf, (size_t)n, 0x0005);
+	assert_true(off > 0);
+	assert_int_equal(buf[off + 6] << 8 | buf[off + 7], f->srv.socks.local[3].port);
+	assert_int_equal(classic_attr(buf, (size_t)n, 0x0004), 0);
+	assert_int_equal(f->srv.counters.v[CNT_STUN_CHANGED], 1);
+	/* padded: SOURCE-ADDRESS, the socket that sent it (change port: 1) */
+	len = classic_request(req, STUN_CHANGE_PORT, 32);
+	stun_handle(f, 0, req, len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 56);
+	assert_true((size_t)n <= len);
+	off = classic_attr(buf, (size_t)n, 0x0004);
+	assert_true(off > 0);
+	assert_int_equal(buf[off + 6] << 8 | buf[off + 7], f->srv.socks.local[1].port);
+	close_alternates(f);
+
+	/* without it a change flag cannot be honoured: 420, only if it fits */
+	len = classic_request(req, STUN_CHANGE_IP, 0);
+	stun_handle(f, 0, req, len);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_AMPLIFY], 1);
+	assert_no_reply(f, 0);
+}
+
+/*
+ * The loop's side of it: classic requests and padded ones longer than an
+ * hplab datagram reach the STUN handler; longer hplab datagrams, and STUN
+ * past STUN_MAX_REQUEST, are dropped as oversized.
+ */
+static void test_stun_routing_classic_and_padded(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t req[STUN_MAX_REQUEST + 4];
+	const uint8_t txid[STUN_TXID_LEN] = "padded-1532b";
+	uint8_t buf[256];
+	struct stun_response resp;
+	size_t len;
+	ssize_t n;
+
+	len = classic_request(req, 0, 0);
+	dispatch(f, 0, req, len);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 32);
+	assert_memory_equal(buf + 4, req + 4, 16);
+
+	/* coturn's -P: a 1500-byte PADDING (RFC 5780 s.7.6) */
+	assert_int_equal(stun_build_request_padded(req, sizeof(req), txid, 0, 1532), 1532);
+	dispatch(f, 0, req, 1532);
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_int_equal(n, 44);
+	assert_int_equal(stun_parse_response(&resp, buf, (size_t)n), 0);
+	assert_memory_equal(resp.txid, txid, STUN_TXID_LEN);
+	assert_true(resp.has_origin);
+
+	memset(req, 0, sizeof(req));
+	len = (size_t)hp_header_encode(req, sizeof(req), HP_REGISTER, 1500 - HP_HDR_LEN);
+	assert_int_equal(len, HP_HDR_LEN);
+	dispatch(f, 0, req, 1500);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_OVERSIZED], 1);
+	assert_int_equal(stun_build_request_padded(req, sizeof(req), txid, 0, STUN_MAX_REQUEST),
+			 STUN_MAX_REQUEST);
+	req[3] += 4;
+	dispatch(f, 0, req, STUN_MAX_REQUEST + 4);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_OVERSIZED], 2);
+	assert_no_reply(f, 0);
+}
 
 /* Pairs client 0 (token 'a') and client 1 (token 'b') in room "relay". */
 static void pair_for_relay(struct fixture *f)
@@ -656,6 +880,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stun_binding_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_unknown_attribute_gets_420_only_if_not_larger, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_change_request_not_answered_as_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_size_rule_with_response_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_no_origin_from_wildcard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_classic_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stun_routing_classic_and_padded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_forwards_to_other_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_drops_wrong_source_unknown_and_lonely, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_rate_quota, setup, teardown),

@@ -282,6 +282,7 @@ static void test_request_header_errors(void **state)
 {
 	uint8_t buf[64];
 	struct stun_request r;
+	struct stun_response resp;
 	size_t n;
 
 	(void)state;
@@ -291,8 +292,12 @@ static void test_request_header_errors(void **state)
 	buf[0] = 0x40; /* top bits must be 00 */
 	assert_int_equal(stun_parse_request(&r, buf, n), -EBADMSG);
 	n = req_header(buf, 0);
-	buf[7] = 0x43; /* cookie */
+	buf[7] = 0x43; /* no cookie: a classic RFC 3489 request (RFC 8489 s.11) */
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+	assert_int_equal(r.dialect, STUN_RFC3489);
+	put16(buf, STUN_BINDING_SUCCESS); /* and never a classic response */
 	assert_int_equal(stun_parse_request(&r, buf, n), -EBADMSG);
+	assert_int_equal(stun_parse_response(&resp, buf, n), -EBADMSG);
 	n = req_header(buf, 0);
 	put16(buf, STUN_BINDING_SUCCESS); /* not a request */
 	assert_int_equal(stun_parse_request(&r, buf, n), -EBADMSG);
@@ -467,10 +472,23 @@ static void test_mutations_do_not_crash(void **state)
 }
 
 
+/* A parsed RFC 8489 request with transaction id id. */
+static struct stun_request rfc8489_req(const uint8_t id[STUN_TXID_LEN])
+{
+	struct stun_request r;
+	uint8_t buf[STUN_HDR_LEN];
+
+	assert_int_equal(stun_build_request(buf, sizeof(buf), id, 0), STUN_HDR_LEN);
+	assert_int_equal(stun_parse_request(&r, buf, sizeof(buf)), 0);
+	return r;
+}
+
 static void test_success_with_other_address(void **state)
 {
 	const uint8_t id[STUN_TXID_LEN] = "other-addr-1";
+	struct stun_request q = rfc8489_req(id);
 	struct hp_endpoint mapped, other;
+	struct stun_answer ans = { .mapped = &mapped, .other = &other };
 	struct stun_response r;
 	uint8_t buf[128];
 	char b[HP_ENDPOINT_STRLEN];
@@ -479,20 +497,255 @@ static void test_success_with_other_address(void **state)
 	(void)state;
 	assert_int_equal(hp_endpoint_parse(&mapped, "192.0.2.7:4000", -1), 0);
 	assert_int_equal(hp_endpoint_parse(&other, "198.51.100.2:3479", -1), 0);
-	n = stun_build_success_other(buf, sizeof(buf), id, &mapped, &other);
+	n = stun_build_answer(buf, sizeof(buf), &q, &ans);
 	assert_int_equal(n, 44);
 	assert_int_equal(stun_parse_response(&r, buf, (size_t)n), 0);
 	assert_true(r.has_mapped && r.has_other);
 	assert_string_equal(hp_endpoint_format(&r.mapped, b, sizeof(b)), "192.0.2.7:4000");
 	assert_string_equal(hp_endpoint_format(&r.other, b, sizeof(b)), "198.51.100.2:3479");
 	/* NULL other: the plain 32-byte answer */
-	assert_int_equal(stun_build_success_other(buf, sizeof(buf), id, &mapped, NULL), 32);
-	assert_int_equal(stun_build_success_other(buf, 40, id, &mapped, &other), -EMSGSIZE);
+	ans.other = NULL;
+	assert_int_equal(stun_build_answer(buf, sizeof(buf), &q, &ans), 32);
+	ans.other = &other;
+	assert_int_equal(stun_build_answer(buf, 40, &q, &ans), -EMSGSIZE);
 	assert_int_equal(hp_endpoint_parse(&other, "[2001:db8::2]:3479", -1), 0);
-	n = stun_build_success_other(buf, sizeof(buf), id, &mapped, &other);
+	n = stun_build_answer(buf, sizeof(buf), &q, &ans);
 	assert_int_equal(n, 56);
 	assert_int_equal(stun_parse_response(&r, buf, (size_t)n), 0);
 	assert_string_equal(hp_endpoint_format(&r.other, b, sizeof(b)), "[2001:db8::2]:3479");
+}
+
+/* RFC 3489 s.11.1: the 128-bit transaction ID from offset 4, no cookie. */
+static const uint8_t classic_id[16] = "classic-id-0123";
+
+static size_t classic_header(uint8_t *buf, size_t body)
+{
+	memset(buf, 0, STUN_HDR_LEN + body);
+	put16(buf, STUN_BINDING_REQUEST);
+	put16(buf + 2, (uint16_t)body);
+	memcpy(buf + 4, classic_id, sizeof(classic_id));
+	return STUN_HDR_LEN + body;
+}
+
+static void test_classic_request(void **state)
+{
+	uint8_t buf[64], hp[HP_HDR_LEN];
+	struct stun_request r;
+	size_t n;
+
+	(void)state;
+	n = classic_header(buf, 0);
+	assert_true(stun_is_classic_request(buf, n));
+	assert_false(hp_is_stun(buf, n));
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+	assert_int_equal(r.dialect, STUN_RFC3489);
+	assert_memory_equal(r.cookie, classic_id, 4);
+	assert_memory_equal(r.txid, classic_id + 4, STUN_TXID_LEN);
+	assert_int_equal(r.has_change_request, 0);
+
+	/* CHANGE-REQUEST, RFC 3489 s.11.2.4: the same flags as RFC 5780's */
+	n = classic_header(buf, 8);
+	put16(buf + 20, 0x0003);
+	put16(buf + 22, 4);
+	buf[27] = STUN_CHANGE_IP | STUN_CHANGE_PORT;
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+	assert_int_equal(r.has_change_request, 1);
+	assert_int_equal(r.change_flags, STUN_CHANGE_IP | STUN_CHANGE_PORT);
+	/* RESPONSE-ADDRESS (0x0002) would send the answer elsewhere: never
+	 * honoured, it is an unknown comprehension-required attribute */
+	put16(buf + 20, 0x0002);
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+	assert_int_equal(r.n_unknown, 1);
+	assert_int_equal(r.unknown[0], 0x0002);
+
+	/* with the cookie it is RFC 8489, not classic */
+	n = req_header(buf, 0);
+	assert_false(stun_is_classic_request(buf, n));
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+	assert_int_equal(r.dialect, STUN_RFC8489);
+	/* not a Binding request, a length that disagrees, too short, or hplab */
+	n = classic_header(buf, 0);
+	put16(buf, STUN_BINDING_SUCCESS);
+	assert_false(stun_is_classic_request(buf, n));
+	n = classic_header(buf, 4);
+	assert_false(stun_is_classic_request(buf, n - 4));
+	put16(buf + 2, 6);
+	assert_false(stun_is_classic_request(buf, n + 2));
+	assert_false(stun_is_classic_request(buf, STUN_HDR_LEN - 1));
+	assert_false(stun_is_classic_request(NULL, 20));
+	assert_int_equal(hp_header_encode(hp, sizeof(hp), HP_REGISTER, 12), HP_HDR_LEN);
+	memcpy(buf, hp, sizeof(hp));
+	assert_false(stun_is_classic_request(buf, STUN_HDR_LEN));
+	/* hostile attribute lengths in a classic request */
+	n = classic_header(buf, 8);
+	put16(buf + 20, 0x0026);
+	put16(buf + 22, 0xffff);
+	assert_int_equal(stun_parse_request(&r, buf, n), -EBADMSG);
+	put16(buf + 22, 5);
+	assert_int_equal(stun_parse_request(&r, buf, n), -EBADMSG);
+	put16(buf + 22, 4);
+	assert_int_equal(stun_parse_request(&r, buf, n), 0);
+}
+
+/* Checks one plain address attribute at p: type, IPv4, port, address. */
+static void assert_plain_v4(const uint8_t *p, uint16_t type, const char *text)
+{
+	struct hp_endpoint ep;
+
+	assert_int_equal(hp_endpoint_parse(&ep, text, -1), 0);
+	assert_int_equal((p[0] << 8) | p[1], type);
+	assert_int_equal((p[2] << 8) | p[3], 8);
+	assert_int_equal(p[4], 0);
+	assert_int_equal(p[5], 0x01);
+	assert_int_equal((p[6] << 8) | p[7], ep.port);
+	assert_memory_equal(p + 8, ep.addr, 4);
+}
+
+static void test_classic_answer(void **state)
+{
+	uint8_t req[64], buf[128];
+	struct stun_request r;
+	struct hp_endpoint mapped, other, origin;
+	struct stun_answer a = { .mapped = &mapped };
+	int n;
+
+	(void)state;
+	assert_int_equal(hp_endpoint_parse(&mapped, "192.0.2.7:4000", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&other, "198.51.100.2:3479", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&origin, "198.51.100.1:3478", -1), 0);
+	assert_int_equal(stun_parse_request(&r, req, classic_header(req, 0)), 0);
+
+	/* MAPPED-ADDRESS (RFC 3489 s.11.2.1), the 128-bit ID echoed */
+	n = stun_build_answer(buf, sizeof(buf), &r, &a);
+	assert_int_equal(n, 32);
+	assert_int_equal((buf[0] << 8) | buf[1], STUN_BINDING_SUCCESS);
+	assert_int_equal((buf[2] << 8) | buf[3], 12);
+	assert_memory_equal(buf + 4, classic_id, sizeof(classic_id));
+	assert_plain_v4(buf + 20, 0x0001, "192.0.2.7:4000");
+	assert_false(stun_is_classic_request(buf, (size_t)n));
+
+	/* CHANGED-ADDRESS (s.11.2.3), SOURCE-ADDRESS (s.11.2.5) */
+	a.other = &other;
+	a.origin = &origin;
+	n = stun_build_answer(buf, sizeof(buf), &r, &a);
+	assert_int_equal(n, 56);
+	assert_int_equal((buf[2] << 8) | buf[3], 36);
+	assert_plain_v4(buf + 20, 0x0001, "192.0.2.7:4000");
+	assert_plain_v4(buf + 32, 0x0005, "198.51.100.2:3479");
+	assert_plain_v4(buf + 44, 0x0004, "198.51.100.1:3478");
+	assert_int_equal(stun_build_answer(buf, 55, &r, &a), -EMSGSIZE);
+	assert_int_equal(stun_build_answer(buf, STUN_HDR_LEN - 1, &r, &a), -EMSGSIZE);
+	a.mapped = NULL;
+	assert_int_equal(stun_build_answer(buf, sizeof(buf), &r, &a), -EINVAL);
+	a.mapped = &mapped;
+	r.dialect = (enum stun_dialect)7;
+	assert_int_equal(stun_build_answer(buf, sizeof(buf), &r, &a), -EINVAL);
+}
+
+static void test_classic_420(void **state)
+{
+	uint8_t req[64], out[128];
+	struct stun_request r;
+	size_t n;
+	int m;
+
+	(void)state;
+	/* one unknown attribute: RFC 3489 s.11.2.10 repeats it to fill 4 bytes */
+	n = classic_header(req, 4);
+	put16(req + 20, 0x0031);
+	assert_int_equal(stun_parse_request(&r, req, n), 0);
+	assert_int_equal(r.n_unknown, 1);
+	m = stun_build_error_420(out, sizeof(out), &r);
+	assert_int_equal(m, 20 + 4 + 24 + 4 + 4);
+	assert_int_equal((out[0] << 8) | out[1], STUN_BINDING_ERROR);
+	assert_memory_equal(out + 4, classic_id, sizeof(classic_id));
+	assert_int_equal((out[48] << 8) | out[49], 0x000a);
+	assert_int_equal((out[50] << 8) | out[51], 4);
+	assert_int_equal((out[52] << 8) | out[53], 0x0031);
+	assert_int_equal((out[54] << 8) | out[55], 0x0031);
+}
+
+static void test_response_origin(void **state)
+{
+	const uint8_t id[STUN_TXID_LEN] = "resp-origin1";
+	struct stun_request q = rfc8489_req(id);
+	struct hp_endpoint mapped, other, origin;
+	struct stun_answer a = { .mapped = &mapped, .other = &other, .origin = &origin };
+	struct stun_response r;
+	uint8_t buf[STUN_ANSWER_MAX];
+	char b[HP_ENDPOINT_STRLEN];
+	int n;
+
+	(void)state;
+	assert_int_equal(hp_endpoint_parse(&mapped, "192.0.2.7:4000", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&other, "198.51.100.2:3479", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&origin, "198.51.100.1:3478", -1), 0);
+	n = stun_build_answer(buf, sizeof(buf), &q, &a);
+	assert_int_equal(n, 56);
+	/* RESPONSE-ORIGIN (RFC 5780 s.7.3, 0x802b) last, plain layout */
+	assert_plain_v4(buf + 44, 0x802b, "198.51.100.1:3478");
+	assert_int_equal(stun_parse_response(&r, buf, (size_t)n), 0);
+	assert_true(r.has_mapped && r.has_other && r.has_origin);
+	assert_string_equal(hp_endpoint_format(&r.mapped, b, sizeof(b)), "192.0.2.7:4000");
+	assert_string_equal(hp_endpoint_format(&r.origin, b, sizeof(b)), "198.51.100.1:3478");
+	/* origin without other */
+	a.other = NULL;
+	assert_int_equal(stun_build_answer(buf, sizeof(buf), &q, &a), 44);
+	assert_int_equal(stun_parse_response(&r, buf, 44), 0);
+	assert_true(r.has_origin && !r.has_other);
+	/* the longest answer fits STUN_ANSWER_MAX exactly */
+	assert_int_equal(hp_endpoint_parse(&mapped, "[2001:db8::7]:4000", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&other, "[2001:db8::2]:3479", -1), 0);
+	assert_int_equal(hp_endpoint_parse(&origin, "[2001:db8::1]:3478", -1), 0);
+	a.other = &other;
+	assert_int_equal(stun_build_answer(buf, sizeof(buf), &q, &a), STUN_ANSWER_MAX);
+	assert_int_equal(stun_parse_response(&r, buf, STUN_ANSWER_MAX), 0);
+	assert_string_equal(hp_endpoint_format(&r.origin, b, sizeof(b)), "[2001:db8::1]:3478");
+	/* a bad RESPONSE-ORIGIN makes the answer malformed */
+	buf[STUN_ANSWER_MAX - 24 + 5] = 0x03;
+	assert_int_equal(stun_parse_response(&r, buf, STUN_ANSWER_MAX), -EBADMSG);
+}
+
+static void test_padded_request(void **state)
+{
+	static uint8_t buf[STUN_MAX_REQUEST + 8];
+	struct stun_request r;
+	int n;
+
+	(void)state;
+	/* padded to the longest answer: PADDING takes the rest */
+	n = stun_build_request_padded(buf, sizeof(buf), txid, 0, STUN_ANSWER_MAX);
+	assert_int_equal(n, STUN_ANSWER_MAX);
+	assert_int_equal((buf[20] << 8) | buf[21], 0x0026);
+	assert_int_equal((buf[22] << 8) | buf[23], STUN_ANSWER_MAX - 24);
+	assert_int_equal(stun_parse_request(&r, buf, (size_t)n), 0);
+	assert_int_equal(r.n_unknown, 0);
+	n = stun_build_request_padded(buf, sizeof(buf), txid, STUN_CHANGE_PORT, 61);
+	assert_int_equal(n, 64); /* rounded up to a multiple of 4 */
+	assert_int_equal(stun_parse_request(&r, buf, (size_t)n), 0);
+	assert_int_equal(r.change_flags, STUN_CHANGE_PORT);
+	/* a gap of exactly 4: an empty PADDING */
+	n = stun_build_request_padded(buf, sizeof(buf), txid, STUN_CHANGE_PORT, 32);
+	assert_int_equal(n, 32);
+	assert_int_equal((buf[30] << 8) | buf[31], 0);
+	assert_int_equal(stun_parse_request(&r, buf, (size_t)n), 0);
+	/* shorter than the request itself: no PADDING */
+	assert_int_equal(stun_build_request_padded(buf, sizeof(buf), txid, STUN_CHANGE_IP, 8), 28);
+	assert_int_equal(stun_build_request_padded(buf, 63, txid, 0, 64), -EMSGSIZE);
+
+	/* the bound: STUN_MAX_REQUEST parses, 4 more do not */
+	n = stun_build_request_padded(buf, sizeof(buf), txid, 0, STUN_MAX_REQUEST);
+	assert_int_equal(n, STUN_MAX_REQUEST);
+	assert_int_equal(stun_parse_request(&r, buf, (size_t)n), 0);
+	assert_int_equal(stun_build_request_padded(buf, sizeof(buf), txid, 0, STUN_MAX_REQUEST + 1),
+			 -EINVAL);
+	put16(buf + 2, STUN_MAX_REQUEST + 4 - STUN_HDR_LEN);
+	put16(buf + 22, STUN_MAX_REQUEST + 4 - 24);
+	assert_int_equal(stun_parse_request(&r, buf, STUN_MAX_REQUEST + 4), -EBADMSG);
+	/* coturn's -P pads with 1500 bytes (the MTU, RFC 5780 s.7.6) */
+	n = stun_build_request_padded(buf, sizeof(buf), txid, STUN_CHANGE_IP, 20 + 8 + 4 + 1500);
+	assert_int_equal(n, 1532);
+	assert_int_equal(stun_parse_request(&r, buf, (size_t)n), 0);
 }
 
 int main(void)
@@ -514,6 +767,11 @@ int main(void)
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_response_address_forms),
 		cmocka_unit_test(test_mutations_do_not_crash),
+		cmocka_unit_test(test_classic_request),
+		cmocka_unit_test(test_classic_answer),
+		cmocka_unit_test(test_classic_420),
+		cmocka_unit_test(test_response_origin),
+		cmocka_unit_test(test_padded_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
