@@ -8,7 +8,7 @@
 /* What the server counts; names are printed as name=value. */
 enum server_counter {
 	CNT_RX,                /* datagrams received */
-	CNT_DROP_OVERSIZED,    /* longer than HP_MAX_DATAGRAM */
+	CNT_DROP_OVERSIZED,    /* hplab longer than HP_MAX_DATAGRAM, STUN than STUN_MAX_REQUEST */
 	CNT_DROP_BAD_MAGIC,    /* not STUN, wrong magic or version */
 	CNT_DROP_BAD_HEADER,   /* truncated header or length mismatch */
 	CNT_DROP_MALFORMED,    /* control body failed to decode */
