@@ -8,6 +8,7 @@
 #include "fault.h"
 #include "parse.h"
 #include "nat.h"
+#include "report.h"
 
 #define CMD_BIT(c) (1u << (c))
 #define ANY_CMD ((CMD_BIT(LAB_CMD_COUNT) - 1) & ~CMD_BIT(LAB_CMD_HELP)) /* but help */
@@ -271,6 +272,27 @@ static int set_json(struct lab_args *a, const char *val, char *err, size_t errle
 	return 0;
 }
 
+static int set_file(struct lab_args *a, enum lab_format fmt, const char *opt, const char *val,
+		    char *err, size_t errlen)
+{
+	if (!val[0]) {
+		snprintf(err, errlen, "%s wants a file name", opt);
+		return -EINVAL;
+	}
+	a->files[fmt] = val;
+	return 0;
+}
+
+static int set_junit(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	return set_file(a, LAB_FORMAT_JUNIT, "--junit", val, err, errlen);
+}
+
+static int set_markdown(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	return set_file(a, LAB_FORMAT_MARKDOWN, "--markdown", val, err, errlen);
+}
+
 static int set_verbose(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	(void)val, (void)err, (void)errlen;
@@ -304,6 +326,10 @@ static const struct opt opts[] = {
 	  "--messages N   lines each client sends (default 3, max 1000)" },
 	{ "json", 0, false, RUN_MATRIX, set_json,
 	  "--json         print one JSON object instead of the narrative" },
+	{ "junit", 0, true, RUN_MATRIX, set_junit,
+	  "--junit FILE   also write the result as JUnit XML (one testcase per run or cell)" },
+	{ "markdown", 0, true, RUN_MATRIX, set_markdown,
+	  "--markdown FILE  also write a markdown summary (for a CI step summary page)" },
 	{ "prefix", 0, true, ANY_CMD, set_prefix,
 	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab)" },
 	{ "nat-a", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_a,
@@ -449,7 +475,7 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 	return o->set(a, val, err, errlen);
 }
 
-int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen)
+static int args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen)
 {
 	int i = 1, c, ret;
 
@@ -523,6 +549,29 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	if (!a->prefix_set)
 		strcpy(a->prefix, "hplab"); /* run replaces it with a per-run one */
 	return 0;
+}
+
+/* Whether the user asked for JSON: --json before any `--`, even where
+ * the parse failed before reaching it (or --json=... itself failed). */
+static bool wants_json(int argc, char *const argv[])
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json") || !strncmp(argv[i], "--json=", 7))
+			return true;
+	return false;
+}
+
+int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen)
+{
+	int ret = args_parse(a, argc, argv, err, errlen);
+	const char *cmd;
+
+	if (ret >= 0 || !wants_json(argc, argv))
+		return ret;
+	/* the command, unless the word naming it was the error */
+	cmd = argv[1][0] != '-' && lab_cmd_lookup(argv[1]) < 0 ? NULL : lab_cmd_name(a->cmd);
+	lab_report_error(stdout, LAB_FORMAT_JSON, cmd, err);
+	return ret;
 }
 
 void lab_args_usage(FILE *f, enum lab_cmd cmd)

@@ -37,6 +37,9 @@ struct lab_args {
 	enum lab_cmd cmd;
 	bool help;           /* `labrun SUB --help` */
 	bool json;           /* run: one JSON object instead of the narrative */
+	/* run, matrix: the files the file formats go to, by format (format.h):
+	 * --junit FILE, --markdown FILE; NULL: none. They point into argv. */
+	const char *files[LAB_FORMAT_COUNT];
 	int verbose;         /* -v, repeatable: show the children's own lines */
 	unsigned messages;   /* run: lines each client sends */
 	unsigned runs;       /* bench: topologies built and torn down */
@@ -60,7 +63,9 @@ struct lab_args {
 };
 
 /* Fills a from argv (argv[0] is the program). On a usage error returns
- * -EINVAL with a one-line reason in err. */
+ * -EINVAL with a one-line reason in err; if --json is among the arguments,
+ * the error is also printed on stdout as the one JSON object --json
+ * promises (lab_report_error), since no report will follow. */
 int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen);
 /* Prefix rules: 1..LAB_PREFIX_MAX of [A-Za-z0-9_], first a letter. */
 bool lab_args_prefix_valid(const char *p);

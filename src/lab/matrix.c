@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: MIT
+/*
+ * `labrun matrix`: the cells, their forked workers, collecting what each
+ * found (matrix.h). The writers are matrixout*.c.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,23 +21,32 @@
 #include "json.h"
 #include "matrix.h"
 #include "nat.h"
+#include "outfile.h"
 #include "report.h"
 #include "scenario.h"
 #include "sig.h"
+#include "theory.h"
 
 #define MATRIX_CELL_MS 40000 /* a cell's worker is killed after this */
 #define MATRIX_STOP_MS 10000 /* after a signal, how long workers get to tear down */
 
-static void cell_init(struct lab_cell *c, const char *a, const char *b, bool same, int hairpin)
+/* Theory needs no run: the routers' RFC 4787 properties are enough (the
+ * run's own prediction, run_predict(), reads the same rows). */
+static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
+		      const struct lab_nat_personality *b, bool same, int hairpin)
 {
+	struct lab_theory_case tc = { .a = a->props, .b = b->props, .same_nat = same,
+				      .hairpin = hairpin > 0, .relay = true };
+
 	memset(c, 0, sizeof(*c));
-	snprintf(c->nat_a, sizeof(c->nat_a), "%s", a);
-	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b);
+	snprintf(c->nat_a, sizeof(c->nat_a), "%s", a->name);
+	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b->name);
 	c->same_nat = same;
 	c->hairpin = hairpin;
 	c->connect_ms = c->wall_ms = -1;
-	snprintf(c->expected, sizeof(c->expected), "?");
-	snprintf(c->observed, sizeof(c->observed), "failed");
+	snprintf(c->expected, sizeof(c->expected), "%s",
+		 lab_outcome_name(lab_theory_predict(&tc)));
+	snprintf(c->observed, sizeof(c->observed), "%s", LAB_OBSERVED_NOT_RUN);
 }
 
 size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
@@ -43,23 +56,27 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 	/* most open first, as nat.c ranks its rows */
 	for (i = 0; i < k; i++)
 		for (j = 0; j < k && n < max; j++)
-			cell_init(&cells[n++], lab_nat_by_openness(i)->name,
-				  lab_nat_by_openness(j)->name, false, -1);
+			cell_init(&cells[n++], lab_nat_by_openness(i), lab_nat_by_openness(j),
+				  false, -1);
 	if (n < max)
-		cell_init(&cells[n++], LAB_NAT_DEFAULT, LAB_NAT_DEFAULT, true, 1);
+		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
+			  lab_nat_find(LAB_NAT_DEFAULT), true, 1);
 	if (n < max)
-		cell_init(&cells[n++], LAB_NAT_DEFAULT, LAB_NAT_DEFAULT, true, 0);
+		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
+			  lab_nat_find(LAB_NAT_DEFAULT), true, 0);
 	return n;
 }
 
-/* From a finished run's report: what the chat did, against the theory. */
+/* From a finished run's report: what the chat did, against the theory
+ * (the cell's own, which is the run's: a matrix run has no fault). A run a
+ * signal cut short observed nothing. */
 static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
 {
 	bool crossed = r->a.received == r->messages && r->b.received == r->messages &&
 		       r->a.sent == r->messages && r->b.sent == r->messages;
 
-	snprintf(c->expected, sizeof(c->expected), "%s", r->expected);
-	snprintf(c->observed, sizeof(c->observed), "%s", crossed ? r->path : "failed");
+	snprintf(c->observed, sizeof(c->observed), "%s",
+		 r->interrupted_by[0] ? LAB_OBSERVED_NOT_RUN : crossed ? r->path : "failed");
 	c->connect_ms = r->connect_ms;
 	snprintf(c->probe_a, sizeof(c->probe_a), "%s", r->a.probe_nat);
 	snprintf(c->probe_b, sizeof(c->probe_b), "%s", r->b.probe_nat);
@@ -95,6 +112,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 		_exit(3);
 	ca.cmd = LAB_CMD_RUN;
 	ca.json = true;
+	memset(ca.files, 0, sizeof(ca.files)); /* the parent writes the files */
 	ca.probe = true;
 	ca.prefix_set = false; /* hpl<pid>: `labrun clean` knows the shape */
 	ca.same_nat = c->same_nat;
@@ -138,8 +156,10 @@ static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
 	return 0;
 }
 
-/* Reads what the worker wrote; on EOF reaps it and files its cell. */
-static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force)
+/* Reads what the worker wrote; on EOF reaps it and files its cell. A
+ * worker without a result failed its cell, unless a signal (signo) is
+ * why: then the cell was not run. */
+static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force, int signo)
 {
 	struct lab_cell *c = &cells[w->cell];
 	ssize_t n = 0;
@@ -176,8 +196,10 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force)
 		c->prefix[sizeof(c->prefix) - 1] = '\0';
 	} else {
 		c->wall_ms = (int64_t)(hp_clock_ms() - w->start);
-		snprintf(c->reason, sizeof(c->reason), "%s", force ? "the cell took too long or was "
-			 "interrupted" : "the cell's worker died without a result");
+		snprintf(c->observed, sizeof(c->observed), "%s", signo ? LAB_OBSERVED_NOT_RUN : "failed");
+		snprintf(c->reason, sizeof(c->reason), "%s",
+			 signo ? "interrupted: its worker did not finish in time" :
+			 force ? "the cell took too long" : "the cell's worker died without a result");
 	}
 	w->pid = 0;
 	return true;
@@ -188,7 +210,7 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 {
 	struct worker w[LAB_JOBS_MAX];
 	struct pollfd pfd[LAB_JOBS_MAX + 1];
-	size_t next = 0, running = 0, i, k;
+	size_t next = 0, running = 0, done = 0, i, k;
 	unsigned jobs = a->jobs < LAB_JOBS_MAX ? a->jobs : LAB_JOBS_MAX;
 	int signo = 0, ret = 0;
 	uint64_t stop_by = 0;
@@ -200,15 +222,17 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 				;
 			ret = worker_start(&w[k], a, sigfd, bindir, cells, next);
 			if (ret < 0) {
+				snprintf(cells[next].observed, sizeof(cells[next].observed), "failed");
 				snprintf(cells[next].reason, sizeof(cells[next].reason),
 					 "cannot fork: %s", strerror(-ret));
+				lab_matrix_print_progress(stderr, &cells[next], ++done, n);
 			} else {
 				running++;
 			}
 			next++;
 		}
 		if (signo && next < n)
-			next = n; /* start nothing more */
+			next = n; /* start nothing more: those cells stay not run */
 		if (!running)
 			break;
 		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
@@ -223,36 +247,63 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 			stop_by = hp_clock_ms() + MATRIX_STOP_MS;
 		}
 		for (k = 0; k < jobs; k++) {
+			size_t cell = w[k].cell;
 			bool late;
 
 			if (!w[k].pid)
 				continue;
 			late = hp_clock_ms() - w[k].start > MATRIX_CELL_MS ||
 			       (stop_by && hp_clock_ms() > stop_by);
-			if ((pfd[k + 1].revents || late) && worker_collect(&w[k], cells, late &&
-									 !pfd[k + 1].revents))
+			if ((pfd[k + 1].revents || late) &&
+			    worker_collect(&w[k], cells, late && !pfd[k + 1].revents, signo)) {
 				running--;
+				lab_matrix_print_progress(stderr, &cells[cell], ++done, n);
+			}
 		}
 	}
 	return signo;
 }
 
+/* The matrix in stdout's format, then in each file's (outfile.h). */
+static int matrix_report(const struct lab_args *a, struct lab_outfiles *files,
+			 const struct lab_matrix_result *m)
+{
+	char err[PATH_MAX + 64];
+	int fmt;
+
+	lab_matrix_print(stdout, lab_args_format(a), m);
+	for (fmt = 0; fmt < LAB_FORMAT_COUNT; fmt++)
+		if (lab_outfiles_stream(files, fmt))
+			lab_matrix_print(lab_outfiles_stream(files, fmt), fmt, m);
+	if (lab_outfiles_commit(files, err, sizeof(err)) < 0) {
+		lab_report_error(stderr, LAB_FORMAT_TEXT, "matrix", err);
+		return -EIO;
+	}
+	return 0;
+}
+
 int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	enum lab_format fmt = lab_args_format(a);
+	struct lab_matrix_result m = { .cells = cells, .jobs = a->jobs,
+				       .pairs = lab_nat_count() * lab_nat_count() };
+	struct lab_outfiles files;
+	char err[PATH_MAX + 64];
 	uint64_t t0 = hp_clock_ms();
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
 	bool all_ok = true;
-	int signo;
+	size_t i;
 
-	lab_matrix_print_begin(stdout, fmt, n, lab_nat_count() * lab_nat_count(), a->jobs);
-	signo = run_cells(a, sigfd, bindir, cells, n);
-	for (i = 0; i < n; i++)
+	if (lab_outfiles_open(&files, a->files, err, sizeof(err)) < 0)
+		return lab_report_refuse(lab_args_format(a), "matrix", err);
+	m.n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	lab_matrix_print_begin(stdout, lab_args_format(a), &m);
+	m.signo = run_cells(a, sigfd, bindir, cells, m.n);
+	m.seconds = (double)(hp_clock_ms() - t0) / 1000.0;
+	for (i = 0; i < m.n; i++)
 		all_ok = all_ok && cells[i].ok;
-	lab_matrix_print(stdout, fmt, cells, n, (double)(hp_clock_ms() - t0) / 1000.0, a->jobs,
-			 signo);
-	if (signo)
+	if (matrix_report(a, &files, &m) < 0)
+		return 2;
+	if (m.signo)
 		return 1;
 	return all_ok ? 0 : 1;
 }

@@ -2,22 +2,15 @@
 /*
  * The matrix's writers, one per output format (format.h), all from the
  * same cells: for people a header, one line per cell, a grid and the
- * verdict; for machines one JSON object.
+ * verdict; for machines one JSON object (the file formats have their own
+ * files, matrixout_*.c). And the progress line of each finished cell.
  */
 #include <inttypes.h>
 #include <string.h>
 
-#include "json.h"
+#include "jsonw.h"
 #include "matrix.h"
-
-static const char *cell_label(const struct lab_cell *c, char *buf, size_t len)
-{
-	if (c->same_nat)
-		snprintf(buf, len, "same NAT (%s), hairpin %s", c->nat_a, c->hairpin ? "on" : "off");
-	else
-		snprintf(buf, len, "%s x %s", c->nat_a, c->nat_b);
-	return buf;
-}
+#include "matrixout_int.h"
 
 static void probe_text(char *buf, size_t len, const char *verdict, bool ok)
 {
@@ -26,7 +19,7 @@ static void probe_text(char *buf, size_t len, const char *verdict, bool ok)
 
 static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 {
-	size_t i, col = 0;
+	size_t i;
 
 	fprintf(f, "\nobserved path (theory's in brackets when it differs), A row x B column:\n");
 	fprintf(f, "%-17s", "A \\ B");
@@ -35,141 +28,184 @@ static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 	for (i = 0; i < n && !cells[i].same_nat; i++) {
 		char text[48];
 
-		if (i == 0 || strcmp(cells[i].nat_a, cells[i - 1].nat_a)) {
+		if (i == 0 || strcmp(cells[i].nat_a, cells[i - 1].nat_a))
 			fprintf(f, "\n%-17s", cells[i].nat_a);
-			col = 0;
-		}
-		if (!strcmp(cells[i].observed, cells[i].expected))
+		if (lab_cell_verdict(&cells[i]) == LAB_CELL_NOT_RUN)
+			snprintf(text, sizeof(text), "not run");
+		else if (!strcmp(cells[i].observed, cells[i].expected))
 			snprintf(text, sizeof(text), "%s %" PRId64 " ms", cells[i].observed,
 				 cells[i].connect_ms);
 		else
 			snprintf(text, sizeof(text), "%s [%s]!", cells[i].observed, cells[i].expected);
 		fprintf(f, " %-23s", text);
-		col++;
 	}
 	fputc('\n', f);
-	(void)col;
 }
 
-static void text_begin(FILE *f, size_t n, size_t pairs, unsigned jobs)
+static void text_begin(FILE *f, const struct lab_matrix_result *m)
 {
-	fprintf(f, "matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", n,
-		pairs, n - pairs, jobs);
+	fprintf(f, "matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", m->n,
+		m->pairs, m->n - m->pairs, m->jobs);
 	fflush(f);
 }
 
-static void text_table(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-		       unsigned jobs)
+static void text_cell(FILE *f, const struct lab_cell *c, size_t i)
 {
-	size_t i, ok = 0, probes_ok = 0;
+	static const char *const marks[LAB_CELL_VERDICTS] = {
+		[LAB_CELL_OK] = "ok", [LAB_CELL_WRONG] = "MISMATCH", [LAB_CELL_NOT_RUN] = "not run",
+	};
+	enum lab_cell_verdict v = lab_cell_verdict(c);
 	char label[80], pa[40], pb[40], ms[24];
 
+	probe_text(pa, sizeof(pa), c->probe_a, c->probe_a_ok);
+	probe_text(pb, sizeof(pb), c->probe_b, c->probe_b_ok);
+	if (c->connect_ms >= 0)
+		snprintf(ms, sizeof(ms), "%" PRId64 " ms", c->connect_ms);
+	else
+		snprintf(ms, sizeof(ms), "-");
+	fprintf(f, " %2zu  %-46s %-8s %-8s %8s  %-22s %-22s %s\n", i + 1,
+		lab_cell_label(c, label, sizeof(label)), c->expected, c->observed, ms, pa, pb,
+		marks[v]);
+	if (v != LAB_CELL_OK && c->reason[0])
+		fprintf(f, "      why: %s\n", c->reason);
+}
+
+static void text_finish(FILE *f, const struct lab_matrix_result *m)
+{
+	struct lab_matrix_counts k;
+	size_t i;
+
+	lab_matrix_count(m, &k);
 	fprintf(f, "\n %2s  %-46s %-8s %-8s %8s  %-22s %-22s %s\n", "#", "cell", "expected",
 		"observed", "connect", "probe A", "probe B", "");
-	for (i = 0; i < n; i++) {
-		const struct lab_cell *c = &cells[i];
-
-		probe_text(pa, sizeof(pa), c->probe_a, c->probe_a_ok);
-		probe_text(pb, sizeof(pb), c->probe_b, c->probe_b_ok);
-		if (c->connect_ms >= 0)
-			snprintf(ms, sizeof(ms), "%" PRId64 " ms", c->connect_ms);
-		else
-			snprintf(ms, sizeof(ms), "-");
-		fprintf(f, " %2zu  %-46s %-8s %-8s %8s  %-22s %-22s %s\n", i + 1,
-			cell_label(c, label, sizeof(label)), c->expected, c->observed, ms, pa, pb,
-			c->ok ? "ok" : "MISMATCH");
-		if (!c->ok && c->reason[0])
-			fprintf(f, "      why: %s\n", c->reason);
-		ok += c->ok;
-		probes_ok += c->probe_a_ok + c->probe_b_ok;
-	}
-	print_grid(f, cells, n);
-	fprintf(f, "\n%zu of %zu cells as theory predicts, %zu of %zu probes right, %.1f s "
-		   "(%u at a time)\n", ok, n, probes_ok, 2 * n, seconds, jobs);
-}
-
-static void json_str(FILE *f, const char *key, const char *val)
-{
-	fprintf(f, "\"%s\":", key);
-	hp_json_write_string(f, val, strlen(val));
-}
-
-static void text_finish(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			unsigned jobs, int signo)
-{
-	bool all_ok = true;
-
-	for (size_t i = 0; i < n; i++)
-		all_ok = all_ok && cells[i].ok;
-	text_table(f, cells, n, seconds, jobs);
-	if (signo)
-		fprintf(f, "FAIL: interrupted by signal %d\n", signo);
+	for (i = 0; i < m->n; i++)
+		text_cell(f, &m->cells[i], i);
+	print_grid(f, m->cells, m->n);
+	fprintf(f, "\n%zu of %zu cells as theory predicts", k.verdict[LAB_CELL_OK], m->n);
+	if (k.verdict[LAB_CELL_NOT_RUN])
+		fprintf(f, " (%zu not run)", k.verdict[LAB_CELL_NOT_RUN]);
+	fprintf(f, ", %zu of %zu probes right, %.1f s (%u at a time)\n", k.probes_ok, 2 * m->n,
+		m->seconds, m->jobs);
+	if (m->signo)
+		fprintf(f, "FAIL: interrupted by signal %d\n", m->signo);
 	else
-		fputs(all_ok ? "PASS\n" : "FAIL: some cells are not as theory predicts (see above)\n",
-		      f);
+		fputs(k.verdict[LAB_CELL_OK] == m->n ? "PASS\n" :
+		      "FAIL: some cells are not as theory predicts (see above)\n", f);
 }
 
-/* The object says pass or fail; an interrupted matrix has failed cells. */
-static void json_finish(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-			unsigned jobs, int signo)
+static void json_cell(FILE *f, const struct lab_cell *c)
 {
+	char label[80];
+
+	fputc('{', f);
+	lab_jw_str(f, "nat_a", c->nat_a);
+	fputc(',', f);
+	lab_jw_str(f, "nat_b", c->nat_b);
+	fputc(',', f);
+	lab_jw_bool(f, "same_nat", c->same_nat);
+	fputc(',', f);
+	lab_jw_tristate(f, "hairpin", c->hairpin);
+	fputc(',', f);
+	lab_jw_str(f, "label", lab_cell_label(c, label, sizeof(label)));
+	fputc(',', f);
+	lab_jw_str(f, "expected", c->expected);
+	fputc(',', f);
+	lab_jw_str(f, "observed", c->observed);
+	fputc(',', f);
+	lab_jw_ms(f, "connect_ms", c->connect_ms);
+	fputc(',', f);
+	lab_jw_str(f, "probe_a", c->probe_a);
+	fputc(',', f);
+	lab_jw_str(f, "probe_b", c->probe_b);
+	fputc(',', f);
+	lab_jw_bool(f, "probe_a_ok", c->probe_a_ok);
+	fputc(',', f);
+	lab_jw_bool(f, "probe_b_ok", c->probe_b_ok);
+	fputc(',', f);
+	lab_jw_bool(f, "ok", c->ok);
+	fputc(',', f);
+	lab_jw_ms(f, "wall_ms", c->wall_ms);
+	fputc(',', f);
+	lab_jw_str(f, "reason", c->reason);
+	fputc(',', f);
+	lab_jw_str(f, "prefix", c->prefix);
+	fputc('}', f);
+}
+
+/* The object says pass only if every cell is as predicted; a cell that
+ * did not run is counted apart from the wrong ones. */
+static void json_finish(FILE *f, const struct lab_matrix_result *m)
+{
+	struct lab_matrix_counts k;
+	char sig[16];
 	size_t i;
-	bool all = true;
 
-	(void)signo;
-	for (i = 0; i < n; i++)
-		all = all && cells[i].ok;
-	fprintf(f, "{\"result\":\"%s\",\"seconds\":%.3f,\"jobs\":%u,\"cells\":[",
-		all ? "pass" : "fail", seconds, jobs);
-	for (i = 0; i < n; i++) {
-		const struct lab_cell *c = &cells[i];
-
-		fputs(i ? ",{" : "{", f);
-		json_str(f, "nat_a", c->nat_a);
-		fputc(',', f);
-		json_str(f, "nat_b", c->nat_b);
-		fprintf(f, ",\"same_nat\":%s,\"hairpin\":%s,", c->same_nat ? "true" : "false",
-			c->hairpin < 0 ? "null" : c->hairpin ? "true" : "false");
-		json_str(f, "expected", c->expected);
-		fputc(',', f);
-		json_str(f, "observed", c->observed);
-		fprintf(f, ",\"connect_ms\":%" PRId64 ",", c->connect_ms);
-		json_str(f, "probe_a", c->probe_a);
-		fputc(',', f);
-		json_str(f, "probe_b", c->probe_b);
-		fprintf(f, ",\"probe_a_ok\":%s,\"probe_b_ok\":%s,\"ok\":%s,\"wall_ms\":%" PRId64 ",",
-			c->probe_a_ok ? "true" : "false", c->probe_b_ok ? "true" : "false",
-			c->ok ? "true" : "false", c->wall_ms);
-		json_str(f, "reason", c->reason);
-		fputc(',', f);
-		json_str(f, "prefix", c->prefix);
-		fputc('}', f);
+	lab_matrix_count(m, &k);
+	fprintf(f, "{\"schema_version\":%d,\"result\":\"%s\",", LAB_SCHEMA_VERSION,
+		k.verdict[LAB_CELL_OK] == m->n && !m->signo ? "pass" : "fail");
+	lab_jw_bool(f, "interrupted", m->signo != 0);
+	fputc(',', f);
+	lab_jw_str(f, "interrupted_by", lab_matrix_signal(m, sig, sizeof(sig)));
+	fprintf(f, ",\"seconds\":%.3f,\"jobs\":%u,\"counts\":{\"cells\":%zu,\"ok\":%zu,"
+		   "\"wrong\":%zu,\"not_run\":%zu,\"probes_ok\":%zu},\"cells\":[",
+		m->seconds, m->jobs, m->n, k.verdict[LAB_CELL_OK], k.verdict[LAB_CELL_WRONG],
+		k.verdict[LAB_CELL_NOT_RUN], k.probes_ok);
+	for (i = 0; i < m->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_cell(f, &m->cells[i]);
 	}
 	fputs("]}\n", f);
 	fflush(f);
 }
 
-struct matrix_writer {
-	/* Before the cells run (NULL: nothing). */
-	void (*begin)(FILE *f, size_t n, size_t pairs, unsigned jobs);
-	/* Once they all ran, or a signal (signo) stopped them. */
-	void (*finish)(FILE *f, const struct lab_cell *cells, size_t n, double seconds,
-		       unsigned jobs, int signo);
+static const struct lab_matrix_writer text = { .begin = text_begin, .finish = text_finish };
+static const struct lab_matrix_writer json = { .finish = json_finish };
+
+static const struct lab_matrix_writer *const writers[LAB_FORMAT_COUNT] = {
+	[LAB_FORMAT_TEXT] = &text,
+	[LAB_FORMAT_JSON] = &json,
+	[LAB_FORMAT_JUNIT] = &lab_matrix_junit,
+	[LAB_FORMAT_MARKDOWN] = &lab_matrix_markdown,
 };
 
-static const struct matrix_writer writers[LAB_FORMAT_COUNT] = {
-	[LAB_FORMAT_TEXT] = { .begin = text_begin, .finish = text_finish },
-	[LAB_FORMAT_JSON] = { .finish = json_finish },
-};
-
-void lab_matrix_print_begin(FILE *f, enum lab_format fmt, size_t n, size_t pairs, unsigned jobs)
+void lab_matrix_print_begin(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m)
 {
-	if (writers[fmt].begin)
-		writers[fmt].begin(f, n, pairs, jobs);
+	if (writers[fmt]->begin)
+		writers[fmt]->begin(f, m);
 }
 
-void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_cell *cells, size_t n,
-		      double seconds, unsigned jobs, int signo)
+void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m)
 {
-	writers[fmt].finish(f, cells, n, seconds, jobs, signo);
+	writers[fmt]->finish(f, m);
+}
+
+void lab_matrix_print_progress(FILE *f, const struct lab_cell *c, size_t done, size_t n)
+{
+	char label[80];
+
+	fprintf(f, "matrix: %zu/%zu %s: ", done, n, lab_cell_label(c, label, sizeof(label)));
+	switch (lab_cell_verdict(c)) {
+	case LAB_CELL_OK:
+		fprintf(f, "%s (as predicted)", c->observed);
+		break;
+	case LAB_CELL_WRONG:
+		fprintf(f, "%s (predicted %s) MISMATCH", c->observed, c->expected);
+		break;
+	case LAB_CELL_NOT_RUN:
+		fputs("not run", f);
+		break;
+	case LAB_CELL_VERDICTS:
+		break;
+	}
+	if (c->connect_ms >= 0)
+		fprintf(f, " %" PRId64 " ms", c->connect_ms);
+	if (lab_cell_verdict(c) != LAB_CELL_OK && c->reason[0]) {
+		/* one line per cell, whatever the reason holds */
+		fputs(": ", f);
+		for (const char *p = c->reason; *p; p++)
+			fputc((unsigned char)*p < 0x20 ? ' ' : *p, f);
+	}
+	fputc('\n', f);
+	fflush(f);
 }

@@ -15,6 +15,8 @@
 static const struct lab_report_writer *const writers[LAB_FORMAT_COUNT] = {
 	[LAB_FORMAT_TEXT] = &lab_report_text,
 	[LAB_FORMAT_JSON] = &lab_report_json,
+	[LAB_FORMAT_JUNIT] = &lab_report_junit,
+	[LAB_FORMAT_MARKDOWN] = &lab_report_markdown,
 };
 
 static void side_init(struct lab_report_side *s)
@@ -33,9 +35,8 @@ void lab_report_init(struct lab_report *r, enum lab_format format, FILE *out, ui
 	r->out = out;
 	r->t0 = t0;
 	r->result = LAB_RESULT_PASS;
-	r->connect_ms = r->setup_ms = r->teardown_ms = -1;
+	r->connect_ms = r->setup_ms = r->teardown_ms = r->wall_ms = -1;
 	snprintf(r->path, sizeof(r->path), "none");
-	snprintf(r->expected, sizeof(r->expected), "direct");
 	r->hairpin = -1;
 	r->rtt_median_us = r->rtt_p95_us = -1;
 	r->fault_ms = -1;
@@ -84,6 +85,25 @@ void lab_report_finish(const struct lab_report *r)
 {
 	if (r->out)
 		writers[r->format]->finish(r, r->out);
+}
+
+void lab_report_write(const struct lab_report *r, enum lab_format fmt, FILE *f)
+{
+	writers[fmt]->finish(r, f);
+}
+
+void lab_report_error(FILE *f, enum lab_format fmt, const char *cmd, const char *reason)
+{
+	if (writers[fmt]->error)
+		writers[fmt]->error(f, cmd, reason);
+}
+
+int lab_report_refuse(enum lab_format fmt, const char *cmd, const char *reason)
+{
+	lab_report_error(stderr, LAB_FORMAT_TEXT, cmd, reason);
+	if (fmt != LAB_FORMAT_TEXT)
+		lab_report_error(stdout, fmt, cmd, reason);
+	return 2;
 }
 
 void lab_report_last_words(const struct lab_report *r, FILE *f)

@@ -11,9 +11,11 @@
 
 /*
  * What a run found, in one struct: every output format's writer (the
- * narrative for people, the JSON object for machines, format.h) prints
- * from it, so they cannot disagree. Steps are kept, and a format that
- * tells them as they happen (the narrative) prints each when it is added.
+ * narrative for people, the JSON object for machines, JUnit XML and a
+ * markdown summary for CI, format.h) prints from it, so they cannot
+ * disagree. Steps are kept, and a format that tells them as they happen
+ * (the narrative) prints each when it is added. "No value" is "" for a
+ * string and -1 for a time; the JSON writer turns both into null.
  */
 #define LAB_REPORT_STEPS 48
 #define LAB_REPORT_STEP_LEN 640
@@ -69,13 +71,16 @@ struct lab_report {
 	struct lab_step steps[LAB_REPORT_STEPS];
 	size_t nsteps;
 	enum lab_result result;
-	char reason[256];
+	char reason[256];     /* "" while it passes */
+	char interrupted_by[12]; /* "SIGINT" ...: the signal that cut it short; "" none */
 	char path[16];        /* "direct", "relay" or "none" */
-	char expected[16];    /* theory's prediction: "direct", "relay" or "failed" */
+	char expected[16];    /* theory's prediction: "direct", "relay" or "failed";
+			       * "" until the topology is built */
 	bool same_nat, no_firewall, probed;
 	int hairpin;          /* -1: not same-NAT */
 	unsigned udp_timeout; /* 0: kernel's */
 	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
+	int64_t wall_ms;      /* the whole run, start to report; -1 until it ends */
 	struct lab_report_side a, b;
 	char last_words[2][LAB_REPORT_WORDS]; /* clients' last stderr, on failure */
 	/* impairments: per router (0 rA, 1 rB), what was asked */
@@ -103,6 +108,17 @@ void lab_report_fail(struct lab_report *r, enum lab_result res, const char *fmt,
 	__attribute__((format(printf, 3, 4)));
 /* The format's end: the last line (narrative) or the one JSON object. */
 void lab_report_finish(const struct lab_report *r);
+/* The whole report in format fmt into f (a file format's document). */
+void lab_report_write(const struct lab_report *r, enum lab_format fmt, FILE *f);
+/* What stops cmd (NULL: not known) before it has a report to give, in
+ * format fmt on f: text "labrun: REASON"; JSON the one object,
+ * {"schema_version":1,"result":"error","command":CMD,"reason":REASON};
+ * the file formats write nothing (their file is not made). */
+void lab_report_error(FILE *f, enum lab_format fmt, const char *cmd, const char *reason);
+/* A command that cannot start: the text line on stderr for people and,
+ * when stdout's format fmt is not the text, fmt's error on stdout (so
+ * --json still prints its one object). Returns 2, a setup error's exit. */
+int lab_report_refuse(enum lab_format fmt, const char *cmd, const char *reason);
 /* The clients' last stderr lines into f, if the format tells people them. */
 void lab_report_last_words(const struct lab_report *r, FILE *f);
 /* 0 pass, 1 fail, 2 error. */

@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The JSON writer of a run's report: one object at the end, the same data
- * the narrative is told from (docs/lab.md lists its fields).
+ * the narrative is told from (docs/lab.md lists its fields). Every value
+ * the run did not get is null (jsonw.h).
  */
 #include <inttypes.h>
 #include <string.h>
 
-#include "json.h"
+#include "jsonw.h"
 #include "report.h"
 #include "report_int.h"
-
-static void json_str(FILE *f, const char *key, const char *val)
-{
-	fprintf(f, "\"%s\":", key);
-	hp_json_write_string(f, val, strlen(val));
-}
 
 static void json_rtt(FILE *f, int64_t median, int64_t p95, unsigned n)
 {
@@ -29,6 +24,17 @@ static void json_rtt(FILE *f, int64_t median, int64_t p95, unsigned n)
 static void json_pct(FILE *f, const char *key, uint32_t ppm)
 {
 	fprintf(f, "\"%s\":%u.%04u", key, ppm / 10000, ppm % 10000);
+}
+
+static void json_engine(FILE *f, const struct lab_report_engine *e)
+{
+	fputc('{', f);
+	lab_jw_str(f, "router", e->router);
+	fprintf(f, ",\"queued\":%" PRIu64 ",\"delayed\":%" PRIu64 ",\"reordered\":%" PRIu64
+		   ",\"duplicated\":%" PRIu64 ",\"dup_failed\":%" PRIu64
+		   ",\"late_us\":{\"median\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "}}",
+		e->queued, e->delayed, e->reordered, e->duplicated, e->dup_failed,
+		e->late_median_us, e->late_p99_us, e->late_max_us);
 }
 
 static void json_impair(FILE *f, const struct lab_report *r)
@@ -53,58 +59,108 @@ static void json_impair(FILE *f, const struct lab_report *r)
 	}
 	fprintf(f, "\"path_rtt_ms\":%.3f,\"engines\":[", r->path_rtt_us / 1000.0);
 	for (i = 0; i < r->nengines; i++) {
-		const struct lab_report_engine *e = &r->engines[i];
-
-		fprintf(f, "%s{", i ? "," : "");
-		json_str(f, "router", e->router);
-		fprintf(f, ",\"queued\":%" PRIu64 ",\"delayed\":%" PRIu64 ",\"reordered\":%" PRIu64
-			   ",\"duplicated\":%" PRIu64 ",\"dup_failed\":%" PRIu64
-			   ",\"late_us\":{\"median\":%" PRIu64 ",\"p99\":%" PRIu64
-			   ",\"max\":%" PRIu64 "}}",
-			e->queued, e->delayed, e->reordered, e->duplicated, e->dup_failed,
-			e->late_median_us, e->late_p99_us, e->late_max_us);
+		if (i)
+			fputc(',', f);
+		json_engine(f, &r->engines[i]);
 	}
 	fputs("]}", f);
+}
+
+static void json_probe(FILE *f, const struct lab_report_side *s)
+{
+	fputs("\"probe\":", f);
+	if (!s->probe_nat[0]) {
+		fputs("null", f);
+	} else {
+		fputc('{', f);
+		lab_jw_str(f, "nat", s->probe_nat);
+		fputc(',', f);
+		lab_jw_str(f, "mapping", s->probe_mapping);
+		fputc(',', f);
+		lab_jw_str(f, "filtering", s->probe_filtering);
+		fputc(',', f);
+		lab_jw_str(f, "public", s->probe_public);
+		fputc(',', f);
+		lab_jw_ms(f, "ms", s->probe_ms);
+		fputc(',', f);
+		lab_jw_bool(f, "match", s->probe_match);
+		fputc('}', f);
+	}
+	fputc(',', f);
+	lab_jw_str(f, "probe_error", s->probe_error);
 }
 
 static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 {
 	fprintf(f, "\"%s\":{", key);
-	json_str(f, "name", s->nick);
+	lab_jw_str(f, "name", s->nick);
 	fputc(',', f);
-	json_str(f, "private", s->private_ep);
+	lab_jw_str(f, "private", s->private_ep);
 	fputc(',', f);
-	json_str(f, "public", s->public_ep);
+	lab_jw_str(f, "public", s->public_ep);
 	fputc(',', f);
-	json_str(f, "peer", s->peer_ep);
+	lab_jw_str(f, "peer", s->peer_ep);
 	fputc(',', f);
-	json_str(f, "path", s->path);
-	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"sent\":%u,\"received\":%u,\"acked\":%u,"
-		   "\"exit\":%d,\"bye\":%s",
-		s->connect_ms, s->sent, s->received, s->acked, s->exit_code,
-		s->bye ? "true" : "false");
+	lab_jw_str(f, "path", s->path);
 	fputc(',', f);
-	json_str(f, "router_nat", s->router_nat);
+	lab_jw_ms(f, "connect_ms", s->connect_ms);
+	fprintf(f, ",\"sent\":%u,\"received\":%u,\"acked\":%u,", s->sent, s->received, s->acked);
+	if (s->exit_code < 0)
+		fputs("\"exit\":null,", f);
+	else
+		fprintf(f, "\"exit\":%d,", s->exit_code);
+	lab_jw_bool(f, "bye", s->bye);
+	fputc(',', f);
+	lab_jw_str(f, "router_nat", s->router_nat);
 	fprintf(f, ",\"delivered\":%u,\"retransmitted\":%u,\"retransmitted_from\":\"%s\","
 		   "\"connects\":%u,\"reconnects\":%u,\"rtt_ms\":",
 		s->delivered, s->retransmitted, s->stats_seen ? "stats" : "events", s->connects,
 		s->reconnects);
 	json_rtt(f, s->rtt_median_us, s->rtt_p95_us, s->rtt_n);
-	fputs(",\"probe\":", f);
-	if (!s->probe_nat[0]) {
-		fputs("null}", f);
+	fputc(',', f);
+	json_probe(f, s);
+	fputc('}', f);
+}
+
+static void json_fault(FILE *f, const struct lab_report *r)
+{
+	fputs("\"fault\":", f);
+	if (!r->fault[0]) {
+		fputs("null", f);
 		return;
 	}
 	fputc('{', f);
-	json_str(f, "nat", s->probe_nat);
+	lab_jw_str(f, "name", r->fault);
 	fputc(',', f);
-	json_str(f, "mapping", s->probe_mapping);
+	lab_jw_ms(f, "injected_ms", r->fault_ms);
 	fputc(',', f);
-	json_str(f, "filtering", s->probe_filtering);
+	lab_jw_bool(f, "ok", r->fault_ok);
 	fputc(',', f);
-	json_str(f, "public", s->probe_public);
-	fprintf(f, ",\"ms\":%" PRId64 ",\"match\":%s}}", s->probe_ms,
-		s->probe_match ? "true" : "false");
+	lab_jw_str(f, "detail", r->fault_detail);
+	fputc('}', f);
+}
+
+/* What the run was asked to do, and what theory expects of it. */
+static void json_setup(FILE *f, const struct lab_report *r)
+{
+	fprintf(f, "\"messages\":%u,", r->messages);
+	lab_jw_str(f, "prefix", r->prefix);
+	fputs(",\"nat\":{", f);
+	lab_jw_str(f, "a", r->nat_a);
+	fputc(',', f);
+	lab_jw_str(f, "b", r->nat_b);
+	fputs("},", f);
+	lab_jw_str(f, "expected", r->expected);
+	fputc(',', f);
+	lab_jw_bool(f, "same_nat", r->same_nat);
+	fputc(',', f);
+	lab_jw_tristate(f, "hairpin", r->hairpin);
+	fputc(',', f);
+	lab_jw_bool(f, "no_firewall", r->no_firewall);
+	if (r->udp_timeout)
+		fprintf(f, ",\"udp_timeout\":%u", r->udp_timeout);
+	else
+		fputs(",\"udp_timeout\":null", f);
 }
 
 static void json_finish(const struct lab_report *r, FILE *f)
@@ -112,54 +168,55 @@ static void json_finish(const struct lab_report *r, FILE *f)
 	static const char *const results[] = { "pass", "fail", "error" };
 	size_t i;
 
-	fputc('{', f);
-	json_str(f, "result", results[r->result]);
+	fprintf(f, "{\"schema_version\":%d,", LAB_SCHEMA_VERSION);
+	lab_jw_str(f, "result", results[r->result]);
 	fputc(',', f);
-	json_str(f, "reason", r->reason);
+	lab_jw_str(f, "reason", r->reason);
 	fputc(',', f);
-	json_str(f, "path", r->path);
-	fprintf(f, ",\"connect_ms\":%" PRId64 ",\"setup_ms\":%" PRId64 ",\"teardown_ms\":%" PRId64
-		   ",\"messages\":%u,",
-		r->connect_ms, r->setup_ms, r->teardown_ms, r->messages);
-	json_str(f, "prefix", r->prefix);
-	fputs(",\"nat\":{", f);
-	json_str(f, "a", r->nat_a);
+	lab_jw_str(f, "interrupted_by", r->interrupted_by);
 	fputc(',', f);
-	json_str(f, "b", r->nat_b);
-	fputs("},", f);
-	json_str(f, "expected", r->expected);
-	fprintf(f, ",\"same_nat\":%s,\"hairpin\":%s,\"no_firewall\":%s,\"udp_timeout\":%u,",
-		r->same_nat ? "true" : "false",
-		r->hairpin < 0 ? "null" : r->hairpin ? "true" : "false",
-		r->no_firewall ? "true" : "false", r->udp_timeout);
-	fputs("\"rtt_ms\":", f);
+	lab_jw_str(f, "path", r->path);
+	fputc(',', f);
+	lab_jw_ms(f, "connect_ms", r->connect_ms);
+	fputc(',', f);
+	lab_jw_ms(f, "setup_ms", r->setup_ms);
+	fputc(',', f);
+	lab_jw_ms(f, "teardown_ms", r->teardown_ms);
+	fputc(',', f);
+	lab_jw_ms(f, "wall_ms", r->wall_ms);
+	fputc(',', f);
+	json_setup(f, r);
+	fputs(",\"rtt_ms\":", f);
 	json_rtt(f, r->rtt_median_us, r->rtt_p95_us, r->rtt_n);
 	fputs(",\"impair\":", f);
 	json_impair(f, r);
-	fputs(",\"fault\":", f);
-	if (!r->fault[0]) {
-		fputs("null,", f);
-	} else {
-		fputc('{', f);
-		json_str(f, "name", r->fault);
-		fprintf(f, ",\"injected_ms\":%" PRId64 ",\"ok\":%s,", r->fault_ms,
-			r->fault_ok ? "true" : "false");
-		json_str(f, "detail", r->fault_detail);
-		fputs("},", f);
-	}
+	fputc(',', f);
+	json_fault(f, r);
+	fputc(',', f);
 	json_side(f, "a", &r->a);
 	fputc(',', f);
 	json_side(f, "b", &r->b);
 	fputs(",\"steps\":[", f);
 	for (i = 0; i < r->nsteps; i++) {
 		fprintf(f, "%s{\"ms\":%" PRIu64 ",", i ? "," : "", r->steps[i].ms);
-		json_str(f, "text", r->steps[i].text);
+		lab_jw_str(f, "text", r->steps[i].text);
 		fputc('}', f);
 	}
 	fputs("]}\n", f);
 	fflush(f);
 }
 
+static void json_error(FILE *f, const char *cmd, const char *reason)
+{
+	fprintf(f, "{\"schema_version\":%d,\"result\":\"error\",", LAB_SCHEMA_VERSION);
+	lab_jw_str(f, "command", cmd);
+	fputc(',', f);
+	lab_jw_str(f, "reason", reason);
+	fputs("}\n", f);
+	fflush(f);
+}
+
 const struct lab_report_writer lab_report_json = {
 	.finish = json_finish,
+	.error = json_error,
 };

@@ -41,8 +41,17 @@ static void text_last_words(const struct lab_report *r, FILE *f)
 			fprintf(f, "--- %s's last words:\n%s\n", side[i]->nick, r->last_words[i]);
 }
 
+/* The command is in the line only as the user typed it: main.c's words. */
+static void text_error(FILE *f, const char *cmd, const char *reason)
+{
+	(void)cmd;
+	fprintf(f, "labrun: %s\n", reason);
+	fflush(f);
+}
+
 const struct lab_report_writer lab_report_text = {
 	.step = text_step,
 	.finish = text_finish,
 	.last_words = text_last_words,
+	.error = text_error,
 };

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "nat.h"
 #include "netns.h"
+#include "outfile.h"
 #include "plan.h"
 #include "report.h"
 #include "scenario.h"
@@ -165,6 +166,8 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	if (r.signo) {
 		lab_report_step(rep, "interrupted by %s", run_sig_name(r.signo));
 		lab_report_fail(rep, LAB_RESULT_FAIL, "interrupted by %s", run_sig_name(r.signo));
+		snprintf(rep->interrupted_by, sizeof(rep->interrupted_by), "%s",
+			 run_sig_name(r.signo));
 	}
 	run_verify(&r);
 teardown:
@@ -175,24 +178,49 @@ out:
 			 r.side[i].proc.err.tail_len ? r.side[i].proc.err.tail : "");
 	for (int i = 0; i < RUN_SIDES; i++)
 		lab_samples_free(&r.side[i].rtt);
+	rep->wall_ms = (int64_t)(hp_clock_ms() - rep->t0);
 	return lab_report_exit_code(rep);
 }
 
-int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
+/* The report in stdout's format, then in each file's (outfile.h); a file
+ * that cannot be completed makes the run a setup error. */
+static int report(const struct lab_args *a, struct lab_outfiles *files,
+		  const struct lab_report *rep, int ret)
 {
-	struct lab_report *rep = malloc(sizeof(*rep));
-	int ret;
+	char err[PATH_MAX + 64];
+	int fmt;
 
-	if (!rep) {
-		fprintf(stderr, "labrun: out of memory\n");
-		return 2;
-	}
-	lab_report_init(rep, lab_args_format(a), stdout, hp_clock_ms());
-	ret = lab_scenario_exec(a, sigfd, bindir, rep);
 	lab_report_finish(rep);
 	/* with -v they were shown as they came */
 	if (rep->result != LAB_RESULT_PASS && a->verbose == 0)
 		lab_report_last_words(rep, stderr);
+	for (fmt = 0; fmt < LAB_FORMAT_COUNT; fmt++)
+		if (lab_outfiles_stream(files, fmt))
+			lab_report_write(rep, fmt, lab_outfiles_stream(files, fmt));
+	if (lab_outfiles_commit(files, err, sizeof(err)) < 0) {
+		lab_report_error(stderr, LAB_FORMAT_TEXT, "run", err);
+		return 2;
+	}
+	return ret;
+}
+
+int lab_scenario_run(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	struct lab_outfiles files;
+	struct lab_report *rep;
+	char err[PATH_MAX + 64];
+	int ret;
+
+	if (lab_outfiles_open(&files, a->files, err, sizeof(err)) < 0)
+		return lab_report_refuse(lab_args_format(a), "run", err);
+	rep = malloc(sizeof(*rep));
+	if (!rep) {
+		lab_outfiles_abort(&files);
+		return lab_report_refuse(lab_args_format(a), "run", "out of memory");
+	}
+	lab_report_init(rep, lab_args_format(a), stdout, hp_clock_ms());
+	ret = lab_scenario_exec(a, sigfd, bindir, rep);
+	ret = report(a, &files, rep, ret);
 	free(rep);
 	return ret;
 }

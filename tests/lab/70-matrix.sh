@@ -25,7 +25,7 @@ cells = d["cells"]
 for c in cells:
     print("   %-16s %-16s same_nat=%-5s hairpin=%-5s expected=%-6s observed=%-6s %5s ms  probes %s/%s %s" % (
         c["nat_a"], c["nat_b"], c["same_nat"], c["hairpin"], c["expected"], c["observed"],
-        c["connect_ms"], c["probe_a"], c["probe_b"], "" if c["ok"] else "MISMATCH: " + c["reason"]))
+        c["connect_ms"], c["probe_a"], c["probe_b"], "" if c["ok"] else "MISMATCH: %s" % c["reason"]))
 print("    total %.1f s" % d["seconds"])
 assert isinstance(d["seconds"], (int, float)) and d["seconds"] > 0
 assert len(cells) >= 18, len(cells)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -503,10 +504,116 @@ static void test_fault_option(void **state)
 	assert_int_equal(parse(&a, ARGC(with_same), with_same, err), -EINVAL);
 }
 
+/* lab_args_parse with its stdout captured: the return value, and in out
+ * what it printed there. */
+static int parse_stdout(int argc, char *const argv[], char *err, char *out, size_t outlen)
+{
+	struct lab_args a;
+	FILE *tmp = tmpfile();
+	int saved, ret;
+	size_t n;
+
+	assert_non_null(tmp);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDOUT_FILENO) >= 0);
+	ret = parse(&a, argc, argv, err);
+	fflush(stdout);
+	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, outlen - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return ret;
+}
+
+/* --json promises one JSON object on stdout: a usage error is one too. */
+static void test_json_usage_errors(void **state)
+{
+	char *bad_value[] = { "labrun", "run", "--json", "--messages", "0" };
+	char *bad_after[] = { "labrun", "run", "--bogus", "--json" };
+	char *bad_cmd[] = { "labrun", "fly", "--json" };
+	char *implicit_run[] = { "labrun", "--json", "--all" };
+	char *not_here[] = { "labrun", "up", "--json" };
+	char *with_value[] = { "labrun", "matrix", "--json=yes" };
+	char *plain[] = { "labrun", "run", "--messages", "0" };
+	char *after_dashes[] = { "labrun", "run", "--", "--json" };
+	char *fine[] = { "labrun", "run", "--json" };
+	char err[160], out[512];
+
+	(void)state;
+	assert_int_equal(parse_stdout(ARGC(bad_value), bad_value, err, out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "{\"schema_version\":1,\"result\":\"error\",\"command\":\"run\","
+				 "\"reason\":\"--messages wants a number from 1 to 1000, not '0'\"}\n");
+	assert_int_equal(parse_stdout(ARGC(bad_after), bad_after, err, out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "{\"schema_version\":1,\"result\":\"error\",\"command\":\"run\","
+				 "\"reason\":\"unknown option '--bogus'\"}\n");
+	assert_int_equal(parse_stdout(ARGC(bad_cmd), bad_cmd, err, out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "\"command\":null,\"reason\":\"unknown command 'fly' (try: "));
+	assert_int_equal(parse_stdout(ARGC(implicit_run), implicit_run, err, out, sizeof(out)),
+			 -EINVAL);
+	assert_non_null(strstr(out, "\"command\":\"run\",\"reason\":\"option '--all' does not "
+				    "apply to 'run'\"}\n"));
+	assert_int_equal(parse_stdout(ARGC(not_here), not_here, err, out, sizeof(out)), -EINVAL);
+	assert_non_null(strstr(out, "\"command\":\"up\",\"reason\":\"option '--json' does not "
+				    "apply to 'up'\"}\n"));
+	assert_int_equal(parse_stdout(ARGC(with_value), with_value, err, out, sizeof(out)),
+			 -EINVAL);
+	assert_non_null(strstr(out, "\"command\":\"matrix\",\"reason\":\"option '--json' takes "
+				    "no value\"}\n"));
+	/* the error line itself is still main.c's to print on stderr */
+	assert_string_equal(err, "option '--json' takes no value");
+	/* without --json (or with it only after `--`), stdout stays empty */
+	assert_int_equal(parse_stdout(ARGC(plain), plain, err, out, sizeof(out)), -EINVAL);
+	assert_string_equal(out, "");
+	assert_int_equal(parse_stdout(ARGC(after_dashes), after_dashes, err, out, sizeof(out)),
+			 -EINVAL);
+	assert_string_equal(out, "");
+	assert_int_equal(parse_stdout(ARGC(fine), fine, err, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
+static void test_file_formats(void **state)
+{
+	char *run[] = { "labrun", "run", "--junit", "out/run.xml", "--markdown=sum.md" };
+	char *matrix[] = { "labrun", "matrix", "--json", "--junit=m.xml" };
+	char *none[] = { "labrun", "run" };
+	char *empty[] = { "labrun", "run", "--junit=" };
+	char *missing[] = { "labrun", "matrix", "--markdown" };
+	char *up[] = { "labrun", "up", "--junit", "x.xml" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(run), run, err), 0);
+	assert_string_equal(a.files[LAB_FORMAT_JUNIT], "out/run.xml");
+	assert_string_equal(a.files[LAB_FORMAT_MARKDOWN], "sum.md");
+	assert_null(a.files[LAB_FORMAT_TEXT]);
+	assert_null(a.files[LAB_FORMAT_JSON]);
+	assert_int_equal(lab_args_format(&a), LAB_FORMAT_TEXT);
+	assert_int_equal(parse(&a, ARGC(matrix), matrix, err), 0);
+	assert_string_equal(a.files[LAB_FORMAT_JUNIT], "m.xml");
+	assert_null(a.files[LAB_FORMAT_MARKDOWN]);
+	assert_int_equal(lab_args_format(&a), LAB_FORMAT_JSON);
+	assert_int_equal(parse(&a, ARGC(none), none, err), 0);
+	for (int f = 0; f < LAB_FORMAT_COUNT; f++)
+		assert_null(a.files[f]);
+	assert_int_equal(parse(&a, ARGC(empty), empty, err), -EINVAL);
+	assert_string_equal(err, "--junit wants a file name");
+	assert_int_equal(parse(&a, ARGC(missing), missing, err), -EINVAL);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(parse(&a, ARGC(up), up, err), -EINVAL);
+	assert_non_null(strstr(err, "does not apply to 'up'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bare_is_help),
+		cmocka_unit_test(test_json_usage_errors),
+		cmocka_unit_test(test_file_formats),
 		cmocka_unit_test(test_run_defaults),
 		cmocka_unit_test(test_run_options),
 		cmocka_unit_test(test_short_flag_cluster),

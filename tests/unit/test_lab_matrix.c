@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -34,29 +36,240 @@ static void test_cells_cover_every_pair_and_same_nat(void **state)
 	}
 	assert_int_equal(same, 2);
 	assert_true(cells[16].hairpin != cells[17].hairpin);
+	/* before anything runs: theory's prediction, nothing observed */
+	for (i = 0; i < n; i++) {
+		assert_true(!strcmp(cells[i].expected, "direct") ||
+			    !strcmp(cells[i].expected, "relay"));
+		assert_string_equal(cells[i].observed, "not_run");
+		assert_int_equal(lab_cell_verdict(&cells[i]), LAB_CELL_NOT_RUN);
+		assert_int_equal(cells[i].wall_ms, -1);
+		assert_int_equal(cells[i].connect_ms, -1);
+	}
+	/* symmetric on both sides cannot punch (RFC 4787 s.4.1), hairpin on
+	 * loops back directly, hairpin off has only the relay */
+	assert_string_equal(cells[15].nat_a, "symmetric");
+	assert_string_equal(cells[15].nat_b, "symmetric");
+	assert_string_equal(cells[15].expected, "relay");
+	assert_string_equal(cells[0].expected, "direct");
+	assert_string_equal(cells[16].expected, cells[16].hairpin ? "direct" : "relay");
+	assert_string_equal(cells[17].expected, cells[17].hairpin ? "direct" : "relay");
 	/* a short table is cut, not overrun */
 	assert_int_equal(lab_matrix_cells(cells, 5), 5);
+}
+
+/* (not inlined: gcc 12 then takes the stream's buffer for a local) */
+static __attribute__((noinline)) char *print(enum lab_format fmt, const struct lab_matrix_result *m)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	lab_matrix_print(f, fmt, m);
+	fclose(f);
+	return text;
+}
+
+/* python3 parses doc (XML) and runs check (d: its root): 0 ok, 1 not, -1
+ * no python3 here. */
+static int python_check(const char *doc, const char *check)
+{
+	char cmd[1024];
+	FILE *p;
+	int st;
+
+	if (system("command -v python3 >/dev/null 2>&1") != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import sys, xml.etree.ElementTree as E\n"
+		 "d = E.fromstring(sys.stdin.buffer.read())\n%s\n'", check);
+	p = popen(cmd, "w");
+	assert_non_null(p);
+	fputs(doc, p);
+	st = pclose(p);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+/* The first 10 cells as they would come back: 8 as predicted, one wrong
+ * (with a hostile reason), one interrupted; the other 8 never started. */
+static size_t interrupted_matrix(struct lab_cell *cells, struct lab_matrix_result *m)
+{
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
+
+	for (i = 0; i < 10; i++) {
+		struct lab_cell *c = &cells[i];
+
+		snprintf(c->observed, sizeof(c->observed), "%s", c->expected);
+		c->connect_ms = 30 + (int64_t)i;
+		c->wall_ms = 400;
+		c->ok = c->probe_a_ok = c->probe_b_ok = true;
+		snprintf(c->probe_a, sizeof(c->probe_a), "%s", c->nat_a);
+		snprintf(c->probe_b, sizeof(c->probe_b), "%s", c->nat_b);
+		snprintf(c->prefix, sizeof(c->prefix), "hpl%zu", 100 + i);
+	}
+	snprintf(cells[3].observed, sizeof(cells[3].observed), "failed");
+	cells[3].ok = false;
+	cells[3].connect_ms = -1;
+	snprintf(cells[3].reason, sizeof(cells[3].reason), "a <\"quoted\"> | reason & \x01\n\xff");
+	snprintf(cells[9].observed, sizeof(cells[9].observed), "not_run");
+	cells[9].ok = false;
+	snprintf(cells[9].reason, sizeof(cells[9].reason), "interrupted by SIGINT");
+	*m = (struct lab_matrix_result){ .cells = cells, .n = n, .pairs = 16, .seconds = 4.25,
+					 .jobs = 6, .signo = SIGINT };
+	return n;
 }
 
 static void test_json_shape(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
 	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	struct lab_matrix_result m = { .cells = cells, .n = n, .pairs = 16, .seconds = 4.25,
+				       .jobs = 6 };
+	char *text;
+
+	(void)state;
+	snprintf(cells[3].reason, sizeof(cells[3].reason), "a \"quoted\" reason");
+	text = print(LAB_FORMAT_JSON, &m);
+	assert_non_null(strstr(text, "{\"schema_version\":1,\"result\":\"fail\","
+				     "\"interrupted\":false,\"interrupted_by\":null,"
+				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":18,"
+				     "\"ok\":0,\"wrong\":0,\"not_run\":18,\"probes_ok\":0},"
+				     "\"cells\":[{"));
+	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","
+				     "\"same_nat\":false,\"hairpin\":null,"
+				     "\"label\":\"full-cone x symmetric\","));
+	assert_non_null(strstr(text, "\"same_nat\":true,\"hairpin\":false,"));
+	assert_non_null(strstr(text, "a \\\"quoted\\\" reason"));
+	/* a cell that never ran: theory's prediction, and null for what it did not get */
+	assert_non_null(strstr(text, "\"expected\":\"relay\",\"observed\":\"not_run\","
+				     "\"connect_ms\":null,\"probe_a\":null,\"probe_b\":null,"
+				     "\"probe_a_ok\":false,\"probe_b_ok\":false,\"ok\":false,"
+				     "\"wall_ms\":null,\"reason\":null,\"prefix\":null}"));
+	assert_null(strstr(text, "-1"));
+	assert_null(strstr(text, "\"\""));
+	assert_null(strstr(text, "\"?\""));
+	assert_int_equal(text[strlen(text) - 1], '\n');
+	free(text);
+}
+
+static void test_interrupted_counts(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	struct lab_matrix_result m;
+	struct lab_matrix_counts k;
+	char *text, sig[16];
+
+	(void)state;
+	interrupted_matrix(cells, &m);
+	lab_matrix_count(&m, &k);
+	assert_int_equal(k.verdict[LAB_CELL_OK], 8);
+	assert_int_equal(k.verdict[LAB_CELL_WRONG], 1);
+	assert_int_equal(k.verdict[LAB_CELL_NOT_RUN], 9);
+	assert_int_equal(k.probes_ok, 20);
+	assert_string_equal(lab_matrix_signal(&m, sig, sizeof(sig)), "SIGINT");
+	text = print(LAB_FORMAT_JSON, &m);
+	assert_non_null(strstr(text, "\"result\":\"fail\",\"interrupted\":true,"
+				     "\"interrupted_by\":\"SIGINT\","));
+	assert_non_null(strstr(text, "\"counts\":{\"cells\":18,\"ok\":8,\"wrong\":1,"
+				     "\"not_run\":9,\"probes_ok\":20}"));
+	free(text);
+	/* the narrative: a not-run cell is not a mismatch */
+	text = print(LAB_FORMAT_TEXT, &m);
+	assert_non_null(strstr(text, "8 of 18 cells as theory predicts (9 not run), 20 of 36 "
+				     "probes right, 4.2 s (6 at a time)\nFAIL: interrupted by "
+				     "signal 2\n"));
+	assert_non_null(strstr(text, " not run\n      why: interrupted by SIGINT\n"));
+	assert_non_null(strstr(text, "MISMATCH\n      why: a <\"quoted\">"));
+	free(text);
+}
+
+static void test_progress_line(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	struct lab_matrix_result m;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	(void)state;
+	interrupted_matrix(cells, &m);
 	assert_non_null(f);
-	snprintf(cells[3].reason, sizeof(cells[3].reason), "a \"quoted\" reason");
-	lab_matrix_print(f, LAB_FORMAT_JSON, cells, n, 4.25, 6, 0);
+	lab_matrix_print_progress(f, &cells[1], 3, 18);
+	lab_matrix_print_progress(f, &cells[3], 4, 18);
+	lab_matrix_print_progress(f, &cells[9], 5, 18);
+	lab_matrix_print_progress(f, &cells[17], 6, 18);
 	fclose(f);
-	assert_non_null(strstr(text, "{\"result\":\"fail\",\"seconds\":4.250,\"jobs\":6,\"cells\":[{"));
-	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","
-				     "\"same_nat\":false,\"hairpin\":null,"));
-	assert_non_null(strstr(text, "\"same_nat\":true,\"hairpin\":false,"));
-	assert_non_null(strstr(text, "a \\\"quoted\\\" reason"));
-	assert_int_equal(text[len - 1], '\n');
+	assert_string_equal(text,
+		"matrix: 3/18 full-cone x restricted-cone: direct (as predicted) 31 ms\n"
+		"matrix: 4/18 full-cone x symmetric: failed (predicted direct) MISMATCH: "
+		"a <\"quoted\"> | reason &   \xff\n"
+		"matrix: 5/18 port-restricted x restricted-cone: not run 39 ms: interrupted by SIGINT\n"
+		"matrix: 6/18 same NAT (port-restricted), hairpin off: not run\n");
+	free(text);
+}
+
+static void test_junit(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	struct lab_matrix_result m;
+	char *text;
+	int ok;
+
+	(void)state;
+	interrupted_matrix(cells, &m);
+	text = print(LAB_FORMAT_JUNIT, &m);
+	assert_non_null(strstr(text, "<testsuite name=\"hplab matrix\" tests=\"18\" "
+				     "failures=\"1\" errors=\"0\" skipped=\"9\" time=\"4.250\">"));
+	assert_non_null(strstr(text, "<testcase classname=\"hplab.matrix\" "
+				     "name=\"full-cone x symmetric\" time=\"0.400\">\n"
+				     "    <failure type=\"mismatch\" message=\"a &lt;&quot;quoted"
+				     "&quot;&gt; | reason &amp; \\x01&#10;\xef\xbf\xbd\">"));
+	assert_non_null(strstr(text, "name=\"same NAT (port-restricted), hairpin off\" "
+				     "time=\"0.000\">\n    <skipped message=\"not run: the matrix "
+				     "was interrupted by SIGINT\"/>"));
+	assert_non_null(strstr(text, "<skipped message=\"interrupted by SIGINT\"/>"));
+	ok = python_check(text, "c = d.findall(\"testcase\")\n"
+				"assert d.tag == \"testsuite\" and len(c) == 18, len(c)\n"
+				"assert len(d.findall(\"testcase/failure\")) == 1\n"
+				"assert len(d.findall(\"testcase/skipped\")) == 9\n"
+				"m = d.find(\"testcase/failure\").get(\"message\")\n"
+				"assert m.startswith(\"a <\\\"quoted\\\"> | reason &\"), m");
+	if (ok < 0)
+		fprintf(stderr, "(no python3: XML not parsed)\n");
+	else
+		assert_int_equal(ok, 0);
+	free(text);
+}
+
+static void test_markdown(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	struct lab_matrix_result m;
+	char *text, *p;
+	size_t rows = 0;
+
+	(void)state;
+	interrupted_matrix(cells, &m);
+	text = print(LAB_FORMAT_MARKDOWN, &m);
+	assert_non_null(strstr(text, "### hplab matrix: FAIL: 8 of 18 cells as theory predicts\n\n"
+				     "8 ok, 1 wrong, 9 not run; 20 of 36 probes right; 4.2 s, 6 at a "
+				     "time. **Interrupted by SIGINT.**\n"));
+	assert_non_null(strstr(text, "| A \\\\ B | full-cone | restricted-cone | "
+				     "port-restricted | symmetric |\n|---|---|---|---|---|\n"
+				     "| full-cone | direct 30 ms | direct 31 ms | direct 32 ms | "
+				     "**failed** (theory: direct) |\n"));
+	p = strstr(text, "| # | cell | expected | observed | connect ms | probe A | probe B | ok | "
+			 "why |\n|---:|");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "| 4 | full-cone x symmetric | direct | failed | - | full-cone "
+				  "| symmetric | **wrong** | a \\<\"quoted\"\\> \\| reason \\& "
+				  "\\x01 \xef\xbf\xbd |\n"));
+	assert_non_null(strstr(p, "| 18 | same NAT (port-restricted), hairpin off | relay | "
+				  "not\\_run | - | - (wrong) | - (wrong) | not run |  |\n"));
+	/* one row per cell under the header and its rule */
+	for (p = strchr(p, '\n') + 1; (p = strchr(p, '\n')) && p[1] == '|'; p++)
+		rows++;
+	assert_int_equal(rows, 18);
 	free(text);
 }
 
@@ -65,6 +278,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cells_cover_every_pair_and_same_nat),
 		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_interrupted_counts),
+		cmocka_unit_test(test_progress_line),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_markdown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
