@@ -34,7 +34,7 @@ endif
 
 # The version is written once, in src/common/version.h (the programs'
 # --version): read, never retyped.
-VERSION  := $(shell sed -n 's/^\#define HP_VERSION "\(.*\)"$$/\1/p' src/common/version.h)
+VERSION  := $(shell sed -n 's/^\#define HP_RELEASE "\(.*\)"$$/\1/p' src/common/version.h)
 
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wno-missing-field-initializers

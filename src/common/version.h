@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef HP_VERSION_H
-#define HP_VERSION_H
+#ifndef HP_RELEASE_H
+#define HP_RELEASE_H
 
 /*
  * The one version of hplab: hpserver, hpclient and the lab print it for
  * --version ("hpserver 0.9.0"), and the `lab` wrapper reads it from here
- * before there is a build. A build may pass -DHP_VERSION=... (the Makefile
- * does, from `git describe`, when it runs in a git checkout); a tarball
- * without git builds with this default. Keep it one plain string literal
- * on its own line: the wrapper reads it with sed.
+ * before there is a build, and the Makefile for its VERSION. Keep it one
+ * plain string literal on its own line: both read it with a pattern.
+ * (HP_VERSION in proto.h is the wire protocol's version byte, not this.)
  */
-#ifndef HP_VERSION
-#define HP_VERSION "0.9.0"
+#ifndef HP_RELEASE
+#define HP_RELEASE "0.9.0"
 #endif
 
 #endif

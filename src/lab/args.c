@@ -582,7 +582,7 @@ void lab_args_usage(FILE *f, enum lab_cmd cmd)
 		lab_cmd_help(f);
 		return;
 	}
-	fprintf(f, "usage: lab %s [options]\n", lab_cmd_name(cmd));
+	fprintf(f, "usage: %s %s [options]\n", lab_prog(), lab_cmd_name(cmd));
 	if (lab_cmd_summary(cmd))
 		fprintf(f, "%s\n", lab_cmd_summary(cmd));
 	fputs("\noptions:\n", f);

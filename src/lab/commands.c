@@ -127,11 +127,20 @@ const char *lab_prog(void)
 	return prog;
 }
 
+const char *lab_prog_typed(void)
+{
+	static char typed[160];
+
+	snprintf(typed, sizeof(typed), "%s%s%s", prog, prog_word ? " " : "",
+		 prog_word ? prog_word : "");
+	return typed;
+}
+
 void lab_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s%s%s: ", prog, prog_word ? " " : "", prog_word ? prog_word : "");
+	fprintf(stderr, "%s: ", lab_prog_typed());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -51,6 +51,8 @@ const char *lab_cmd_hint(void);
 void lab_prog_init(const char *argv0, int argc, char *const argv[]);
 /* "./lab": for hints ("try: sudo ./lab run", "remove it with: ./lab down"). */
 const char *lab_prog(void);
+/* The command as typed, for the start of a message: "./lab run". */
+const char *lab_prog_typed(void);
 /* One error line on stderr, named by what was typed: "./lab run: MSG". */
 __attribute__((format(printf, 1, 2)))
 void lab_err(const char *fmt, ...);

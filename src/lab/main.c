@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,32 +18,43 @@
 #include "matrix.h"
 #include "ipt.h"
 #include "proc.h"
+#include "report.h"
 #include "scenario.h"
 #include "sig.h"
 #include "updown.h"
 #include "version.h"
 
-/* One clear line and exit status 2 for whatever makes the lab impossible. */
-static int check_host(enum lab_cmd cmd, unsigned needs)
+/* One clear line (and under --json the one JSON error object on stdout,
+ * report.h) for whatever makes the lab impossible; returns err. */
+static int refuse(const struct lab_args *a, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int refuse(const struct lab_args *a, int err, const char *fmt, ...)
 {
-	if (geteuid() != 0) {
-		lab_err("%s needs root (network namespaces, NAT rules): try sudo %s %s",
-			lab_cmd_name(cmd), lab_prog(), lab_cmd_name(cmd));
-		return -EPERM;
-	}
-	if (access("/proc/self/ns/net", F_OK) < 0) {
-		lab_err("this kernel has no network namespaces (/proc/self/ns/net missing)");
-		return -ENOSYS;
-	}
-	if ((needs & LAB_NEEDS_IPTABLES) && !lab_ipt_restore_path()) {
-		lab_err("iptables-restore not found in /usr/sbin or /sbin "
-			"(install the iptables package)");
-		return -ENOENT;
-	}
+	char why[PATH_MAX + 80];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	lab_report_refuse(lab_args_format(a), lab_cmd_name(a->cmd), why);
+	return err;
+}
+
+static int check_host(const struct lab_args *a, unsigned needs)
+{
+	if (geteuid() != 0)
+		return refuse(a, -EPERM, "%s needs root (network namespaces, NAT rules): try sudo %s %s",
+			      lab_cmd_name(a->cmd), lab_prog(), lab_cmd_name(a->cmd));
+	if (access("/proc/self/ns/net", F_OK) < 0)
+		return refuse(a, -ENOSYS,
+			      "this kernel has no network namespaces (/proc/self/ns/net missing)");
+	if ((needs & LAB_NEEDS_IPTABLES) && !lab_ipt_restore_path())
+		return refuse(a, -ENOENT, "iptables-restore not found in /usr/sbin or /sbin "
+			      "(install the iptables package)");
 	return 0;
 }
 
-static int check_binaries(const char *bindir)
+static int check_binaries(const struct lab_args *a, const char *bindir)
 {
 	static const char *const bins[] = { "hpserver", "hpclient" };
 	char path[PATH_MAX];
@@ -50,10 +62,8 @@ static int check_binaries(const char *bindir)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s", bindir, bins[i]);
-		if (access(path, X_OK) < 0) {
-			lab_err("%s is missing (build it: make)", path);
-			return -ENOENT;
-		}
+		if (access(path, X_OK) < 0)
+			return refuse(a, -ENOENT, "%s is missing (build it: make)", path);
 	}
 	return 0;
 }
@@ -67,21 +77,17 @@ static int prepare(const struct lab_args *a, char *bindir, size_t cap, int *sigf
 
 	if (!(needs & LAB_NEEDS_ROOT))
 		return 0;
-	if (check_host(a->cmd, needs) < 0)
+	if (check_host(a, needs) < 0)
 		return -EPERM;
 	ret = lab_proc_self_dir(bindir, cap);
-	if (ret < 0) {
-		lab_err("cannot find my own directory: %s", strerror(-ret));
-		return ret;
-	}
+	if (ret < 0)
+		return refuse(a, ret, "cannot find my own directory: %s", strerror(-ret));
 	if (((needs & LAB_NEEDS_BINS) || ((needs & LAB_NEEDS_BINS_SERVED) && !a->no_server)) &&
-	    check_binaries(bindir) < 0)
+	    check_binaries(a, bindir) < 0)
 		return -ENOENT;
 	*sigfd = lab_sig_open();
-	if (*sigfd < 0) {
-		lab_err("cannot watch signals: %s", strerror(-*sigfd));
-		return *sigfd;
-	}
+	if (*sigfd < 0)
+		return refuse(a, *sigfd, "cannot watch signals: %s", strerror(-*sigfd));
 	return 0;
 }
 
@@ -172,7 +178,7 @@ int main(int argc, char **argv)
 
 	lab_prog_init(argv[0], argc, argv);
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
-		puts("hplab " HP_VERSION);
+		puts("hplab " HP_RELEASE);
 		return 0;
 	}
 	if (lab_args_parse(&a, argc, argv, err, sizeof(err)) < 0) {

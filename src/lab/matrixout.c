@@ -11,6 +11,7 @@
 #include "jsonw.h"
 #include "matrix.h"
 #include "matrixout_int.h"
+#include "sig.h"
 
 static void probe_text(char *buf, size_t len, const char *verdict, bool ok)
 {
@@ -87,7 +88,7 @@ static void text_finish(FILE *f, const struct lab_matrix_result *m)
 	fprintf(f, ", %zu of %zu probes right, %.1f s (%u at a time)\n", k.probes_ok, 2 * m->n,
 		m->seconds, m->jobs);
 	if (m->signo)
-		fprintf(f, "FAIL: interrupted by signal %d\n", m->signo);
+		fprintf(f, "FAIL: interrupted by %s\n", lab_sig_name(m->signo));
 	else
 		fputs(k.verdict[LAB_CELL_OK] == m->n ? "PASS\n" :
 		      "FAIL: some cells are not as theory predicts (see above)\n", f);

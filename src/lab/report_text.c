@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "commands.h"
 #include "report.h"
 #include "report_int.h"
 
@@ -41,11 +42,11 @@ static void text_last_words(const struct lab_report *r, FILE *f)
 			fprintf(f, "--- %s's last words:\n%s\n", side[i]->nick, r->last_words[i]);
 }
 
-/* The command is in the line only as the user typed it: main.c's words. */
+/* The command is in the line only as the user typed it (lab_prog()). */
 static void text_error(FILE *f, const char *cmd, const char *reason)
 {
 	(void)cmd;
-	fprintf(f, "labrun: %s\n", reason);
+	fprintf(f, "%s: %s\n", lab_prog_typed(), reason);
 	fflush(f);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "args.h"
 #include "nfq.h"
 #include "plan.h"
@@ -373,8 +374,8 @@ void run_teardown(struct run *r, bool state_written)
 	r->rep->teardown_ms = (int64_t)(hp_clock_ms() - start);
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "teardown: %s", strerror(-ret));
-		lab_report_step(r->rep, "teardown incomplete: %s (try: labrun clean)",
-				strerror(-ret));
+		lab_report_step(r->rep, "teardown incomplete: %s (try: %s clean)",
+				strerror(-ret), lab_prog());
 	} else {
 		lab_report_step(r->rep, "teardown in %lld ms: processes stopped, namespaces deleted",
 				(long long)r->rep->teardown_ms);

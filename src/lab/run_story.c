@@ -16,16 +16,6 @@
 #include "scenario_int.h"
 #include "theory.h"
 
-const char *run_sig_name(int signo)
-{
-	switch (signo) {
-	case SIGINT: return "SIGINT";
-	case SIGTERM: return "SIGTERM";
-	case SIGHUP: return "SIGHUP";
-	default: return "a signal";
-	}
-}
-
 /* One node's line: its interfaces, then its role and NAT. */
 static size_t node_text(char *text, size_t len, const struct lab_topo *t, int n)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "args.h"
 #include "nat.h"
 #include "netns.h"
@@ -72,8 +73,8 @@ static int topo_prepare(struct run *r)
 	r->rep->udp_timeout = t->opts.udp_timeout;
 	if (lab_netns_list(r->rep->prefix, NULL, 0) > 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR,
-				"namespaces %s-* exist already (another run? try: labrun clean)",
-				r->rep->prefix);
+				"namespaces %s-* exist already (another run? try: %s clean)",
+				r->rep->prefix, lab_prog());
 		return -1;
 	}
 	return 0;
@@ -164,10 +165,10 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 		goto teardown;
 	play(&r);
 	if (r.signo) {
-		lab_report_step(rep, "interrupted by %s", run_sig_name(r.signo));
-		lab_report_fail(rep, LAB_RESULT_FAIL, "interrupted by %s", run_sig_name(r.signo));
+		lab_report_step(rep, "interrupted by %s", lab_sig_name(r.signo));
+		lab_report_fail(rep, LAB_RESULT_FAIL, "interrupted by %s", lab_sig_name(r.signo));
 		snprintf(rep->interrupted_by, sizeof(rep->interrupted_by), "%s",
-			 run_sig_name(r.signo));
+			 lab_sig_name(r.signo));
 	}
 	run_verify(&r);
 teardown:

@@ -122,6 +122,5 @@ void run_story_topology(struct lab_report *rep, const struct lab_topo *t);
 void run_story_impair(struct run *r);
 void run_story_theory(struct run *r);
 const char *run_predict(const struct lab_topo *t);
-const char *run_sig_name(int signo);
 
 #endif

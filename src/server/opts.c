@@ -199,7 +199,7 @@ static int opts_apply(struct server_opts *o, const struct opts_row *r, const cha
 		opts_usage(out);
 		return 1;
 	case OPTS_VERSION:
-		fputs("hpserver " HP_VERSION "\n", out);
+		fputs("hpserver " HP_RELEASE "\n", out);
 		return 1;
 	}
 	r->set(o, arg, v);

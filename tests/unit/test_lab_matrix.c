@@ -177,7 +177,7 @@ static void test_interrupted_counts(void **state)
 	text = print(LAB_FORMAT_TEXT, &m);
 	assert_non_null(strstr(text, "8 of 18 cells as theory predicts (9 not run), 20 of 36 "
 				     "probes right, 4.2 s (6 at a time)\nFAIL: interrupted by "
-				     "signal 2\n"));
+				     "SIGINT\n"));
 	assert_non_null(strstr(text, " not run\n      why: interrupted by SIGINT\n"));
 	assert_non_null(strstr(text, "MISMATCH\n      why: a <\"quoted\">"));
 	free(text);

@@ -142,7 +142,7 @@ static void test_error_object(void **state)
 			       "\"reason\":\"unknown command 'x\\\"'\"}\n");
 	free(t);
 	t = error_fmt(LAB_FORMAT_TEXT, "run", "needs root");
-	assert_string_equal(t, "labrun: needs root\n");
+	assert_string_equal(t, "lab: needs root\n"); /* lab_prog_typed() before main() named it */
 	free(t);
 	/* a file format has no error form: its file is not made */
 	t = error_fmt(LAB_FORMAT_JUNIT, "run", "x");

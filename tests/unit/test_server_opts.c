@@ -150,13 +150,13 @@ static void test_version(void **state)
 	(void)state;
 	PARSE(&p, "--version");
 	assert_int_equal(p.ret, 1);
-	assert_string_equal(p.out, "hpserver " HP_VERSION "\n");
+	assert_string_equal(p.out, "hpserver " HP_RELEASE "\n");
 	assert_string_equal(p.err, "");
 	done(&p);
 	/* it stops the parse, like --help */
 	PARSE(&p, "--version", "--max-rooms", "0");
 	assert_int_equal(p.ret, 1);
-	assert_string_equal(p.out, "hpserver " HP_VERSION "\n");
+	assert_string_equal(p.out, "hpserver " HP_RELEASE "\n");
 	done(&p);
 }
 
