@@ -342,14 +342,13 @@ static void client_close(struct client *c, bool stopped)
 		chat_bye(&c->chat, c->now_us);
 	if (path_is_introduced(c->path.state)) {
 		chat_stats(&c->chat, &st);
-		st.auth_failed = c->wire.n_bad;
+		memcpy(st.drop, c->wire.drops, sizeof(st.drop));
 		out_stats(&c->out, &st);
 	}
 	if (c->exit_code == 0 || stopped)
 		out_bye(&c->out, false, NULL);
 	ctl_leave(&c->ctl, &c->wire);
-	out_debug(&c->out, "dropped: %lu unauthenticated, %lu replayed, %lu stray", c->wire.n_bad,
-		  c->wire.n_replay, c->wire.n_stray + c->ctl.n_stray);
+	out_drops(&c->out, c->wire.drops);
 }
 
 int client_run(struct client *c, volatile sig_atomic_t *stop)

@@ -171,7 +171,7 @@ static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enu
 	return CTL_FATAL;
 }
 
-enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t *buf, size_t len,
+enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len,
 			    enum path_state peer, uint64_t now, struct ctl_news *news)
 {
 	static const uint8_t zero[HP_TOKEN_LEN];
@@ -204,6 +204,6 @@ enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t
 		break;
 	}
 stray:
-	ctl->n_stray++;
+	wire_drop(w, CLIENT_DROP_STRAY);
 	return CTL_NOTHING;
 }

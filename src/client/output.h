@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/drops.h"
 #include "endpoint.h"
 
 struct output {
@@ -33,9 +34,12 @@ void out_retransmit(const struct output *o, uint32_t seq, unsigned tx);
 void out_reconnecting(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct out_stats {
-	uint64_t sent, delivered, retransmitted, duplicates, auth_failed;
+	uint64_t sent, delivered, retransmitted, duplicates;
+	uint64_t drop[CLIENT_N_DROPS]; /* datagrams dropped, per reason (drops.h) */
 };
 void out_stats(const struct output *o, const struct out_stats *st);
+/* -v only: "dropped: N unauthenticated, N replayed, ..." (drops.h's words). */
+void out_drops(const struct output *o, const uint64_t drop[CLIENT_N_DROPS]);
 void out_peer_moved(const struct output *o, const struct hp_endpoint *peer);
 void out_peer_lost(const struct output *o, const char *reason);
 /* Fatal: also on stderr in JSON mode, and even with -q. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/drops.h"
 #include "client/output.h"
 #include "crypto.h"
 #include "endpoint.h"
@@ -45,7 +46,7 @@ struct wire {
 	struct hp_session sess;
 	struct wire_stash stash[WIRE_STASH];
 	size_t n_stash;
-	unsigned long n_bad, n_replay, n_stray;
+	uint64_t drops[CLIENT_N_DROPS]; /* per reason, drops.h */
 };
 
 enum wire_kind {
@@ -75,7 +76,10 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
  * Returns hp_session_open()'s result: < 0 dropped (and counted). */
 int wire_open(struct wire *w, const uint8_t *buf, size_t len, const struct hp_endpoint *from,
 	      struct hp_peer_msg *m);
-/* Keeps a whole datagram until the intro brings the keys (bounded). */
+/* Counts one datagram dropped above the wire (ctl: not for our token). */
+void wire_drop(struct wire *w, enum client_drop why);
+/* Keeps a whole datagram until the intro brings the keys (bounded: beyond
+ * WIRE_STASH it is dropped and counted). */
 void wire_stash(struct wire *w, const uint8_t *buf, size_t len, const struct hp_endpoint *from);
 /* Moves the stash out into out[WIRE_STASH]; returns how many. */
 size_t wire_unstash(struct wire *w, struct wire_stash *out);
