@@ -35,6 +35,8 @@ struct ctl {
 	struct hp_endpoint reflexive;
 	uint64_t reg_next, reg_interval, reg_last_sent;
 	uint64_t server_rtt;
+	/* while (re)registering: what ICMP said of the server (NULL: nothing) */
+	const char *unreach;
 };
 
 /* What a server datagram asks of the caller. */
@@ -67,6 +69,9 @@ int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
 void ctl_introduced(struct ctl *ctl, uint64_t now);
 /* Ask the server again at once, retrying quickly (the path died). */
 void ctl_reregister(struct ctl *ctl, uint64_t now);
+/* ICMP says the server's endpoint is unreachable (wire_server_unreachable()'s
+ * words): said once while we need an answer, and we go on retrying. */
+void ctl_unreachable(struct ctl *ctl, const struct wire *w, const char *words);
 void ctl_leave(struct ctl *ctl, struct wire *w);
 
 #endif

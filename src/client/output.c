@@ -78,7 +78,25 @@ void out_debug(const struct output *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms)
+void out_waiting(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vstatus(o, false, fmt, ap);
+	va_end(ap);
+}
+
+void out_registering(const struct output *o, const struct hp_endpoint *server, const char *room)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	out_status(o, "registering with %s (room \"%s\") ...",
+		   hp_endpoint_format(server, b, sizeof(b)), room);
+}
+
+void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms,
+		    const char *waiting_room)
 {
 	char b[HP_ENDPOINT_STRLEN];
 
@@ -89,8 +107,10 @@ void out_registered(const struct output *o, const struct hp_endpoint *pub, uint6
 		out_json_end();
 		return;
 	}
-	out_status(o, "registered, public endpoint %s (%llu ms)",
-		   hp_endpoint_format(pub, b, sizeof(b)), (unsigned long long)ms);
+	out_status(o, "registered, public endpoint %s (%llu ms)%s%s%s",
+		   hp_endpoint_format(pub, b, sizeof(b)), (unsigned long long)ms,
+		   waiting_room ? "; waiting for a peer in room \"" : "",
+		   waiting_room ? waiting_room : "", waiting_room ? "\"" : "");
 }
 
 void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "client/drops.h"
+#include "client/netio.h"
 #include "client/output.h"
 #include "crypto.h"
 #include "endpoint.h"
@@ -76,6 +77,14 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
  * Returns hp_session_open()'s result: < 0 dropped (and counted). */
 int wire_open(struct wire *w, const uint8_t *buf, size_t len, const struct hp_endpoint *from,
 	      struct hp_peer_msg *m);
+/*
+ * An error from the socket's error queue, judged: the words for an ICMP
+ * destination unreachable about the server's endpoint ("port
+ * unreachable"), or NULL for anything else (a punch to a peer candidate
+ * that is not there, a short-TTL punch's time exceeded, a local error):
+ * those are normal while punching.
+ */
+const char *wire_server_unreachable(const struct wire *w, const struct netio_err *e);
 /* Counts one datagram dropped above the wire (ctl: not for our token). */
 void wire_drop(struct wire *w, enum client_drop why);
 /* Keeps a whole datagram until the intro brings the keys (bounded: beyond

@@ -6,6 +6,9 @@
  * the socket's error queue reports (ip(7) IP_RECVERR).
  */
 #include <errno.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +19,7 @@
 #include <cmocka.h>
 
 #include "client/ctl.h"
+#include "client/netio.h"
 #include "client/wire.h"
 
 static struct fx {
@@ -186,6 +190,140 @@ static void test_ctl_counts_stray(void **state)
 	expect_drops(CLIENT_DROP_STRAY, 2);
 }
 
+/* What recvmsg(MSG_ERRQUEUE) hands back for an ICMP error (ip(7)). */
+struct errq {
+	struct sockaddr_in to;
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh;
+};
+
+static void errq_build(struct errq *q, int err, uint8_t type, uint8_t code,
+		       const struct hp_endpoint *to, const struct hp_endpoint *by)
+{
+	struct sock_extended_err ee = { .ee_errno = (uint32_t)err,
+					.ee_origin = SO_EE_ORIGIN_ICMP,
+					.ee_type = type, .ee_code = code };
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct cmsghdr *cm;
+
+	memset(q, 0, sizeof(*q));
+	assert_true(hp_endpoint_to_sockaddr(to, &ss, &sl) >= 0);
+	memcpy(&q->to, &ss, sizeof(q->to));
+	q->mh.msg_name = &q->to;
+	q->mh.msg_namelen = sizeof(q->to);
+	q->mh.msg_control = q->ctl.buf;
+	q->mh.msg_controllen = sizeof(q->ctl.buf);
+	cm = CMSG_FIRSTHDR(&q->mh);
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_RECVERR;
+	cm->cmsg_len = CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in));
+	memcpy(CMSG_DATA(cm), &ee, sizeof(ee));
+	assert_true(hp_endpoint_to_sockaddr(by, &ss, &sl) >= 0);
+	memcpy(CMSG_DATA(cm) + sizeof(ee), &ss, sizeof(struct sockaddr_in));
+}
+
+static void test_parse_err(void **state)
+{
+	struct hp_endpoint router = ep(10, 9, 8, 7, 0);
+	struct netio_err e;
+	struct errq q;
+
+	(void)state;
+	errq_build(&q, EHOSTUNREACH, 3, 1, &f.server, &router);
+	assert_int_equal(netio_parse_err(&q.mh, &e), 0);
+	assert_int_equal(e.err, EHOSTUNREACH);
+	assert_true(e.icmp);
+	assert_int_equal(e.type, 3);
+	assert_int_equal(e.code, 1);
+	/* the destination (with its port) from msg_name, the router as offender */
+	assert_true(hp_endpoint_equal(&e.to, &f.server));
+	assert_true(hp_endpoint_equal(&e.by, &router));
+	/* no IP_RECVERR message at all */
+	q.mh.msg_controllen = 0;
+	assert_int_equal(netio_parse_err(&q.mh, &e), -ENOMSG);
+}
+
+/* Only a destination unreachable for the server's own endpoint is news. */
+static void test_server_unreachable(void **state)
+{
+	struct hp_endpoint other_port = f.server, host = ep(192, 0, 2, 1, 0);
+	struct netio_err e = { .err = ECONNREFUSED, .icmp = true, .type = 3, .code = 3,
+			       .to = f.server, .by = host };
+
+	(void)state;
+	assert_string_equal(wire_server_unreachable(&f.w, &e), "port unreachable");
+	e.code = 1;
+	assert_string_equal(wire_server_unreachable(&f.w, &e), "host unreachable");
+	e.code = 13;
+	assert_string_equal(wire_server_unreachable(&f.w, &e),
+			    "communication administratively prohibited");
+	/* fragmentation needed is path MTU discovery; unknown codes: nothing */
+	e.code = 4;
+	assert_null(wire_server_unreachable(&f.w, &e));
+	e.code = 200;
+	assert_null(wire_server_unreachable(&f.w, &e));
+	/* a punch to a peer candidate on the server's host, other port: the
+	 * ICMP comes from the server's address but is not about the server */
+	e.code = 3;
+	other_port.port++;
+	e.to = other_port;
+	assert_null(wire_server_unreachable(&f.w, &e));
+	e.to = f.peer;
+	assert_null(wire_server_unreachable(&f.w, &e));
+	/* a short-TTL punch's time exceeded, and local errors */
+	e.to = f.server;
+	e.type = 11;
+	e.code = 0;
+	assert_null(wire_server_unreachable(&f.w, &e));
+	e.type = 3;
+	e.code = 3;
+	e.icmp = false;
+	assert_null(wire_server_unreachable(&f.w, &e));
+}
+
+/* Said once while registering, the retries go on, the error names it. */
+static void test_ctl_unreachable(void **state)
+{
+	static const struct hp_endpoint priv[1];
+	uint8_t buf[HP_MAX_DATAGRAM];
+	struct ctl_news news;
+	struct hp_msg m;
+	struct ctl ctl;
+	uint64_t wake = UINT64_MAX;
+	int n;
+
+	(void)state;
+	f.out.quiet = true; /* the warning goes to stderr: keep the log clean */
+	ctl_init(&ctl, &f.o, &f.out, f.ka.pk, priv, 0, 0);
+	assert_int_equal(ctl_tick(&ctl, &f.w, PATH_WAITING, 0, &wake), CTL_NOTHING);
+	ctl_unreachable(&ctl, &f.w, "port unreachable");
+	assert_string_equal(ctl.unreach, "port unreachable");
+	assert_int_equal(ctl_tick(&ctl, &f.w, PATH_WAITING, 5000, &wake), CTL_NOTHING);
+	assert_int_equal(ctl.state, CTL_REGISTERING);
+	/* the server came up after all: carry on, and forget what ICMP said */
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_REGISTERED;
+	memcpy(m.u.registered.token, f.w.token, HP_TOKEN_LEN);
+	m.u.registered.reflexive = f.peer;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(ctl_handle(&ctl, &f.w, buf, (size_t)n, PATH_WAITING, 5100, &news),
+			 CTL_NOTHING);
+	assert_int_equal(ctl.state, CTL_REGISTERED);
+	assert_null(ctl.unreach);
+	/* registered: a refresh's ICMP is no news (the chat needs no server) */
+	ctl_unreachable(&ctl, &f.w, "port unreachable");
+	assert_null(ctl.unreach);
+	/* and a server that never answers is still fatal at --timeout */
+	ctl_init(&ctl, &f.o, &f.out, f.ka.pk, priv, 0, 0);
+	ctl_unreachable(&ctl, &f.w, "port unreachable");
+	assert_int_equal(ctl_tick(&ctl, &f.w, PATH_WAITING, 10000, &wake), CTL_FATAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +332,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stash_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_counts_stray, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_err, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_unreachable, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
