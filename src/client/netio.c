@@ -49,6 +49,45 @@ int netio_resolve(struct hp_endpoint *ep, const char *host, uint16_t port)
 	return 0;
 }
 
+/*
+ * With IP_RECVERR an ICMP error also sets the socket's pending error, and
+ * the next operation on the socket returns it, sendto() included (the
+ * kernel's sock_alloc_send_pskb() checks sock_error() first): the
+ * datagram is then not sent. The error itself stays in the error queue;
+ * reading it cleared it, so the send is simply tried again (bounded:
+ * each try consumes one pending error).
+ */
+static bool netio_async_error(int err)
+{
+	switch (err) {
+	case ECONNREFUSED: /* the errnos icmp_err_convert() gives (RFC 1122 */
+	case EHOSTUNREACH: /* s.3.2.2.1), time exceeded and frag needed too */
+	case ENETUNREACH:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EOPNOTSUPP:
+	case EMSGSIZE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int netio_sendto(int fd, const uint8_t *buf, size_t len, const struct sockaddr *sa,
+			socklen_t sl)
+{
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if (sendto(fd, buf, len, 0, sa, sl) >= 0)
+			return 0;
+		if (!netio_async_error(errno))
+			break;
+	}
+	return -errno;
+}
+
 int netio_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t len, int ttl)
 {
 	struct sockaddr_storage ss;
@@ -67,7 +106,7 @@ int netio_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t 
 		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
 			return -errno;
 	}
-	ret = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	ret = netio_sendto(fd, buf, len, (struct sockaddr *)&ss, sl);
 	/* the short TTL is for this datagram only */
 	if (ttl > 0 && setsockopt(fd, IPPROTO_IP, IP_TTL, &def, sizeof(def)) < 0 && ret == 0)
 		ret = -errno;

@@ -2,13 +2,10 @@
 /*
  * The client's wire (src/client/wire.c) without a network: every drop is
  * counted under its reason (drops.h) where it happens, with real sessions
- * on both sides (libsodium keys); and the classification of the errors
- * the socket's error queue reports (ip(7) IP_RECVERR).
+ * on both sides (libsodium keys); and which errors of the socket's error
+ * queue (test_client_netio.c) are news about the server.
  */
 #include <errno.h>
-#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
-#include <linux/errqueue.h>
-#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +16,6 @@
 #include <cmocka.h>
 
 #include "client/ctl.h"
-#include "client/netio.h"
 #include "client/wire.h"
 
 static struct fx {
@@ -190,63 +186,6 @@ static void test_ctl_counts_stray(void **state)
 	expect_drops(CLIENT_DROP_STRAY, 2);
 }
 
-/* What recvmsg(MSG_ERRQUEUE) hands back for an ICMP error (ip(7)). */
-struct errq {
-	struct sockaddr_in to;
-	union {
-		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh;
-};
-
-static void errq_build(struct errq *q, int err, uint8_t type, uint8_t code,
-		       const struct hp_endpoint *to, const struct hp_endpoint *by)
-{
-	struct sock_extended_err ee = { .ee_errno = (uint32_t)err,
-					.ee_origin = SO_EE_ORIGIN_ICMP,
-					.ee_type = type, .ee_code = code };
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct cmsghdr *cm;
-
-	memset(q, 0, sizeof(*q));
-	assert_true(hp_endpoint_to_sockaddr(to, &ss, &sl) >= 0);
-	memcpy(&q->to, &ss, sizeof(q->to));
-	q->mh.msg_name = &q->to;
-	q->mh.msg_namelen = sizeof(q->to);
-	q->mh.msg_control = q->ctl.buf;
-	q->mh.msg_controllen = sizeof(q->ctl.buf);
-	cm = CMSG_FIRSTHDR(&q->mh);
-	cm->cmsg_level = IPPROTO_IP;
-	cm->cmsg_type = IP_RECVERR;
-	cm->cmsg_len = CMSG_LEN(sizeof(ee) + sizeof(struct sockaddr_in));
-	memcpy(CMSG_DATA(cm), &ee, sizeof(ee));
-	assert_true(hp_endpoint_to_sockaddr(by, &ss, &sl) >= 0);
-	memcpy(CMSG_DATA(cm) + sizeof(ee), &ss, sizeof(struct sockaddr_in));
-}
-
-static void test_parse_err(void **state)
-{
-	struct hp_endpoint router = ep(10, 9, 8, 7, 0);
-	struct netio_err e;
-	struct errq q;
-
-	(void)state;
-	errq_build(&q, EHOSTUNREACH, 3, 1, &f.server, &router);
-	assert_int_equal(netio_parse_err(&q.mh, &e), 0);
-	assert_int_equal(e.err, EHOSTUNREACH);
-	assert_true(e.icmp);
-	assert_int_equal(e.type, 3);
-	assert_int_equal(e.code, 1);
-	/* the destination (with its port) from msg_name, the router as offender */
-	assert_true(hp_endpoint_equal(&e.to, &f.server));
-	assert_true(hp_endpoint_equal(&e.by, &router));
-	/* no IP_RECVERR message at all */
-	q.mh.msg_controllen = 0;
-	assert_int_equal(netio_parse_err(&q.mh, &e), -ENOMSG);
-}
-
 /* Only a destination unreachable for the server's own endpoint is news. */
 static void test_server_unreachable(void **state)
 {
@@ -332,7 +271,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stash_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_counts_stray, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_err, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_unreachable, setup, teardown),
 	};
