@@ -65,6 +65,26 @@ static void chat_drain_extend(struct chat *ch, uint64_t now)
 	ch->close_deadline = now + (d > DRAIN_MIN_MS ? d : DRAIN_MIN_MS);
 }
 
+/* At EOF with lines unacknowledged: say whom the client now waits for. */
+static void chat_say_draining(const struct chat *ch, uint64_t now)
+{
+	enum path_state s = ch->path->state;
+	size_t n = hp_rsend_pending(&ch->tx);
+
+	if (!n)
+		return; /* the linger says its own line, or the run ends now */
+	if (!path_is_introduced(s))
+		out_waiting(ch->out, "waiting up to %llu s for a peer in room \"%s\" to send "
+			    "%zu message(s)", (unsigned long long)(ch->close_deadline - now) / 1000,
+			    ch->o->room, n);
+	else if (!path_was_connected(s))
+		out_waiting(ch->out, "waiting for a path to %s to send %zu message(s)",
+			    ch->path->nick, n);
+	else
+		out_waiting(ch->out, "waiting for %s to acknowledge %zu message(s)", ch->path->nick,
+			    n);
+}
+
 void chat_eof(struct chat *ch, uint64_t now_us)
 {
 	ch->phase = CHAT_DRAINING;
@@ -72,6 +92,7 @@ void chat_eof(struct chat *ch, uint64_t now_us)
 	if (ch->lb.nuls)
 		out_warning(ch->out, "%lu NUL bytes dropped from input", ch->lb.nuls);
 	chat_drain_extend(ch, now_us / 1000);
+	chat_say_draining(ch, now_us / 1000);
 }
 
 int chat_new_session(struct chat *ch, bool had_peer, uint64_t server_rtt_ms)
@@ -262,6 +283,8 @@ enum chat_verdict chat_close_tick(struct chat *ch, uint64_t now_us, uint64_t *wa
 		ch->phase = CHAT_LINGERING;
 		ch->bye_next = now;
 		ch->linger_until = now + LINGER_MS;
+		out_waiting(ch->out, "waiting up to %d s for %s's last lines (bye sent)",
+			    LINGER_MS / 1000, ch->path->nick);
 	}
 	if (ch->last_chat_rx + LINGER_MS > ch->linger_until)
 		ch->linger_until = ch->last_chat_rx + LINGER_MS;

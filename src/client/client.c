@@ -63,6 +63,11 @@ int client_init(struct client *c, const struct client_opts *o)
 		out_error(&c->out, "cannot bind UDP port %u: %s", o->port, strerror(-ret));
 		return ret;
 	}
+	/* without it an unconnected socket never hears that the server's
+	 * port is closed (ip(7) IP_RECVERR); with it the run still works */
+	ret = netio_want_errors(c->fd);
+	if (ret < 0)
+		out_debug(&c->out, "IP_RECVERR: %s", strerror(-ret));
 	/* a server on loopback means a peer on this host: 127.0.0.1 reaches it */
 	n_priv = netio_candidates(priv, HP_MAX_PRIV, c->port, server.addr[0] == 127);
 	c->now_us = client_clock_us();
@@ -72,6 +77,7 @@ int client_init(struct client *c, const struct client_opts *o)
 	path_init(&c->path, &c->o, &c->out, &c->wire, t_start);
 	out_debug(&c->out, "bound 0.0.0.0:%u, server %s, %zu host candidates", c->port,
 		  hp_endpoint_format(&server, b, sizeof(b)), n_priv);
+	out_registering(&c->out, &server, o->room);
 	return 0;
 }
 
@@ -226,6 +232,32 @@ static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
 	}
 }
 
+/* The socket's error queue: ICMP errors for what we sent. */
+static void client_read_errors(struct client *c)
+{
+	char to[HP_ENDPOINT_STRLEN], by[HP_ENDPOINT_STRLEN];
+	struct netio_err e;
+	const char *words;
+	int i, ret;
+
+	for (i = 0; i < RECV_BURST; i++) {
+		ret = netio_recv_err(c->fd, &e);
+		if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+			return;
+		if (ret < 0)
+			continue;
+		words = wire_server_unreachable(&c->wire, &e);
+		if (words) {
+			ctl_unreachable(&c->ctl, &c->wire, words);
+			continue;
+		}
+		/* punches to candidates that are not there: normal */
+		out_debug(&c->out, "%s for %s (ICMP type %u code %u from %s)", strerror(e.err),
+			  hp_endpoint_format(&e.to, to, sizeof(to)), e.type, e.code,
+			  e.by.family ? hp_endpoint_format(&e.by, by, sizeof(by)) : "-");
+	}
+}
+
 static void client_read_socket(struct client *c)
 {
 	uint8_t buf[HP_MAX_DATAGRAM + 1];
@@ -325,6 +357,8 @@ static int client_wait(struct client *c, uint64_t wake)
 		return -1;
 	}
 	c->now_us = client_clock_us();
+	if (pfd[0].revents & POLLERR)
+		client_read_errors(c);
 	if (pfd[0].revents & (POLLIN | POLLERR))
 		client_read_socket(c);
 	if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !client_done(c))
@@ -342,14 +376,13 @@ static void client_close(struct client *c, bool stopped)
 		chat_bye(&c->chat, c->now_us);
 	if (path_is_introduced(c->path.state)) {
 		chat_stats(&c->chat, &st);
-		st.auth_failed = c->wire.n_bad;
+		memcpy(st.drop, c->wire.drops, sizeof(st.drop));
 		out_stats(&c->out, &st);
 	}
 	if (c->exit_code == 0 || stopped)
 		out_bye(&c->out, false, NULL);
 	ctl_leave(&c->ctl, &c->wire);
-	out_debug(&c->out, "dropped: %lu unauthenticated, %lu replayed, %lu stray", c->wire.n_bad,
-		  c->wire.n_replay, c->wire.n_stray + c->ctl.n_stray);
+	out_drops(&c->out, c->wire.drops);
 }
 
 int client_run(struct client *c, volatile sig_atomic_t *stop)

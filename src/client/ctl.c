@@ -56,6 +56,33 @@ static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
 	return 0;
 }
 
+void ctl_unreachable(struct ctl *ctl, const struct wire *w, const char *words)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	hp_endpoint_format(&w->server, b, sizeof(b));
+	switch (ctl->state) {
+	case CTL_REGISTERING:
+		/* a stopped server answers at once with port unreachable; it
+		 * may be starting, so --timeout still bounds the retries */
+		if (!ctl->unreach)
+			out_warning(ctl->out, "no hpserver answering at %s (%s); still trying for "
+				    "up to %u s", b, words, ctl->o->timeout_s);
+		ctl->unreach = words;
+		return;
+	case CTL_REREGISTERING:
+		if (!ctl->unreach)
+			out_warning(ctl->out, "no hpserver answering at %s (%s); still trying",
+				    b, words);
+		ctl->unreach = words;
+		return;
+	case CTL_REGISTERED:
+		/* a refresh: the chat does not need the server (docs/hpclient.md 5c) */
+		out_debug(ctl->out, "server %s: %s", b, words);
+		return;
+	}
+}
+
 void ctl_leave(struct ctl *ctl, struct wire *w)
 {
 	uint8_t buf[HP_MAX_DATAGRAM];
@@ -119,8 +146,10 @@ enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer,
 	uint64_t deadline = ctl->t_start + (uint64_t)ctl->o->timeout_s * 1000;
 
 	if (ctl->state == CTL_REGISTERING && now >= deadline) {
-		out_error(ctl->out, "no answer from server %s after %u s",
-			  hp_endpoint_format(&w->server, b, sizeof(b)), ctl->o->timeout_s);
+		out_error(ctl->out, "no answer from server %s after %u s%s%s%s",
+			  hp_endpoint_format(&w->server, b, sizeof(b)), ctl->o->timeout_s,
+			  ctl->unreach ? " (" : "", ctl->unreach ? ctl->unreach : "",
+			  ctl->unreach ? ")" : "");
 		return CTL_FATAL;
 	}
 	if (now >= ctl->reg_next) {
@@ -134,9 +163,11 @@ enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer,
 	return CTL_NOTHING;
 }
 
-static void ctl_registered(struct ctl *ctl, const struct hp_endpoint *refl, enum path_state peer,
-			   uint64_t now)
+/* intro: the answer was an INTRO, so nobody is waited for. */
+static void ctl_registered(struct ctl *ctl, const struct hp_endpoint *refl, bool intro,
+			   enum path_state peer, uint64_t now)
 {
+	ctl->unreach = NULL;
 	switch (ctl->state) {
 	case CTL_REREGISTERING:
 		ctl->state = CTL_REGISTERED;
@@ -152,7 +183,7 @@ static void ctl_registered(struct ctl *ctl, const struct hp_endpoint *refl, enum
 	ctl->reflexive = *refl;
 	ctl->server_rtt = now - ctl->reg_last_sent;
 	ctl->reg_next = now + REG_WAITING_MS;
-	out_registered(ctl->out, refl, now - ctl->t_start);
+	out_registered(ctl->out, refl, now - ctl->t_start, intro ? NULL : ctl->o->room);
 }
 
 static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enum path_state peer)
@@ -171,7 +202,7 @@ static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enu
 	return CTL_FATAL;
 }
 
-enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t *buf, size_t len,
+enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len,
 			    enum path_state peer, uint64_t now, struct ctl_news *news)
 {
 	static const uint8_t zero[HP_TOKEN_LEN];
@@ -185,14 +216,14 @@ enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t
 	case HP_REGISTERED:
 		if (memcmp(m->u.registered.token, token, HP_TOKEN_LEN))
 			break;
-		ctl_registered(ctl, &m->u.registered.reflexive, peer, now);
+		ctl_registered(ctl, &m->u.registered.reflexive, false, peer, now);
 		return CTL_NOTHING;
 	case HP_INTRO:
 		if (memcmp(m->u.intro.token, token, HP_TOKEN_LEN))
 			break;
 		news->self_moved = ctl->state != CTL_REGISTERING &&
 				   !hp_endpoint_equal(&ctl->reflexive, &m->u.intro.reflexive);
-		ctl_registered(ctl, &m->u.intro.reflexive, peer, now);
+		ctl_registered(ctl, &m->u.intro.reflexive, true, peer, now);
 		ctl->reflexive = m->u.intro.reflexive;
 		return CTL_INTRO;
 	case HP_ERROR:
@@ -204,6 +235,6 @@ enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t
 		break;
 	}
 stray:
-	ctl->n_stray++;
+	wire_drop(w, CLIENT_DROP_STRAY);
 	return CTL_NOTHING;
 }

@@ -35,7 +35,8 @@ struct ctl {
 	struct hp_endpoint reflexive;
 	uint64_t reg_next, reg_interval, reg_last_sent;
 	uint64_t server_rtt;
-	unsigned long n_stray;
+	/* while (re)registering: what ICMP said of the server (NULL: nothing) */
+	const char *unreach;
 };
 
 /* What a server datagram asks of the caller. */
@@ -57,8 +58,9 @@ void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output 
 /* Registration and refresh; CTL_FATAL when the server never answered. */
 enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer, uint64_t now,
 			  uint64_t *wake);
-/* A control message from the server (wire_demux() said WIRE_CTL). */
-enum ctl_verdict ctl_handle(struct ctl *ctl, const struct wire *w, const uint8_t *buf, size_t len,
+/* A control message from the server (wire_demux() said WIRE_CTL); one that
+ * does not decode or is not for our token is counted as stray. */
+enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len,
 			    enum path_state peer, uint64_t now, struct ctl_news *news);
 /* A peer datagram came before our intro: the peer knows of us, so our
  * intro must be on its way or lost; ask again (at most every 100 ms). */
@@ -67,6 +69,9 @@ int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
 void ctl_introduced(struct ctl *ctl, uint64_t now);
 /* Ask the server again at once, retrying quickly (the path died). */
 void ctl_reregister(struct ctl *ctl, uint64_t now);
+/* ICMP says the server's endpoint is unreachable (wire_server_unreachable()'s
+ * words): said once while we need an answer, and we go on retrying. */
+void ctl_unreachable(struct ctl *ctl, const struct wire *w, const char *words);
 void ctl_leave(struct ctl *ctl, struct wire *w);
 
 #endif

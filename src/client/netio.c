@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/errqueue.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -48,6 +49,45 @@ int netio_resolve(struct hp_endpoint *ep, const char *host, uint16_t port)
 	return 0;
 }
 
+/*
+ * With IP_RECVERR an ICMP error also sets the socket's pending error, and
+ * the next operation on the socket returns it, sendto() included (the
+ * kernel's sock_alloc_send_pskb() checks sock_error() first): the
+ * datagram is then not sent. The error itself stays in the error queue;
+ * reading it cleared it, so the send is simply tried again (bounded:
+ * each try consumes one pending error).
+ */
+static bool netio_async_error(int err)
+{
+	switch (err) {
+	case ECONNREFUSED: /* the errnos icmp_err_convert() gives (RFC 1122 */
+	case EHOSTUNREACH: /* s.3.2.2.1), time exceeded and frag needed too */
+	case ENETUNREACH:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EOPNOTSUPP:
+	case EMSGSIZE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int netio_sendto(int fd, const uint8_t *buf, size_t len, const struct sockaddr *sa,
+			socklen_t sl)
+{
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if (sendto(fd, buf, len, 0, sa, sl) >= 0)
+			return 0;
+		if (!netio_async_error(errno))
+			break;
+	}
+	return -errno;
+}
+
 int netio_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t len, int ttl)
 {
 	struct sockaddr_storage ss;
@@ -66,7 +106,7 @@ int netio_send(int fd, const struct hp_endpoint *to, const uint8_t *buf, size_t 
 		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
 			return -errno;
 	}
-	ret = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0 ? -errno : 0;
+	ret = netio_sendto(fd, buf, len, (struct sockaddr *)&ss, sl);
 	/* the short TTL is for this datagram only */
 	if (ttl > 0 && setsockopt(fd, IPPROTO_IP, IP_TTL, &def, sizeof(def)) < 0 && ret == 0)
 		ret = -errno;
@@ -85,6 +125,59 @@ ssize_t netio_recv(int fd, uint8_t *buf, size_t cap, struct hp_endpoint *from)
 	if (hp_endpoint_from_sockaddr(from, (struct sockaddr *)&ss, sl) < 0)
 		return -EAFNOSUPPORT;
 	return n;
+}
+
+int netio_want_errors(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) < 0 ? -errno : 0;
+}
+
+int netio_parse_err(const struct msghdr *mh, struct netio_err *e)
+{
+	const struct sock_extended_err *ee;
+	const struct sockaddr *by;
+	struct cmsghdr *cm;
+
+	memset(e, 0, sizeof(*e));
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh, cm)) {
+		if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(*ee)))
+			continue;
+		ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+		e->err = (int)ee->ee_errno;
+		e->icmp = ee->ee_origin == SO_EE_ORIGIN_ICMP;
+		e->type = ee->ee_type;
+		e->code = ee->ee_code;
+		/* the offender follows the struct, inside the same cmsg */
+		by = SO_EE_OFFENDER(ee);
+		if (cm->cmsg_len >= CMSG_LEN(sizeof(*ee) + sizeof(struct sockaddr_in)))
+			hp_endpoint_from_sockaddr(&e->by, by, sizeof(struct sockaddr_in));
+		if (mh->msg_name &&
+		    hp_endpoint_from_sockaddr(&e->to, mh->msg_name, mh->msg_namelen) < 0)
+			memset(&e->to, 0, sizeof(e->to));
+		return 0;
+	}
+	return -ENOMSG;
+}
+
+int netio_recv_err(int fd, struct netio_err *e)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_storage ss;
+	uint8_t data[64]; /* the failed datagram: not needed, truncated */
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr mh = { .msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov,
+			     .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+
+	if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		return -errno;
+	return netio_parse_err(&mh, e);
 }
 
 size_t netio_candidates(struct hp_endpoint *out, size_t max, uint16_t port, int with_loopback)

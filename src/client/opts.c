@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include "client/opts.h"
+#include "version.h"
 #include "parse.h"
 
 enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
-       OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE };
+       OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE, OPT_VERSION };
 
 /* Seconds with up to three decimals ("1.5") into milliseconds. */
 static int opts_secs_ms(const char *s, unsigned long max_s, unsigned *out)
@@ -110,49 +111,60 @@ static int opt_relay_after(struct client_opts *o, const char *arg, FILE *err)
 	return 0;
 }
 
+static void client_opts_usage(FILE *f);
+
+static void client_opts_version(FILE *f)
+{
+	fputs("hpclient " HP_RELEASE "\n", f);
+}
+
 /*
  * One row per option: getopt_long's table, the short option string and
  * the usage text all come from here. A flag row sets its bool; a row with
- * an argument has a setter that checks it.
+ * an argument has a setter that checks it; a row that prints (--help,
+ * --version) prints on stdout and the run ends with exit 0.
  */
 static const struct opt_row {
 	const char *name;
 	int val; /* a short option letter, or an OPT_ id */
-	int (*set)(struct client_opts *o, const char *arg, FILE *err); /* NULL: a flag */
-	size_t flag; /* offsetof the bool a flag sets; 0 for --help */
+	int (*set)(struct client_opts *o, const char *arg, FILE *err); /* NULL: no argument */
+	size_t flag; /* offsetof the bool a flag sets */
+	void (*print)(FILE *f); /* non-NULL: print this and exit 0 */
 	const char *help;
 } opt_rows[] = {
-	{ "room", OPT_ROOM, opt_room, 0,
+	{ "room", OPT_ROOM, opt_room, 0, NULL,
 	  "  --room NAME       room to meet the peer in (default \"default\")\n" },
-	{ "name", OPT_NAME, opt_name, 0,
+	{ "name", OPT_NAME, opt_name, 0, NULL,
 	  "  --name NICK       nick shown to the peer (default: login name, or \"anon\")\n" },
-	{ "secret", OPT_SECRET, opt_secret, 0,
+	{ "secret", OPT_SECRET, opt_secret, 0, NULL,
 	  "  --secret S        shared secret: peers without it cannot connect\n" },
-	{ "timeout", OPT_TIMEOUT, opt_timeout, 0,
+	{ "timeout", OPT_TIMEOUT, opt_timeout, 0, NULL,
 	  "  --timeout SECS    registration timeout, and punching timeout (default 10)\n" },
-	{ "keepalive", OPT_KEEPALIVE, opt_keepalive, 0,
+	{ "keepalive", OPT_KEEPALIVE, opt_keepalive, 0, NULL,
 	  "  --keepalive SECS  keepalive and server refresh interval (default 15,\n"
 	  "                    decimals allowed, >= 0.1)\n" },
-	{ "punch-ttl", OPT_TTL, opt_ttl, 0,
+	{ "punch-ttl", OPT_TTL, opt_ttl, 0, NULL,
 	  "  --punch-ttl N     TTL of the first punch to the peer's public endpoint\n"
 	  "                    (default 2, 0 = no short-TTL punch)\n" },
-	{ "relay-after", OPT_RELAY_AFTER, opt_relay_after, 0,
+	{ "relay-after", OPT_RELAY_AFTER, opt_relay_after, 0, NULL,
 	  "  --relay-after SECS  relay through the server if no direct path after\n"
 	  "                    SECS (default 1.5, decimals allowed); punching goes on\n" },
-	{ "no-relay", OPT_NO_RELAY, NULL, offsetof(struct client_opts, no_relay),
+	{ "no-relay", OPT_NO_RELAY, NULL, offsetof(struct client_opts, no_relay), NULL,
 	  "  --no-relay        never relay: fail when punching times out\n" },
-	{ "force-relay", OPT_FORCE_RELAY, NULL, offsetof(struct client_opts, force_relay),
+	{ "force-relay", OPT_FORCE_RELAY, NULL, offsetof(struct client_opts, force_relay), NULL,
 	  "  --force-relay     (testing) relay at once and never go direct\n" },
-	{ "probe", OPT_PROBE, NULL, offsetof(struct client_opts, probe),
+	{ "probe", OPT_PROBE, NULL, offsetof(struct client_opts, probe), NULL,
 	  "  --probe           report our NAT's mapping and filtering behaviour\n"
 	  "                    (RFC 5780; server needs --alt-addr) and exit\n" },
-	{ "json", OPT_JSON, NULL, offsetof(struct client_opts, json),
+	{ "json", OPT_JSON, NULL, offsetof(struct client_opts, json), NULL,
 	  "  --json            one JSON event per line on stdout\n" },
-	{ "quiet", 'q', NULL, offsetof(struct client_opts, quiet),
+	{ "quiet", 'q', NULL, offsetof(struct client_opts, quiet), NULL,
 	  "  -q, --quiet       no status lines on stderr\n" },
-	{ "verbose", 'v', NULL, offsetof(struct client_opts, verbose),
+	{ "verbose", 'v', NULL, offsetof(struct client_opts, verbose), NULL,
 	  "  -v, --verbose     debug lines on stderr\n" },
-	{ "help", 'h', NULL, 0, "  -h, --help        this text\n" },
+	{ "version", OPT_VERSION, NULL, 0, client_opts_version,
+	  "  --version         print the version and exit\n" },
+	{ "help", 'h', NULL, 0, client_opts_usage, "  -h, --help        this text\n" },
 };
 
 #define N_OPTS (sizeof(opt_rows) / sizeof(opt_rows[0]))
@@ -191,8 +203,8 @@ static int opts_one(struct client_opts *o, int c, char **argv, FILE *err)
 				 optopt ? (char[]){ '-', (char)optopt, 0 } : argv[optind - 1]);
 	if (opt_rows[i].set)
 		return opt_rows[i].set(o, optarg, err);
-	if (!opt_rows[i].flag) {
-		client_opts_usage(stdout);
+	if (opt_rows[i].print) {
+		opt_rows[i].print(stdout);
 		return 1;
 	}
 	*(bool *)((char *)o + opt_rows[i].flag) = true;

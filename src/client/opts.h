@@ -25,7 +25,7 @@ struct client_opts {
 	bool json, quiet, verbose;
 };
 
-/* 0 = run, 1 = --help printed (exit 0), -EINVAL = usage error printed to err. */
+/* 0 = run, 1 = --help or --version printed (exit 0), -EINVAL = usage error printed to err. */
 int client_opts_parse(struct client_opts *o, int argc, char **argv, FILE *err);
 
 #endif

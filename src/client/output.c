@@ -78,7 +78,25 @@ void out_debug(const struct output *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms)
+void out_waiting(const struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	out_vstatus(o, false, fmt, ap);
+	va_end(ap);
+}
+
+void out_registering(const struct output *o, const struct hp_endpoint *server, const char *room)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	out_status(o, "registering with %s (room \"%s\") ...",
+		   hp_endpoint_format(server, b, sizeof(b)), room);
+}
+
+void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms,
+		    const char *waiting_room)
 {
 	char b[HP_ENDPOINT_STRLEN];
 
@@ -89,8 +107,10 @@ void out_registered(const struct output *o, const struct hp_endpoint *pub, uint6
 		out_json_end();
 		return;
 	}
-	out_status(o, "registered, public endpoint %s (%llu ms)",
-		   hp_endpoint_format(pub, b, sizeof(b)), (unsigned long long)ms);
+	out_status(o, "registered, public endpoint %s (%llu ms)%s%s%s",
+		   hp_endpoint_format(pub, b, sizeof(b)), (unsigned long long)ms,
+		   waiting_room ? "; waiting for a peer in room \"" : "",
+		   waiting_room ? waiting_room : "", waiting_room ? "\"" : "");
 }
 
 void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,
@@ -210,15 +230,27 @@ void out_reconnecting(const struct output *o, const char *fmt, ...)
 	out_status(o, "reconnecting: %s", reason);
 }
 
+static const struct {
+	const char *key, *words;
+} out_drop_rows[CLIENT_N_DROPS] = {
+#define OUT_DROP_ROW(id, k, w) [CLIENT_DROP_##id] = { .key = k, .words = w },
+	CLIENT_DROPS(OUT_DROP_ROW)
+#undef OUT_DROP_ROW
+};
+
 void out_stats(const struct output *o, const struct out_stats *st)
 {
+	size_t i;
+
 	if (o->json) {
 		out_json_begin("stats");
 		printf(",\"sent\":%llu,\"delivered\":%llu,\"retransmitted\":%llu,"
-		       "\"duplicates\":%llu,\"auth_failed\":%llu",
+		       "\"duplicates\":%llu",
 		       (unsigned long long)st->sent, (unsigned long long)st->delivered,
-		       (unsigned long long)st->retransmitted, (unsigned long long)st->duplicates,
-		       (unsigned long long)st->auth_failed);
+		       (unsigned long long)st->retransmitted, (unsigned long long)st->duplicates);
+		/* auth_failed first, where it always was; the other reasons follow */
+		for (i = 0; i < CLIENT_N_DROPS; i++)
+			printf(",\"%s\":%llu", out_drop_rows[i].key, (unsigned long long)st->drop[i]);
 		out_json_end();
 		return;
 	}
@@ -226,7 +258,20 @@ void out_stats(const struct output *o, const struct out_stats *st)
 		   "%llu failed authentication",
 		   (unsigned long long)st->sent, (unsigned long long)st->delivered,
 		   (unsigned long long)st->retransmitted, (unsigned long long)st->duplicates,
-		   (unsigned long long)st->auth_failed);
+		   (unsigned long long)st->drop[CLIENT_DROP_AUTH_FAILED]);
+}
+
+void out_drops(const struct output *o, const uint64_t drop[CLIENT_N_DROPS])
+{
+	char line[512];
+	size_t i, n = 0;
+
+	if (!o->verbose)
+		return;
+	for (i = 0; i < CLIENT_N_DROPS && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%llu %s", i ? ", " : "",
+				      (unsigned long long)drop[i], out_drop_rows[i].words);
+	out_debug(o, "dropped: %s", line);
 }
 
 void out_peer_moved(const struct output *o, const struct hp_endpoint *peer)

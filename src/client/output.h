@@ -13,13 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/drops.h"
 #include "endpoint.h"
 
 struct output {
 	bool json, quiet, verbose;
 };
 
-void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms);
+/* Human mode only: whom we register with, before the first REGISTER. */
+void out_registering(const struct output *o, const struct hp_endpoint *server, const char *room);
+/* waiting_room: the room we wait in for a peer (NULL: the peer is here). */
+void out_registered(const struct output *o, const struct hp_endpoint *pub, uint64_t ms,
+		    const char *waiting_room);
 void out_introduced(const struct output *o, const char *nick, const struct hp_endpoint *pub,
 		    const struct hp_endpoint *priv, size_t n_priv, uint64_t ms);
 /* relay: peer is the server that relays for us. */
@@ -33,9 +38,12 @@ void out_retransmit(const struct output *o, uint32_t seq, unsigned tx);
 void out_reconnecting(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct out_stats {
-	uint64_t sent, delivered, retransmitted, duplicates, auth_failed;
+	uint64_t sent, delivered, retransmitted, duplicates;
+	uint64_t drop[CLIENT_N_DROPS]; /* datagrams dropped, per reason (drops.h) */
 };
 void out_stats(const struct output *o, const struct out_stats *st);
+/* -v only: "dropped: N unauthenticated, N replayed, ..." (drops.h's words). */
+void out_drops(const struct output *o, const uint64_t drop[CLIENT_N_DROPS]);
 void out_peer_moved(const struct output *o, const struct hp_endpoint *peer);
 void out_peer_lost(const struct output *o, const char *reason);
 /* Fatal: also on stderr in JSON mode, and even with -q. */
@@ -44,6 +52,10 @@ void out_error(const struct output *o, const char *fmt, ...)
 void out_warning(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void out_bye(const struct output *o, bool from_peer, const char *nick);
+/* What the client waits for (at the end of input): a human status line
+ * only, no JSON event. */
+void out_waiting(const struct output *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* -v only, on stderr. */
 void out_debug(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

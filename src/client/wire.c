@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * wire.c owns the session keys, the send hook, the pre-intro stash and the
- * drop counters. It calls only netio, the common codecs and output (debug
+ * drop counters (one per reason, drops.h). It calls only netio, the common codecs and output (debug
  * lines); everything above calls it.
  */
 #include <errno.h>
@@ -94,6 +94,42 @@ int wire_rekey(struct wire *w, const struct hp_keypair *kp, const uint8_t peer_p
 	return 0;
 }
 
+#define ICMP_TYPE_UNREACH 3 /* RFC 792: destination unreachable */
+
+/* Its codes (RFC 792, RFC 1122 s.3.2.2.1, RFC 1812 s.5.2.7.1); 4,
+ * fragmentation needed, is path MTU discovery, not an unreachable. */
+static const char *const unreach_words[] = {
+	[0] = "network unreachable",
+	[1] = "host unreachable",
+	[2] = "protocol unreachable",
+	[3] = "port unreachable",
+	[5] = "source route failed",
+	[6] = "network unknown",
+	[7] = "host unknown",
+	[8] = "source host isolated",
+	[9] = "network administratively prohibited",
+	[10] = "host administratively prohibited",
+	[11] = "network unreachable for TOS",
+	[12] = "host unreachable for TOS",
+	[13] = "communication administratively prohibited",
+	[14] = "host precedence violation",
+	[15] = "precedence cutoff in effect",
+};
+
+const char *wire_server_unreachable(const struct wire *w, const struct netio_err *e)
+{
+	if (!e->icmp || e->type != ICMP_TYPE_UNREACH || !hp_endpoint_equal(&e->to, &w->server))
+		return NULL;
+	if (e->code >= sizeof(unreach_words) / sizeof(unreach_words[0]))
+		return NULL;
+	return unreach_words[e->code];
+}
+
+void wire_drop(struct wire *w, enum client_drop why)
+{
+	w->drops[why]++;
+}
+
 enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
 			  const struct hp_endpoint *from, const uint8_t **inner, size_t *inner_len)
 {
@@ -111,11 +147,13 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
 		goto stray;
 	if (h.type != HP_RELAYED)
 		return WIRE_CTL;
-	if (hp_relayed_decode(buf, len, inner, inner_len) < 0)
-		goto stray;
+	if (hp_relayed_decode(buf, len, inner, inner_len) < 0) {
+		wire_drop(w, CLIENT_DROP_BAD_RELAY);
+		return WIRE_STRAY;
+	}
 	return WIRE_RELAYED;
 stray:
-	w->n_stray++;
+	wire_drop(w, CLIENT_DROP_STRAY);
 	return WIRE_STRAY;
 }
 
@@ -130,10 +168,7 @@ int wire_open(struct wire *w, const uint8_t *buf, size_t len, const struct hp_en
 		return ret;
 	/* never shown, never moves the peer: a forged datagram must not
 	 * redirect the chat (docs/hpclient.md, "Security model") */
-	if (ret == -EALREADY)
-		w->n_replay++;
-	else
-		w->n_bad++;
+	wire_drop(w, ret == -EALREADY ? CLIENT_DROP_REPLAYED : CLIENT_DROP_AUTH_FAILED);
 	out_debug(w->out, "dropped unauthenticated datagram from %s (%s)",
 		  from ? hp_endpoint_format(from, b, sizeof(b)) : "the relay",
 		  ret == -EALREADY ? "replay" : "bad");
@@ -144,8 +179,10 @@ void wire_stash(struct wire *w, const uint8_t *buf, size_t len, const struct hp_
 {
 	struct wire_stash *st;
 
-	if (w->n_stash >= WIRE_STASH || len > sizeof(w->stash[0].buf))
+	if (w->n_stash >= WIRE_STASH || len > sizeof(w->stash[0].buf)) {
+		wire_drop(w, CLIENT_DROP_STASH_FULL);
 		return;
+	}
 	st = &w->stash[w->n_stash++];
 	memcpy(st->buf, buf, len);
 	st->len = len;

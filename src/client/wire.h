@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/drops.h"
+#include "client/netio.h"
 #include "client/output.h"
 #include "crypto.h"
 #include "endpoint.h"
@@ -45,7 +47,7 @@ struct wire {
 	struct hp_session sess;
 	struct wire_stash stash[WIRE_STASH];
 	size_t n_stash;
-	unsigned long n_bad, n_replay, n_stray;
+	uint64_t drops[CLIENT_N_DROPS]; /* per reason, drops.h */
 };
 
 enum wire_kind {
@@ -75,7 +77,18 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
  * Returns hp_session_open()'s result: < 0 dropped (and counted). */
 int wire_open(struct wire *w, const uint8_t *buf, size_t len, const struct hp_endpoint *from,
 	      struct hp_peer_msg *m);
-/* Keeps a whole datagram until the intro brings the keys (bounded). */
+/*
+ * An error from the socket's error queue, judged: the words for an ICMP
+ * destination unreachable about the server's endpoint ("port
+ * unreachable"), or NULL for anything else (a punch to a peer candidate
+ * that is not there, a short-TTL punch's time exceeded, a local error):
+ * those are normal while punching.
+ */
+const char *wire_server_unreachable(const struct wire *w, const struct netio_err *e);
+/* Counts one datagram dropped above the wire (ctl: not for our token). */
+void wire_drop(struct wire *w, enum client_drop why);
+/* Keeps a whole datagram until the intro brings the keys (bounded: beyond
+ * WIRE_STASH it is dropped and counted). */
 void wire_stash(struct wire *w, const uint8_t *buf, size_t len, const struct hp_endpoint *from);
 /* Moves the stash out into out[WIRE_STASH]; returns how many. */
 size_t wire_unstash(struct wire *w, struct wire_stash *out);
