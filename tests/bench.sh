@@ -20,7 +20,7 @@ for i in $(seq "$RUNS"); do
 	timeout 60 "$BIN/labrun" run --json > "$tmp/r$i"
 	t1=$(date +%s%N)
 	echo $(( (t1 - t0) / 1000000 )) >> "$tmp/wall"
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("run %s: wall %s ms, setup %d ms, connect %d ms, teardown %d ms, %s" % (sys.argv[2], sys.argv[3], d["setup_ms"], d["connect_ms"], d["teardown_ms"], d["result"]))' \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("run %s: wall %s ms, setup %s ms, connect %s ms, teardown %s ms, %s" % (sys.argv[2], sys.argv[3], d["setup_ms"], d["connect_ms"], d["teardown_ms"], d["result"]))' \
 		"$tmp/r$i" "$i" "$(tail -n 1 "$tmp/wall")"
 done
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }

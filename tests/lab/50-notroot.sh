@@ -19,6 +19,19 @@ for cmd in run up down clean; do
 	hp_expect_grep "labrun $cmd stderr as nobody" "needs root" "$T/err"
 	[ ! -s "$T/out" ] || hp_fail "labrun $cmd as nobody: expected nothing on stdout, saw: $(head -c 200 "$T/out")"
 done
+for cmd in run matrix; do
+	echo "check: labrun $cmd --json as nobody: exit 2, one line on stderr, one JSON error object on stdout"
+	rc=0
+	as_nobody timeout 10 "$T/labrun" "$cmd" --json > "$T/out" 2> "$T/err" || rc=$?
+	hp_expect_eq "labrun $cmd --json exit status as nobody" 2 "$rc"
+	hp_expect_eq "labrun $cmd --json stderr lines as nobody" 1 "$(wc -l < "$T/err")"
+	hp_py '
+d = json.load(open(sys.argv[1]))
+assert d["schema_version"] == 1
+assert d["result"] == "error"
+assert d["command"] == sys.argv[2]
+assert "needs root" in d["reason"]' "$T/out" "$cmd"
+done
 echo "check: labrun --help and labrun run --help work as nobody"
 rc=0
 as_nobody timeout 10 "$T/labrun" --help > "$T/help" || rc=$?
