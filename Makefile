@@ -87,7 +87,7 @@ LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
 LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
 
 .SECONDARY:
-.PHONY: all check unit integration labtest soak bench install uninstall clean distclean
+.PHONY: all check unit integration labtest soak helptext bench install uninstall clean distclean
 all: $(HPSERVER) $(HPCLIENT) $(LABRUN)
 
 $(O)/obj/%.o: %.c
@@ -197,6 +197,11 @@ labtest: all $(TOOL_BINS)
 
 soak: all $(TOOL_BINS)
 	@$(RUN_SUITE) --soak $(or $(RUNS),200) tests/integration/90-loss.sh
+
+# The per-command help the `lab` wrapper prints before a build, from the
+# runner's own --help (tests/lab/05-tables.sh fails when it is stale).
+helptext: $(LABRUN)
+	@bash tests/lab-help-gen $(LABRUN) > src/lab/help.txt
 
 bench: all
 	@$(TEST_ENV) bash tests/bench.sh

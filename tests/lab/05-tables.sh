@@ -30,18 +30,26 @@ if ! diff -u "$T/groups" "$T/readme-groups"; then
 	exit 1
 fi
 
-echo "check: the wrapper's help without a build is labrun's --help, byte for byte"
+echo "check: src/lab/help.txt is the runner's own per-command help (else: make helptext)"
+bash "$top/tests/lab-help-gen" "$BIN/labrun" > "$T/help.txt"
+diff -u "$top/src/lab/help.txt" "$T/help.txt" ||
+	hp_fail "src/lab/help.txt: expected what the runner prints, saw an old copy (run: make helptext)"
+
+echo "check: the wrapper's help without a build is labrun's, byte for byte"
 mkdir -p "$T/top/src/lab" "$T/top/src/common"
 cp "$top/lab" "$top/deps" "$T/top/"
-cp "$top/src/lab/commands.def" "$T/top/src/lab/"
+cp "$top/src/lab/commands.def" "$top/src/lab/help.txt" "$T/top/src/lab/"
 cp "$top/src/common/version.h" "$T/top/src/common/"
-for args in "" help --help "run --help"; do
+for args in "" help --help "run --help" "help run" "up --help" "down --help" \
+	"clean --help" "matrix --help" "matrix -j 2 --help"; do
 	# shellcheck disable=SC2086 # the words of args are the arguments
 	HPLAB_PROG=./lab bash "$T/top/lab" $args > "$T/static"
-	HPLAB_PROG=./lab "$BIN/labrun" --help > "$T/runner"
-	diff -u "$T/runner" "$T/static"
+	# shellcheck disable=SC2086
+	HPLAB_PROG=./lab "$BIN/labrun" $args > "$T/runner"
+	diff -u "$T/runner" "$T/static" || hp_fail "./lab $args before a build: expected labrun's help, saw the diff above"
 done
 echo "check: the help names the lab as typed"
+HPLAB_PROG=./lab bash "$T/top/lab" --help > "$T/static"
 grep -qx 'usage: ./lab <command> .*' "$T/static"
 "$BIN/labrun" --help | grep -q '^usage: labrun <command>'
 echo "check: --version without a build is labrun's --version"
