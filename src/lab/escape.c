@@ -6,44 +6,19 @@
 #include <string.h>
 
 #include "escape.h"
+#include "utf8.h"
 
 #define REPLACEMENT 0xfffd
 
 /* The next character of s (not at its end): its length, and in *cp its
- * code point; an invalid sequence (overlong, a surrogate, beyond U+10FFFF,
- * cut short; RFC 3629 s.3) is one byte, *cp U+FFFD. */
+ * code point; an invalid sequence (RFC 3629 s.3, utf8.h) is one byte,
+ * *cp U+FFFD. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-	size_t n, i;
-	uint32_t c;
+	size_t n = hp_utf8_decode(s, 4, cp);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else {
-		goto bad;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
-			goto bad;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		goto bad;
-	*cp = c;
-	return n;
-bad:
+	if (n)
+		return n;
 	*cp = REPLACEMENT;
 	return 1;
 }
