@@ -279,9 +279,10 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
  * of them exists any more (expired, or flushed by conntrack -F). So an
  * element lives as long as its mapping's conntrack entries (refreshed by
  * traffic both ways, as conntrack refreshes them) plus at most one gc
- * interval (1 s: a set whose elements count connections cannot have
- * timeouts, nor so a gc-interval of its own; docs/nat-types.md). "over 0"
- * always holds once the packet's own entry is counted.
+ * interval (1 s, the kernel's for a set without timeouts: nf_tables
+ * refuses "ct count" in a set with timeouts, and only those take a
+ * gc-interval; docs/nat-types.md). "over 0" always holds once the
+ * packet's own entry is counted, so the rule never stops early.
  *
  * An inbound datagram that opens a new conntrack entry (replies never
  * reach a nat chain) and whose key is in the filter set is DNATed to the
