@@ -6,24 +6,29 @@
 
 #include "nat.h"
 
+/* The cones' filter keys (struct lab_nat_cone): per mapping (the public
+ * port stands for its host endpoint, EIM), and for the restricted cone
+ * per remote address too. Port-restricted needs none: conntrack admits
+ * replies only, which is address and port-dependent filtering. */
+static const struct lab_nat_cone full_cone = { "inet_service", "udp sport", "udp dport" };
+static const struct lab_nat_cone restricted_cone = { "ipv4_addr . inet_service",
+						     "ip daddr . udp sport",
+						     "ip saddr . udp dport" };
+
 static const struct lab_nat_personality personalities[] = {
-	{ "port-restricted", "prc", { LAB_MAP_EI, LAB_FILT_APD },
+	{ "port-restricted", "prc", { LAB_MAP_EI, LAB_FILT_APD }, LAB_NAT_PORTS_PRESERVE,
 	  /* Linux keeps the source port when it can: the default behaviour */
 	  "POSTROUTING -o %W -j MASQUERADE\n",
-	  "" },
-	{ "symmetric", "sym", { LAB_MAP_APD, LAB_FILT_APD },
+	  "", NULL },
+	{ "symmetric", "sym", { LAB_MAP_APD, LAB_FILT_APD }, LAB_NAT_PORTS_RANDOM,
 	  "POSTROUTING -o %W -j MASQUERADE --random-fully\n",
-	  "" },
-	{ "full-cone", "fc", { LAB_MAP_EI, LAB_FILT_EI },
-	  "POSTROUTING -o %W -j MASQUERADE\n"
-	  "PREROUTING -i %W -p udp --dport %P -j DNAT --to-destination %H:%P\n",
-	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n" },
-	{ "restricted-cone", "rc", { LAB_MAP_EI, LAB_FILT_AD },
-	  "POSTROUTING -o %W -j MASQUERADE\n"
-	  "PREROUTING -i %W -p udp --dport %P -m recent --name rc --rsource --rcheck "
-	  "-j DNAT --to-destination %H:%P\n",
-	  "FORWARD -i %L -o %W -m recent --name rc --rdest --set\n"
-	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n" },
+	  "", NULL },
+	{ "full-cone", "fc", { LAB_MAP_EI, LAB_FILT_EI }, LAB_NAT_PORTS_PRESERVE,
+	  "POSTROUTING -o %W -j MASQUERADE\n",
+	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n", &full_cone },
+	{ "restricted-cone", "rc", { LAB_MAP_EI, LAB_FILT_AD }, LAB_NAT_PORTS_PRESERVE,
+	  "POSTROUTING -o %W -j MASQUERADE\n",
+	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n", &restricted_cone },
 };
 
 #define N_PERS (sizeof(personalities) / sizeof(personalities[0]))
@@ -123,8 +128,9 @@ static bool token_safe(const char *s)
 	return true;
 }
 
-/* Each template line becomes "-A <line>" with its tokens expanded. */
-static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_params *prm)
+/* Each template line becomes "<lead><line>" with its tokens expanded. */
+static int expand(struct out *o, const char *tmpl, const struct lab_nat_params *prm,
+		  const struct lab_nat_cone *cone, const char *lead)
 {
 	char port[12], port2[12];
 	const char *p;
@@ -133,7 +139,7 @@ static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_pa
 	snprintf(port2, sizeof(port2), "%u", prm->port + 1);
 	for (p = tmpl; *p;) {
 		if (p == tmpl || p[-1] == '\n')
-			out_str(o, "-A ");
+			out_str(o, lead);
 		if (*p != '%') {
 			out_mem(o, p, 1);
 			p++;
@@ -149,11 +155,20 @@ static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_pa
 		case 'G': out_str(o, prm->host2); break;
 		case 'A': out_str(o, prm->public_addr); break;
 		case 'Q': out_str(o, port2); break;
+		/* cone filters only */
+		case 'Y': if (!cone) return -EINVAL; out_str(o, cone->type); break;
+		case 'O': if (!cone) return -EINVAL; out_str(o, cone->learn); break;
+		case 'I': if (!cone) return -EINVAL; out_str(o, cone->admit); break;
 		default: return -EINVAL;
 		}
 		p += 2;
 	}
 	return 0;
+}
+
+static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_params *prm)
+{
+	return expand(o, tmpl, prm, NULL, "-A ");
 }
 
 /*
@@ -248,5 +263,71 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 	if (ret < 0)
 		return ret;
 	out_str(&o, "COMMIT\n");
+	return o.full ? -ENOSPC : (int)o.len;
+}
+
+/*
+ * A cone in nftables, beside the iptables tables (its own table; nft(8)
+ * loads it). MASQUERADE still makes every mapping; this only decides
+ * which unsolicited inbound datagrams reach it, and where.
+ *
+ * After MASQUERADE (postrouting, after srcnat) every outbound UDP datagram
+ * of the host teaches two dynamic sets: the map from its public port to
+ * its host endpoint, and the filter set with the cone's key. Each element
+ * carries "ct count": nf_conncount keeps the conntrack entries that
+ * passed it, and the set's garbage collector drops the element once none
+ * of them exists any more (expired, or flushed by conntrack -F). So an
+ * element lives as long as its mapping's conntrack entries (refreshed by
+ * traffic both ways, as conntrack refreshes them) plus at most one gc
+ * interval (1 s, the kernel's for a set without timeouts: nf_tables
+ * refuses "ct count" in a set with timeouts, and only those take a
+ * gc-interval; docs/nat-types.md). "over 0" always holds once the
+ * packet's own entry is counted, so the rule never stops early.
+ *
+ * An inbound datagram that opens a new conntrack entry (replies never
+ * reach a nat chain) and whose key is in the filter set is DNATed to the
+ * host endpoint of its public port; FORWARD accepts --ctstate DNAT.
+ * Anything else is conntrack's business (replies), or the firewall's.
+ */
+static const char cone_rules[] =
+	"table ip hplab_cone {\n"
+	"\tmap mapping {\n"
+	"\t\ttype inet_service : ipv4_addr . inet_service\n"
+	"\t\tflags dynamic\n"
+	"\t}\n"
+	"\tset filter {\n"
+	"\t\ttype %Y\n"
+	"\t\tflags dynamic\n"
+	"\t}\n"
+	"\tchain learn {\n"
+	"\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n"
+	"\t\tiifname \"%L\" oifname \"%W\" meta l4proto udp ct direction original "
+	"add @mapping { udp sport ct count over 0 : ct original ip saddr . ct original proto-src }\n"
+	"\t\tiifname \"%L\" oifname \"%W\" meta l4proto udp ct direction reply "
+	"add @mapping { udp sport ct count over 0 : ct reply ip saddr . ct reply proto-src }\n"
+	"\t\tiifname \"%L\" oifname \"%W\" meta l4proto udp add @filter { %O ct count over 0 }\n"
+	"\t}\n"
+	"\tchain admit {\n"
+	"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+	"\t\tiifname \"%W\" meta l4proto udp %I @filter dnat ip to udp dport map @mapping\n"
+	"\t}\n"
+	"}\n";
+
+int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
+			 char *buf, size_t cap)
+{
+	struct out o = { buf, cap, 0, false };
+	int ret;
+
+	ret = check_params(p, prm);
+	if (ret < 0)
+		return ret;
+	if (cap)
+		buf[0] = '\0';
+	if (!p->cone || prm->lan2)
+		return 0;
+	ret = expand(&o, cone_rules, prm, p->cone, "");
+	if (ret < 0)
+		return ret;
 	return o.full ? -ENOSPC : (int)o.len;
 }

@@ -17,14 +17,38 @@
  */
 #define LAB_NAT_DEFAULT "port-restricted"
 
+/* Which public port a new mapping gets (RFC 4787 s.4.2.1, port
+ * preservation): MASQUERADE keeps the host's source port when no other
+ * mapping holds it; --random-fully picks a random one every time. */
+enum lab_nat_ports {
+	LAB_NAT_PORTS_PRESERVE,
+	LAB_NAT_PORTS_RANDOM,
+};
+
+/*
+ * A cone's filter, where conntrack alone is too strict (conntrack only
+ * lets in replies: address and port-dependent filtering). Outbound
+ * datagrams teach the router, for each mapping, which inbound datagrams
+ * it admits; see lab_nat_cone_ruleset(). The key is nftables syntax: the
+ * type, the key as seen on an outbound datagram after MASQUERADE, the
+ * same key as seen on an inbound one.
+ */
+struct lab_nat_cone {
+	const char *type;  /* e.g. "ipv4_addr . inet_service" */
+	const char *learn; /* e.g. "ip daddr . udp sport" (remote, public port) */
+	const char *admit; /* e.g. "ip saddr . udp dport" */
+};
+
 struct lab_nat_personality {
 	const char *name;      /* as given to --nat-a / --nat-b */
 	const char *alias;     /* short form */
 	struct lab_nat_props props; /* RFC 4787 mapping and filtering */
+	enum lab_nat_ports ports;   /* port preservation when the port is free */
 	/* Rule templates, one per line, without "-A"; tokens: %W wan ifname,
 	 * %L lan ifname, %H the lan host's address, %P the host's port. */
 	const char *nat_rules;
 	const char *forward_rules; /* filter FORWARD rules before the final drop */
+	const struct lab_nat_cone *cone; /* NULL: conntrack's filtering */
 };
 
 struct lab_nat_params {
@@ -61,5 +85,11 @@ const char *lab_nat_names(void);
  * so the router pins them, host at PORT and host2 at PORT+1. */
 int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 		    char *buf, size_t cap);
+/* Writes the nft(8) input for p's cone filter (p->cone); returns its
+ * length, 0 if p has none (nothing to load), -ENOSPC, -EINVAL as above.
+ * Loaded beside the iptables rules (its own table); none with prm->lan2
+ * (the same-NAT router is port-restricted). */
+int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
+			 char *buf, size_t cap);
 
 #endif

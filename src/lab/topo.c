@@ -231,13 +231,31 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	return ret;
 }
 
+/* The cone filter's nft input of router r into buf; 0 if it has none. */
+static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t cap, char *err,
+			  size_t errlen)
+{
+	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
+	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host), LAB_CLIENT_PORT,
+				      t->opts.no_firewall };
+	int ret;
+
+	if (t->plan->same_nat)
+		return 0;
+	ret = lab_nat_cone_ruleset(t->nat[r], &prm, buf, cap);
+	if (ret < 0)
+		snprintf(err, errlen, "cannot write the cone filter of %s: %s", t->names[r],
+			 strerror(-ret));
+	return ret;
+}
+
 static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err,
 			  size_t errlen)
 {
 	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
-	char text[2][4096];
-	const char *rulesets[2];
-	int fds[2], ret;
+	char text[2][4096], cone[2][2048];
+	struct lab_ipt_load loads[4];
+	int ret;
 	size_t i, n = 0;
 
 	for (i = 0; i < 2; i++) {
@@ -245,24 +263,30 @@ static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err
 
 		if (!lab_plan_has_node(t->plan, r))
 			continue;
-		ret = topo_nat_text(t, r, 0, true, text[n], sizeof(text[n]), err, errlen);
+		ret = topo_nat_text(t, r, 0, true, text[i], sizeof(text[i]), err, errlen);
 		if (ret < 0)
 			return ret;
-		rulesets[n] = text[n];
-		fds[n++] = t->fds[r];
+		loads[n++] = (struct lab_ipt_load){ t->fds[r], LAB_IPT_RESTORE, text[i] };
+		ret = topo_cone_text(t, r, cone[i], sizeof(cone[i]), err, errlen);
+		if (ret < 0)
+			return ret;
+		if (ret > 0)
+			loads[n++] = (struct lab_ipt_load){ t->fds[r], LAB_IPT_NFT, cone[i] };
 	}
-	ret = lab_ipt_apply_start(job, fds, rulesets, n);
+	ret = lab_ipt_apply_start(job, loads, n);
 	if (ret < 0)
 		snprintf(err, errlen, "%s", job->err);
 	return ret;
 }
 
+/* The cone filter (nft) stays as built: it learns from whatever mappings
+ * MASQUERADE makes, the new port's too. */
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen)
 {
 	struct lab_ipt_job job = { 0 };
 	char text[4096];
-	const char *rulesets[1] = { text };
+	struct lab_ipt_load load = { -1, LAB_IPT_RESTORE, text };
 	int ret, r;
 
 	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
@@ -271,7 +295,8 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 	ret = topo_nat_text(t, router, masq_port, false, text, sizeof(text), err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = lab_ipt_apply_start(&job, &t->fds[router], rulesets, 1);
+	load.ns_fd = t->fds[router];
+	ret = lab_ipt_apply_start(&job, &load, 1);
 	r = lab_ipt_apply_finish(&job);
 	if (ret == 0)
 		ret = r;

@@ -46,14 +46,22 @@ static void test_personalities(void **state)
 	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &prm, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE --random-fully\n"));
 	assert_true(lab_nat_ruleset(lab_nat_find("full-cone"), &prm, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "-A PREROUTING -i wan -p udp --dport 4000 -j DNAT "
-				    "--to-destination 10.0.1.2:4000\n"));
+	/* no static port forward: the cone filter (nft) DNATs per mapping */
+	assert_null(strstr(buf, "DNAT --to-destination"));
 	/* the DNAT acceptance comes before the final drop */
 	assert_true(strstr(buf, "--ctstate DNAT -j ACCEPT") < strstr(buf, "-o lan -j DROP"));
 	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &prm, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "-m recent --name rc --rdest --set"));
+	assert_null(strstr(buf, "-m recent"));
 	/* every personality keeps the home router's inbound firewall */
 	assert_non_null(strstr(buf, "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+	assert_true(lab_nat_cone_ruleset(lab_nat_find("rc"), &prm, buf, sizeof(buf)) > 0);
+	/* per mapping (public port) and remote address: address-dependent */
+	assert_non_null(strstr(buf, "add @filter { ip daddr . udp sport ct count over 0 }\n"));
+	assert_non_null(strstr(buf, "ip saddr . udp dport @filter dnat ip to udp dport map "
+				    "@mapping\n"));
+	/* conntrack alone filters the others: nothing for nft to load */
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("prc"), &prm, buf, sizeof(buf)), 0);
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("sym"), &prm, buf, sizeof(buf)), 0);
 }
 
 static void test_ruleset_refuses_bad_input(void **state)
@@ -82,7 +90,9 @@ static void test_no_firewall(void **state)
 	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE\n"));
 	/* a restricted cone still needs its memory of destinations */
 	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &bare, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "--rdest --set"));
+	assert_non_null(strstr(buf, "--ctstate DNAT -j ACCEPT"));
+	assert_true(lab_nat_cone_ruleset(lab_nat_find("rc"), &bare, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "add @filter"));
 }
 
 static void test_same_nat_hairpin(void **state)
@@ -107,6 +117,8 @@ static void test_same_nat_hairpin(void **state)
 				    "conntrack --ctstate DNAT -j SNAT --to-source 198.51.100.10:4000\n"));
 	assert_true(strstr(buf, "-i lan -o lan2 -m conntrack --ctstate DNAT -j ACCEPT") <
 		    strstr(buf, "-A FORWARD -i lan -o lan2 -j DROP"));
+	/* the shared router has no cone filter */
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)), 0);
 	/* only a port-restricted router can be shared */
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("sym"), &same, buf, sizeof(buf)), -EINVAL);
 	same.public_addr = "1.2.3.4\n-A INPUT -j ACCEPT";
@@ -121,7 +133,6 @@ static void test_full_cone_ruleset_text(void **state)
 		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 		":POSTROUTING ACCEPT [0:0]\n"
 		"-A POSTROUTING -o wan -j MASQUERADE\n"
-		"-A PREROUTING -i wan -p udp --dport 4000 -j DNAT --to-destination 10.0.1.2:4000\n"
 		"COMMIT\n"
 		"*filter\n"
 		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
@@ -136,6 +147,46 @@ static void test_full_cone_ruleset_text(void **state)
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("fc"), &prm, buf, sizeof(buf)),
 			 (int)strlen(want));
 	assert_string_equal(buf, want);
+}
+
+/* The cone filter is bytes too: full cone's exactly (nat.c says why). */
+static void test_full_cone_filter_text(void **state)
+{
+	const char *want =
+		"table ip hplab_cone {\n"
+		"\tmap mapping {\n"
+		"\t\ttype inet_service : ipv4_addr . inet_service\n"
+		"\t\tflags dynamic\n"
+		"\t}\n"
+		"\tset filter {\n"
+		"\t\ttype inet_service\n"
+		"\t\tflags dynamic\n"
+		"\t}\n"
+		"\tchain learn {\n"
+		"\t\ttype filter hook postrouting priority srcnat + 1; policy accept;\n"
+		"\t\tiifname \"lan\" oifname \"wan\" meta l4proto udp ct direction original "
+		"add @mapping { udp sport ct count over 0 : ct original ip saddr . ct original proto-src }\n"
+		"\t\tiifname \"lan\" oifname \"wan\" meta l4proto udp ct direction reply "
+		"add @mapping { udp sport ct count over 0 : ct reply ip saddr . ct reply proto-src }\n"
+		"\t\tiifname \"lan\" oifname \"wan\" meta l4proto udp add @filter { udp sport ct count over 0 }\n"
+		"\t}\n"
+		"\tchain admit {\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t\tiifname \"wan\" meta l4proto udp udp dport @filter dnat ip to udp dport map @mapping\n"
+		"\t}\n"
+		"}\n";
+	struct lab_nat_params evil = { "wan\" accept", "lan", "10.0.1.2", 4000 };
+	char buf[2048], tiny[64];
+
+	(void)state;
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("fc"), &prm, buf, sizeof(buf)),
+			 (int)strlen(want));
+	assert_string_equal(buf, want);
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("fc"), &prm, tiny, sizeof(tiny)),
+			 -ENOSPC);
+	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("fc"), &evil, buf, sizeof(buf)),
+			 -EINVAL);
+	assert_int_equal(lab_nat_cone_ruleset(NULL, &prm, buf, sizeof(buf)), -EINVAL);
 }
 
 /* Every row: found by name and alias, named in lab_nat_names(), builds a
@@ -182,6 +233,16 @@ static void test_personality_properties(void **state)
 	assert_int_equal(lab_nat_find("prc")->props.filtering, LAB_FILT_APD);
 	assert_int_equal(lab_nat_find("sym")->props.mapping, LAB_MAP_APD);
 	assert_int_equal(lab_nat_find("rc")->props.mapping, LAB_MAP_EI);
+	/* RFC 4787 s.4.2.1: MASQUERADE preserves a free port, --random-fully not */
+	assert_int_equal(lab_nat_find("sym")->ports, LAB_NAT_PORTS_RANDOM);
+	assert_int_equal(lab_nat_find("fc")->ports, LAB_NAT_PORTS_PRESERVE);
+	assert_int_equal(lab_nat_find("rc")->ports, LAB_NAT_PORTS_PRESERVE);
+	assert_int_equal(lab_nat_find("prc")->ports, LAB_NAT_PORTS_PRESERVE);
+	/* a cone filter exactly where conntrack's replies-only is too strict */
+	assert_non_null(lab_nat_find("fc")->cone);
+	assert_non_null(lab_nat_find("rc")->cone);
+	assert_null(lab_nat_find("prc")->cone);
+	assert_null(lab_nat_find("sym")->cone);
 }
 
 int main(void)
@@ -194,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_same_nat_hairpin),
 		cmocka_unit_test(test_personality_properties),
 		cmocka_unit_test(test_full_cone_ruleset_text),
+		cmocka_unit_test(test_full_cone_filter_text),
 		cmocka_unit_test(test_every_row),
 	};
 
