@@ -88,10 +88,13 @@ static void junit_finish(FILE *f, const struct lab_matrix_result *m)
 	fprintf(f, "<testsuite name=\"hplab matrix\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 		   "skipped=\"%zu\" time=\"%.3f\">\n",
 		m->n, k.verdict[LAB_CELL_WRONG], k.verdict[LAB_CELL_NOT_RUN], m->seconds);
-	fprintf(f, "  <properties>\n    <property name=\"jobs\" value=\"%u\"/>\n"
-		   "    <property name=\"interrupted_by\" value=\"", m->jobs);
-	lab_xml_write(f, sig, true);
-	fputs("\"/>\n  </properties>\n", f);
+	fprintf(f, "  <properties>\n    <property name=\"jobs\" value=\"%u\"/>\n", m->jobs);
+	if (sig[0]) { /* only when it was: a property has no null */
+		fputs("    <property name=\"interrupted_by\" value=\"", f);
+		lab_xml_write(f, sig, true);
+		fputs("\"/>\n", f);
+	}
+	fputs("  </properties>\n", f);
 	for (i = 0; i < m->n; i++)
 		junit_cell(f, &m->cells[i], sig);
 	fputs("</testsuite>\n", f);
