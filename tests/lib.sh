@@ -242,6 +242,16 @@ hp_wait_line() {
 	hp_wait_nth "$1" "$2" 1 "$3" >/dev/null
 }
 
+# hp_expect_line WHAT FILE PATTERN SECS: hp_wait_line, or fail with one
+# line saying what was expected and what FILE held instead.
+hp_expect_line() {
+	local what=$1 file=$2 pat=$3 secs=$4 n last
+	hp_wait_line "$file" "$pat" "$secs" && return 0
+	n=$(wc -l <"$file" 2>/dev/null || echo 0)
+	last=$(tail -n 1 "$file" 2>/dev/null | cut -c1-160)
+	hp_fail "$what: expected a line matching '$pat' in ${file##*/} within $secs s, saw $n line(s), the last: '${last}'"
+}
+
 # hp_close_writers: in a child, drop the fifo writers it inherited (a
 # child holding a client's stdin open would keep that input from ending).
 hp_close_writers() {

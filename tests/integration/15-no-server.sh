@@ -53,12 +53,12 @@ err=$(line_no "$T/j.out" "^\\{\"event\":\"error\",\"reason\":\"no answer from se
 
 echo "check: the server comes up while the client retries: it registers and chats"
 hp_client_start a --room chat15 --timeout 30 0 127.0.0.1 "$PORT"
-hp_wait_line "$T/a.out" "\"event\":\"warning\",\"reason\":\"$UNREACH" 30 || hp_fail "a heard no unreachable"
+hp_expect_line "a heard no unreachable" "$T/a.out" "\"event\":\"warning\",\"reason\":\"$UNREACH" 30
 hp_start_server -q --bind 127.0.0.1 "$PORT"
-hp_wait_line "$T/a.out" '"event":"registered"' 30 || hp_fail "a did not register"
+hp_expect_line "a did not register" "$T/a.out" '"event":"registered"' 30
 hp_client_start b --room chat15 0 127.0.0.1 "$PORT"
-hp_wait_line "$T/a.out" '"event":"connected","path":"direct"' 15 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected","path":"direct"' 15 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
 echo "hello from a" >&"${HP_W[a]}"
 hp_wait_line "$T/b.out" '"event":"message","from":"a","seq":1,"text":"hello from a"' 15 ||
 	hp_fail "b missed a's line"

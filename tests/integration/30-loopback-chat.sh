@@ -13,16 +13,16 @@ hp_client_start a --room chat30 0 127.0.0.1 "$HP_SERVER_PORT"
 hp_client_start b --room chat30 0 127.0.0.1 "$HP_SERVER_PORT"
 
 echo "check: both clients connect directly"
-hp_wait_line "$T/a.out" '"event":"connected","path":"direct"' 15 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected","path":"direct"' 15 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
 
 cat "$T/a.want" >&"${HP_W[a]}"
 cat "$T/b.want" >&"${HP_W[b]}"
 
 echo "check: each side receives all $N lines of the other"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$N")" 30 || hp_fail "a missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$N")" 30
 hp_client_close a
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$N")" 30 || hp_fail "b missed lines"
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$N")" 30
 hp_client_close b
 
 echo "check: both exit 0 after stdin closes"

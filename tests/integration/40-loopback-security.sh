@@ -15,8 +15,8 @@ client() { # name room extra-args...
 
 client a sec40
 client b sec40
-hp_wait_line "$T/a.out" '"event":"connected"' 15 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected"' 15 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected"' 15
 
 echo "check: a third client in the full room is refused with a clear error"
 client c sec40 --timeout 5
@@ -37,13 +37,13 @@ for f in forged1 forged2 forged3 forged1; do
 	cat "$T/$f" >/dev/udp/127.0.0.1/"$APORT"
 done
 echo "after forgery" >&"${HP_W[b]}"
-hp_wait_line "$T/a.out" '"text":"after forgery"' 10 || hp_fail "chat did not continue"
-hp_wait_line "$T/a.err" 'dropped unauthenticated' 5 || hp_fail "a did not count the forged datagrams"
+hp_expect_line "chat did not continue" "$T/a.out" '"text":"after forgery"' 10
+hp_expect_line "a did not count the forged datagrams" "$T/a.err" 'dropped unauthenticated' 5
 hp_expect_eq "messages a shows" 1 "$(grep -c '"event":"message"' "$T/a.out" || true)"
 hp_expect_no_grep "a forged datagram moving the peer" '"event":"peer_moved"' "$T/a.out"
 hp_expect_no_grep "a forged BYE believed" '"event":"bye","from":"peer"' "$T/a.out"
 echo "reply" >&"${HP_W[a]}"
-hp_wait_line "$T/b.out" '"text":"reply"' 10 || hp_fail "b did not get the reply"
+hp_expect_line "b did not get the reply" "$T/b.out" '"text":"reply"' 10
 
 hp_client_close a b
 hp_client_exit a
@@ -58,7 +58,7 @@ grep -q 'could not reach peer e directly or through the relay' "$T/d.err" || hp_
 hp_expect_no_grep "a connection with the wrong secret" '"event":"connected"' "$T/d.out" "$T/e.out"
 echo "check: a stranger with an unusable key in the room does not end a waiting client"
 client f badkey40
-hp_wait_line "$T/f.out" '"event":"registered"' 10 || hp_fail "f did not register"
+hp_expect_line "f did not register" "$T/f.out" '"event":"registered"' 10
 # u = 1 is a low-order X25519 point: no session key can come of it
 "$BIN/tools/hpreg" --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >"$T/hpreg1"
 grep -q '^INTRO' "$T/hpreg1" || hp_fail "the stranger was not introduced"
@@ -67,7 +67,7 @@ hp_wait_line "$T/f.out" '"event":"warning","reason":"ignoring peer' 5 ||
 "$BIN/tools/hpreg" --leave --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >/dev/null
 client g badkey40
 echo "hi f" >&"${HP_W[g]}"
-hp_wait_line "$T/f.out" '"text":"hi f"' 10 || hp_fail "f did not meet the real peer after the stranger"
+hp_expect_line "f did not meet the real peer after the stranger" "$T/f.out" '"text":"hi f"' 10
 hp_client_close f g
 hp_client_exit f
 hp_client_exit g

@@ -32,8 +32,8 @@ cat "$T/a.want" >&"${HP_W[a]}"
 cat "$T/b.want" >&"${HP_W[b]}"
 
 echo "check: each side receives all $N lines of the other"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$N")" 20 || hp_fail "a missed lines"
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$N")" 20 || hp_fail "b missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$N")" 20
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$N")" 20
 hp_client_close a b
 
 echo "check: both exit 0 after stdin closes"
@@ -59,10 +59,10 @@ echo "  relay_fwd=$fwd relay_fwd_bytes=$(hp_counter relay_fwd_bytes)"
 echo "check: a client that did not choose to relay adopts it when its peer relays"
 client c conv50 --force-relay
 client d conv50 --relay-after 30
-hp_wait_line "$T/d.out" '"event":"connected","path":"relay"' 10 || hp_fail "d did not adopt the relay"
-hp_wait_line "$T/c.out" '"event":"connected","path":"relay"' 10 || hp_fail "c did not connect"
+hp_expect_line "d did not adopt the relay" "$T/d.out" '"event":"connected","path":"relay"' 10
+hp_expect_line "c did not connect" "$T/c.out" '"event":"connected","path":"relay"' 10
 echo "over the relay" >&"${HP_W[d]}"
-hp_wait_line "$T/c.out" '"text":"over the relay"' 10 || hp_fail "c did not get d's line"
+hp_expect_line "c did not get d's line" "$T/c.out" '"text":"over the relay"' 10
 hp_client_close c d
 hp_client_exit c
 hp_client_exit d

@@ -24,8 +24,8 @@ for s in a b; do
 done
 
 echo "check: both connect directly, through their NATs"
-hp_wait_line "$T/a.out" '"event":"connected","path":"direct"' 15 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected","path":"direct"' 15 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
 OLD_PUB=$(sed -n 's/^hpnat: server [^ ]* public \(.*\)$/\1/p' "$T/nata.out")
 # b's NAT shows each outside endpoint as one of its inside sockets
 FIRST_PEER=$(grep -m1 '"event":"connected"' "$T/b.out" | sed -n 's/.*"peer":"\([^"]*\)".*/\1/p')
@@ -33,28 +33,28 @@ FIRST_PEER=$(grep -m1 '"event":"connected"' "$T/b.out" | sed -n 's/.*"peer":"\([
 echo "check: the first $HALF lines cross"
 head -n "$HALF" "$T/a.want" >&"${HP_W[a]}"
 head -n "$HALF" "$T/b.want" >&"${HP_W[b]}"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$HALF")" 20 || hp_fail "a missed lines"
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$HALF")" 20 || hp_fail "b missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$HALF")" 20
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$HALF")" 20
 
 echo "check: a's NAT rebinds to a new public port"
 kill -USR1 "${HP_NAT_PID[a]}"
-hp_wait_line "$T/nata.out" '^hpnat: rebound public' 5 || hp_fail "nat a did not rebind"
+hp_expect_line "nat a did not rebind" "$T/nata.out" '^hpnat: rebound public' 5
 NEW_PUB=$(sed -n 's/^hpnat: rebound public \(.*\)$/\1/p' "$T/nata.out")
 [ "$NEW_PUB" != "$OLD_PUB" ] || hp_fail "rebind kept $OLD_PUB"
 
 echo "check: the rest is typed during the outage; both notice and reconnect"
 tail -n +"$((HALF + 1))" "$T/a.want" >&"${HP_W[a]}"
 tail -n +"$((HALF + 1))" "$T/b.want" >&"${HP_W[b]}"
-hp_wait_line "$T/a.out" '"event":"reconnecting"' 20 || hp_fail "a did not notice"
-hp_wait_line "$T/b.out" '"event":"reconnecting"' 20 || hp_fail "b did not notice"
+hp_expect_line "a did not notice" "$T/a.out" '"event":"reconnecting"' 20
+hp_expect_line "b did not notice" "$T/b.out" '"event":"reconnecting"' 20
 for s in a b; do
 	hp_wait_nth "$T/$s.out" '"event":"connected"' 2 20 >/dev/null ||
 		hp_fail "$s did not connect again (connected events: $(grep -c '"event":"connected"' "$T/$s.out"))"
 done
 
 echo "check: all $N lines arrive"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$N")" 30 || hp_fail "a missed lines"
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$N")" 30 || hp_fail "b missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$N")" 30
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$N")" 30
 hp_client_close a b
 
 echo "check: both exit 0"

@@ -23,26 +23,26 @@ client() { # name room
 
 client a chat80
 client b chat80
-hp_wait_line "$T/a.out" '"event":"connected","path":"direct"' 15 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected","path":"direct"' 15 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
 
 echo "check: the first $HALF lines cross"
 head -n "$HALF" "$T/a.want" >&"${HP_W[a]}"
 head -n "$HALF" "$T/b.want" >&"${HP_W[b]}"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$HALF")" 20 || hp_fail "a missed lines"
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$HALF")" 20 || hp_fail "b missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$HALF")" 20
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$HALF")" 20
 
 echo "check: the server stops; the rest crosses without it"
 hp_stop_server
 tail -n +"$((HALF + 1))" "$T/a.want" >&"${HP_W[a]}"
 tail -n +"$((HALF + 1))" "$T/b.want" >&"${HP_W[b]}"
-hp_wait_line "$T/a.out" "$(hp_msg_re b "$N")" 20 || hp_fail "a missed lines"
-hp_wait_line "$T/b.out" "$(hp_msg_re a "$N")" 20 || hp_fail "b missed lines"
+hp_expect_line "a missed lines" "$T/a.out" "$(hp_msg_re b "$N")" 20
+hp_expect_line "b missed lines" "$T/b.out" "$(hp_msg_re a "$N")" 20
 
 echo "check: the server comes back and both refreshes re-register"
 hp_start_server -v --bind 127.0.0.1 "$PORT"
-hp_wait_line "$HP_SERVER_ERR" 'register room "chat80" nick "a"' 10 || hp_fail "a did not register again"
-hp_wait_line "$HP_SERVER_ERR" 'register room "chat80" nick "b"' 10 || hp_fail "b did not register again"
+hp_expect_line "a did not register again" "$HP_SERVER_ERR" 'register room "chat80" nick "a"' 10
+hp_expect_line "b did not register again" "$HP_SERVER_ERR" 'register room "chat80" nick "b"' 10
 for s in a b; do
 	! grep -q '"event":"reconnecting"\|"event":"error"\|"event":"peer_lost"' "$T/$s.out" ||
 		hp_fail "$s reconnected or failed while the server was away"
@@ -58,8 +58,8 @@ client c again80
 client d again80
 echo "hello from c" >&"${HP_W[c]}"
 echo "hello from d" >&"${HP_W[d]}"
-hp_wait_line "$T/c.out" '"text":"hello from d"' 15 || hp_fail "c did not hear d"
-hp_wait_line "$T/d.out" '"text":"hello from c"' 15 || hp_fail "d did not hear c"
+hp_expect_line "c did not hear d" "$T/c.out" '"text":"hello from d"' 15
+hp_expect_line "d did not hear c" "$T/d.out" '"text":"hello from c"' 15
 hp_client_close c d
 hp_client_exit c
 hp_client_exit d

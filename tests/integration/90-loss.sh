@@ -26,8 +26,8 @@ for s in a b; do
 done
 
 echo "check: both connect (registration and punching retry through the loss)"
-hp_wait_line "$T/a.out" '"event":"connected"' 30 || hp_fail "a did not connect"
-hp_wait_line "$T/b.out" '"event":"connected"' 30 || hp_fail "b did not connect"
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected"' 30
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected"' 30
 
 echo "check: $N lines each way, then stdin closes"
 cat "$T/a.want" >&"${HP_W[a]}"
