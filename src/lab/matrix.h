@@ -70,7 +70,7 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max);
 void lab_matrix_print_begin(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m);
 void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m);
 /* One line as a cell finishes, the done-th of n, for the CI log:
- * "matrix: 3/18 full-cone x symmetric: direct (as predicted) 41 ms". */
+ * "matrix: 3/20 full-cone x symmetric: direct (as predicted) 41 ms". */
 void lab_matrix_print_progress(FILE *f, const struct lab_cell *c, size_t done, size_t n);
 
 /* matrixcell.c, what every writer says of the cells: */
