@@ -108,9 +108,14 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 			const struct lab_iface *f =
 				i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
-			if (f->node == (enum lab_node)n)
+			if (f->node == (enum lab_node)n && f->addr)
 				printf(" %s %s/%u", f->name, f->addr, f->prefixlen);
 		}
+		for (i = 0; i < t->plan->nbridges; i++)
+			if (t->plan->bridges[i].node == (enum lab_node)n)
+				printf(" %s %s/%u (switch: %s %s)", t->plan->bridges[i].name,
+				       t->plan->bridges[i].addr, t->plan->bridges[i].prefixlen,
+				       t->plan->bridges[i].ports[0], t->plan->bridges[i].ports[1]);
 		printf("   (%s)\n", lab_plan_nodes[n].role);
 	}
 	if (server)
