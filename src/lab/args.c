@@ -339,7 +339,10 @@ static const struct opt opts[] = {
 	{ "same-nat", 0, false, RUN_UP, set_same_nat,
 	  "--same-nat     both hosts behind router A, on two isolated lan ports" },
 	{ "hairpin", 0, true, RUN_UP, set_hairpin,
-	  "--hairpin on|off  with --same-nat: router A loops its public address back (default on)" },
+	  "--hairpin on|off  with one router (--same-nat, same-lan): it loops its public address "
+	  "back (default on)" },
+	{ "topology", 0, true, RUN_UP, lab_args_set_topology,
+	  "--topology T   the network (default home): ", lab_topology_names },
 	{ "no-firewall", 0, false, RUN_UP | CMD_BIT(LAB_CMD_MATRIX), set_no_firewall,
 	  "--no-firewall  routers do bare MASQUERADE, without the inbound firewall" },
 	{ "udp-timeout", 0, true, RUN_UP | CMD_BIT(LAB_CMD_MATRIX), set_udp_timeout,
@@ -519,29 +522,9 @@ static int args_parse(struct lab_args *a, int argc, char *const argv[], char *er
 		if (ret < 0)
 			return ret;
 	}
-	if (a->hairpin >= 0 && !a->same_nat) {
-		snprintf(err, errlen, "--hairpin only means something with --same-nat");
-		return -EINVAL;
-	}
-	if (a->same_nat && a->hairpin < 0)
-		a->hairpin = 1; /* RFC 4787 REQ-9: a NAT MUST support hairpinning */
-	if (a->same_nat && (strcmp(a->nat_a, LAB_NAT_DEFAULT) || strcmp(a->nat_b, LAB_NAT_DEFAULT))) {
-		snprintf(err, errlen, "--same-nat builds one %s router (no --nat-a/--nat-b)",
-			 LAB_NAT_DEFAULT);
-		return -EINVAL;
-	}
-	if (a->same_nat && (lab_impair_active(&a->imp[1]) || a->fault)) {
-		/* one router: --delay-b etc. would name a router that is not built */
-		if (lab_impair_active(&a->imp[1]) &&
-		    memcmp(&a->imp[0], &a->imp[1], sizeof(a->imp[0]))) {
-			snprintf(err, errlen, "--same-nat builds no router B (no -b impairments)");
-			return -EINVAL;
-		}
-		if (a->fault) {
-			snprintf(err, errlen, "--fault needs two routers (not with --same-nat)");
-			return -EINVAL;
-		}
-	}
+	ret = lab_args_check_topology(a, err, errlen);
+	if (ret < 0)
+		return ret;
 	if (a->fault && a->probe) {
 		snprintf(err, errlen, "--fault and --probe do not go together");
 		return -EINVAL;

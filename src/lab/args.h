@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "lab/format.h"
 #include "lab/impair.h"
+#include "lab/plan.h"
 
 /*
  * Command line of the lab runner: `labrun [SUBCOMMAND] [OPTIONS]`.
@@ -49,8 +50,9 @@ struct lab_args {
 	char prefix[LAB_PREFIX_MAX + 1];
 	char nat_a[LAB_NAT_NAME_MAX + 1]; /* NAT personality of rA / rB */
 	char nat_b[LAB_NAT_NAME_MAX + 1];
-	bool same_nat;       /* both hosts behind rA */
-	int hairpin;         /* same_nat: 1 on (default), 0 off; -1 not given */
+	enum lab_topology topology; /* --topology (plan.h); home is 0 */
+	bool same_nat;       /* home: both hosts behind rA, isolated */
+	int hairpin;         /* one router: 1 on (default), 0 off; -1 not given */
 	bool no_firewall;    /* routers without the inbound firewall */
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts (s); 0: kernel's */
 	bool probe;          /* run: NAT discovery (hpclient --probe) first */
@@ -67,6 +69,12 @@ struct lab_args {
  * the error is also printed on stdout as the one JSON object --json
  * promises (lab_report_error), since no report will follow. */
 int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, size_t errlen);
+/* args_topo.c: --topology, and what a topology allows of the other
+ * options (one router: no --nat-b, no B impairments, no fault). */
+int lab_args_set_topology(struct lab_args *a, const char *val, char *err, size_t errlen);
+int lab_args_check_topology(struct lab_args *a, char *err, size_t errlen);
+/* The plan the options build. */
+const struct lab_plan *lab_args_plan(const struct lab_args *a);
 /* Prefix rules: 1..LAB_PREFIX_MAX of [A-Za-z0-9_], first a letter. */
 bool lab_args_prefix_valid(const char *p);
 const char *lab_args_fault_name(enum lab_fault f);

@@ -33,12 +33,15 @@
 /* Theory needs no run: the routers' RFC 4787 properties are enough (the
  * run's own prediction, run_predict(), reads the same rows). */
 static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
-		      const struct lab_nat_personality *b, bool same, int hairpin)
+		      const struct lab_nat_personality *b, enum lab_topology topology, bool same,
+		      int hairpin)
 {
 	struct lab_theory_case tc = { .a = a->props, .b = b->props, .same_nat = same,
+				      .same_lan = topology == LAB_TOPOLOGY_SAME_LAN,
 				      .hairpin = hairpin > 0, .relay = true };
 
 	memset(c, 0, sizeof(*c));
+	c->topology = topology;
 	snprintf(c->nat_a, sizeof(c->nat_a), "%s", a->name);
 	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b->name);
 	c->same_nat = same;
@@ -57,13 +60,13 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 	for (i = 0; i < k; i++)
 		for (j = 0; j < k && n < max; j++)
 			cell_init(&cells[n++], lab_nat_by_openness(i), lab_nat_by_openness(j),
-				  false, -1);
-	if (n < max)
+				  LAB_TOPOLOGY_HOME, false, -1);
+	/* one router for both hosts: isolated lan ports, then one LAN switch;
+	 * hairpin on (RFC 4787 REQ-9), then off */
+	for (i = 0; i < 4 && n < max; i++)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
-			  lab_nat_find(LAB_NAT_DEFAULT), true, 1);
-	if (n < max)
-		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
-			  lab_nat_find(LAB_NAT_DEFAULT), true, 0);
+			  lab_nat_find(LAB_NAT_DEFAULT),
+			  i < 2 ? LAB_TOPOLOGY_HOME : LAB_TOPOLOGY_SAME_LAN, i < 2, i % 2 ? 0 : 1);
 	return n;
 }
 
@@ -115,6 +118,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	memset(ca.files, 0, sizeof(ca.files)); /* the parent writes the files */
 	ca.probe = true;
 	ca.prefix_set = false; /* hpl<pid>: `labrun clean` knows the shape */
+	ca.topology = c->topology;
 	ca.same_nat = c->same_nat;
 	ca.hairpin = c->hairpin;
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);

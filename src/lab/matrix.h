@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "plan.h"
 
 struct lab_args;
 
@@ -24,9 +25,10 @@ struct lab_args;
 #define LAB_OBSERVED_NOT_RUN "not_run" /* observed of a cell that has no result */
 
 struct lab_cell {
+	enum lab_topology topology; /* plan.h */
 	char nat_a[24], nat_b[24];
 	bool same_nat;
-	int hairpin;            /* -1: not same-NAT */
+	int hairpin;            /* -1: not one router (same-NAT, same-LAN) */
 	char expected[16];      /* theory: direct, relay, failed (known before the run) */
 	char observed[16];      /* direct, relay, failed; not_run until it has run
 				 * (or when a signal cut its run short) */
@@ -60,7 +62,7 @@ struct lab_matrix_result {
 };
 
 /* The cells in order: personalities x personalities, then same-NAT with
- * hairpin on and off, each with theory's prediction. Returns how many
+ * hairpin on and off, then same-LAN with hairpin on and off, each with theory's prediction. Returns how many
  * (<= max). */
 size_t lab_matrix_cells(struct lab_cell *cells, size_t max);
 /* The output in format fmt (matrixout.c): what comes before the cells run
@@ -68,11 +70,12 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max);
 void lab_matrix_print_begin(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m);
 void lab_matrix_print(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m);
 /* One line as a cell finishes, the done-th of n, for the CI log:
- * "matrix: 3/18 full-cone x symmetric: direct (as predicted) 41 ms". */
+ * "matrix: 3/20 full-cone x symmetric: direct (as predicted) 41 ms". */
 void lab_matrix_print_progress(FILE *f, const struct lab_cell *c, size_t done, size_t n);
 
 /* matrixcell.c, what every writer says of the cells: */
-/* "full-cone x symmetric", "same NAT (port-restricted), hairpin on" */
+/* "full-cone x symmetric", "same NAT (port-restricted), hairpin on",
+ * "same LAN (port-restricted), hairpin off" */
 const char *lab_cell_label(const struct lab_cell *c, char *buf, size_t len);
 struct lab_matrix_counts {
 	size_t verdict[LAB_CELL_VERDICTS]; /* by enum lab_cell_verdict */

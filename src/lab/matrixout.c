@@ -99,6 +99,8 @@ static void json_cell(FILE *f, const struct lab_cell *c)
 	char label[80];
 
 	fputc('{', f);
+	lab_jw_str(f, "topology", lab_topologies[c->topology].name);
+	fputc(',', f);
 	lab_jw_str(f, "nat_a", c->nat_a);
 	fputc(',', f);
 	lab_jw_str(f, "nat_b", c->nat_b);

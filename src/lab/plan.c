@@ -49,16 +49,80 @@ static const struct lab_route same_nat_routes[] = {
 	{ LAB_NODE_HB, "10.0.2.1" },
 };
 
-static const struct lab_plan plans[2] = {
-	{ lab_plan_links, sizeof(lab_plan_links) / sizeof(lab_plan_links[0]), lab_plan_routes,
-	  sizeof(lab_plan_routes) / sizeof(lab_plan_routes[0]), false },
-	{ same_nat_links, sizeof(same_nat_links) / sizeof(same_nat_links[0]), same_nat_routes,
-	  sizeof(same_nat_routes) / sizeof(same_nat_routes[0]), true },
+/*
+ * Same LAN: the commonest case of all, two devices on one home network.
+ * rA's "lan" is a bridge (the home router's built-in switch), each host's
+ * veth one of its ports, so the hosts reach each other at layer 2 without
+ * the router, over their private addresses (hpclient's host candidates).
+ */
+static const struct lab_link same_lan_links[] = {
+	{ { LAB_NODE_SRV, "eth0", "192.0.2.10", 24 }, { LAB_NODE_CORE, "toSrv", "192.0.2.1", 24 } },
+	{ { LAB_NODE_RA, "wan", "198.51.100.10", 24 }, { LAB_NODE_CORE, "toA", "198.51.100.1", 24 } },
+	{ { LAB_NODE_RA, "portA", NULL, 24 }, { LAB_NODE_HA, "eth0", "10.0.1.2", 24 } },
+	{ { LAB_NODE_RA, "portB", NULL, 24 }, { LAB_NODE_HB, "eth0", "10.0.1.3", 24 } },
 };
 
-const struct lab_plan *lab_plan_get(bool same_nat)
+static const struct lab_bridge same_lan_bridges[] = {
+	{ LAB_NODE_RA, "lan", "10.0.1.1", 24, { "portA", "portB" } },
+};
+
+static const struct lab_route same_lan_routes[] = {
+	{ LAB_NODE_SRV, "192.0.2.1" },
+	{ LAB_NODE_RA, "198.51.100.1" },
+	{ LAB_NODE_HA, "10.0.1.1" },
+	{ LAB_NODE_HB, "10.0.1.1" },
+};
+
+#define N(x) (sizeof(x) / sizeof((x)[0]))
+
+static const struct lab_plan plans[] = {
+	{ LAB_TOPOLOGY_HOME, lab_plan_links, N(lab_plan_links), lab_plan_routes,
+	  N(lab_plan_routes), NULL, 0, false, false, NULL },
+	{ LAB_TOPOLOGY_HOME, same_nat_links, N(same_nat_links), same_nat_routes,
+	  N(same_nat_routes), NULL, 0, true, true, "lan2" },
+	{ LAB_TOPOLOGY_SAME_LAN, same_lan_links, N(same_lan_links), same_lan_routes,
+	  N(same_lan_routes), same_lan_bridges, N(same_lan_bridges), true, false, "lan" },
+};
+
+const struct lab_topology_desc lab_topologies[LAB_TOPOLOGY_COUNT] = {
+	[LAB_TOPOLOGY_HOME] = { "home", "each host behind its own home router" },
+	[LAB_TOPOLOGY_SAME_LAN] = { "same-lan", "both hosts on one LAN switch behind rA" },
+};
+
+enum lab_topology lab_topology_find(const char *name)
 {
-	return &plans[same_nat ? 1 : 0];
+	int i;
+
+	for (i = 0; i < LAB_TOPOLOGY_COUNT; i++)
+		if (!strcmp(name, lab_topologies[i].name))
+			return (enum lab_topology)i;
+	return LAB_TOPOLOGY_COUNT;
+}
+
+const char *lab_topology_names(void)
+{
+	static char names[LAB_TOPOLOGY_COUNT * 24];
+	size_t i, n = 0;
+
+	if (names[0])
+		return names;
+	for (i = 0; i < LAB_TOPOLOGY_COUNT && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+				      lab_topologies[i].name);
+	return names;
+}
+
+const struct lab_plan *lab_plan_get(enum lab_topology topology, bool same_nat)
+{
+	switch (topology) {
+	case LAB_TOPOLOGY_HOME:
+		return &plans[same_nat ? 1 : 0];
+	case LAB_TOPOLOGY_SAME_LAN:
+		return &plans[2];
+	case LAB_TOPOLOGY_COUNT:
+		break;
+	}
+	return &plans[0];
 }
 
 /* The interface of node in plan p called ifname (NULL if none). */
@@ -88,7 +152,7 @@ bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node)
 
 enum lab_node lab_plan_router_in(const struct lab_plan *p, enum lab_node host)
 {
-	return p->same_nat ? LAB_NODE_RA : lab_plan_router_of(host);
+	return p->one_router ? LAB_NODE_RA : lab_plan_router_of(host);
 }
 
 const char *lab_plan_server_alt_addr(void)
@@ -98,21 +162,42 @@ const char *lab_plan_server_alt_addr(void)
 
 const char *lab_plan_server_addr(void)
 {
-	return plan_iface(lab_plan_get(false), LAB_NODE_SRV, "eth0")->addr;
+	return plan_iface(lab_plan_get(LAB_TOPOLOGY_HOME, false), LAB_NODE_SRV, "eth0")->addr;
 }
 
 const char *lab_plan_public_addr(enum lab_node router)
 {
-	const struct lab_iface *i = plan_iface(lab_plan_get(false), router, "wan");
+	const struct lab_iface *i = plan_iface(lab_plan_get(LAB_TOPOLOGY_HOME, false), router, "wan");
 
 	return i ? i->addr : NULL;
 }
 
 const char *lab_plan_host_addr(enum lab_node host)
 {
-	const struct lab_iface *i = plan_iface(lab_plan_get(false), host, "eth0");
+	const struct lab_iface *i = plan_iface(lab_plan_get(LAB_TOPOLOGY_HOME, false), host, "eth0");
 
 	return i ? i->addr : NULL;
+}
+
+const char *lab_plan_host_addr_in(const struct lab_plan *p, enum lab_node host)
+{
+	const struct lab_iface *i = plan_iface(p, host, "eth0");
+
+	return i ? i->addr : NULL;
+}
+
+const char *lab_plan_iface_addr(const struct lab_plan *p, const struct lab_iface *f)
+{
+	size_t i, j;
+
+	if (f->addr)
+		return f->addr;
+	for (i = 0; i < p->nbridges; i++)
+		for (j = 0; j < LAB_BRIDGE_PORTS; j++)
+			if (p->bridges[i].node == f->node && p->bridges[i].ports[j] &&
+			    !strcmp(p->bridges[i].ports[j], f->name))
+				return p->bridges[i].addr;
+	return NULL;
 }
 
 enum lab_node lab_plan_router_of(enum lab_node host)

@@ -35,8 +35,19 @@ struct lab_node_desc {
 struct lab_iface {
 	enum lab_node node;
 	const char *name;    /* <= 15 chars (IFNAMSIZ - 1) */
-	const char *addr;    /* IPv4 dotted quad */
+	const char *addr;    /* IPv4 dotted quad; NULL: a bridge port (no address) */
 	uint8_t prefixlen;
+};
+
+/* A LAN switch: a Linux bridge in node, with its own address, whose
+ * ports are node's ends of some links. */
+#define LAB_BRIDGE_PORTS 2
+struct lab_bridge {
+	enum lab_node node;
+	const char *name;
+	const char *addr;
+	uint8_t prefixlen;
+	const char *ports[LAB_BRIDGE_PORTS];
 };
 
 struct lab_link {
@@ -48,15 +59,40 @@ struct lab_route {
 	const char *gw;      /* default route via this neighbour */
 };
 
-/* A whole topology: the default one (two routers) or the same-NAT one, in
+/* The topologies `--topology` names: one list, lab_topologies[]. */
+enum lab_topology {
+	LAB_TOPOLOGY_HOME,     /* each host behind its own home router */
+	LAB_TOPOLOGY_SAME_LAN, /* both hosts on one LAN switch behind rA */
+	LAB_TOPOLOGY_COUNT
+};
+
+struct lab_topology_desc {
+	const char *name;    /* as given to --topology, in the JSON */
+	const char *summary; /* for the help and the narrative */
+};
+
+extern const struct lab_topology_desc lab_topologies[LAB_TOPOLOGY_COUNT];
+
+/* By name; LAB_TOPOLOGY_COUNT if none. */
+enum lab_topology lab_topology_find(const char *name);
+/* "home, same-lan" for help texts and errors. */
+const char *lab_topology_names(void);
+
+/* A whole topology: the default one (two routers), the same-NAT one, in
  * which hB hangs off a second lan port of rA ("lan2", same addresses as
- * rB's lan) and rB does not exist. */
+ * rB's lan) and rB does not exist, or the same-LAN one, in which both
+ * hosts hang off one bridge in rA ("lan") and rB does not exist. */
 struct lab_plan {
+	enum lab_topology topology;
 	const struct lab_link *links;
 	size_t nlinks;
 	const struct lab_route *routes;
 	size_t nroutes;
-	bool same_nat;
+	const struct lab_bridge *bridges;
+	size_t nbridges;
+	bool one_router;     /* both hosts behind rA */
+	bool isolated;       /* one_router: the hosts cannot reach each other */
+	const char *lan2;    /* one_router: rA's interface towards hB */
 };
 
 #define LAB_SERVER_PORT 3478
@@ -73,10 +109,16 @@ extern const size_t lab_plan_nroutes;
 const char *lab_plan_server_addr(void);
 const char *lab_plan_public_addr(enum lab_node router);
 const char *lab_plan_host_addr(enum lab_node host);
+/* host's address in plan p (same-LAN: hB is on rA's LAN). */
+const char *lab_plan_host_addr_in(const struct lab_plan *p, enum lab_node host);
+/* The address that answers on f: its own, or for a bridge port its
+ * bridge's (NULL if neither). */
+const char *lab_plan_iface_addr(const struct lab_plan *p, const struct lab_iface *f);
 /* Router in front of a host, host behind a router. */
 enum lab_node lab_plan_router_of(enum lab_node host);
 
-const struct lab_plan *lab_plan_get(bool same_nat);
+/* The plan of topology; same_nat only with LAB_TOPOLOGY_HOME. */
+const struct lab_plan *lab_plan_get(enum lab_topology topology, bool same_nat);
 /* Does the plan build this node at all? */
 bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node);
 /* The router in front of host in this plan. */

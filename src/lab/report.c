@@ -38,6 +38,7 @@ void lab_report_init(struct lab_report *r, enum lab_format format, FILE *out, ui
 	r->connect_ms = r->setup_ms = r->teardown_ms = r->wall_ms = -1;
 	snprintf(r->path, sizeof(r->path), "none");
 	r->hairpin = -1;
+	snprintf(r->topology, sizeof(r->topology), "home");
 	r->rtt_median_us = r->rtt_p95_us = -1;
 	r->fault_ms = -1;
 	side_init(&r->a);

@@ -76,8 +76,9 @@ struct lab_report {
 	char path[16];        /* "direct", "relay" or "none" */
 	char expected[16];    /* theory's prediction: "direct", "relay" or "failed";
 			       * "" until the topology is built */
+	char topology[16];    /* --topology's name (plan.h) */
 	bool same_nat, no_firewall, probed;
-	int hairpin;          /* -1: not same-NAT */
+	int hairpin;          /* -1: not one router (same-NAT, same-LAN) */
 	unsigned udp_timeout; /* 0: kernel's */
 	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
 	int64_t wall_ms;      /* the whole run, start to report; -1 until it ends */

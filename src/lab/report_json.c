@@ -145,6 +145,8 @@ static void json_setup(FILE *f, const struct lab_report *r)
 {
 	fprintf(f, "\"messages\":%u,", r->messages);
 	lab_jw_str(f, "prefix", r->prefix);
+	fputc(',', f);
+	lab_jw_str(f, "topology", r->topology);
 	fputs(",\"nat\":{", f);
 	lab_jw_str(f, "a", r->nat_a);
 	fputc(',', f);

@@ -15,6 +15,9 @@ const char *lab_report_title(const struct lab_report *r, char *buf, size_t len)
 	if (r->same_nat)
 		n = snprintf(buf, len, "same NAT (%s), hairpin %s", r->nat_a,
 			     r->hairpin > 0 ? "on" : "off");
+	else if (r->hairpin >= 0)
+		n = snprintf(buf, len, "same LAN (%s), hairpin %s", r->nat_a,
+			     r->hairpin > 0 ? "on" : "off");
 	else
 		n = snprintf(buf, len, "%s x %s", r->nat_a, r->nat_b);
 	if (n >= 0 && (size_t)n < len && r->fault[0])

@@ -67,11 +67,14 @@ static void on_message(struct run *r, struct side *s, const struct lab_event *ev
 }
 
 /* A relayed path must go through the server; a direct one to the peer's
- * router, never the server's address. */
+ * router, never the server's address; on one LAN, to the peer's router
+ * (hairpinned) or to the peer itself (its host candidate). */
 static void check_path(struct run *r, struct side *s, const struct lab_event *ev)
 {
-	const char *other_pub =
-		lab_plan_public_addr(lab_plan_router_in(r->topo->plan, run_other(r, s)->host));
+	const struct lab_plan *p = r->topo->plan;
+	const char *other_pub = lab_plan_public_addr(lab_plan_router_in(p, run_other(r, s)->host));
+	const char *other_priv = p->one_router && !p->isolated ?
+		lab_plan_host_addr_in(p, run_other(r, s)->host) : NULL;
 
 	if (!strcmp(ev->path, "relay")) {
 		if (!ep_at(ev->peer, lab_plan_server_addr()))
@@ -83,7 +86,7 @@ static void check_path(struct run *r, struct side *s, const struct lab_event *ev
 		lab_report_fail(r->rep, LAB_RESULT_FAIL,
 				"%s talks to the server's address %s, not to %s", s->nick, ev->peer,
 				s->other_nick);
-	else if (!ep_at(ev->peer, other_pub))
+	else if (!ep_at(ev->peer, other_pub) && !(other_priv && ep_at(ev->peer, other_priv)))
 		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s's peer %s is not %s's router (%s)",
 				s->nick, ev->peer, s->other_nick, other_pub);
 }

@@ -55,9 +55,9 @@ void run_sides_init(struct run *r, struct lab_report_side *pair2)
 					    .rep = rs, .last_rx_seq = -1, .max_acked = -1 };
 		snprintf(rs->nick, sizeof(rs->nick), "%s", sides[i].nick);
 		snprintf(rs->private_ep, sizeof(rs->private_ep), "%s:%u",
-			 lab_plan_host_addr(sides[i].host), sides[i].port);
+			 lab_plan_host_addr_in(lab_args_plan(a), sides[i].host), sides[i].port);
 		snprintf(rs->router_nat, sizeof(rs->router_nat), "%s",
-			 sides[i].host == LAB_NODE_HA || a->same_nat ? a->nat_a : a->nat_b);
+			 sides[i].host == LAB_NODE_HA || lab_args_plan(a)->one_router ? a->nat_a : a->nat_b);
 	}
 }
 
@@ -286,7 +286,7 @@ int run_engines_open(struct run *r, char *err, size_t errlen)
 		if (!ret)
 			ret = lab_nfq_add_dup_path(r->nfq[i], "lan", t->fds[i ? LAB_NODE_HB : LAB_NODE_HA],
 						   "eth0");
-		if (!ret && t->plan->same_nat)
+		if (!ret && t->plan->one_router && t->plan->isolated)
 			ret = lab_nfq_add_dup_path(r->nfq[i], "lan2", t->fds[LAB_NODE_HB], "eth0");
 		if (ret < 0) {
 			snprintf(err, errlen, "%s: cannot set up duplicates: %s", t->names[rt],

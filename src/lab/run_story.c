@@ -24,16 +24,24 @@ static size_t node_text(char *text, size_t len, const struct lab_topo *t, int n)
 	for (size_t i = 0; i < t->plan->nlinks * 2 && off < len; i++) {
 		const struct lab_iface *f = i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
-		if (f->node == (enum lab_node)n)
+		if (f->node == (enum lab_node)n && f->addr)
 			off += (size_t)snprintf(text + off, len - off, " %s %s/%u", f->name, f->addr,
 						f->prefixlen);
+	}
+	for (size_t i = 0; i < t->plan->nbridges && off < len; i++) {
+		const struct lab_bridge *br = &t->plan->bridges[i];
+
+		if (br->node == (enum lab_node)n)
+			off += (size_t)snprintf(text + off, len - off, " %s %s/%u (switch: %s %s)",
+						br->name, br->addr, br->prefixlen, br->ports[0],
+						br->ports[1]);
 	}
 	if (off < len)
 		off += (size_t)snprintf(text + off, len - off, "  (%s%s%s%s%s)",
 					lab_plan_nodes[n].role, t->nat[n] ? ", NAT " : "",
 					t->nat[n] ? t->nat[n]->name : "",
 					t->nat[n] && t->opts.no_firewall ? ", no firewall" : "",
-					t->nat[n] && t->plan->same_nat ?
+					t->nat[n] && t->plan->one_router ?
 						(t->opts.hairpin ? ", hairpin on" : ", hairpin off") :
 						"");
 	return off;
@@ -48,9 +56,10 @@ void run_story_topology(struct lab_report *rep, const struct lab_topo *t)
 	for (n = 0; n < LAB_NODE_COUNT; n++)
 		nodes += lab_plan_has_node(t->plan, (enum lab_node)n);
 	off += (size_t)snprintf(text, sizeof(text),
-				"topology built in %lld ms: %d namespaces %s-*%s",
+				"topology built in %lld ms: %d namespaces %s-*, %s%s",
 				(long long)rep->setup_ms, nodes, t->prefix,
-				t->plan->same_nat ? " (same NAT: both hosts behind rA)" : "");
+				lab_topologies[t->plan->topology].name, t->plan->isolated ? " (same NAT: both hosts behind rA)" :
+				t->plan->one_router ? " (same LAN: both hosts on rA's switch)" : "");
 	for (n = 0; n < LAB_NODE_COUNT && off < sizeof(text); n++)
 		if (lab_plan_has_node(t->plan, (enum lab_node)n))
 			off += node_text(text + off, sizeof(text) - off, t, n);
@@ -70,7 +79,7 @@ void run_story_impair(struct run *r)
 	struct lab_report *rep = r->rep;
 	char text[LAB_REPORT_STEP_LEN];
 	size_t off = 0;
-	int i, nr = a->same_nat ? 1 : 2;
+	int i, nr = lab_args_plan(a)->one_router ? 1 : 2;
 
 	for (i = 0; i < 2; i++) {
 		rep->imp_delay_us[i] = a->imp[i].delay_us;
@@ -109,11 +118,12 @@ void run_story_impair(struct run *r)
 /* The prediction for this run's routers, from their RFC 4787 properties. */
 const char *run_predict(const struct lab_topo *t)
 {
-	struct lab_theory_case c = { .relay = true, .same_nat = t->plan->same_nat,
+	struct lab_theory_case c = { .relay = true, .same_nat = t->plan->isolated,
+				     .same_lan = t->plan->one_router && !t->plan->isolated,
 				     .hairpin = t->opts.hairpin };
 
 	c.a = t->nat[LAB_NODE_RA]->props;
-	c.b = t->plan->same_nat ? c.a : t->nat[LAB_NODE_RB]->props;
+	c.b = t->plan->one_router ? c.a : t->nat[LAB_NODE_RB]->props;
 	return lab_outcome_name(lab_theory_predict(&c));
 }
 
@@ -128,7 +138,8 @@ void run_story_theory(struct run *r)
 	if (f && f->expect)
 		snprintf(rep->expected, sizeof(rep->expected), "%s", f->expect);
 	lab_report_step(rep, "theory: %s x %s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
-			a->same_nat ? "same router" : t->nat[LAB_NODE_RB]->name,
-			a->same_nat ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
+			t->plan->isolated ? "same router" :
+			t->plan->one_router ? "same LAN" : t->nat[LAB_NODE_RB]->name,
+			t->plan->one_router ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
 			rep->expected, f && f->theory_note ? f->theory_note : "");
 }

@@ -34,12 +34,13 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	r->bindir = bindir;
 	rep->messages = a->messages;
 	rep->same_nat = a->same_nat;
-	rep->hairpin = a->same_nat ? a->hairpin : -1;
+	rep->hairpin = lab_args_plan(a)->one_router ? a->hairpin : -1;
+	snprintf(rep->topology, sizeof(rep->topology), "%s", lab_topologies[a->topology].name);
 	rep->no_firewall = a->no_firewall;
 	rep->udp_timeout = a->udp_timeout;
 	rep->probed = a->probe;
 	snprintf(rep->nat_a, sizeof(rep->nat_a), "%s", a->nat_a);
-	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", a->same_nat ? a->nat_a : a->nat_b);
+	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", lab_args_plan(a)->one_router ? a->nat_a : a->nat_b);
 	if (a->prefix_set)
 		snprintf(rep->prefix, sizeof(rep->prefix), "%s", a->prefix);
 	else
@@ -65,7 +66,8 @@ static int topo_prepare(struct run *r)
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "bad prefix '%s'", r->rep->prefix);
 		return -1;
 	}
-	t->opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
+	t->opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					  .hairpin = a->hairpin > 0,
 					  .no_firewall = a->no_firewall,
 					  .udp_timeout = a->udp_timeout };
 	memcpy(t->opts.imp, a->imp, sizeof(t->opts.imp));
@@ -144,7 +146,7 @@ static void play(struct run *r)
 		return;
 	lab_report_step(rep, "%s (%s, behind rA) and %s (%s, behind %s) started, room %s",
 			r->side[0].nick, rep->a.private_ep, r->side[1].nick, rep->b.private_ep,
-			r->args->same_nat ? "rA too" : "rB", r->room);
+			lab_args_plan(r->args)->one_router ? "rA too" : "rB", r->room);
 	run_chat(r);
 }
 

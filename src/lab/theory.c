@@ -43,7 +43,11 @@ enum lab_outcome lab_theory_predict(const struct lab_theory_case *c)
 {
 	bool direct;
 
-	if (c->same_nat)
+	if (c->same_lan)
+		/* the first punch to the peer's host candidate crosses the
+		 * switch: no NAT on the way, whatever its personality */
+		direct = true;
+	else if (c->same_nat)
 		/* the hosts cannot reach each other's private addresses, so the
 		 * only direct way is through the router's public address */
 		direct = c->hairpin;

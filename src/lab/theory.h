@@ -41,7 +41,9 @@ struct lab_nat_props {
 struct lab_theory_case {
 	struct lab_nat_props a, b;
 	bool same_nat;   /* both hosts behind router a, isolated from each other */
-	bool hairpin;    /* same_nat: router a loops lan -> its public address back */
+	bool same_lan;   /* both hosts on one LAN behind router a: they reach each
+			  * other's private (host candidate) addresses */
+	bool hairpin;    /* one router: it loops lan -> its public address back */
 	bool relay;      /* a relay exists to fall back on */
 };
 

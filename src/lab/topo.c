@@ -12,6 +12,7 @@
 #include "nat.h"
 #include "nl.h"
 #include "topo.h"
+#include "topo_bridge.h"
 
 #define TOPO_OPER_WAIT_MS 3000
 
@@ -28,7 +29,7 @@ int lab_topo_init(struct lab_topo *t, const char *prefix)
 	int n, ret;
 
 	memset(t, 0, sizeof(*t));
-	t->plan = lab_plan_get(false);
+	t->plan = lab_plan_get(LAB_TOPOLOGY_HOME, false);
 	if ((size_t)snprintf(t->prefix, sizeof(t->prefix), "%s", prefix) >= sizeof(t->prefix))
 		return -ENAMETOOLONG;
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
@@ -108,12 +109,53 @@ static const struct lab_iface *iface_towards(const struct lab_plan *p, enum lab_
 	for (i = 0; i < p->nlinks; i++) {
 		const struct lab_link *l = &p->links[i];
 
-		if (l->a.node == node && !strcmp(l->b.addr, gw))
+		const char *ea = lab_plan_iface_addr(p, &l->a), *eb = lab_plan_iface_addr(p, &l->b);
+
+		if (l->a.node == node && eb && !strcmp(eb, gw))
 			return &l->a;
-		if (l->b.node == node && !strcmp(l->a.addr, gw))
+		if (l->b.node == node && ea && !strcmp(ea, gw))
 			return &l->b;
 	}
 	return NULL;
+}
+
+/* node's bridges (the plan's LAN switches), built at once; then, in the
+ * batch that brings lo up, each one's address. A bridged frame must not
+ * meet the router's iptables: with br_netfilter loaded,
+ * bridge-nf-call-iptables (per namespace, default 1) would send the
+ * hosts' own LAN traffic through FORWARD, where the one-router ruleset
+ * (nat.c) drops lan-to-lan datagrams that were not hairpinned. */
+static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl *nl,
+			struct lab_nl_batch *batch, char *err, size_t errlen)
+{
+	struct in_addr a;
+	size_t i;
+	int ret, idx;
+
+	lab_nl_batch_init(batch, nl);
+	lab_nl_batch_link_up(batch, "lo");
+	for (i = 0; i < t->plan->nbridges; i++) {
+		const struct lab_bridge *br = &t->plan->bridges[i];
+
+		if (br->node != node)
+			continue;
+		ret = lab_topo_bridge_build(nl, br);
+		idx = ret < 0 ? ret : lab_nl_link_index(nl, br->name);
+		if (idx < 0 || parse_v4(br->addr, &a) < 0) {
+			ret = idx < 0 ? idx : -EINVAL;
+			snprintf(err, errlen, "%s: cannot build the bridge %s: %s", t->names[node],
+				 br->name, strerror(-ret));
+			return ret;
+		}
+		lab_nl_batch_addr(batch, idx, AF_INET, &a, br->prefixlen);
+		ret = lab_netns_sysctl(t->fds[node], "net/bridge/bridge-nf-call-iptables", "0");
+		if (ret < 0 && ret != -ENOENT) { /* ENOENT: no br_netfilter, nothing to stop */
+			snprintf(err, errlen, "%s: cannot keep bridged frames out of iptables: %s",
+				 t->names[node], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /* lo up, addresses, default route: one batch per namespace. */
@@ -132,8 +174,9 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 			 strerror(-ret));
 		return ret;
 	}
-	lab_nl_batch_init(&batch, &nl);
-	lab_nl_batch_link_up(&batch, "lo");
+	ret = topo_bridges(t, node, &nl, &batch, err, errlen);
+	if (ret < 0)
+		goto out;
 	for (i = 0; i < t->plan->nlinks * 2; i++) {
 		const struct lab_iface *f =
 			i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
@@ -141,7 +184,7 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 		if (f->node != node)
 			continue;
 		idx = lab_nl_link_index(&nl, f->name);
-		if (idx < 0 || parse_v4(f->addr, &a) < 0) {
+		if (idx < 0 || (f->addr && parse_v4(f->addr, &a) < 0)) {
 			ret = idx < 0 ? idx : -EINVAL;
 			snprintf(err, errlen, "%s: no interface %s: %s", t->names[node], f->name,
 				 strerror(-ret));
@@ -150,6 +193,8 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 		/* the peer end of a veth cannot be born up (nlmsg.c): IPv4 adds
 		 * the prefix route only on an up link, so up goes first */
 		lab_nl_batch_link_up(&batch, f->name);
+		if (!f->addr)
+			continue; /* a bridge port: the bridge has the address */
 		lab_nl_batch_addr(&batch, idx, AF_INET, &a, f->prefixlen);
 		/* the server's second address, for RFC 5780 NAT discovery */
 		if (node == LAB_NODE_SRV && parse_v4(lab_plan_server_alt_addr(), &a) == 0)
@@ -189,15 +234,15 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 			 char *buf, size_t cap, char *err, size_t errlen)
 {
 	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
-	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host), LAB_CLIENT_PORT,
-				      t->opts.no_firewall };
+	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr_in(t->plan, host),
+				      LAB_CLIENT_PORT, t->opts.no_firewall };
 	const struct lab_impair *imp = &t->opts.imp[r == LAB_NODE_RA ? 0 : 1];
 	int ret, n;
 
 	prm.masq_port = masq_port;
-	if (t->plan->same_nat) {
-		prm.lan2 = "lan2";
-		prm.host2 = lab_plan_host_addr(LAB_NODE_HB);
+	if (t->plan->one_router) {
+		prm.lan2 = t->plan->lan2;
+		prm.host2 = lab_plan_host_addr_in(t->plan, LAB_NODE_HB);
 		prm.public_addr = lab_plan_public_addr(r);
 		prm.hairpin = t->opts.hairpin;
 	}
@@ -205,7 +250,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot write the NAT rules of %s: %s%s", t->names[r],
 			 strerror(-ret),
-			 t->plan->same_nat ? " (the same-NAT router is port-restricted)" : "");
+			 t->plan->one_router ? " (the one router of both hosts is port-restricted)" : "");
 		return ret;
 	}
 	if (raw && lab_impair_active(imp)) {
@@ -215,7 +260,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 						    .proto = "udp" };
 
 		lab_impair_router_hooks(hooks, "wan", "lan");
-		if (t->plan->same_nat) {
+		if (t->plan->one_router && strcmp(t->plan->lan2, "lan")) {
 			/* the second host's lan port goes out through the same wan */
 			hooks[2] = (struct lab_impair_hook){ "lan2", true };
 			cfg.n_hooks = 3;
@@ -236,11 +281,11 @@ static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t
 			  size_t errlen)
 {
 	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
-	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr(host), LAB_CLIENT_PORT,
-				      t->opts.no_firewall };
+	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr_in(t->plan, host),
+				      LAB_CLIENT_PORT, t->opts.no_firewall };
 	int ret;
 
-	if (t->plan->same_nat)
+	if (t->plan->one_router)
 		return 0;
 	ret = lab_nat_cone_ruleset(t->nat[r], &prm, buf, cap);
 	if (ret < 0)
@@ -348,6 +393,9 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 			if (f->node == (enum lab_node)n)
 				names[k++] = f->name;
 		}
+		for (i = 0; i < t->plan->nbridges && k < 16; i++)
+			if (t->plan->bridges[i].node == (enum lab_node)n)
+				names[k++] = t->plan->bridges[i].name;
 		ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
 		if (ret < 0) {
 			snprintf(err, errlen, "%s: links not ready to transmit after %d ms: %s",
@@ -365,9 +413,9 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	uint64_t t0 = now_us(), t1;
 	int n, ret, r;
 
-	t->plan = lab_plan_get(t->opts.same_nat);
+	t->plan = lab_plan_get(t->opts.topology, t->opts.same_nat);
 	t->nat[LAB_NODE_RA] = nat_a;
-	t->nat[LAB_NODE_RB] = t->plan->same_nat ? NULL : nat_b;
+	t->nat[LAB_NODE_RB] = t->plan->one_router ? NULL : nat_b;
 	ret = topo_create_namespaces(t, err, errlen);
 	t->us_netns = now_us() - t0;
 	if (ret < 0)

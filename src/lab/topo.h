@@ -21,8 +21,9 @@ struct lab_nat_personality;
 /* Variations of the default topology; all false/0 is the default. Set
  * them between lab_topo_init() and lab_topo_build(). */
 struct lab_topo_opts {
+	enum lab_topology topology; /* plan.h; LAB_TOPOLOGY_HOME is 0 */
 	bool same_nat;        /* hB behind rA too (plan.h); rB is not built */
-	bool hairpin;         /* same_nat: rA hairpins (nat.c) */
+	bool hairpin;         /* one router (same_nat, same-LAN): rA hairpins (nat.c) */
 	bool no_firewall;     /* routers without the inbound firewall */
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
 	/* impairments of rA's (0) and rB's (1) wan side; the raw-table rules go

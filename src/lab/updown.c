@@ -86,9 +86,13 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	size_t i;
 	int n;
 
-	if (t->plan->same_nat)
+	if (t->plan->isolated)
 		printf("lab is up: prefix %s, both hosts behind rA (NAT %s, hairpin %s)\n\n",
 		       t->prefix, t->nat[LAB_NODE_RA]->name, t->opts.hairpin ? "on" : "off");
+	else if (t->plan->one_router)
+		printf("lab is up: prefix %s, topology %s: both hosts on rA's LAN switch "
+		       "(NAT %s, hairpin %s)\n\n", t->prefix, lab_topologies[t->plan->topology].name,
+		       t->nat[LAB_NODE_RA]->name, t->opts.hairpin ? "on" : "off");
 	else
 		printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
 		       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
@@ -104,9 +108,14 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 			const struct lab_iface *f =
 				i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
-			if (f->node == (enum lab_node)n)
+			if (f->node == (enum lab_node)n && f->addr)
 				printf(" %s %s/%u", f->name, f->addr, f->prefixlen);
 		}
+		for (i = 0; i < t->plan->nbridges; i++)
+			if (t->plan->bridges[i].node == (enum lab_node)n)
+				printf(" %s %s/%u (switch: %s %s)", t->plan->bridges[i].name,
+				       t->plan->bridges[i].addr, t->plan->bridges[i].prefixlen,
+				       t->plan->bridges[i].ports[0], t->plan->bridges[i].ports[1]);
 		printf("   (%s)\n", lab_plan_nodes[n].role);
 	}
 	if (server)
@@ -160,7 +169,8 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 		return 2;
 	}
 	log_path(log, sizeof(log), a->prefix);
-	t.opts = (struct lab_topo_opts){ .same_nat = a->same_nat, .hairpin = a->hairpin > 0,
+	t.opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					 .hairpin = a->hairpin > 0,
 					 .no_firewall = a->no_firewall,
 					 .udp_timeout = a->udp_timeout };
 	ret = lab_topo_build(&t, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err, sizeof(err));

@@ -366,6 +366,41 @@ static void test_same_nat_and_hairpin(void **state)
 	assert_int_equal(parse(&a, ARGC(other), other, err), -EINVAL);
 }
 
+static void test_topology(void **state)
+{
+	char *dflt[] = { "labrun", "run" };
+	char *lan[] = { "labrun", "up", "--topology", "same-lan" };
+	char *off[] = { "labrun", "run", "--topology=same-lan", "--hairpin", "off" };
+	char *bad[] = { "labrun", "run", "--topology", "moon" };
+	char *both[] = { "labrun", "run", "--topology", "same-lan", "--same-nat" };
+	char *natb[] = { "labrun", "run", "--topology", "same-lan", "--nat-b", "sym" };
+	char *imp[] = { "labrun", "run", "--topology", "same-lan", "--delay", "10" };
+	char *fault[] = { "labrun", "run", "--topology", "same-lan", "--fault", "rebind" };
+	char *matrix[] = { "labrun", "matrix", "--topology", "same-lan" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(dflt), dflt, err), 0);
+	assert_int_equal(a.topology, LAB_TOPOLOGY_HOME);
+	assert_int_equal(parse(&a, ARGC(lan), lan, err), 0);
+	assert_int_equal(a.topology, LAB_TOPOLOGY_SAME_LAN);
+	assert_false(a.same_nat);
+	assert_int_equal(a.hairpin, 1); /* RFC 4787 REQ-9 */
+	assert_true(lab_args_plan(&a)->one_router);
+	assert_int_equal(parse(&a, ARGC(off), off, err), 0);
+	assert_int_equal(a.hairpin, 0);
+	assert_int_equal(parse(&a, ARGC(bad), bad, err), -EINVAL);
+	assert_non_null(strstr(err, "home, same-lan"));
+	assert_int_equal(parse(&a, ARGC(both), both, err), -EINVAL);
+	assert_non_null(strstr(err, "--same-nat"));
+	assert_int_equal(parse(&a, ARGC(natb), natb, err), -EINVAL);
+	assert_non_null(strstr(err, "same-lan builds one"));
+	assert_int_equal(parse(&a, ARGC(imp), imp, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(fault), fault, err), -EINVAL);
+	assert_int_equal(parse(&a, ARGC(matrix), matrix, err), -EINVAL);
+}
+
 static void test_bad_personality_values(void **state)
 {
 	static const char *const opt[] = { "--udp-timeout", "--udp-timeout", "--udp-timeout",
@@ -632,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_personality_options),
 		cmocka_unit_test(test_personality_defaults),
 		cmocka_unit_test(test_same_nat_and_hairpin),
+		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_bad_personality_values),
 		cmocka_unit_test(test_matrix_options),
 		cmocka_unit_test(test_impair_both_sides),

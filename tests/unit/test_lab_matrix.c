@@ -17,16 +17,24 @@
 static void test_cells_cover_every_pair_and_same_nat(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i, j, same = 0;
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i, j, same = 0, same_lan = 0;
 
 	(void)state;
-	assert_int_equal(n, 18);
+	assert_int_equal(n, 20);
 	for (i = 0; i < n; i++) {
 		assert_non_null(lab_nat_find(cells[i].nat_a));
 		assert_non_null(lab_nat_find(cells[i].nat_b));
 		if (cells[i].same_nat) {
 			same++;
+			assert_int_equal(cells[i].topology, LAB_TOPOLOGY_HOME);
 			assert_true(cells[i].hairpin == 0 || cells[i].hairpin == 1);
+			continue;
+		}
+		if (cells[i].topology == LAB_TOPOLOGY_SAME_LAN) {
+			same_lan++;
+			assert_true(cells[i].hairpin == 0 || cells[i].hairpin == 1);
+			/* one LAN switch: the host candidates meet, no NAT between */
+			assert_string_equal(cells[i].expected, "direct");
 			continue;
 		}
 		assert_int_equal(cells[i].hairpin, -1);
@@ -35,7 +43,9 @@ static void test_cells_cover_every_pair_and_same_nat(void **state)
 				     !strcmp(cells[i].nat_b, cells[j].nat_b));
 	}
 	assert_int_equal(same, 2);
+	assert_int_equal(same_lan, 2);
 	assert_true(cells[16].hairpin != cells[17].hairpin);
+	assert_true(cells[18].hairpin != cells[19].hairpin);
 	/* before anything runs: theory's prediction, nothing observed */
 	for (i = 0; i < n; i++) {
 		assert_true(!strcmp(cells[i].expected, "direct") ||
@@ -132,13 +142,18 @@ static void test_json_shape(void **state)
 	text = print(LAB_FORMAT_JSON, &m);
 	assert_non_null(strstr(text, "{\"schema_version\":1,\"result\":\"fail\","
 				     "\"interrupted\":false,\"interrupted_by\":null,"
-				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":18,"
-				     "\"ok\":0,\"wrong\":0,\"not_run\":18,\"probes_ok\":0},"
+				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":20,"
+				     "\"ok\":0,\"wrong\":0,\"not_run\":20,\"probes_ok\":0},"
 				     "\"cells\":[{"));
 	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","
 				     "\"same_nat\":false,\"hairpin\":null,"
 				     "\"label\":\"full-cone x symmetric\","));
 	assert_non_null(strstr(text, "\"same_nat\":true,\"hairpin\":false,"));
+	assert_non_null(strstr(text, "{\"topology\":\"home\",\"nat_a\":\"full-cone\","));
+	assert_non_null(strstr(text, "{\"topology\":\"same-lan\",\"nat_a\":\"port-restricted\","
+				     "\"nat_b\":\"port-restricted\",\"same_nat\":false,"
+				     "\"hairpin\":true,\"label\":\"same LAN (port-restricted), "
+				     "hairpin on\",\"expected\":\"direct\","));
 	assert_non_null(strstr(text, "a \\\"quoted\\\" reason"));
 	/* a cell that never ran: theory's prediction, and null for what it did not get */
 	assert_non_null(strstr(text, "\"expected\":\"relay\",\"observed\":\"not_run\","
@@ -164,18 +179,18 @@ static void test_interrupted_counts(void **state)
 	lab_matrix_count(&m, &k);
 	assert_int_equal(k.verdict[LAB_CELL_OK], 8);
 	assert_int_equal(k.verdict[LAB_CELL_WRONG], 1);
-	assert_int_equal(k.verdict[LAB_CELL_NOT_RUN], 9);
+	assert_int_equal(k.verdict[LAB_CELL_NOT_RUN], 11);
 	assert_int_equal(k.probes_ok, 20);
 	assert_string_equal(lab_matrix_signal(&m, sig, sizeof(sig)), "SIGINT");
 	text = print(LAB_FORMAT_JSON, &m);
 	assert_non_null(strstr(text, "\"result\":\"fail\",\"interrupted\":true,"
 				     "\"interrupted_by\":\"SIGINT\","));
-	assert_non_null(strstr(text, "\"counts\":{\"cells\":18,\"ok\":8,\"wrong\":1,"
-				     "\"not_run\":9,\"probes_ok\":20}"));
+	assert_non_null(strstr(text, "\"counts\":{\"cells\":20,\"ok\":8,\"wrong\":1,"
+				     "\"not_run\":11,\"probes_ok\":20}"));
 	free(text);
 	/* the narrative: a not-run cell is not a mismatch */
 	text = print(LAB_FORMAT_TEXT, &m);
-	assert_non_null(strstr(text, "8 of 18 cells as theory predicts (9 not run), 20 of 36 "
+	assert_non_null(strstr(text, "8 of 20 cells as theory predicts (11 not run), 20 of 40 "
 				     "probes right, 4.2 s (6 at a time)\nFAIL: interrupted by "
 				     "SIGINT\n"));
 	assert_non_null(strstr(text, " not run\n      why: interrupted by SIGINT\n"));
@@ -218,8 +233,8 @@ static void test_junit(void **state)
 	(void)state;
 	interrupted_matrix(cells, &m);
 	text = print(LAB_FORMAT_JUNIT, &m);
-	assert_non_null(strstr(text, "<testsuite name=\"hplab matrix\" tests=\"18\" "
-				     "failures=\"1\" errors=\"0\" skipped=\"9\" time=\"4.250\">"));
+	assert_non_null(strstr(text, "<testsuite name=\"hplab matrix\" tests=\"20\" "
+				     "failures=\"1\" errors=\"0\" skipped=\"11\" time=\"4.250\">"));
 	assert_non_null(strstr(text, "<testcase classname=\"hplab.matrix\" "
 				     "name=\"full-cone x symmetric\" time=\"0.400\">\n"
 				     "    <failure type=\"mismatch\" message=\"a &lt;&quot;quoted"
@@ -229,9 +244,9 @@ static void test_junit(void **state)
 				     "was interrupted by SIGINT\"/>"));
 	assert_non_null(strstr(text, "<skipped message=\"interrupted by SIGINT\"/>"));
 	ok = python_check(text, "c = d.findall(\"testcase\")\n"
-				"assert d.tag == \"testsuite\" and len(c) == 18, len(c)\n"
+				"assert d.tag == \"testsuite\" and len(c) == 20, len(c)\n"
 				"assert len(d.findall(\"testcase/failure\")) == 1\n"
-				"assert len(d.findall(\"testcase/skipped\")) == 9\n"
+				"assert len(d.findall(\"testcase/skipped\")) == 11\n"
 				"m = d.find(\"testcase/failure\").get(\"message\")\n"
 				"assert m.startswith(\"a <\\\"quoted\\\"> | reason &\"), m");
 	if (ok < 0)
@@ -251,8 +266,8 @@ static void test_markdown(void **state)
 	(void)state;
 	interrupted_matrix(cells, &m);
 	text = print(LAB_FORMAT_MARKDOWN, &m);
-	assert_non_null(strstr(text, "### hplab matrix: FAIL: 8 of 18 cells as theory predicts\n\n"
-				     "8 ok, 1 wrong, 9 not run; 20 of 36 probes right; 4.2 s, 6 at a "
+	assert_non_null(strstr(text, "### hplab matrix: FAIL: 8 of 20 cells as theory predicts\n\n"
+				     "8 ok, 1 wrong, 11 not run; 20 of 40 probes right; 4.2 s, 6 at a "
 				     "time. **Interrupted by SIGINT.**\n"));
 	assert_non_null(strstr(text, "| A \\\\ B | full-cone | restricted-cone | "
 				     "port-restricted | symmetric |\n|---|---|---|---|---|\n"
@@ -269,7 +284,7 @@ static void test_markdown(void **state)
 	/* one row per cell under the header and its rule */
 	for (p = strchr(p, '\n') + 1; (p = strchr(p, '\n')) && p[1] == '|'; p++)
 		rows++;
-	assert_int_equal(rows, 18);
+	assert_int_equal(rows, 20);
 	free(text);
 }
 

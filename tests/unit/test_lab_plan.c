@@ -141,6 +141,96 @@ static void test_public_and_private_sides(void **state)
 	assert_false(lab_plan_nodes[LAB_NODE_HA].forwarding);
 }
 
+/* Every topology of the table: names fit, addresses are unique, each
+ * address (a link end's or a bridge's) shares its subnet with the
+ * neighbour it routes through, bridge ports are link ends without an
+ * address, and only rA's wan and the server's side are public. */
+static void test_every_topology_is_sound(void **state)
+{
+	int t, k;
+
+	(void)state;
+	for (t = 0; t < LAB_TOPOLOGY_COUNT; t++)
+		for (k = 0; k < 2; k++) {
+			const struct lab_plan *p = lab_plan_get((enum lab_topology)t, k);
+			const struct lab_iface *all[32];
+			size_t i, j, n = 0;
+
+			assert_int_equal(p->topology, t);
+			assert_int_equal(lab_topology_find(lab_topologies[t].name), t);
+			for (i = 0; i < p->nlinks; i++) {
+				all[n++] = &p->links[i].a;
+				all[n++] = &p->links[i].b;
+			}
+			for (i = 0; i < n; i++) {
+				const char *ai = lab_plan_iface_addr(p, all[i]);
+
+				assert_true(strlen(all[i]->name) > 0 && strlen(all[i]->name) < IFNAMSIZ);
+				assert_non_null(ai);
+				for (j = i + 1; j < n; j++) {
+					if (all[i]->node == all[j]->node)
+						assert_string_not_equal(all[i]->name, all[j]->name);
+					if (all[i]->addr && all[j]->addr)
+						assert_string_not_equal(all[i]->addr, all[j]->addr);
+				}
+			}
+			for (i = 0; i < p->nlinks; i++) {
+				const struct lab_link *l = &p->links[i];
+				const char *ea = lab_plan_iface_addr(p, &l->a);
+				const char *eb = lab_plan_iface_addr(p, &l->b);
+
+				assert_int_equal(v4(ea) & mask(24), v4(eb) & mask(24));
+				assert_string_not_equal(ea, eb);
+			}
+			for (i = 0; i < p->nbridges; i++) {
+				const struct lab_bridge *br = &p->bridges[i];
+
+				assert_true(strlen(br->name) < IFNAMSIZ);
+				assert_int_equal(v4(br->addr) >> 24, 10); /* a LAN: RFC 1918 */
+				for (j = 0; j < LAB_BRIDGE_PORTS; j++) {
+					size_t m, found = 0;
+
+					for (m = 0; m < n; m++)
+						if (all[m]->node == br->node && !all[m]->addr &&
+						    !strcmp(all[m]->name, br->ports[j]))
+							found++;
+					assert_int_equal(found, 1);
+				}
+			}
+			for (i = 0; i < p->nroutes; i++) {
+				bool found = false;
+
+				for (j = 0; j < n; j++)
+					if (all[j]->node != p->routes[i].node &&
+					    !strcmp(lab_plan_iface_addr(p, all[j]), p->routes[i].gw))
+						found = true;
+				assert_true(found);
+			}
+			assert_true(!p->one_router || p->lan2);
+			assert_true(p->one_router || !p->isolated);
+			assert_int_equal(lab_plan_has_node(p, LAB_NODE_RB), !p->one_router);
+		}
+}
+
+/* Same LAN: both hosts in one subnet, on rA's bridge; different hosts. */
+static void test_same_lan_hosts_share_the_switch(void **state)
+{
+	const struct lab_plan *p = lab_plan_get(LAB_TOPOLOGY_SAME_LAN, false);
+	const char *a = lab_plan_host_addr_in(p, LAB_NODE_HA), *b = lab_plan_host_addr_in(p, LAB_NODE_HB);
+
+	(void)state;
+	assert_true(p->one_router && !p->isolated);
+	assert_string_equal(p->lan2, "lan");
+	assert_int_equal(p->nbridges, 1);
+	assert_string_equal(p->bridges[0].name, "lan");
+	assert_int_equal(v4(a) & mask(24), v4(b) & mask(24));
+	assert_int_equal(v4(a) & mask(24), v4(p->bridges[0].addr) & mask(24));
+	assert_string_not_equal(a, b);
+	assert_int_equal(lab_plan_router_in(p, LAB_NODE_HB), LAB_NODE_RA);
+	assert_int_equal(lab_topology_find("nope"), LAB_TOPOLOGY_COUNT);
+	assert_string_equal(lab_topology_names(), "home, same-lan");
+}
+
 static void test_ns_names(void **state)
 {
 	char buf[LAB_NETNS_NAME_MAX];
@@ -168,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_every_node_but_core_has_a_default_route),
 		cmocka_unit_test(test_public_and_private_sides),
 		cmocka_unit_test(test_ns_names),
+		cmocka_unit_test(test_every_topology_is_sound),
+		cmocka_unit_test(test_same_lan_hosts_share_the_switch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

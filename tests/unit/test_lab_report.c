@@ -94,6 +94,7 @@ static void test_json_nulls(void **state)
 				  "\"setup_ms\":null,\"teardown_ms\":null,\"wall_ms\":null,"));
 	assert_non_null(strstr(t, "\"expected\":null,"));
 	assert_non_null(strstr(t, "\"hairpin\":null,"));
+	assert_non_null(strstr(t, "\"topology\":\"home\",\"nat\":{"));
 	assert_non_null(strstr(t, "\"udp_timeout\":null,"));
 	assert_non_null(strstr(t, "\"fault\":null,"));
 	assert_non_null(strstr(t, "\"public\":null,\"peer\":null,\"path\":null,\"connect_ms\":null,"));

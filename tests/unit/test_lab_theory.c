@@ -103,6 +103,26 @@ static void test_same_nat_depends_on_hairpin(void **state)
 	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_DIRECT);
 }
 
+/* One LAN switch: the host candidates reach each other without a NAT on
+ * the way, so every personality, hairpin or not, is direct. */
+static void test_same_lan_is_direct(void **state)
+{
+	size_t i, j;
+	int h;
+
+	(void)state;
+	for (i = 0; i < lab_nat_count(); i++)
+		for (j = 0; j < lab_nat_count(); j++)
+			for (h = 0; h < 2; h++) {
+				struct lab_theory_case c = { .a = lab_nat_at(i)->props,
+							     .b = lab_nat_at(j)->props,
+							     .same_lan = true, .hairpin = h,
+							     .relay = h };
+
+				assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_DIRECT);
+			}
+}
+
 static void test_names_match_probe_spelling(void **state)
 {
 	(void)state;
@@ -121,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_no_relay_means_failed),
 		cmocka_unit_test(test_same_nat_depends_on_hairpin),
 		cmocka_unit_test(test_names_match_probe_spelling),
+		cmocka_unit_test(test_same_lan_is_direct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
