@@ -193,6 +193,21 @@ int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newn
 						       newname));
 }
 
+int lab_nl_bridge_create(struct lab_nl *nl, const char *name)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_bridge(buf, sizeof(buf), nl_next_seq(nl), name, 1));
+}
+
+int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, int master_ifindex)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+
+	return nl_request(nl, buf, lab_nlmsg_link_master(buf, sizeof(buf), nl_next_seq(nl),
+							 ifname, master_ifindex));
+}
+
 int lab_nl_link_del(struct lab_nl *nl, const char *ifname)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];

@@ -59,6 +59,10 @@ int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 /* Renames a link. Rename it while down: older kernels refuse to rename
  * a running device (-EBUSY). */
 int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newname);
+/* A bridge (a LAN switch), up; ifname enslaved to the bridge of
+ * master_ifindex (0: released). */
+int lab_nl_bridge_create(struct lab_nl *nl, const char *name);
+int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, int master_ifindex);
 
 /*
  * Batch: queue requests in one buffer, send them with one sendto() and
@@ -88,8 +92,8 @@ int lab_nl_batch_route(struct lab_nl_batch *b, int family, const void *dst,
 int lab_nl_batch_commit(struct lab_nl_batch *b);
 
 /* More builders. bridge (kind "bridge", up as above) and link_master
- * (enslave to a bridge, index 0: release) have no socket call yet: the
- * lab's topology has no bridge; tests keep their bytes checked.
+ * (enslave to a bridge, index 0: release): lab_nl_bridge_create and
+ * lab_nl_link_set_master send them.
  * link_up_name/link_master/link_get/link_del address the
  * link by IFLA_IFNAME (ifi_index 0), which the kernel resolves itself;
  * link_name addresses it by index and puts the new name in IFLA_IFNAME. */
