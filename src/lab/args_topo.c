@@ -58,6 +58,16 @@ int lab_args_check_topology(struct lab_args *a, char *err, size_t errlen)
 		snprintf(err, errlen, "--same-nat is a variant of --topology home");
 		return -EINVAL;
 	}
+	if (a->topology != LAB_TOPOLOGY_CGNAT && strcmp(a->nat_cgn, LAB_NAT_DEFAULT)) {
+		snprintf(err, errlen, "--nat-cgn only means something with --topology cgnat");
+		return -EINVAL;
+	}
+	/* the impairment engine and the faults know one NAT per side */
+	if (a->topology == LAB_TOPOLOGY_CGNAT &&
+	    (lab_impair_active(&a->imp[0]) || lab_impair_active(&a->imp[1]) || a->fault)) {
+		snprintf(err, errlen, "--topology cgnat takes no impairments and no --fault");
+		return -EINVAL;
+	}
 	if (!lab_args_plan(a)->one_router) {
 		if (a->hairpin >= 0) {
 			snprintf(err, errlen, "--hairpin only means something with --same-nat");

@@ -201,8 +201,8 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 /* hpclient --probe's verdict against what the router really is. */
 static void on_probe_line(struct run *r, struct side *s, const char *line, size_t len)
 {
-	const struct lab_nat_personality *want = r->topo->nat[lab_plan_router_in(r->topo->plan,
-									      s->host)];
+	struct lab_nat_props props = lab_topo_props(r->topo, s->host);
+	const struct lab_nat_personality *want = lab_nat_find_props(&props);
 	struct lab_report_side *rs = s->rep;
 	struct lab_event ev;
 

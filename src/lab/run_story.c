@@ -122,8 +122,8 @@ const char *run_predict(const struct lab_topo *t)
 				     .same_lan = t->plan->one_router && !t->plan->isolated,
 				     .hairpin = t->opts.hairpin };
 
-	c.a = t->nat[LAB_NODE_RA]->props;
-	c.b = t->plan->one_router ? c.a : t->nat[LAB_NODE_RB]->props;
+	c.a = lab_topo_props(t, LAB_NODE_HA);
+	c.b = t->plan->one_router ? c.a : lab_topo_props(t, LAB_NODE_HB);
 	return lab_outcome_name(lab_theory_predict(&c));
 }
 
@@ -137,9 +137,11 @@ void run_story_theory(struct run *r)
 
 	if (f && f->expect)
 		snprintf(rep->expected, sizeof(rep->expected), "%s", f->expect);
-	lab_report_step(rep, "theory: %s x %s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
+	lab_report_step(rep, "theory: %s x %s%s%s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
 			t->plan->isolated ? "same router" :
 			t->plan->one_router ? "same LAN" : t->nat[LAB_NODE_RB]->name,
 			t->plan->one_router ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
+			t->nat[LAB_NODE_CA] ? ", each behind a CGN " : "",
+			t->nat[LAB_NODE_CA] ? t->nat[LAB_NODE_CA]->name : "",
 			rep->expected, f && f->theory_note ? f->theory_note : "");
 }

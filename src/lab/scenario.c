@@ -67,6 +67,7 @@ static int topo_prepare(struct run *r)
 		return -1;
 	}
 	t->opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					  .hairpin = a->hairpin > 0,
 					  .no_firewall = a->no_firewall,
 					  .udp_timeout = a->udp_timeout };

@@ -170,6 +170,7 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 	}
 	log_path(log, sizeof(log), a->prefix);
 	t.opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					 .hairpin = a->hairpin > 0,
 					 .no_firewall = a->no_firewall,
 					 .udp_timeout = a->udp_timeout };
