@@ -15,7 +15,7 @@ const char *lab_cell_label(const struct lab_cell *c, char *buf, size_t len)
 	else if (c->topology == LAB_TOPOLOGY_SAME_LAN)
 		snprintf(buf, len, "same LAN (%s), hairpin %s", c->nat_a, c->hairpin ? "on" : "off");
 	else if (c->topology == LAB_TOPOLOGY_CGNAT)
-		snprintf(buf, len, "%s x %s, behind %s CGNs", c->nat_a, c->nat_b, c->nat_cgn);
+		snprintf(buf, len, "CGNAT (%s), CGN %s", c->nat_a, c->nat_cgn);
 	else
 		snprintf(buf, len, "%s x %s", c->nat_a, c->nat_b);
 	return buf;
