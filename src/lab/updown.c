@@ -93,6 +93,11 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 		printf("lab is up: prefix %s, topology %s: both hosts on rA's LAN switch "
 		       "(NAT %s, hairpin %s)\n\n", t->prefix, lab_topologies[t->plan->topology].name,
 		       t->nat[LAB_NODE_RA]->name, t->opts.hairpin ? "on" : "off");
+	else if (t->nat[LAB_NODE_CA])
+		printf("lab is up: prefix %s, topology %s: NAT %s on rA, %s on rB, each behind "
+		       "a carrier-grade NAT (%s)\n\n", t->prefix,
+		       lab_topologies[t->plan->topology].name, t->nat[LAB_NODE_RA]->name,
+		       t->nat[LAB_NODE_RB]->name, t->nat[LAB_NODE_CA]->name);
 	else
 		printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
 		       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
