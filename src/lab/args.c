@@ -347,7 +347,7 @@ static const struct opt opts[] = {
 	{ "same-nat", 0, false, RUN_UP, set_same_nat,
 	  "--same-nat     both hosts behind router A, on two isolated lan ports" },
 	{ "hairpin", 0, true, RUN_UP, set_hairpin,
-	  "--hairpin on|off  with one router (--same-nat, same-lan): it loops its public address "
+	  "--hairpin on|off  with one router (--same-nat, same-lan, cgnat-same): it loops its public address "
 	  "back (default on)" },
 	{ "topology", 0, true, RUN_UP, lab_args_set_topology,
 	  "--topology T   the network (default home): ", lab_topology_names },

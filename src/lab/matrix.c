@@ -36,7 +36,8 @@ static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 		      const struct lab_nat_personality *b, enum lab_topology topology, bool same,
 		      int hairpin, const struct lab_nat_personality *cgn)
 {
-	struct lab_theory_case tc = { .a = a->props, .b = b->props, .same_nat = same,
+	struct lab_theory_case tc = { .a = a->props, .b = b->props,
+				      .same_nat = same || topology == LAB_TOPOLOGY_CGNAT_SAME,
 				      .same_lan = topology == LAB_TOPOLOGY_SAME_LAN,
 				      .hairpin = hairpin > 0, .relay = true };
 
@@ -80,6 +81,11 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
 			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT, false, -1,
 			  lab_nat_find(i ? "symmetric" : LAB_NAT_DEFAULT));
+	/* both homes behind one CGN: hairpin on (RFC 6888 REQ-9), then off */
+	for (i = 0; i < 2 && n < max; i++)
+		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
+			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT_SAME, false, i ? 0 : 1,
+			  lab_nat_find(LAB_NAT_DEFAULT));
 	return n;
 }
 

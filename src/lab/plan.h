@@ -66,6 +66,7 @@ enum lab_topology {
 	LAB_TOPOLOGY_HOME,     /* each host behind its own home router */
 	LAB_TOPOLOGY_SAME_LAN, /* both hosts on one LAN switch behind rA */
 	LAB_TOPOLOGY_CGNAT,    /* each home router behind its own carrier-grade NAT */
+	LAB_TOPOLOGY_CGNAT_SAME, /* both home routers behind one carrier-grade NAT */
 	LAB_TOPOLOGY_COUNT
 };
 
@@ -99,6 +100,9 @@ struct lab_plan {
 	/* the TTL of the clients' first punch that dies in the core, past
 	 * every NAT of the sender's (docs/lab.md); 0: hpclient's default */
 	int punch_ttl;
+	/* both home routers behind cA, on its two isolated lan ports ("lan",
+	 * "lan2"), like two customers of one CGN: cA is the one router */
+	bool shared_cgn;
 };
 
 #define LAB_SERVER_PORT 3478
@@ -120,9 +124,11 @@ const char *lab_plan_host_addr_in(const struct lab_plan *p, enum lab_node host);
 /* The address that answers on f: its own, or for a bridge port its
  * bridge's (NULL if neither). */
 const char *lab_plan_iface_addr(const struct lab_plan *p, const struct lab_iface *f);
-/* The address on the far side of nat's "lan" link in plan p: what that
+/* The address on the far side of nat's interface lan in plan p: what that
  * NAT translates (a CGN's: its home router's wan); NULL if none. */
-const char *lab_plan_inside_addr(const struct lab_plan *p, enum lab_node nat);
+const char *lab_plan_inside_addr(const struct lab_plan *p, enum lab_node nat, const char *lan);
+/* Does one NAT of p hairpin (--hairpin): the one router, or a shared CGN? */
+bool lab_plan_hairpins(const struct lab_plan *p);
 /* The carrier-grade NAT in front of home router r in p; LAB_NODE_COUNT
  * if none. */
 enum lab_node lab_plan_cgn_of(const struct lab_plan *p, enum lab_node r);

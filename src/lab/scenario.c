@@ -34,7 +34,7 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	r->bindir = bindir;
 	rep->messages = a->messages;
 	rep->same_nat = a->same_nat;
-	rep->hairpin = lab_args_plan(a)->one_router ? a->hairpin : -1;
+	rep->hairpin = lab_plan_hairpins(lab_args_plan(a)) ? a->hairpin : -1;
 	snprintf(rep->topology, sizeof(rep->topology), "%s", lab_topologies[a->topology].name);
 	rep->no_firewall = a->no_firewall;
 	rep->udp_timeout = a->udp_timeout;

@@ -242,7 +242,7 @@ static bool topo_is_cgn(enum lab_node r)
 static const char *topo_inside(const struct lab_topo *t, enum lab_node r)
 {
 	if (topo_is_cgn(r))
-		return lab_plan_inside_addr(t->plan, r);
+		return lab_plan_inside_addr(t->plan, r, "lan");
 	return lab_plan_host_addr_in(t->plan, r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB);
 }
 
@@ -266,10 +266,12 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	int ret, n;
 
 	prm.masq_port = masq_port;
-	if (t->plan->one_router) {
+	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r))) {
 		prm.lan2 = t->plan->lan2;
-		prm.host2 = lab_plan_host_addr_in(t->plan, LAB_NODE_HB);
-		prm.public_addr = lab_plan_public_addr(r);
+		prm.host2 = t->plan->one_router ? lab_plan_host_addr_in(t->plan, LAB_NODE_HB) :
+						  lab_plan_inside_addr(t->plan, r, t->plan->lan2);
+		/* a shared CGN's public address is rA's of the home plan */
+		prm.public_addr = lab_plan_public_addr(LAB_NODE_RA);
 		prm.hairpin = t->opts.hairpin;
 	}
 	ret = lab_nat_ruleset(t->nat[r], &prm, buf, cap);
@@ -310,7 +312,7 @@ static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t
 				      t->opts.no_firewall };
 	int ret;
 
-	if (t->plan->one_router)
+	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r)))
 		return 0;
 	ret = lab_nat_cone_ruleset(t->nat[r], &prm, buf, cap);
 	if (ret < 0)

@@ -4,6 +4,7 @@
 # port-restricted (direct); a symmetric CGN makes each side symmetric
 # (relay). The JSON says which topology it was, the narrative draws the
 # CGNs and 100.64.0.0/10 (RFC 6598) between them and the home routers.
+# Both homes behind one CGN (cgnat-same) hairpin through its address.
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 hp_need_root
@@ -40,6 +41,17 @@ grep -q "rA   wan 100.64.1.2/24 lan 10.0.1.1/24" "$T/out" ||
 	hp_fail "expected rA's wan in 100.64/10, saw: $(sed -n 2,9p "$T/out")"
 grep -q "theory: port-restricted x port-restricted, each behind a CGN port-restricted -> direct" "$T/out" ||
 	hp_fail "expected theory's line for cgnat, saw: $(grep theory "$T/out")"
+
+echo "check: --topology cgnat-same (one CGN, hairpin on by default): direct through its address"
+timeout 60 "$BIN/labrun" run --json --topology cgnat-same --prefix "tcg$$" > "$T/same" ||
+	hp_fail "expected a passing cgnat-same run, saw: $(tail -c 300 "$T/same")"
+hp_py - "$T/same" <<'PY'
+d = json.loads(open(sys.argv[1]).read())
+print("   ", d["topology"], "hairpin", d["hairpin"], "path", d["path"], "peers", d["a"]["peer"], d["b"]["peer"])
+assert d["topology"] == "cgnat-same" and d["hairpin"] is True, d
+assert d["expected"] == "direct" and d["path"] == "direct", d
+assert d["a"]["peer"].startswith("198.51.100.10:") and d["b"]["peer"].startswith("198.51.100.10:"), d
+PY
 
 echo "check: --nat-cgn needs --topology cgnat"
 if "$BIN/labrun" run --nat-cgn symmetric --prefix "tcg$$" > "$T/bad" 2>&1; then

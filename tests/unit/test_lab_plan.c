@@ -230,7 +230,7 @@ static void test_same_lan_hosts_share_the_switch(void **state)
 	assert_string_not_equal(a, b);
 	assert_int_equal(lab_plan_router_in(p, LAB_NODE_HB), LAB_NODE_RA);
 	assert_int_equal(lab_topology_find("nope"), LAB_TOPOLOGY_COUNT);
-	assert_string_equal(lab_topology_names(), "home, same-lan, cgnat");
+	assert_string_equal(lab_topology_names(), "home, same-lan, cgnat, cgnat-same");
 }
 
 /* CGNAT: rA/rB's wan in RFC 6598 shared space (100.64.0.0/10), each CGN's
@@ -249,8 +249,8 @@ static void test_cgnat_shared_space_between_router_and_cgn(void **state)
 	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RA), LAB_NODE_CA);
 	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RB), LAB_NODE_CB);
 	assert_int_equal(lab_plan_cgn_of(home, LAB_NODE_RA), LAB_NODE_COUNT);
-	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA), "100.64.1.2");
-	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CB), "100.64.2.2");
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, "lan"), "100.64.1.2");
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CB, "lan"), "100.64.2.2");
 	for (i = 0; i < p->nlinks; i++) {
 		const struct lab_link *l = &p->links[i];
 		bool shared = (v4(l->a.addr) & mask(10)) == v4("100.64.0.0");
@@ -262,6 +262,21 @@ static void test_cgnat_shared_space_between_router_and_cgn(void **state)
 			assert_string_equal(l->a.addr, lab_plan_public_addr(l->a.node == LAB_NODE_CA ?
 									   LAB_NODE_RA : LAB_NODE_RB));
 	}
+}
+
+/* One CGN for both homes: rB's wan on cA's isolated second lan port. */
+static void test_cgnat_same_one_cgn(void **state)
+{
+	const struct lab_plan *p = lab_plan_get(LAB_TOPOLOGY_CGNAT_SAME, false);
+
+	(void)state;
+	assert_true(p->shared_cgn && lab_plan_hairpins(p) && !p->one_router);
+	assert_false(lab_plan_hairpins(lab_plan_get(LAB_TOPOLOGY_CGNAT, false)));
+	assert_false(lab_plan_has_node(p, LAB_NODE_CB));
+	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RB), LAB_NODE_CA);
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, "lan"), "100.64.1.2");
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, p->lan2), "100.64.2.2");
+	assert_int_equal(p->punch_ttl, 3);
 }
 
 static void test_ns_names(void **state)
@@ -294,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_every_topology_is_sound),
 		cmocka_unit_test(test_same_lan_hosts_share_the_switch),
 		cmocka_unit_test(test_cgnat_shared_space_between_router_and_cgn),
+		cmocka_unit_test(test_cgnat_same_one_cgn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
