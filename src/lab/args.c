@@ -110,6 +110,11 @@ static int set_nat_b(struct lab_args *a, const char *val, char *err, size_t errl
 	return set_nat(a->nat_b, "--nat-b", val, err, errlen);
 }
 
+static int set_nat_cgn(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	return set_nat(a->nat_cgn, "--nat-cgn", val, err, errlen);
+}
+
 static int set_jobs(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	if (parse_uint(val, 1, LAB_JOBS_MAX, &a->jobs) < 0) {
@@ -336,10 +341,13 @@ static const struct opt opts[] = {
 	  "--nat-a TYPE   NAT personality of router A (default port-restricted)" },
 	{ "nat-b", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_b,
 	  "--nat-b TYPE   NAT personality of router B (default port-restricted)" },
+	{ "nat-cgn", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_cgn,
+	  "--nat-cgn TYPE  with --topology cgnat: the carrier-grade NATs' personality "
+	  "(default port-restricted)" },
 	{ "same-nat", 0, false, RUN_UP, set_same_nat,
 	  "--same-nat     both hosts behind router A, on two isolated lan ports" },
 	{ "hairpin", 0, true, RUN_UP, set_hairpin,
-	  "--hairpin on|off  with one router (--same-nat, same-lan): it loops its public address "
+	  "--hairpin on|off  with one router (--same-nat, same-lan, cgnat-same): it loops its public address "
 	  "back (default on)" },
 	{ "topology", 0, true, RUN_UP, lab_args_set_topology,
 	  "--topology T   the network (default home): ", lab_topology_names },
@@ -416,6 +424,7 @@ static void args_defaults(struct lab_args *a)
 	a->jobs = 6;
 	strcpy(a->nat_a, LAB_NAT_DEFAULT);
 	strcpy(a->nat_b, LAB_NAT_DEFAULT);
+	strcpy(a->nat_cgn, LAB_NAT_DEFAULT);
 }
 
 /* One option at argv[*i]; may consume the next argument as its value. */

@@ -50,6 +50,7 @@ struct lab_args {
 	char prefix[LAB_PREFIX_MAX + 1];
 	char nat_a[LAB_NAT_NAME_MAX + 1]; /* NAT personality of rA / rB */
 	char nat_b[LAB_NAT_NAME_MAX + 1];
+	char nat_cgn[LAB_NAT_NAME_MAX + 1]; /* cgnat: the carrier-grade NATs' */
 	enum lab_topology topology; /* --topology (plan.h); home is 0 */
 	bool same_nat;       /* home: both hosts behind rA, isolated */
 	int hairpin;         /* one router: 1 on (default), 0 off; -1 not given */

@@ -58,9 +58,33 @@ int lab_args_check_topology(struct lab_args *a, char *err, size_t errlen)
 		snprintf(err, errlen, "--same-nat is a variant of --topology home");
 		return -EINVAL;
 	}
-	if (!lab_args_plan(a)->one_router) {
+	const struct lab_plan *p = lab_args_plan(a);
+	bool cgn = lab_plan_cgn_of(p, LAB_NODE_RA) != LAB_NODE_COUNT;
+
+	if (a->topology != LAB_TOPOLOGY_CGNAT && strcmp(a->nat_cgn, LAB_NAT_DEFAULT)) {
+		snprintf(err, errlen, "--nat-cgn only means something with --topology cgnat%s",
+			 p->shared_cgn ? " (one CGN for both is port-restricted)" : "");
+		return -EINVAL;
+	}
+	/* the impairment engine and the faults know one NAT per side */
+	if (cgn && (lab_impair_active(&a->imp[0]) || lab_impair_active(&a->imp[1]) || a->fault)) {
+		snprintf(err, errlen, "--topology %s takes no impairments and no --fault",
+			 lab_topologies[a->topology].name);
+		return -EINVAL;
+	}
+	if (p->shared_cgn) {
+		if (a->hairpin < 0)
+			a->hairpin = 1; /* RFC 6888 REQ-9: a CGN MUST support hairpinning */
+		if (strcmp(a->nat_a, LAB_NAT_DEFAULT) || strcmp(a->nat_b, LAB_NAT_DEFAULT)) {
+			snprintf(err, errlen, "--topology cgnat-same builds %s home routers "
+				 "(no --nat-a/--nat-b)", LAB_NAT_DEFAULT);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!p->one_router) {
 		if (a->hairpin >= 0) {
-			snprintf(err, errlen, "--hairpin only means something with --same-nat");
+			snprintf(err, errlen, "--hairpin only means something with --same-nat, same-lan or cgnat-same");
 			return -EINVAL;
 		}
 		return 0;

@@ -34,13 +34,20 @@
  * run's own prediction, run_predict(), reads the same rows). */
 static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 		      const struct lab_nat_personality *b, enum lab_topology topology, bool same,
-		      int hairpin)
+		      int hairpin, const struct lab_nat_personality *cgn)
 {
-	struct lab_theory_case tc = { .a = a->props, .b = b->props, .same_nat = same,
+	struct lab_theory_case tc = { .a = a->props, .b = b->props,
+				      .same_nat = same || topology == LAB_TOPOLOGY_CGNAT_SAME,
 				      .same_lan = topology == LAB_TOPOLOGY_SAME_LAN,
 				      .hairpin = hairpin > 0, .relay = true };
 
 	memset(c, 0, sizeof(*c));
+	if (cgn) {
+		/* each home router behind its own CGN: theory sees the chains */
+		tc.a = lab_theory_chain(&a->props, &cgn->props);
+		tc.b = lab_theory_chain(&b->props, &cgn->props);
+		snprintf(c->nat_cgn, sizeof(c->nat_cgn), "%s", cgn->name);
+	}
 	c->topology = topology;
 	snprintf(c->nat_a, sizeof(c->nat_a), "%s", a->name);
 	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b->name);
@@ -60,13 +67,25 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 	for (i = 0; i < k; i++)
 		for (j = 0; j < k && n < max; j++)
 			cell_init(&cells[n++], lab_nat_by_openness(i), lab_nat_by_openness(j),
-				  LAB_TOPOLOGY_HOME, false, -1);
+				  LAB_TOPOLOGY_HOME, false, -1, NULL);
 	/* one router for both hosts: isolated lan ports, then one LAN switch;
 	 * hairpin on (RFC 4787 REQ-9), then off */
 	for (i = 0; i < 4 && n < max; i++)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
 			  lab_nat_find(LAB_NAT_DEFAULT),
-			  i < 2 ? LAB_TOPOLOGY_HOME : LAB_TOPOLOGY_SAME_LAN, i < 2, i % 2 ? 0 : 1);
+			  i < 2 ? LAB_TOPOLOGY_HOME : LAB_TOPOLOGY_SAME_LAN, i < 2, i % 2 ? 0 : 1,
+			  NULL);
+	/* double NAT: port-restricted homes behind port-restricted CGNs
+	 * (direct), then behind symmetric ones (relay) */
+	for (i = 0; i < 2 && n < max; i++)
+		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
+			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT, false, -1,
+			  lab_nat_find(i ? "symmetric" : LAB_NAT_DEFAULT));
+	/* both homes behind one CGN: hairpin on (RFC 6888 REQ-9), then off */
+	for (i = 0; i < 2 && n < max; i++)
+		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
+			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT_SAME, false, i ? 0 : 1,
+			  lab_nat_find(LAB_NAT_DEFAULT));
 	return n;
 }
 
@@ -123,6 +142,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	ca.hairpin = c->hairpin;
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
 	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
+	snprintf(ca.nat_cgn, sizeof(ca.nat_cgn), "%s", c->nat_cgn[0] ? c->nat_cgn : LAB_NAT_DEFAULT);
 	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0); /* the cell is the output */
 	lab_scenario_exec(&ca, sigfd, bindir, rep);
 	cell_from_report(c, rep);

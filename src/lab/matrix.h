@@ -27,6 +27,7 @@ struct lab_args;
 struct lab_cell {
 	enum lab_topology topology; /* plan.h */
 	char nat_a[24], nat_b[24];
+	char nat_cgn[24];       /* cgnat: the CGNs' personality; "" otherwise */
 	bool same_nat;
 	int hairpin;            /* -1: not one router (same-NAT, same-LAN) */
 	char expected[16];      /* theory: direct, relay, failed (known before the run) */

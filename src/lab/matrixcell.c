@@ -14,6 +14,10 @@ const char *lab_cell_label(const struct lab_cell *c, char *buf, size_t len)
 		snprintf(buf, len, "same NAT (%s), hairpin %s", c->nat_a, c->hairpin ? "on" : "off");
 	else if (c->topology == LAB_TOPOLOGY_SAME_LAN)
 		snprintf(buf, len, "same LAN (%s), hairpin %s", c->nat_a, c->hairpin ? "on" : "off");
+	else if (c->topology == LAB_TOPOLOGY_CGNAT_SAME)
+		snprintf(buf, len, "one CGN (%s), hairpin %s", c->nat_a, c->hairpin ? "on" : "off");
+	else if (c->topology == LAB_TOPOLOGY_CGNAT)
+		snprintf(buf, len, "CGNAT (%s), CGN %s", c->nat_a, c->nat_cgn);
 	else
 		snprintf(buf, len, "%s x %s", c->nat_a, c->nat_b);
 	return buf;

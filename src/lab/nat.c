@@ -43,6 +43,17 @@ const struct lab_nat_personality *lab_nat_find(const char *name)
 	return NULL;
 }
 
+const struct lab_nat_personality *lab_nat_find_props(const struct lab_nat_props *props)
+{
+	size_t i;
+
+	for (i = 0; i < N_PERS; i++)
+		if (personalities[i].props.mapping == props->mapping &&
+		    personalities[i].props.filtering == props->filtering)
+			return &personalities[i];
+	return NULL;
+}
+
 size_t lab_nat_count(void)
 {
 	return N_PERS;

@@ -70,6 +70,8 @@ struct lab_nat_params {
 
 /* By name or alias; NULL if none. */
 const struct lab_nat_personality *lab_nat_find(const char *name);
+/* The row with exactly these RFC 4787 properties; NULL if none. */
+const struct lab_nat_personality *lab_nat_find_props(const struct lab_nat_props *props);
 /* The table: rows 0 .. lab_nat_count() - 1, NULL past the end. */
 size_t lab_nat_count(void);
 const struct lab_nat_personality *lab_nat_at(size_t i);

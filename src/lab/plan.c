@@ -12,6 +12,8 @@ const struct lab_node_desc lab_plan_nodes[LAB_NODE_COUNT] = {
 	[LAB_NODE_RB] = { "rB", "home router B", true, true },
 	[LAB_NODE_HA] = { "hA", "host A (alice)", false, false },
 	[LAB_NODE_HB] = { "hB", "host B (bob)", false, false },
+	[LAB_NODE_CA] = { "cA", "carrier-grade NAT A", true, true },
+	[LAB_NODE_CB] = { "cB", "carrier-grade NAT B", true, true },
 };
 
 /* Each "ISP" gets its own documentation range, so the core routes between
@@ -73,20 +75,74 @@ static const struct lab_route same_lan_routes[] = {
 	{ LAB_NODE_HB, "10.0.1.1" },
 };
 
+/*
+ * CGNAT (double NAT): each home router's wan in RFC 6598 shared address
+ * space (100.64.0.0/10, meant for exactly this: between a carrier-grade
+ * NAT and its customers' routers), the CGN's public side taking the
+ * home router's public address of the home plan, so core and server are
+ * as ever. Nothing routes 100.64/10 beyond the CGNs: they translate it.
+ */
+static const struct lab_link cgnat_links[] = {
+	{ { LAB_NODE_SRV, "eth0", "192.0.2.10", 24 }, { LAB_NODE_CORE, "toSrv", "192.0.2.1", 24 } },
+	{ { LAB_NODE_CA, "wan", "198.51.100.10", 24 }, { LAB_NODE_CORE, "toA", "198.51.100.1", 24 } },
+	{ { LAB_NODE_CB, "wan", "203.0.113.10", 24 }, { LAB_NODE_CORE, "toB", "203.0.113.1", 24 } },
+	{ { LAB_NODE_RA, "wan", "100.64.1.2", 24 }, { LAB_NODE_CA, "lan", "100.64.1.1", 24 } },
+	{ { LAB_NODE_RB, "wan", "100.64.2.2", 24 }, { LAB_NODE_CB, "lan", "100.64.2.1", 24 } },
+	{ { LAB_NODE_RA, "lan", "10.0.1.1", 24 }, { LAB_NODE_HA, "eth0", "10.0.1.2", 24 } },
+	{ { LAB_NODE_RB, "lan", "10.0.2.1", 24 }, { LAB_NODE_HB, "eth0", "10.0.2.2", 24 } },
+};
+
+static const struct lab_route cgnat_routes[] = {
+	{ LAB_NODE_SRV, "192.0.2.1" },
+	{ LAB_NODE_CA, "198.51.100.1" },
+	{ LAB_NODE_CB, "203.0.113.1" },
+	{ LAB_NODE_RA, "100.64.1.1" },
+	{ LAB_NODE_RB, "100.64.2.1" },
+	{ LAB_NODE_HA, "10.0.1.1" },
+	{ LAB_NODE_HB, "10.0.2.1" },
+};
+
+/* Both homes behind one CGN: rB's wan on cA's second lan port, isolated
+ * from the first (RFC 6888 REQ-9: the CGN hairpins, or it does not). */
+static const struct lab_link cgnat_same_links[] = {
+	{ { LAB_NODE_SRV, "eth0", "192.0.2.10", 24 }, { LAB_NODE_CORE, "toSrv", "192.0.2.1", 24 } },
+	{ { LAB_NODE_CA, "wan", "198.51.100.10", 24 }, { LAB_NODE_CORE, "toA", "198.51.100.1", 24 } },
+	{ { LAB_NODE_RA, "wan", "100.64.1.2", 24 }, { LAB_NODE_CA, "lan", "100.64.1.1", 24 } },
+	{ { LAB_NODE_RB, "wan", "100.64.2.2", 24 }, { LAB_NODE_CA, "lan2", "100.64.2.1", 24 } },
+	{ { LAB_NODE_RA, "lan", "10.0.1.1", 24 }, { LAB_NODE_HA, "eth0", "10.0.1.2", 24 } },
+	{ { LAB_NODE_RB, "lan", "10.0.2.1", 24 }, { LAB_NODE_HB, "eth0", "10.0.2.2", 24 } },
+};
+
+static const struct lab_route cgnat_same_routes[] = {
+	{ LAB_NODE_SRV, "192.0.2.1" },
+	{ LAB_NODE_CA, "198.51.100.1" },
+	{ LAB_NODE_RA, "100.64.1.1" },
+	{ LAB_NODE_RB, "100.64.2.1" },
+	{ LAB_NODE_HA, "10.0.1.1" },
+	{ LAB_NODE_HB, "10.0.2.1" },
+};
+
 #define N(x) (sizeof(x) / sizeof((x)[0]))
 
 static const struct lab_plan plans[] = {
 	{ LAB_TOPOLOGY_HOME, lab_plan_links, N(lab_plan_links), lab_plan_routes,
-	  N(lab_plan_routes), NULL, 0, false, false, NULL },
+	  N(lab_plan_routes), NULL, 0, false, false, NULL, 0, false },
 	{ LAB_TOPOLOGY_HOME, same_nat_links, N(same_nat_links), same_nat_routes,
-	  N(same_nat_routes), NULL, 0, true, true, "lan2" },
+	  N(same_nat_routes), NULL, 0, true, true, "lan2", 0, false },
 	{ LAB_TOPOLOGY_SAME_LAN, same_lan_links, N(same_lan_links), same_lan_routes,
-	  N(same_lan_routes), same_lan_bridges, N(same_lan_bridges), true, false, "lan" },
+	  N(same_lan_routes), same_lan_bridges, N(same_lan_bridges), true, false, "lan", 0, false },
+	/* TTL 3: host -> home router -> CGN -> core, where it dies */
+	{ LAB_TOPOLOGY_CGNAT, cgnat_links, N(cgnat_links), cgnat_routes, N(cgnat_routes),
+	  NULL, 0, false, false, NULL, 3, false },
+	{ LAB_TOPOLOGY_CGNAT_SAME, cgnat_same_links, N(cgnat_same_links), cgnat_same_routes,
+	  N(cgnat_same_routes), NULL, 0, false, false, "lan2", 3, true },
 };
 
 const struct lab_topology_desc lab_topologies[LAB_TOPOLOGY_COUNT] = {
 	[LAB_TOPOLOGY_HOME] = { "home", "each host behind its own home router" },
 	[LAB_TOPOLOGY_SAME_LAN] = { "same-lan", "both hosts on one LAN switch behind rA" },
+	[LAB_TOPOLOGY_CGNAT] = { "cgnat", "each home router behind its own carrier-grade NAT" },
+	[LAB_TOPOLOGY_CGNAT_SAME] = { "cgnat-same", "both home routers behind one carrier-grade NAT" },
 };
 
 enum lab_topology lab_topology_find(const char *name)
@@ -119,6 +175,10 @@ const struct lab_plan *lab_plan_get(enum lab_topology topology, bool same_nat)
 		return &plans[same_nat ? 1 : 0];
 	case LAB_TOPOLOGY_SAME_LAN:
 		return &plans[2];
+	case LAB_TOPOLOGY_CGNAT:
+		return &plans[3];
+	case LAB_TOPOLOGY_CGNAT_SAME:
+		return &plans[4];
 	case LAB_TOPOLOGY_COUNT:
 		break;
 	}
@@ -138,6 +198,33 @@ static const struct lab_iface *plan_iface(const struct lab_plan *p, enum lab_nod
 			return &p->links[i].b;
 	}
 	return NULL;
+}
+
+const char *lab_plan_inside_addr(const struct lab_plan *p, enum lab_node nat, const char *lan)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++) {
+		if (p->links[i].a.node == nat && !strcmp(p->links[i].a.name, lan))
+			return p->links[i].b.addr;
+		if (p->links[i].b.node == nat && !strcmp(p->links[i].b.name, lan))
+			return p->links[i].a.addr;
+	}
+	return NULL;
+}
+
+bool lab_plan_hairpins(const struct lab_plan *p)
+{
+	return p->one_router || p->shared_cgn;
+}
+
+enum lab_node lab_plan_cgn_of(const struct lab_plan *p, enum lab_node r)
+{
+	enum lab_node c = r == LAB_NODE_RA || p->shared_cgn ? LAB_NODE_CA : LAB_NODE_CB;
+
+	if ((r != LAB_NODE_RA && r != LAB_NODE_RB) || !lab_plan_has_node(p, c))
+		return LAB_NODE_COUNT;
+	return c;
 }
 
 bool lab_plan_has_node(const struct lab_plan *p, enum lab_node node)

@@ -22,6 +22,8 @@ enum lab_node {
 	LAB_NODE_RB,
 	LAB_NODE_HA,
 	LAB_NODE_HB,
+	LAB_NODE_CA,         /* cgnat: rA's carrier-grade NAT */
+	LAB_NODE_CB,         /* cgnat: rB's */
 	LAB_NODE_COUNT
 };
 
@@ -63,6 +65,8 @@ struct lab_route {
 enum lab_topology {
 	LAB_TOPOLOGY_HOME,     /* each host behind its own home router */
 	LAB_TOPOLOGY_SAME_LAN, /* both hosts on one LAN switch behind rA */
+	LAB_TOPOLOGY_CGNAT,    /* each home router behind its own carrier-grade NAT */
+	LAB_TOPOLOGY_CGNAT_SAME, /* both home routers behind one carrier-grade NAT */
 	LAB_TOPOLOGY_COUNT
 };
 
@@ -93,6 +97,12 @@ struct lab_plan {
 	bool one_router;     /* both hosts behind rA */
 	bool isolated;       /* one_router: the hosts cannot reach each other */
 	const char *lan2;    /* one_router: rA's interface towards hB */
+	/* the TTL of the clients' first punch that dies in the core, past
+	 * every NAT of the sender's (docs/lab.md); 0: hpclient's default */
+	int punch_ttl;
+	/* both home routers behind cA, on its two isolated lan ports ("lan",
+	 * "lan2"), like two customers of one CGN: cA is the one router */
+	bool shared_cgn;
 };
 
 #define LAB_SERVER_PORT 3478
@@ -114,6 +124,14 @@ const char *lab_plan_host_addr_in(const struct lab_plan *p, enum lab_node host);
 /* The address that answers on f: its own, or for a bridge port its
  * bridge's (NULL if neither). */
 const char *lab_plan_iface_addr(const struct lab_plan *p, const struct lab_iface *f);
+/* The address on the far side of nat's interface lan in plan p: what that
+ * NAT translates (a CGN's: its home router's wan); NULL if none. */
+const char *lab_plan_inside_addr(const struct lab_plan *p, enum lab_node nat, const char *lan);
+/* Does one NAT of p hairpin (--hairpin): the one router, or a shared CGN? */
+bool lab_plan_hairpins(const struct lab_plan *p);
+/* The carrier-grade NAT in front of home router r in p; LAB_NODE_COUNT
+ * if none. */
+enum lab_node lab_plan_cgn_of(const struct lab_plan *p, enum lab_node r);
 /* Router in front of a host, host behind a router. */
 enum lab_node lab_plan_router_of(enum lab_node host);
 

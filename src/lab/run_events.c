@@ -67,12 +67,14 @@ static void on_message(struct run *r, struct side *s, const struct lab_event *ev
 }
 
 /* A relayed path must go through the server; a direct one to the peer's
- * router, never the server's address; on one LAN, to the peer's router
+ * router (behind one CGN: the CGN's address), never the server's address; on one LAN, to the peer's router
  * (hairpinned) or to the peer itself (its host candidate). */
 static void check_path(struct run *r, struct side *s, const struct lab_event *ev)
 {
 	const struct lab_plan *p = r->topo->plan;
-	const char *other_pub = lab_plan_public_addr(lab_plan_router_in(p, run_other(r, s)->host));
+	/* a shared CGN's public address is rA's of the home plan (plan.c) */
+	const char *other_pub = lab_plan_public_addr(p->shared_cgn ? LAB_NODE_RA :
+						     lab_plan_router_in(p, run_other(r, s)->host));
 	const char *other_priv = p->one_router && !p->isolated ?
 		lab_plan_host_addr_in(p, run_other(r, s)->host) : NULL;
 
@@ -201,8 +203,8 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 /* hpclient --probe's verdict against what the router really is. */
 static void on_probe_line(struct run *r, struct side *s, const char *line, size_t len)
 {
-	const struct lab_nat_personality *want = r->topo->nat[lab_plan_router_in(r->topo->plan,
-									      s->host)];
+	struct lab_nat_props props = lab_topo_props(r->topo, s->host);
+	const struct lab_nat_personality *want = lab_nat_find_props(&props);
 	struct lab_report_side *rs = s->rep;
 	struct lab_event ev;
 

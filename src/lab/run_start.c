@@ -144,8 +144,10 @@ int run_start_client(struct run *r, struct side *s, const char *room)
 	argv[n++] = s->nick;
 	argv[n++] = "--timeout";
 	argv[n++] = tmo;
-	if (r->args->punch_ttl >= 0) {
-		snprintf(ttl, sizeof(ttl), "%d", r->args->punch_ttl);
+	/* a plan with more NATs before the core says which TTL dies there */
+	if (r->args->punch_ttl >= 0 || r->topo->plan->punch_ttl) {
+		snprintf(ttl, sizeof(ttl), "%d",
+			 r->args->punch_ttl >= 0 ? r->args->punch_ttl : r->topo->plan->punch_ttl);
 		argv[n++] = "--punch-ttl";
 		argv[n++] = ttl;
 	}

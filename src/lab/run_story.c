@@ -41,7 +41,8 @@ static size_t node_text(char *text, size_t len, const struct lab_topo *t, int n)
 					lab_plan_nodes[n].role, t->nat[n] ? ", NAT " : "",
 					t->nat[n] ? t->nat[n]->name : "",
 					t->nat[n] && t->opts.no_firewall ? ", no firewall" : "",
-					t->nat[n] && t->plan->one_router ?
+					t->nat[n] && (t->plan->one_router ||
+						      (t->plan->shared_cgn && n == LAB_NODE_CA)) ?
 						(t->opts.hairpin ? ", hairpin on" : ", hairpin off") :
 						"");
 	return off;
@@ -118,12 +119,13 @@ void run_story_impair(struct run *r)
 /* The prediction for this run's routers, from their RFC 4787 properties. */
 const char *run_predict(const struct lab_topo *t)
 {
-	struct lab_theory_case c = { .relay = true, .same_nat = t->plan->isolated,
+	struct lab_theory_case c = { .relay = true,
+				     .same_nat = t->plan->isolated || t->plan->shared_cgn,
 				     .same_lan = t->plan->one_router && !t->plan->isolated,
 				     .hairpin = t->opts.hairpin };
 
-	c.a = t->nat[LAB_NODE_RA]->props;
-	c.b = t->plan->one_router ? c.a : t->nat[LAB_NODE_RB]->props;
+	c.a = lab_topo_props(t, LAB_NODE_HA);
+	c.b = t->plan->one_router ? c.a : lab_topo_props(t, LAB_NODE_HB);
 	return lab_outcome_name(lab_theory_predict(&c));
 }
 
@@ -137,9 +139,12 @@ void run_story_theory(struct run *r)
 
 	if (f && f->expect)
 		snprintf(rep->expected, sizeof(rep->expected), "%s", f->expect);
-	lab_report_step(rep, "theory: %s x %s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
+	lab_report_step(rep, "theory: %s x %s%s%s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
 			t->plan->isolated ? "same router" :
 			t->plan->one_router ? "same LAN" : t->nat[LAB_NODE_RB]->name,
-			t->plan->one_router ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
+			lab_plan_hairpins(t->plan) ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
+			!t->nat[LAB_NODE_CA] ? "" :
+			t->plan->shared_cgn ? ", both behind one CGN " : ", each behind a CGN ",
+			t->nat[LAB_NODE_CA] ? t->nat[LAB_NODE_CA]->name : "",
 			rep->expected, f && f->theory_note ? f->theory_note : "");
 }

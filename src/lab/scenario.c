@@ -34,7 +34,7 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	r->bindir = bindir;
 	rep->messages = a->messages;
 	rep->same_nat = a->same_nat;
-	rep->hairpin = lab_args_plan(a)->one_router ? a->hairpin : -1;
+	rep->hairpin = lab_plan_hairpins(lab_args_plan(a)) ? a->hairpin : -1;
 	snprintf(rep->topology, sizeof(rep->topology), "%s", lab_topologies[a->topology].name);
 	rep->no_firewall = a->no_firewall;
 	rep->udp_timeout = a->udp_timeout;
@@ -67,6 +67,7 @@ static int topo_prepare(struct run *r)
 		return -1;
 	}
 	t->opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					  .hairpin = a->hairpin > 0,
 					  .no_firewall = a->no_firewall,
 					  .udp_timeout = a->udp_timeout };

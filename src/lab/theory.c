@@ -39,6 +39,24 @@ bool lab_theory_first_packet(const struct lab_nat_props *from, const struct lab_
 	return false;
 }
 
+/*
+ * The outer NAT sees the inner one's mappings as its hosts' endpoints. An
+ * endpoint-dependent inner mapping gives the outer NAT a new source per
+ * destination, so it maps each anew, whatever its own behaviour; an
+ * endpoint-independent inner one keeps one source, and the outer NAT's
+ * own behaviour decides. A datagram in must pass both filters, so the
+ * stricter one decides. Both enums run from open to strict (theory.h).
+ */
+struct lab_nat_props lab_theory_chain(const struct lab_nat_props *inner,
+				      const struct lab_nat_props *outer)
+{
+	struct lab_nat_props c;
+
+	c.mapping = inner->mapping > outer->mapping ? inner->mapping : outer->mapping;
+	c.filtering = inner->filtering > outer->filtering ? inner->filtering : outer->filtering;
+	return c;
+}
+
 enum lab_outcome lab_theory_predict(const struct lab_theory_case *c)
 {
 	bool direct;

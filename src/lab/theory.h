@@ -50,6 +50,11 @@ struct lab_theory_case {
 /* Can a datagram from `from`'s host reach `to`'s host, sent to the endpoint
  * the server saw for `to`, once both have punched? */
 bool lab_theory_first_packet(const struct lab_nat_props *from, const struct lab_nat_props *to);
+/* A chain of NATs (a home router behind a carrier-grade NAT) as one: its
+ * mapping is endpoint-dependent if any layer's is, its filtering the
+ * strictest layer's (docs/nat-types.md, "Double NAT"). */
+struct lab_nat_props lab_theory_chain(const struct lab_nat_props *inner,
+				      const struct lab_nat_props *outer);
 /* The predicted path of the chat. */
 enum lab_outcome lab_theory_predict(const struct lab_theory_case *c);
 

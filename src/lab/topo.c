@@ -229,21 +229,49 @@ out:
 	return ret;
 }
 
-/* The ruleset of router r (index i: 0 rA, 1 rB) into buf. */
+/* The NATs, home routers first; a CGN translates its home router's wan. */
+static const enum lab_node topo_nats[] = { LAB_NODE_RA, LAB_NODE_RB, LAB_NODE_CA, LAB_NODE_CB };
+#define TOPO_NATS (sizeof(topo_nats) / sizeof(topo_nats[0]))
+
+static bool topo_is_cgn(enum lab_node r)
+{
+	return r == LAB_NODE_CA || r == LAB_NODE_CB;
+}
+
+/* The address r's NAT translates: its host's, or a CGN's home router's. */
+static const char *topo_inside(const struct lab_topo *t, enum lab_node r)
+{
+	if (topo_is_cgn(r))
+		return lab_plan_inside_addr(t->plan, r, "lan");
+	return lab_plan_host_addr_in(t->plan, r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB);
+}
+
+struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host)
+{
+	enum lab_node r = lab_plan_router_in(t->plan, host);
+	enum lab_node c = lab_plan_cgn_of(t->plan, r);
+
+	if (c == LAB_NODE_COUNT)
+		return t->nat[r]->props;
+	return lab_theory_chain(&t->nat[r]->props, &t->nat[c]->props);
+}
+
+/* The ruleset of NAT r into buf (impairments: home routers only). */
 static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port, bool raw,
 			 char *buf, size_t cap, char *err, size_t errlen)
 {
-	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
-	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr_in(t->plan, host),
-				      LAB_CLIENT_PORT, t->opts.no_firewall };
+	struct lab_nat_params prm = { "wan", "lan", topo_inside(t, r), LAB_CLIENT_PORT,
+				      t->opts.no_firewall };
 	const struct lab_impair *imp = &t->opts.imp[r == LAB_NODE_RA ? 0 : 1];
 	int ret, n;
 
 	prm.masq_port = masq_port;
-	if (t->plan->one_router) {
+	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r))) {
 		prm.lan2 = t->plan->lan2;
-		prm.host2 = lab_plan_host_addr_in(t->plan, LAB_NODE_HB);
-		prm.public_addr = lab_plan_public_addr(r);
+		prm.host2 = t->plan->one_router ? lab_plan_host_addr_in(t->plan, LAB_NODE_HB) :
+						  lab_plan_inside_addr(t->plan, r, t->plan->lan2);
+		/* a shared CGN's public address is rA's of the home plan */
+		prm.public_addr = lab_plan_public_addr(LAB_NODE_RA);
 		prm.hairpin = t->opts.hairpin;
 	}
 	ret = lab_nat_ruleset(t->nat[r], &prm, buf, cap);
@@ -253,7 +281,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 			 t->plan->one_router ? " (the one router of both hosts is port-restricted)" : "");
 		return ret;
 	}
-	if (raw && lab_impair_active(imp)) {
+	if (raw && !topo_is_cgn(r) && lab_impair_active(imp)) {
 		struct lab_impair_hook hooks[3];
 		struct lab_impair_rules_cfg cfg = { .imp = imp, .hooks = hooks, .n_hooks = 2,
 						    .queue_num = LAB_TOPO_NFQ(r == LAB_NODE_RA ? 0 : 1),
@@ -280,12 +308,11 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t cap, char *err,
 			  size_t errlen)
 {
-	enum lab_node host = r == LAB_NODE_RA ? LAB_NODE_HA : LAB_NODE_HB;
-	struct lab_nat_params prm = { "wan", "lan", lab_plan_host_addr_in(t->plan, host),
-				      LAB_CLIENT_PORT, t->opts.no_firewall };
+	struct lab_nat_params prm = { "wan", "lan", topo_inside(t, r), LAB_CLIENT_PORT,
+				      t->opts.no_firewall };
 	int ret;
 
-	if (t->plan->one_router)
+	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r)))
 		return 0;
 	ret = lab_nat_cone_ruleset(t->nat[r], &prm, buf, cap);
 	if (ret < 0)
@@ -297,14 +324,13 @@ static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t
 static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err,
 			  size_t errlen)
 {
-	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
-	char text[2][4096], cone[2][2048];
-	struct lab_ipt_load loads[4];
+	char text[TOPO_NATS][4096], cone[TOPO_NATS][2048];
+	struct lab_ipt_load loads[2 * TOPO_NATS];
 	int ret;
 	size_t i, n = 0;
 
-	for (i = 0; i < 2; i++) {
-		enum lab_node r = routers[i];
+	for (i = 0; i < TOPO_NATS; i++) {
+		enum lab_node r = topo_nats[i];
 
 		if (!lab_plan_has_node(t->plan, r))
 			continue;
@@ -354,11 +380,11 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
  * loaded, i.e. after iptables-restore. */
 static int topo_set_udp_timeouts(struct lab_topo *t, char *err, size_t errlen)
 {
-	static const enum lab_node routers[] = { LAB_NODE_RA, LAB_NODE_RB };
+	const enum lab_node *routers = topo_nats;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < TOPO_NATS; i++) {
 		if (!lab_plan_has_node(t->plan, routers[i]))
 			continue;
 		ret = lab_ct_set_udp_timeouts(t->fds[routers[i]], t->opts.udp_timeout,
@@ -416,6 +442,10 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	t->plan = lab_plan_get(t->opts.topology, t->opts.same_nat);
 	t->nat[LAB_NODE_RA] = nat_a;
 	t->nat[LAB_NODE_RB] = t->plan->one_router ? NULL : nat_b;
+	t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] = NULL;
+	if (lab_plan_has_node(t->plan, LAB_NODE_CA))
+		t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] =
+			t->opts.nat_cgn ? t->opts.nat_cgn : lab_nat_find(LAB_NAT_DEFAULT);
 	ret = topo_create_namespaces(t, err, errlen);
 	t->us_netns = now_us() - t0;
 	if (ret < 0)

@@ -9,6 +9,7 @@
 #include "lab/impair.h"
 #include "netns.h"
 #include "plan.h"
+#include "theory.h"
 
 struct lab_nat_personality;
 
@@ -25,6 +26,8 @@ struct lab_topo_opts {
 	bool same_nat;        /* hB behind rA too (plan.h); rB is not built */
 	bool hairpin;         /* one router (same_nat, same-LAN): rA hairpins (nat.c) */
 	bool no_firewall;     /* routers without the inbound firewall */
+	/* cgnat: the carrier-grade NATs' personality (NULL: port-restricted) */
+	const struct lab_nat_personality *nat_cgn;
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
 	/* impairments of rA's (0) and rB's (1) wan side; the raw-table rules go
 	 * in with the router's NAT ruleset, queueing to LAB_TOPO_NFQ(i) */
@@ -55,6 +58,9 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
  * atomically, with masq_port as in lab_nat_params (0: as built). */
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen);
+/* What host's NATs add up to (its router's, behind a CGN the chain's:
+ * lab_theory_chain()). */
+struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host);
 /* Deletes every namespace of this prefix that exists (created by this run
  * or not). Returns the first error, going on regardless. */
 int lab_topo_destroy(struct lab_topo *t);

@@ -93,6 +93,11 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 		printf("lab is up: prefix %s, topology %s: both hosts on rA's LAN switch "
 		       "(NAT %s, hairpin %s)\n\n", t->prefix, lab_topologies[t->plan->topology].name,
 		       t->nat[LAB_NODE_RA]->name, t->opts.hairpin ? "on" : "off");
+	else if (t->nat[LAB_NODE_CA])
+		printf("lab is up: prefix %s, topology %s: NAT %s on rA, %s on rB, each behind "
+		       "a carrier-grade NAT (%s)\n\n", t->prefix,
+		       lab_topologies[t->plan->topology].name, t->nat[LAB_NODE_RA]->name,
+		       t->nat[LAB_NODE_RB]->name, t->nat[LAB_NODE_CA]->name);
 	else
 		printf("lab is up: prefix %s, NAT %s on rA, %s on rB\n\n", t->prefix,
 		       t->nat[LAB_NODE_RA]->name, t->nat[LAB_NODE_RB]->name);
@@ -170,6 +175,7 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 	}
 	log_path(log, sizeof(log), a->prefix);
 	t.opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
+					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					 .hairpin = a->hairpin > 0,
 					 .no_firewall = a->no_firewall,
 					 .udp_timeout = a->udp_timeout };

@@ -16,7 +16,7 @@ hp_init
 runner=$!
 hp_track "$runner"
 echo "check: a line on stderr as the first cell finishes (bounded wait)"
-hp_expect_line "no cell finished" "$T/m.err" '^matrix: 1/20 ' 120
+hp_expect_line "no cell finished" "$T/m.err" '^matrix: 1/24 ' 120
 kill -INT "$runner"
 echo "check: SIGINT ends it with exit 1 within the workers' 10 s to tear down"
 rc=0
@@ -34,9 +34,9 @@ assert d["schema_version"] == 1 and d["result"] == "fail", d["result"]
 assert d["interrupted"] is True and d["interrupted_by"] == "SIGINT", d
 not_run = [c for c in cells if c["observed"] == "not_run"]
 wrong = [c for c in cells if c["observed"] != "not_run" and not c["ok"]]
-assert k["cells"] == len(cells) == 20, k
+assert k["cells"] == len(cells) == 24, k
 assert k["not_run"] == len(not_run) and k["wrong"] == len(wrong), (k, wrong)
-assert k["ok"] + k["wrong"] + k["not_run"] == 20, k
+assert k["ok"] + k["wrong"] + k["not_run"] == 24, k
 assert any(c["wall_ms"] is None for c in not_run), "every cell started"
 for c in not_run:
     assert not c["ok"], c
@@ -45,7 +45,7 @@ for c in not_run:
         assert c["connect_ms"] is None and c["reason"] is None and c["prefix"] is None, c
 suite = E.parse(sys.argv[2]).getroot()
 cases = suite.findall("testcase")
-assert suite.tag == "testsuite" and int(suite.get("tests")) == len(cases) == 20, suite.attrib
+assert suite.tag == "testsuite" and int(suite.get("tests")) == len(cases) == 24, suite.attrib
 assert int(suite.get("failures")) == len(suite.findall("testcase/failure")) == k["wrong"]
 assert int(suite.get("skipped")) == len(suite.findall("testcase/skipped")) == k["not_run"]
 assert [c.get("name") for c in cases] == [c["label"] for c in cells]
@@ -53,12 +53,12 @@ assert all(c.get("classname") == "hplab.matrix" for c in cases)
 md = open(sys.argv[3]).read().splitlines()
 head = md.index("| # | cell | expected | observed | connect ms | probe A | probe B | ok | why |")
 rows = [l for l in md[head + 2:] if l.startswith("|")]
-assert len(rows) == 20, len(rows)
+assert len(rows) == 24, len(rows)
 for c, row in zip(cells, rows):
     assert row.split(" | ")[1] == c["label"], (row, c)
 assert "**Interrupted by SIGINT.**" in md[2], md[2]
 lines = [l for l in open(sys.argv[4]).read().splitlines() if l.startswith("matrix: ")]
-assert lines and all(re.match(r"matrix: %d/20 " % (i + 1), l) for i, l in enumerate(lines)), lines
+assert lines and all(re.match(r"matrix: %d/24 " % (i + 1), l) for i, l in enumerate(lines)), lines
 open(sys.argv[1] + ".prefixes", "w").write("".join(c["prefix"] + "-\n" for c in cells if c["prefix"]))
 PY
 echo "check: no cell's namespace left"

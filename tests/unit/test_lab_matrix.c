@@ -17,10 +17,10 @@
 static void test_cells_cover_every_pair_and_same_nat(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i, j, same = 0, same_lan = 0;
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i, j, same = 0, same_lan = 0, cgnat = 0, cgnat_same = 0;
 
 	(void)state;
-	assert_int_equal(n, 20);
+	assert_int_equal(n, 24);
 	for (i = 0; i < n; i++) {
 		assert_non_null(lab_nat_find(cells[i].nat_a));
 		assert_non_null(lab_nat_find(cells[i].nat_b));
@@ -28,6 +28,21 @@ static void test_cells_cover_every_pair_and_same_nat(void **state)
 			same++;
 			assert_int_equal(cells[i].topology, LAB_TOPOLOGY_HOME);
 			assert_true(cells[i].hairpin == 0 || cells[i].hairpin == 1);
+			continue;
+		}
+		if (cells[i].topology == LAB_TOPOLOGY_CGNAT_SAME) {
+			cgnat_same++;
+			/* one CGN for both homes: like one router, hairpin or relay */
+			assert_string_equal(cells[i].expected, cells[i].hairpin ? "direct" : "relay");
+			continue;
+		}
+		if (cells[i].topology == LAB_TOPOLOGY_CGNAT) {
+			cgnat++;
+			assert_int_equal(cells[i].hairpin, -1);
+			assert_non_null(lab_nat_find(cells[i].nat_cgn));
+			/* port-restricted CGNs keep EIM: direct; symmetric: relay */
+			assert_string_equal(cells[i].expected,
+					    strcmp(cells[i].nat_cgn, "symmetric") ? "direct" : "relay");
 			continue;
 		}
 		if (cells[i].topology == LAB_TOPOLOGY_SAME_LAN) {
@@ -44,6 +59,9 @@ static void test_cells_cover_every_pair_and_same_nat(void **state)
 	}
 	assert_int_equal(same, 2);
 	assert_int_equal(same_lan, 2);
+	assert_int_equal(cgnat, 2);
+	assert_int_equal(cgnat_same, 2);
+	assert_true(cells[22].hairpin != cells[23].hairpin);
 	assert_true(cells[16].hairpin != cells[17].hairpin);
 	assert_true(cells[18].hairpin != cells[19].hairpin);
 	/* before anything runs: theory's prediction, nothing observed */
@@ -101,7 +119,7 @@ static int python_check(const char *doc, const char *check)
 }
 
 /* The first 10 cells as they would come back: 8 as predicted, one wrong
- * (with a hostile reason), one interrupted; the other 8 never started. */
+ * (with a hostile reason), one interrupted; the other 14 never started. */
 static size_t interrupted_matrix(struct lab_cell *cells, struct lab_matrix_result *m)
 {
 	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
@@ -142,8 +160,8 @@ static void test_json_shape(void **state)
 	text = print(LAB_FORMAT_JSON, &m);
 	assert_non_null(strstr(text, "{\"schema_version\":1,\"result\":\"fail\","
 				     "\"interrupted\":false,\"interrupted_by\":null,"
-				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":20,"
-				     "\"ok\":0,\"wrong\":0,\"not_run\":20,\"probes_ok\":0},"
+				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":24,"
+				     "\"ok\":0,\"wrong\":0,\"not_run\":24,\"probes_ok\":0},"
 				     "\"cells\":[{"));
 	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","
 				     "\"same_nat\":false,\"hairpin\":null,"
@@ -179,18 +197,18 @@ static void test_interrupted_counts(void **state)
 	lab_matrix_count(&m, &k);
 	assert_int_equal(k.verdict[LAB_CELL_OK], 8);
 	assert_int_equal(k.verdict[LAB_CELL_WRONG], 1);
-	assert_int_equal(k.verdict[LAB_CELL_NOT_RUN], 11);
+	assert_int_equal(k.verdict[LAB_CELL_NOT_RUN], 15);
 	assert_int_equal(k.probes_ok, 20);
 	assert_string_equal(lab_matrix_signal(&m, sig, sizeof(sig)), "SIGINT");
 	text = print(LAB_FORMAT_JSON, &m);
 	assert_non_null(strstr(text, "\"result\":\"fail\",\"interrupted\":true,"
 				     "\"interrupted_by\":\"SIGINT\","));
-	assert_non_null(strstr(text, "\"counts\":{\"cells\":20,\"ok\":8,\"wrong\":1,"
-				     "\"not_run\":11,\"probes_ok\":20}"));
+	assert_non_null(strstr(text, "\"counts\":{\"cells\":24,\"ok\":8,\"wrong\":1,"
+				     "\"not_run\":15,\"probes_ok\":20}"));
 	free(text);
 	/* the narrative: a not-run cell is not a mismatch */
 	text = print(LAB_FORMAT_TEXT, &m);
-	assert_non_null(strstr(text, "8 of 20 cells as theory predicts (11 not run), 20 of 40 "
+	assert_non_null(strstr(text, "8 of 24 cells as theory predicts (15 not run), 20 of 48 "
 				     "probes right, 4.2 s (6 at a time)\nFAIL: interrupted by "
 				     "SIGINT\n"));
 	assert_non_null(strstr(text, " not run\n      why: interrupted by SIGINT\n"));
@@ -233,8 +251,8 @@ static void test_junit(void **state)
 	(void)state;
 	interrupted_matrix(cells, &m);
 	text = print(LAB_FORMAT_JUNIT, &m);
-	assert_non_null(strstr(text, "<testsuite name=\"hplab matrix\" tests=\"20\" "
-				     "failures=\"1\" errors=\"0\" skipped=\"11\" time=\"4.250\">"));
+	assert_non_null(strstr(text, "<testsuite name=\"hplab matrix\" tests=\"24\" "
+				     "failures=\"1\" errors=\"0\" skipped=\"15\" time=\"4.250\">"));
 	assert_non_null(strstr(text, "<testcase classname=\"hplab.matrix\" "
 				     "name=\"full-cone x symmetric\" time=\"0.400\">\n"
 				     "    <failure type=\"mismatch\" message=\"a &lt;&quot;quoted"
@@ -244,9 +262,9 @@ static void test_junit(void **state)
 				     "was interrupted by SIGINT\"/>"));
 	assert_non_null(strstr(text, "<skipped message=\"interrupted by SIGINT\"/>"));
 	ok = python_check(text, "c = d.findall(\"testcase\")\n"
-				"assert d.tag == \"testsuite\" and len(c) == 20, len(c)\n"
+				"assert d.tag == \"testsuite\" and len(c) == 24, len(c)\n"
 				"assert len(d.findall(\"testcase/failure\")) == 1\n"
-				"assert len(d.findall(\"testcase/skipped\")) == 11\n"
+				"assert len(d.findall(\"testcase/skipped\")) == 15\n"
 				"m = d.find(\"testcase/failure\").get(\"message\")\n"
 				"assert m.startswith(\"a <\\\"quoted\\\"> | reason &\"), m");
 	if (ok < 0)
@@ -266,8 +284,8 @@ static void test_markdown(void **state)
 	(void)state;
 	interrupted_matrix(cells, &m);
 	text = print(LAB_FORMAT_MARKDOWN, &m);
-	assert_non_null(strstr(text, "### hplab matrix: FAIL: 8 of 20 cells as theory predicts\n\n"
-				     "8 ok, 1 wrong, 11 not run; 20 of 40 probes right; 4.2 s, 6 at a "
+	assert_non_null(strstr(text, "### hplab matrix: FAIL: 8 of 24 cells as theory predicts\n\n"
+				     "8 ok, 1 wrong, 15 not run; 20 of 48 probes right; 4.2 s, 6 at a "
 				     "time. **Interrupted by SIGINT.**\n"));
 	assert_non_null(strstr(text, "| A \\\\ B | full-cone | restricted-cone | "
 				     "port-restricted | symmetric |\n|---|---|---|---|---|\n"
@@ -284,7 +302,7 @@ static void test_markdown(void **state)
 	/* one row per cell under the header and its rule */
 	for (p = strchr(p, '\n') + 1; (p = strchr(p, '\n')) && p[1] == '|'; p++)
 		rows++;
-	assert_int_equal(rows, 20);
+	assert_int_equal(rows, 24);
 	free(text);
 }
 

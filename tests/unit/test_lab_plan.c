@@ -117,7 +117,9 @@ static void test_every_node_but_core_has_a_default_route(void **state)
 		for (i = 0; i < lab_plan_nroutes; i++)
 			if (lab_plan_routes[i].node == (enum lab_node)n)
 				count++;
-		assert_int_equal(count, n == LAB_NODE_CORE ? 0 : 1);
+		assert_int_equal(count, n == LAB_NODE_CORE ||
+					 !lab_plan_has_node(lab_plan_get(LAB_TOPOLOGY_HOME, false),
+							    (enum lab_node)n) ? 0 : 1);
 	}
 }
 
@@ -228,7 +230,53 @@ static void test_same_lan_hosts_share_the_switch(void **state)
 	assert_string_not_equal(a, b);
 	assert_int_equal(lab_plan_router_in(p, LAB_NODE_HB), LAB_NODE_RA);
 	assert_int_equal(lab_topology_find("nope"), LAB_TOPOLOGY_COUNT);
-	assert_string_equal(lab_topology_names(), "home, same-lan");
+	assert_string_equal(lab_topology_names(), "home, same-lan, cgnat, cgnat-same");
+}
+
+/* CGNAT: rA/rB's wan in RFC 6598 shared space (100.64.0.0/10), each CGN's
+ * public side the home plan's public address, the core untouched. */
+static void test_cgnat_shared_space_between_router_and_cgn(void **state)
+{
+	const struct lab_plan *p = lab_plan_get(LAB_TOPOLOGY_CGNAT, false);
+	const struct lab_plan *home = lab_plan_get(LAB_TOPOLOGY_HOME, false);
+	size_t i;
+
+	(void)state;
+	assert_false(p->one_router);
+	assert_int_equal(p->punch_ttl, 3); /* host, home router, CGN: dies in the core */
+	assert_true(lab_plan_has_node(p, LAB_NODE_CA) && lab_plan_has_node(p, LAB_NODE_CB));
+	assert_false(lab_plan_has_node(home, LAB_NODE_CA));
+	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RA), LAB_NODE_CA);
+	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RB), LAB_NODE_CB);
+	assert_int_equal(lab_plan_cgn_of(home, LAB_NODE_RA), LAB_NODE_COUNT);
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, "lan"), "100.64.1.2");
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CB, "lan"), "100.64.2.2");
+	for (i = 0; i < p->nlinks; i++) {
+		const struct lab_link *l = &p->links[i];
+		bool shared = (v4(l->a.addr) & mask(10)) == v4("100.64.0.0");
+
+		/* 100.64/10 only between a home router and its CGN */
+		assert_int_equal(shared, (l->a.node == LAB_NODE_RA && l->b.node == LAB_NODE_CA) ||
+						 (l->a.node == LAB_NODE_RB && l->b.node == LAB_NODE_CB));
+		if (l->b.node == LAB_NODE_CORE && l->a.node != LAB_NODE_SRV)
+			assert_string_equal(l->a.addr, lab_plan_public_addr(l->a.node == LAB_NODE_CA ?
+									   LAB_NODE_RA : LAB_NODE_RB));
+	}
+}
+
+/* One CGN for both homes: rB's wan on cA's isolated second lan port. */
+static void test_cgnat_same_one_cgn(void **state)
+{
+	const struct lab_plan *p = lab_plan_get(LAB_TOPOLOGY_CGNAT_SAME, false);
+
+	(void)state;
+	assert_true(p->shared_cgn && lab_plan_hairpins(p) && !p->one_router);
+	assert_false(lab_plan_hairpins(lab_plan_get(LAB_TOPOLOGY_CGNAT, false)));
+	assert_false(lab_plan_has_node(p, LAB_NODE_CB));
+	assert_int_equal(lab_plan_cgn_of(p, LAB_NODE_RB), LAB_NODE_CA);
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, "lan"), "100.64.1.2");
+	assert_string_equal(lab_plan_inside_addr(p, LAB_NODE_CA, p->lan2), "100.64.2.2");
+	assert_int_equal(p->punch_ttl, 3);
 }
 
 static void test_ns_names(void **state)
@@ -260,6 +308,8 @@ int main(void)
 		cmocka_unit_test(test_ns_names),
 		cmocka_unit_test(test_every_topology_is_sound),
 		cmocka_unit_test(test_same_lan_hosts_share_the_switch),
+		cmocka_unit_test(test_cgnat_shared_space_between_router_and_cgn),
+		cmocka_unit_test(test_cgnat_same_one_cgn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,6 +123,35 @@ static void test_same_lan_is_direct(void **state)
 			}
 }
 
+/* Double NAT: the chain is endpoint-dependent if any layer is, filters as
+ * its strictest layer; port-restricted over port-restricted stays
+ * port-restricted (direct), a symmetric CGN makes the side symmetric
+ * (relay against a port-restricted peer). */
+static void test_cgnat_chain(void **state)
+{
+	const struct lab_nat_personality *prc = lab_nat_find("port-restricted"),
+					 *sym = lab_nat_find("symmetric"),
+					 *fc = lab_nat_find("full-cone");
+	struct lab_nat_props ch;
+	struct lab_theory_case c = { .relay = true };
+
+	(void)state;
+	ch = lab_theory_chain(&prc->props, &prc->props);
+	assert_ptr_equal(lab_nat_find_props(&ch), prc);
+	ch = lab_theory_chain(&fc->props, &prc->props);
+	assert_ptr_equal(lab_nat_find_props(&ch), prc);
+	ch = lab_theory_chain(&prc->props, &fc->props);
+	assert_ptr_equal(lab_nat_find_props(&ch), prc);
+	ch = lab_theory_chain(&sym->props, &fc->props);
+	assert_ptr_equal(lab_nat_find_props(&ch), sym);
+	c.a = c.b = lab_theory_chain(&prc->props, &prc->props);
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_DIRECT);
+	c.a = c.b = lab_theory_chain(&prc->props, &sym->props);
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+	c.b = prc->props;
+	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
+}
+
 static void test_names_match_probe_spelling(void **state)
 {
 	(void)state;
@@ -142,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_same_nat_depends_on_hairpin),
 		cmocka_unit_test(test_names_match_probe_spelling),
 		cmocka_unit_test(test_same_lan_is_direct),
+		cmocka_unit_test(test_cgnat_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
