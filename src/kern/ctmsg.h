@@ -20,6 +20,21 @@ struct lab_ct_entry {
 	uint8_t l4proto; /* IPPROTO_UDP, ... */
 	struct lab_ct_tuple orig;
 	struct lab_ct_tuple reply;
+	uint32_t status;  /* CTA_STATUS (IPS_SEEN_REPLY, IPS_SRC_NAT ...); 0 absent */
+	uint32_t id;      /* CTA_ID; 0 absent */
+	uint32_t timeout; /* CTA_TIMEOUT, seconds left; 0 absent */
+};
+
+/* What a ctnetlink event says happened to an entry. */
+enum lab_ct_ev_type {
+	LAB_CT_EV_NEW,     /* IPCTNL_MSG_CT_NEW with NLM_F_CREATE: confirmed */
+	LAB_CT_EV_UPDATE,  /* IPCTNL_MSG_CT_NEW without it: status changed (seen reply, assured) */
+	LAB_CT_EV_DESTROY, /* IPCTNL_MSG_CT_DELETE: expired, flushed or killed */
+};
+
+struct lab_ct_event {
+	enum lab_ct_ev_type type;
+	struct lab_ct_entry e;
 };
 
 /* Each returns the message length or -ENOSPC. Version 0 with no tuple:
@@ -29,5 +44,8 @@ int lab_ctmsg_dump(void *buf, size_t cap, uint32_t seq);
 /* Parses one IPCTNL_MSG_CT_NEW netlink message (header included); buf must
  * be 4-byte aligned. -EINVAL on anything malformed. */
 int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e);
+/* Parses one event message (NFNLGRP_CONNTRACK_NEW/UPDATE/DESTROY):
+ * -EINVAL on anything malformed, -ENOMSG on another message type. */
+int lab_ct_parse_event(const uint8_t *buf, size_t len, struct lab_ct_event *ev);
 
 #endif
