@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "format.h"
+#include "trace.h"
 
 /*
  * What a run found, in one struct: every output format's writer (the
@@ -98,6 +99,8 @@ struct lab_report {
 	int64_t fault_ms;     /* when it was injected (since t0); -1 never */
 	bool fault_ok;        /* the recovery the fault asks for was seen */
 	char fault_detail[320];
+	/* the glass box (trace.h): filled when trace.on */
+	struct lab_trace trace;
 };
 
 /* out NULL: only collect (a matrix cell, whose worker sends the struct). */
