@@ -25,6 +25,7 @@
 
 /* One datagram from the kernel: a whole 64 KiB packet plus its attributes. */
 #define NFQ_RX_SIZE (65536 + 4096)
+#define NFQ_RX_PAD 4 /* zeroes after the bytes received: see nfq_packet_cb */
 #define NFQ_MAXLEN 8192u        /* kernel-side queue length */
 #define NFQ_HELD_MAX 65536u     /* engine-side cap, beyond: released at once */
 
@@ -255,12 +256,25 @@ static int nfq_schedule(struct lab_nfq *q, const struct lab_nfq_pkt *p, uint64_t
 	return 0;
 }
 
+/* One datagram of messages into rx, followed by NFQ_RX_PAD zero bytes. */
+static ssize_t nfq_recv(struct lab_nfq *q, int flags)
+{
+	ssize_t n = recv(mnl_socket_get_fd(q->sock), q->rx, NFQ_RX_SIZE, flags);
+
+	if (n >= 0)
+		memset((uint8_t *)q->rx + n, 0, NFQ_RX_PAD);
+	return n;
+}
+
 static int nfq_packet_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct lab_nfq *q = data;
 	struct lab_nfq_pkt p;
 
-	if (lab_nfq_parse_packet((const uint8_t *)nlh, nlh->nlmsg_len, &p) < 0) {
+	/* the kernel does not pad the payload attribute, so nlmsg_len may not
+	 * be a multiple of 4; rx is zero-padded past what recv gave (nfq_recv),
+	 * so the aligned length is readable */
+	if (lab_nfq_parse_packet((const uint8_t *)nlh, MNL_ALIGN(nlh->nlmsg_len), &p) < 0) {
 		q->st.errors++;
 		return MNL_CB_OK;
 	}
@@ -294,7 +308,7 @@ int lab_nfq_on_readable_us(struct lab_nfq *q, uint64_t now_us)
 
 	q->cb_now_us = now_us;
 	for (;;) {
-		n = recv(mnl_socket_get_fd(q->sock), q->rx, NFQ_RX_SIZE, MSG_DONTWAIT);
+		n = nfq_recv(q, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -372,7 +386,7 @@ static int nfq_request(struct lab_nfq *q, void *buf, int len)
 		return -errno;
 	/* Packets may already flow once bound: schedule them while waiting. */
 	do {
-		n = mnl_socket_recvfrom(q->sock, q->rx, NFQ_RX_SIZE);
+		n = nfq_recv(q, 0);
 		if (n < 0)
 			return -errno;
 		q->cb_now_us = lab_nfq_now_us();
@@ -397,7 +411,7 @@ int lab_nfq_open(struct lab_nfq **out, int ns_fd, uint16_t queue_num,
 	q->queue_num = queue_num;
 	q->imp = *imp;
 	q->rng = 0x9E3779B97F4A7C15ULL ^ seed;
-	q->rx = malloc(NFQ_RX_SIZE);
+	q->rx = malloc(NFQ_RX_SIZE + NFQ_RX_PAD);
 	if (!q->rx) {
 		ret = -ENOMEM;
 		goto fail;

@@ -84,6 +84,7 @@ int lab_nfqmsg_verdict(void *buf, size_t cap, uint32_t seq, uint16_t queue_num, 
 
 struct nfq_tb {
 	const struct nlattr *tb[NFQA_MAX + 1];
+	const uint8_t *end; /* the message's last byte + 1 (nlmsg_len, unaligned) */
 };
 
 static int nfq_attr_cb(const struct nlattr *attr, void *data)
@@ -91,6 +92,9 @@ static int nfq_attr_cb(const struct nlattr *attr, void *data)
 	struct nfq_tb *t = data;
 	int type = mnl_attr_get_type(attr);
 
+	/* libmnl bounds attributes by the aligned end: the padding is not ours */
+	if ((const uint8_t *)attr + attr->nla_len > t->end)
+		return MNL_CB_ERROR;
 	if (type <= NFQA_MAX)
 		t->tb[type] = attr;
 	return MNL_CB_OK;
@@ -106,11 +110,15 @@ int lab_nfq_parse_packet(const uint8_t *buf, size_t len, struct lab_nfq_pkt *p)
 		return -EINVAL;
 	if (((uintptr_t)buf & 3) != 0)
 		return -EINVAL;
-	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+	/* libmnl walks the attributes up to MNL_ALIGN(nlmsg_len): a length
+	 * that is not a multiple of 4 would let it read past the message */
+	if (MNL_ALIGN(nlh->nlmsg_len) > len ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
 		return -EINVAL;
 	if (nlh->nlmsg_type != LAB_NFQMSG_TYPE(NFQNL_MSG_PACKET))
 		return -EINVAL;
 	memset(&t, 0, sizeof(t));
+	t.end = buf + nlh->nlmsg_len;
 	memset(p, 0, sizeof(*p));
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), nfq_attr_cb, &t) < 0)
 		return -EINVAL;

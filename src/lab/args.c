@@ -166,7 +166,13 @@ static int set_delay_opt(struct lab_args *a, const char *opt, const char *val, c
 	uint32_t d, j;
 	int first, last, i;
 
-	if (lab_impair_parse_delay((const uint8_t *)val, strlen(val), &d, &j) < 0) {
+	i = lab_impair_parse_delay((const uint8_t *)val, strlen(val), &d, &j);
+	if (i == -EDOM) {
+		snprintf(err, errlen, "%s %.40s: the jitter must not exceed the delay "
+			 "(a uniform draw of MS +- J stays at or above 0)", opt, val);
+		return -EINVAL;
+	}
+	if (i < 0) {
 		snprintf(err, errlen, "%s wants MS or MS:JITTER (milliseconds, up to 60000), "
 			 "not '%.40s'", opt, val);
 		return -EINVAL;

@@ -71,6 +71,9 @@ int lab_impair_parse_delay(const uint8_t *buf, size_t len, uint32_t *delay_us,
 		if (ret < 0)
 			return ret;
 	}
+	/* a draw below zero would clamp to 0 and move the mean off MS */
+	if (j > d)
+		return -EDOM;
 	*delay_us = (uint32_t)d;
 	*jitter_us = (uint32_t)j;
 	return 0;

@@ -18,7 +18,9 @@
 #define LAB_IMPAIR_DELAY_MAX_US (60u * 1000u * 1000u) /* 60 s: any more is a typo */
 
 /* "MS" or "MS:JITTER", each a decimal number of milliseconds with up to 3
- * fractional digits ("50", "50:10", "0.25"). Jitter may not exceed 60 s. */
+ * fractional digits ("50", "50:10", "0.25"). -EDOM when the jitter exceeds
+ * the delay: the engine draws uniformly in [MS - J, MS + J], and a draw
+ * below zero would be clamped, moving the mean off MS. */
 int lab_impair_parse_delay(const uint8_t *buf, size_t len, uint32_t *delay_us,
 			   uint32_t *jitter_us);
 /* "PCT" in [0,100], up to 4 fractional digits, optional trailing '%'. */

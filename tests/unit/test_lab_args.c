@@ -509,6 +509,12 @@ static void test_impair_bad_values(void **state)
 	assert_int_equal(parse(&a, ARGC(samenat_b), samenat_b, err), -EINVAL);
 	assert_non_null(strstr(err, "router B"));
 	assert_int_equal(parse(&a, ARGC(samenat_both), samenat_both, err), 0);
+	{
+		char *jit[] = { "labrun", "run", "--delay-a", "20:30" };
+
+		assert_int_equal(parse(&a, ARGC(jit), jit, err), -EINVAL);
+		assert_non_null(strstr(err, "jitter must not exceed the delay"));
+	}
 }
 
 static void test_fault_option(void **state)

@@ -62,6 +62,20 @@ static void test_delay_rejects_huge(void **state)
 	assert_int_equal(d, LAB_IMPAIR_DELAY_MAX_US);
 }
 
+/* MS +- J must stay >= 0, or the mean is not MS. */
+static void test_delay_jitter_at_most_delay(void **state)
+{
+	uint32_t d = 7, j = 7;
+
+	(void)state;
+	assert_int_equal(lab_impair_parse_delay(S("10:10.001"), &d, &j), -EDOM);
+	assert_int_equal(lab_impair_parse_delay(S("0:1"), &d, &j), -EDOM);
+	assert_int_equal(d, 7); /* untouched on refusal */
+	assert_int_equal(lab_impair_parse_delay(S("10:10"), &d, &j), 0);
+	assert_int_equal(d, 10000);
+	assert_int_equal(j, 10000);
+}
+
 static void test_delay_not_nul_terminated(void **state)
 {
 	const uint8_t buf[] = { '4', '0', '9' }; /* only "40" is given */
@@ -201,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_delay_with_jitter),
 		cmocka_unit_test(test_delay_rejects_garbage),
 		cmocka_unit_test(test_delay_rejects_huge),
+		cmocka_unit_test(test_delay_jitter_at_most_delay),
 		cmocka_unit_test(test_delay_not_nul_terminated),
 		cmocka_unit_test(test_pct_values),
 		cmocka_unit_test(test_pct_rejects),

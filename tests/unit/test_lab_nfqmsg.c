@@ -203,6 +203,20 @@ static void test_parse_packet_hostile(void **state)
 	assert_int_equal(lab_nfq_parse_packet(buf, len, &p), 0);
 	assert_null(p.payload); /* the overlong attribute is not believed */
 
+	/* A length that is not a multiple of 4, the buffer ending with it:
+	 * attribute parsing walks aligned lengths, so it must be refused. */
+	len = build_packet(buf, 1, 0, "xyzw", 4, true);
+	nlh->nlmsg_len = (uint32_t)len - 1;
+	assert_int_equal(lab_nfq_parse_packet(buf, len - 1, &p), -EINVAL);
+	/* the padding readable, but an attribute reaching into it */
+	assert_int_equal(lab_nfq_parse_packet(buf, len, &p), -EINVAL);
+	/* the kernel's own unpadded payload: ends exactly at nlmsg_len */
+	len = build_packet(buf, 1, 0, "xyz", 3, true);
+	((struct nlattr *)(buf + len - 8))->nla_len = 4 + 3;
+	nlh->nlmsg_len = (uint32_t)len - 1;
+	assert_int_equal(lab_nfq_parse_packet(buf, len, &p), 0);
+	assert_int_equal(p.payload_len, 3);
+
 	/* A short packet header. */
 	len = build_packet(buf, 1, 0, NULL, 0, false);
 	mnl_attr_put(nlh, NFQA_PACKET_HDR, 3, "abc");
