@@ -45,6 +45,10 @@ static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
 	m.u.reg.n_priv = (uint8_t)ctl->n_priv;
 	memcpy(m.u.reg.priv, ctl->priv, sizeof(m.u.reg.priv));
 	m.u.reg.pad_to = HP_REGISTER_MIN;
+	if (ctl->have_cookie) {
+		m.u.reg.cookie_len = HP_COOKIE_LEN;
+		memcpy(m.u.reg.cookie, ctl->cookie, HP_COOKIE_LEN);
+	}
 	n = hp_msg_encode(&m, buf, sizeof(buf));
 	if (n < 0) {
 		out_error(ctl->out, "cannot encode register: %s", strerror(-n));
@@ -186,12 +190,28 @@ static void ctl_registered(struct ctl *ctl, const struct hp_endpoint *refl, bool
 	out_registered(ctl->out, refl, now - ctl->t_start, intro ? NULL : ctl->o->room);
 }
 
+/* The server wants proof that we receive where we send from: keep its
+ * cookie and register again with it, at once, but at most every 100 ms
+ * (a COOKIE cannot make us send more than that). */
+static void ctl_cookie(struct ctl *ctl, struct wire *w, const struct hp_cookie *c, uint64_t now)
+{
+	memcpy(ctl->cookie, c->cookie, HP_COOKIE_LEN);
+	ctl->have_cookie = true;
+	if (ctl->cookie_answered && now < ctl->cookie_answered + 100)
+		return;
+	ctl->cookie_answered = now;
+	out_debug(ctl->out, "server asks for return routability: registering with its cookie");
+	ctl_send_register(ctl, w, now);
+}
+
 static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enum path_state peer)
 {
 	if (e->code == HP_ERR_QUOTA)
 		return CTL_RELAY_REFUSED;
-	if (path_is_connected(peer)) {
-		/* the chat does not need the server any more */
+	if (path_was_connected(peer)) {
+		/* the chat does not need the server any more, even while it
+		 * reconnects: a refusal (a restarted server that is full) is
+		 * news, not the end */
 		out_warning(ctl->out, "server error: %s", e->reason);
 		return CTL_NOTHING;
 	}
@@ -205,7 +225,6 @@ static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enu
 enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len,
 			    enum path_state peer, uint64_t now, struct ctl_news *news)
 {
-	static const uint8_t zero[HP_TOKEN_LEN];
 	struct hp_msg *m = &news->msg;
 	const uint8_t *token = w->token;
 
@@ -227,10 +246,16 @@ enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf,
 		ctl->reflexive = m->u.intro.reflexive;
 		return CTL_INTRO;
 	case HP_ERROR:
-		if (memcmp(m->u.error.token, token, HP_TOKEN_LEN) &&
-		    memcmp(m->u.error.token, zero, HP_TOKEN_LEN))
+		/* only an answer to our own request: the server always echoes
+		 * the token, so one without it (zeros) is forged */
+		if (memcmp(m->u.error.token, token, HP_TOKEN_LEN))
 			break;
 		return ctl_error(ctl, &m->u.error, peer);
+	case HP_COOKIE:
+		if (memcmp(m->u.cookie.token, token, HP_TOKEN_LEN))
+			break;
+		ctl_cookie(ctl, w, &m->u.cookie, now);
+		return CTL_NOTHING;
 	default:
 		break;
 	}

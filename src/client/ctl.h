@@ -37,6 +37,11 @@ struct ctl {
 	uint64_t server_rtt;
 	/* while (re)registering: what ICMP said of the server (NULL: nothing) */
 	const char *unreach;
+	/* the server's COOKIE for our token and source, sent back in every
+	 * REGISTER (docs/protocol.md, "Return routability") */
+	uint8_t cookie[HP_COOKIE_LEN];
+	bool have_cookie;
+	uint64_t cookie_answered; /* when a COOKIE was last answered at once */
 };
 
 /* What a server datagram asks of the caller. */

@@ -72,6 +72,12 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_str(w, m->u.reg.room, 1, HP_ROOM_MAX);
 		hp_wr_str(w, m->u.reg.nick, 0, HP_NICK_MAX);
 		hp_wr_endpoints(w, m->u.reg.n_priv, m->u.reg.priv);
+		if (m->u.reg.cookie_len == HP_COOKIE_LEN) {
+			hp_wr_u8(w, HP_COOKIE_LEN);
+			hp_wr_bytes(w, m->u.reg.cookie, HP_COOKIE_LEN);
+		} else if (m->u.reg.cookie_len) {
+			hp_wr_fail(w, -EINVAL);
+		}
 		if (!w->err && m->u.reg.pad_to > w->off) {
 			size_t pad = m->u.reg.pad_to - w->off;
 
@@ -104,6 +110,10 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_bytes(w, m->u.leave.token, HP_TOKEN_LEN);
 		hp_wr_str(w, m->u.leave.room, 1, HP_ROOM_MAX);
 		break;
+	case HP_COOKIE:
+		hp_wr_bytes(w, m->u.cookie.token, HP_TOKEN_LEN);
+		hp_wr_bytes(w, m->u.cookie.cookie, HP_COOKIE_LEN);
+		break;
 	default:
 		/* peer types are sealed elsewhere, RELAY/RELAYED have their own
 		 * codec (hp_relay_*), PROBE is reserved */
@@ -135,6 +145,22 @@ int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 	return (int)w.off;
 }
 
+/* After the endpoints, a REGISTER's padding starts with the cookie's
+ * length: 0 (the rest is zeros, checked by hp_rd_end) or HP_COOKIE_LEN. */
+static void reg_decode_cookie(struct hp_rd *r, struct hp_register *reg)
+{
+	if (r->err || r->off >= r->len)
+		return;
+	reg->cookie_len = hp_rd_u8(r);
+	if (reg->cookie_len == 0)
+		return;
+	if (reg->cookie_len != HP_COOKIE_LEN) {
+		hp_rd_fail(r, -EBADMSG);
+		return;
+	}
+	hp_rd_copy(r, reg->cookie, HP_COOKIE_LEN);
+}
+
 int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 {
 	struct hp_rd r = { .buf = buf, .len = len, .off = HP_HDR_LEN };
@@ -153,6 +179,7 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_str(&r, m->u.reg.room, 1, HP_ROOM_MAX);
 		hp_rd_str(&r, m->u.reg.nick, 0, HP_NICK_MAX);
 		hp_rd_endpoints(&r, &m->u.reg.n_priv, m->u.reg.priv);
+		reg_decode_cookie(&r, &m->u.reg);
 		hp_rd_end(&r, true);
 		break;
 	case HP_REGISTERED:
@@ -180,6 +207,11 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_str(&r, m->u.leave.room, 1, HP_ROOM_MAX);
 		hp_rd_end(&r, false);
 		break;
+	case HP_COOKIE:
+		hp_rd_copy(&r, m->u.cookie.token, HP_TOKEN_LEN);
+		hp_rd_copy(&r, m->u.cookie.cookie, HP_COOKIE_LEN);
+		hp_rd_end(&r, false);
+		break;
 	default:
 		r.err = -EINVAL;
 		break;
@@ -198,6 +230,7 @@ const char *hp_type_name(uint8_t type)
 	case HP_RELAY:      return "relay";
 	case HP_RELAYED:    return "relayed";
 	case HP_PROBE:      return "probe";
+	case HP_COOKIE:     return "cookie";
 	case HP_PUNCH:      return "punch";
 	case HP_PUNCH_ACK:  return "punch_ack";
 	case HP_CHAT:       return "chat";

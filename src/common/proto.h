@@ -43,6 +43,7 @@
 #define HP_NICK_MAX     32   /* bytes, 0..32 */
 #define HP_KEY_LEN      32   /* X25519 public key */
 #define HP_TOKEN_LEN    8    /* random per client run; names a registration */
+#define HP_COOKIE_LEN   16   /* MAC of the source endpoint and token (COOKIE) */
 #define HP_MAX_PRIV     4    /* private (host) candidates per register */
 #define HP_REASON_MAX   120
 #define HP_CHAT_MAX     1000 /* bytes of text in one chat message */
@@ -67,6 +68,7 @@ enum hp_type {
 	HP_RELAY      = 0x06, /* client -> server: token || sealed peer datagram */
 	HP_RELAYED    = 0x07, /* server -> client: the sealed peer datagram */
 	HP_PROBE      = 0x08, /* reserved: NAT behaviour discovery */
+	HP_COOKIE     = 0x09, /* server -> client: prove you receive here (return routability) */
 	/* peer, sealed */
 	HP_PUNCH      = 0x10,
 	HP_PUNCH_ACK  = 0x11,
@@ -82,6 +84,7 @@ enum hp_error_code {
 	HP_ERR_TOO_MANY    = 3, /* server room limit reached */
 	HP_ERR_KEY_CHANGED = 4, /* same token, different public key */
 	HP_ERR_QUOTA       = 5, /* relay quota exhausted, or relaying disabled */
+	HP_ERR_TOKEN_TAKEN = 6, /* the token is registered in another room */
 };
 
 struct hp_header {
@@ -98,8 +101,20 @@ struct hp_register {
 	char nick[HP_NICK_MAX + 1];
 	uint8_t n_priv;
 	struct hp_endpoint priv[HP_MAX_PRIV];
+	/* the server's COOKIE for this token and source (0: none yet); on the
+	 * wire the padding's first byte is its length, so all-zero padding
+	 * means no cookie */
+	uint8_t cookie_len; /* 0 or HP_COOKIE_LEN */
+	uint8_t cookie[HP_COOKIE_LEN];
 	/* encode: pad the datagram with zeros up to this total size (0 = none) */
 	uint16_t pad_to;
+};
+
+/* COOKIE: the server's answer to a REGISTER from a source that has not
+ * proved it receives there (docs/protocol.md, "Return routability"). */
+struct hp_cookie {
+	uint8_t token[HP_TOKEN_LEN]; /* the request's token */
+	uint8_t cookie[HP_COOKIE_LEN];
 };
 
 struct hp_registered {
@@ -137,6 +152,7 @@ struct hp_msg {
 		struct hp_intro intro;
 		struct hp_error error;
 		struct hp_leave leave;
+		struct hp_cookie cookie;
 	} u;
 };
 

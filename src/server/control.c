@@ -88,6 +88,9 @@ static const char *control_reason(int err, uint16_t *code)
 	case -ENOSPC:
 		*code = HP_ERR_TOO_MANY;
 		return "too many rooms";
+	case -EEXIST:
+		*code = HP_ERR_TOKEN_TAKEN;
+		return "token registered in another room";
 	case -ENOMEM:
 		*code = HP_ERR_TOO_MANY;
 		return "server out of memory";
@@ -95,6 +98,49 @@ static const char *control_reason(int err, uint16_t *code)
 		*code = HP_ERR_BAD_REQUEST;
 		return "bad request";
 	}
+}
+
+/* The answer to a REGISTER from a source that has not proved it receives
+ * there: 32 bytes, under the 256 a REGISTER has, and nothing kept. */
+static void control_send_cookie(struct server_ctx *c, const struct server_request *req,
+				const uint8_t token[HP_TOKEN_LEN])
+{
+	uint8_t out[HP_HDR_LEN + HP_TOKEN_LEN + HP_COOKIE_LEN];
+	struct hp_msg m;
+	int len;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_COOKIE;
+	memcpy(m.u.cookie.token, token, HP_TOKEN_LEN);
+	cookie_make(&c->cookies, req->now_ms, &req->from, token, m.u.cookie.cookie);
+	len = hp_msg_encode(&m, out, sizeof(out));
+	if (len < 0) {
+		counters_inc(&c->counters, CNT_DROP_SEND);
+		return;
+	}
+	if (reply_send(c, req, 0, &req->from, out, (size_t)len, false) == 0)
+		counters_inc(&c->counters, CNT_COOKIES);
+}
+
+/*
+ * Has the REGISTER's source proved it receives there? It returned the
+ * cookie made for it and this token, or it is where the token's live
+ * registration already is (it proved that when it registered). Anything
+ * else gets a COOKIE and no state: a spoofed source never becomes a peer
+ * (docs/protocol.md, "Return routability").
+ */
+static bool control_proven(struct server_ctx *c, const struct server_request *req,
+			   const struct hp_register *reg)
+{
+	const struct rooms_peer *p;
+
+	if (reg->cookie_len) {
+		if (cookie_valid(&c->cookies, req->now_ms, &req->from, reg->token, reg->cookie))
+			return true;
+		counters_inc(&c->counters, CNT_DROP_COOKIE); /* stale, or not made for it */
+	}
+	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
+	return p && hp_endpoint_equal(&p->public_ep, &req->from);
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
@@ -116,6 +162,10 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	if (req->len < HP_REGISTER_MIN) {
 		reply_error(c, req, m.u.reg.token, HP_ERR_BAD_REQUEST,
 			    "register shorter than 256 bytes");
+		return;
+	}
+	if (!control_proven(c, req, &m.u.reg)) {
+		control_send_cookie(c, req, m.u.reg.token);
 		return;
 	}
 	ret = rooms_register(c->rooms, &m.u.reg, &req->from, req->now_ms, &j);
@@ -153,11 +203,20 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 
 void control_handle_leave(struct server_ctx *c, const struct server_request *req)
 {
+	const struct rooms_peer *p;
 	struct hp_msg m;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1];
 
 	if (hp_msg_decode(&m, req->buf, req->len) < 0) {
 		counters_inc(&c->counters, CNT_DROP_MALFORMED);
+		return;
+	}
+	/* only the registration itself may end it: a LEAVE from anywhere
+	 * else (spoofed, or a guessed token) would empty the room and reset
+	 * its relay budget */
+	p = rooms_find_token_peer(c->rooms, m.u.leave.token, req->now_ms);
+	if (!p || !hp_endpoint_equal(&p->public_ep, &req->from)) {
+		counters_inc(&c->counters, CNT_DROP_LEAVE_SOURCE);
 		return;
 	}
 	if (rooms_leave(c->rooms, m.u.leave.room, m.u.leave.token) == 0) {

@@ -23,6 +23,9 @@ enum server_counter {
 	CNT_INTROS,            /* INTRO sent */
 	CNT_ERRORS,            /* ERROR sent */
 	CNT_LEAVES,            /* LEAVE that removed a registration */
+	CNT_COOKIES,           /* COOKIE sent: a REGISTER from a source not yet proved */
+	CNT_DROP_COOKIE,       /* REGISTER with a cookie not made for its source and token */
+	CNT_DROP_LEAVE_SOURCE, /* LEAVE not from its token's registered endpoint */
 	CNT_EXPIRED,           /* registrations expired */
 	CNT_STUN,              /* STUN Binding requests */
 	CNT_STUN_420,          /* 420 Unknown Attribute sent */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "endpoint.h"
+#include "server/cookie.h"
 #include "server/counters.h"
 #include "server/log.h"
 #include "server/rooms.h"
@@ -51,6 +52,7 @@ struct server_ctx {
 	struct server_log log;
 	uint64_t relay_bytes; /* per-room relay budget; 0 = relaying disabled */
 	uint32_t relay_rate;  /* per-room datagrams per second (bucket depth 1 s) */
+	struct cookie_jar cookies; /* return routability (cookie.h) */
 };
 
 #endif

@@ -29,6 +29,7 @@ static const struct dispatch_entry dispatch_table[256] = {
 	[HP_INTRO] = { NULL, CNT_DROP_UNEXPECTED },
 	[HP_ERROR] = { NULL, CNT_DROP_UNEXPECTED },
 	[HP_RELAYED] = { NULL, CNT_DROP_UNEXPECTED },
+	[HP_COOKIE] = { NULL, CNT_DROP_UNEXPECTED },
 	[HP_RELAY] = { relay_handle, CNT__MAX },
 	/* reserved: NAT discovery uses STUN (RFC 5780) instead */
 	[HP_PROBE] = { NULL, CNT_DROP_RESERVED },

@@ -224,6 +224,7 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		   struct rooms_join *out)
 {
 	struct rooms_room **link, *r;
+	struct rooms_peer *held;
 	size_t len;
 	int self, ret;
 
@@ -233,6 +234,12 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 	if (ret < 0)
 		return ret;
 	memset(out, 0, sizeof(*out));
+	/* a token names one registration server-wide: held in another room,
+	 * a second registration would take over its relay (relay.c finds the
+	 * sender by token alone) */
+	held = rooms_find_token_peer(t, reg->token, now_ms);
+	if (held && (held->room->name_len != len || memcmp(held->room->name, reg->room, len)))
+		return -EEXIST;
 
 	link = rooms_link(t, reg->room, len);
 	r = *link;

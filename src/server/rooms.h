@@ -65,7 +65,8 @@ void rooms_destroy(struct rooms *t);
  * Adds or refreshes reg's registration, seen from public endpoint from.
  * Returns 0, or -EINVAL (bad room name), -EBUSY (room full: two other
  * tokens hold it), -EKEYREJECTED (known token, different public key),
- * -ENOSPC (room limit reached), -ENOMEM.
+ * -ENOSPC (room limit reached), -EEXIST (the token is live in another
+ * room: tokens are unique server-wide), -ENOMEM.
  */
 int rooms_register(struct rooms *t, const struct hp_register *reg,
 		   const struct hp_endpoint *from, uint64_t now_ms,

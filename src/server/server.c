@@ -194,6 +194,7 @@ int server_open(struct server *s, const struct server_opts *cfg)
 		fprintf(stderr, "hpserver: rooms: %s\n", strerror(-ret));
 		goto out;
 	}
+	cookie_init(&s->ctx.cookies, hp_clock_ms()); /* rooms_create initialised libsodium */
 	ret = server_signals_open(s);
 	if (ret < 0)
 		goto out;

@@ -47,6 +47,18 @@ check_pairing() {
 	out=$(timeout 10 "$BIN/tools/hpreg" --key mallory "$host" "$port" "$room" tokA) || hp_fail "no reply to key change"
 	echo "check: key change refused: $out"
 	[[ $out == "ERROR 4 "* ]] || hp_fail "expected ERROR 4, got '$out'"
+
+	# a source that does not answer the cookie (a spoofed one cannot) is
+	# told to prove itself and nothing more: not paired, not refused
+	out=$(timeout 10 "$BIN/tools/hpreg" --no-cookie --nick dave "$host" "$port" "$room-x" tokD) ||
+		hp_fail "no reply to an unproven register"
+	echo "check: unproven source gets a cookie only: $out"
+	[[ $out == "cookie" ]] || hp_fail "expected a cookie, got '$out'"
+	out=$(timeout 10 "$BIN/tools/hpreg" --nick erin "$host" "$port" "$room-x" tokE) || hp_fail "erin got no reply"
+	[[ $out == "REGISTERED "* ]] || hp_fail "the unproven register took a slot: erin got '$out'"
+	out=$(timeout 10 "$BIN/tools/hpreg" --nick tok "$host" "$port" "$room-y" tokB) || hp_fail "no reply"
+	echo "check: a token live in another room is refused: $out"
+	[[ $out == "ERROR 6 "* ]] || hp_fail "expected ERROR 6, got '$out'"
 }
 
 start_server --max-rooms 65536 0

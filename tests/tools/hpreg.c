@@ -5,6 +5,11 @@
  *   REGISTERED <reflexive>
  *   INTRO <peer nick> <peer public> <own reflexive>
  *   ERROR <code> <reason>
+ * A COOKIE (the server wants return routability) is answered by the same
+ * REGISTER with the cookie, neither printed nor counted, unless
+ * --no-cookie, which prints "cookie" and counts it (what a spoofed source
+ * gets). --then-leave sends a LEAVE from the same socket once the replies
+ * arrived (only the registered endpoint may leave).
  * Exits 0 once --count replies arrived (0 for LEAVE), 1 on timeout.
  */
 #include <errno.h>
@@ -23,7 +28,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hpreg [--nick N] [--key K] [--pad BYTES] [--count N] [--timeout MS]\n"
-	      "             [--leave] HOST PORT ROOM TOKEN\n"
+	      "             [--leave | --then-leave] [--no-cookie] HOST PORT ROOM TOKEN\n"
 	      "TOKEN and K are strings (first 8 / 32 bytes used, zero padded);\n"
 	      "K defaults to TOKEN. HOST must be loopback.\n", f);
 }
@@ -75,6 +80,46 @@ out:
 	fflush(stdout);
 }
 
+static int send_msg(int fd, const struct sockaddr_storage *ss, socklen_t sslen,
+		    const struct hp_msg *m)
+{
+	uint8_t buf[HP_MAX_DATAGRAM];
+	int len = hp_msg_encode(m, buf, sizeof(buf));
+
+	if (len < 0 || sendto(fd, buf, (size_t)len, 0, (const struct sockaddr *)ss, sslen) < 0) {
+		perror("hpreg: send");
+		return -1;
+	}
+	return 0;
+}
+
+/* A COOKIE for our REGISTER: send it again with the cookie. */
+static bool answer_cookie(int fd, const struct sockaddr_storage *ss, socklen_t sslen,
+			  struct hp_msg *reg, const uint8_t *buf, size_t len)
+{
+	struct hp_msg c;
+
+	if (hp_msg_decode(&c, buf, len) < 0 || c.hdr.type != HP_COOKIE ||
+	    memcmp(c.u.cookie.token, reg->u.reg.token, HP_TOKEN_LEN))
+		return false;
+	reg->u.reg.cookie_len = HP_COOKIE_LEN;
+	memcpy(reg->u.reg.cookie, c.u.cookie.cookie, HP_COOKIE_LEN);
+	send_msg(fd, ss, sslen, reg);
+	return true;
+}
+
+static int send_leave(int fd, const struct sockaddr_storage *ss, socklen_t sslen,
+		      const struct hp_msg *reg)
+{
+	struct hp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_LEAVE;
+	memcpy(m.u.leave.token, reg->u.reg.token, HP_TOKEN_LEN);
+	memcpy(m.u.leave.room, reg->u.reg.room, sizeof(m.u.leave.room));
+	return send_msg(fd, ss, sslen, &m);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,11 +129,14 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "leave", no_argument, NULL, 'l' },
+		{ "then-leave", no_argument, NULL, 'L' },
+		{ "no-cookie", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *nick = "", *key = NULL;
-	int pad = HP_REGISTER_MIN, count = 1, timeout_ms = 3000, leave = 0;
+	int pad = HP_REGISTER_MIN, count = 1, timeout_ms = 3000, leave = 0, then_leave = 0;
+	int no_cookie = 0;
 	struct hp_endpoint server;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -105,6 +153,8 @@ int main(int argc, char **argv)
 		case 'c': count = atoi(optarg); break;
 		case 't': timeout_ms = atoi(optarg); break;
 		case 'l': leave = 1; break;
+		case 'L': then_leave = 1; break;
+		case 'C': no_cookie = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -162,9 +212,13 @@ int main(int argc, char **argv)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			continue;
+		if (!no_cookie && !leave && answer_cookie(fd, &ss, sslen, &m, buf, (size_t)n))
+			continue;
 		print_reply(buf, (size_t)n);
 		got++;
 	}
+	if (then_leave && send_leave(fd, &ss, sslen, &m) < 0)
+		goto out;
 	ret = 0;
 out:
 	if (fd >= 0)

@@ -243,6 +243,69 @@ static void test_register_padding(void **state)
 	assert_int_equal(hp_msg_encode(&m, buf, 600), 600);
 }
 
+/* The padding's first byte is the cookie's length: 0 or HP_COOKIE_LEN. */
+static void test_register_cookie(void **state)
+{
+	struct hp_msg m, out;
+	uint8_t buf[BUFSZ];
+	int bare, n;
+
+	(void)state;
+	make_register(&m, 0);
+	bare = hp_msg_encode(&m, buf, sizeof(buf));
+	make_register(&m, HP_REGISTER_MIN);
+	m.u.reg.cookie_len = HP_COOKIE_LEN;
+	memset(m.u.reg.cookie, 0xc5, HP_COOKIE_LEN);
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, HP_REGISTER_MIN); /* the cookie lives in the padding */
+	assert_int_equal(buf[bare], HP_COOKIE_LEN);
+	assert_int_equal(buf[bare + 1], 0xc5);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_int_equal(out.u.reg.cookie_len, HP_COOKIE_LEN);
+	assert_memory_equal(out.u.reg.cookie, m.u.reg.cookie, HP_COOKIE_LEN);
+	/* after the cookie, zeros only */
+	buf[bare + 1 + HP_COOKIE_LEN] = 1;
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), -EBADMSG);
+	buf[bare + 1 + HP_COOKIE_LEN] = 0;
+	/* a cookie cut short by the datagram's end */
+	assert_int_equal(hp_header_encode(buf, sizeof(buf), HP_REGISTER,
+					  (uint16_t)(bare + 5 - HP_HDR_LEN)), HP_HDR_LEN);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)bare + 5), -EBADMSG);
+	/* no padding at all: no cookie */
+	make_register(&m, 0);
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_int_equal(out.u.reg.cookie_len, 0);
+	/* a length the encoder does not know */
+	make_register(&m, HP_REGISTER_MIN);
+	m.u.reg.cookie_len = 3;
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_cookie_message(void **state)
+{
+	struct hp_msg m, out;
+	uint8_t buf[BUFSZ];
+	int n;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_COOKIE;
+	memset(m.u.cookie.token, 0x42, HP_TOKEN_LEN);
+	memset(m.u.cookie.cookie, 0x99, HP_COOKIE_LEN);
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, HP_HDR_LEN + HP_TOKEN_LEN + HP_COOKIE_LEN);
+	assert_true(n < HP_REGISTER_MIN); /* never amplifies the REGISTER it answers */
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_memory_equal(out.u.cookie.cookie, m.u.cookie.cookie, HP_COOKIE_LEN);
+	for (int cut = HP_HDR_LEN; cut < n; cut++) {
+		assert_int_equal(hp_header_encode(buf, sizeof(buf), HP_COOKIE,
+						  (uint16_t)(cut - HP_HDR_LEN)), HP_HDR_LEN);
+		assert_int_equal(hp_msg_decode(&out, buf, (size_t)cut), -EBADMSG);
+	}
+	assert_string_equal(hp_type_name(HP_COOKIE), "cookie");
+}
+
 static void test_other_controls_reject_trailing(void **state)
 {
 	struct hp_msg m, out;
@@ -358,7 +421,7 @@ static void test_header_encode(void **state)
 static void test_decode_rejects_peer_and_reserved_types(void **state)
 {
 	/* RELAY/RELAYED have their own codec (hp_relay_*) */
-	static const uint8_t types[] = { 0x00, HP_RELAY, HP_RELAYED, HP_PROBE, 0x09, 0x0f,
+	static const uint8_t types[] = { 0x00, HP_RELAY, HP_RELAYED, HP_PROBE, 0x0a, 0x0f,
 					 HP_PUNCH, HP_CHAT, HP_BYE, 0x1f, 0x20, 0xff };
 	uint8_t buf[BUFSZ];
 	struct hp_msg out, m;
@@ -657,6 +720,8 @@ int main(void)
 		cmocka_unit_test(test_control_round_trip),
 		cmocka_unit_test(test_register_layout),
 		cmocka_unit_test(test_register_padding),
+		cmocka_unit_test(test_register_cookie),
+		cmocka_unit_test(test_cookie_message),
 		cmocka_unit_test(test_other_controls_reject_trailing),
 		cmocka_unit_test(test_control_truncations),
 		cmocka_unit_test(test_header_errors),

@@ -65,6 +65,7 @@ static int setup(void **state)
 	/* max 2 rooms, 60 s timeout */
 	if (f.srv.socks.fd[0] < 0 || rooms_create(&f.srv.rooms, 2, 60000) < 0)
 		return -1;
+	cookie_init(&f.srv.cookies, 0);
 	for (i = 0; i < 2; i++) {
 		f.client[i] = udp_loopback(&f.client_ep[i]);
 		if (f.client[i] < 0)
@@ -86,13 +87,38 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void dispatch(struct fixture *f, int from, const uint8_t *buf, size_t len)
+/* The datagram as it arrives from client `from`, as is. */
+static void dispatch_raw(struct fixture *f, int from, const uint8_t *buf, size_t len)
 {
 	struct server_request req = {
 		.buf = buf, .len = len, .from = f->client_ep[from], .now_ms = f->now,
 	};
 
 	server_dispatch(&f->srv, &req);
+}
+
+/*
+ * As a client that has done the cookie exchange: a well-formed REGISTER of
+ * full size without a cookie gets the one the server makes for its source
+ * (the exchange itself is tested on its own below), in the same length.
+ */
+static void dispatch(struct fixture *f, int from, const uint8_t *buf, size_t len)
+{
+	uint8_t proven[HP_MAX_DATAGRAM];
+	struct hp_msg m;
+	int n;
+
+	if (len < HP_REGISTER_MIN || len > sizeof(proven) || hp_msg_decode(&m, buf, len) < 0 ||
+	    m.hdr.type != HP_REGISTER || m.u.reg.cookie_len) {
+		dispatch_raw(f, from, buf, len);
+		return;
+	}
+	m.u.reg.cookie_len = HP_COOKIE_LEN;
+	cookie_make(&f->srv.cookies, f->now, &f->client_ep[from], m.u.reg.token, m.u.reg.cookie);
+	m.u.reg.pad_to = (uint16_t)len;
+	n = hp_msg_encode(&m, proven, sizeof(proven));
+	assert_int_equal(n, (int)len);
+	dispatch_raw(f, from, proven, (size_t)n);
 }
 
 /* Waits (bounded) for the next datagram on client i. */
@@ -300,13 +326,112 @@ static void test_too_many_rooms(void **state)
 	len = make_register(buf, sizeof(buf), "r1", 'a', 'A', HP_REGISTER_MIN);
 	dispatch(f, 0, buf, len);
 	expect_msg(f, 0, HP_REGISTERED, len, &m);
-	len = make_register(buf, sizeof(buf), "r2", 'a', 'A', HP_REGISTER_MIN);
+	/* tokens are unique server-wide: one per room */
+	len = make_register(buf, sizeof(buf), "r2", 'b', 'A', HP_REGISTER_MIN);
 	dispatch(f, 0, buf, len);
 	expect_msg(f, 0, HP_REGISTERED, len, &m);
-	len = make_register(buf, sizeof(buf), "r3", 'a', 'A', HP_REGISTER_MIN);
+	len = make_register(buf, sizeof(buf), "r3", 'c', 'A', HP_REGISTER_MIN);
 	dispatch(f, 0, buf, len);
 	expect_msg(f, 0, HP_ERROR, len, &m);
 	assert_int_equal(m.u.error.code, HP_ERR_TOO_MANY);
+}
+
+/* Attack: a REGISTER from a source that never proved it receives there
+ * (spoofed) gets a 32-byte COOKIE and nothing else: no room, no slot, no
+ * INTRO to anyone; the cookie works only from where it was sent. */
+static void test_unproven_register_gets_cookie_only(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t a[512], buf[512];
+	size_t alen = make_register(a, sizeof(a), "lobby", 'a', 'A', HP_REGISTER_MIN), len;
+	struct hp_msg m, r;
+	int n;
+
+	dispatch_raw(f, 0, a, alen);
+	expect_msg(f, 0, HP_COOKIE, HP_HDR_LEN + HP_TOKEN_LEN + HP_COOKIE_LEN, &m);
+	assert_memory_equal(m.u.cookie.token, "aaaaaaaa", HP_TOKEN_LEN);
+	assert_int_equal(rooms_count(f->srv.rooms), 0);
+	assert_int_equal(rooms_peer_count(f->srv.rooms), 0);
+	assert_int_equal(f->srv.counters.v[CNT_COOKIES], 1);
+
+	/* the cookie from another source: not proof, another COOKIE */
+	assert_int_equal(hp_msg_decode(&r, a, alen), 0);
+	r.u.reg.cookie_len = HP_COOKIE_LEN;
+	memcpy(r.u.reg.cookie, m.u.cookie.cookie, HP_COOKIE_LEN);
+	r.u.reg.pad_to = HP_REGISTER_MIN;
+	n = hp_msg_encode(&r, buf, sizeof(buf));
+	assert_int_equal(n, HP_REGISTER_MIN);
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_COOKIE, (size_t)n, &m);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_COOKIE], 1);
+	assert_int_equal(rooms_peer_count(f->srv.rooms), 0);
+
+	/* sent back from where it went: registered */
+	dispatch_raw(f, 0, buf, (size_t)n);
+	expect_msg(f, 0, HP_REGISTERED, (size_t)n, &m);
+	assert_int_equal(rooms_peer_count(f->srv.rooms), 1);
+	/* a refresh from the registered endpoint needs no cookie */
+	dispatch_raw(f, 0, a, alen);
+	expect_msg(f, 0, HP_REGISTERED, alen, &m);
+
+	/* a cookie of an old secret (two rotations ago) is no proof */
+	len = make_register(buf, sizeof(buf), "lobby", 'b', 'B', HP_REGISTER_MIN);
+	assert_int_equal(hp_msg_decode(&r, buf, len), 0);
+	r.u.reg.cookie_len = HP_COOKIE_LEN;
+	cookie_make(&f->srv.cookies, f->now, &f->client_ep[1], r.u.reg.token, r.u.reg.cookie);
+	r.u.reg.pad_to = HP_REGISTER_MIN;
+	n = hp_msg_encode(&r, buf, sizeof(buf));
+	f->now += 2 * COOKIE_ROTATE_MS;
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_COOKIE, (size_t)n, &m);
+	assert_int_equal(f->srv.counters.v[CNT_INTROS], 0);
+}
+
+/* Attack: LEAVE from anywhere but the registration's own endpoint (spoofed,
+ * to empty the room and reset its relay budget) is dropped and counted. */
+static void test_leave_only_from_registered_endpoint(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t len;
+	struct hp_msg m;
+
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = HP_LEAVE;
+	memset(m.u.leave.token, 'a', HP_TOKEN_LEN);
+	snprintf(m.u.leave.room, sizeof(m.u.leave.room), "lobby");
+	len = (size_t)hp_msg_encode(&m, buf, sizeof(buf));
+	dispatch_raw(f, 1, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_DROP_LEAVE_SOURCE], 1);
+	assert_int_equal(rooms_peer_count(f->srv.rooms), 1);
+	dispatch_raw(f, 0, buf, len);
+	assert_int_equal(f->srv.counters.v[CNT_LEAVES], 1);
+	assert_int_equal(rooms_peer_count(f->srv.rooms), 0);
+}
+
+/* Attack: the owner's token registered in another room (to take over its
+ * relay) is refused with ERROR 6, and the owner keeps its registration. */
+static void test_token_in_another_room_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	size_t len;
+	struct hp_msg m;
+
+	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 0, buf, len);
+	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	len = make_register(buf, sizeof(buf), "other", 'a', 'A', HP_REGISTER_MIN);
+	dispatch(f, 1, buf, len);
+	expect_msg(f, 1, HP_ERROR, len, &m);
+	assert_int_equal(m.u.error.code, HP_ERR_TOKEN_TAKEN);
+	assert_null(rooms_find(f->srv.rooms, "other"));
+	assert_true(hp_endpoint_equal(
+		&rooms_find_token_peer(f->srv.rooms, (const uint8_t *)"aaaaaaaa", f->now)->public_ep,
+		&f->client_ep[0]));
 }
 
 static void test_leave_frees_the_slot(void **state)
@@ -875,6 +1000,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_asking_after_move_informs_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_register_refused_within_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_rooms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unproven_register_gets_cookie_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_only_from_registered_endpoint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_in_another_room_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leave_frees_the_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_datagrams_dropped_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_binding_answered, setup, teardown),

@@ -283,6 +283,25 @@ static void test_bad_room_names(void **state)
 	assert_int_equal(rooms_count(t), 0 + 1);
 }
 
+/* A token held in one room cannot register in another (it would take over
+ * the owner's relay); once its registration expired it can. */
+static void test_token_unique_server_wide(void **state)
+{
+	struct rooms *t = NULL;
+	struct hp_endpoint ea = make_ep(1, 4000), ex = make_ep(9, 4000);
+	struct hp_register a = make_reg("lobby", 1, 0xa1), x = make_reg("elsewhere", 1, 0xa1);
+	struct rooms_join j;
+
+	(void)state;
+	assert_int_equal(rooms_create(&t, 16, TIMEOUT_MS), 0);
+	assert_int_equal(rooms_register(t, &a, &ea, 0, &j), 0);
+	assert_int_equal(rooms_register(t, &x, &ex, 10, &j), -EEXIST);
+	assert_null(rooms_find(t, "elsewhere")); /* refused before any room is made */
+	assert_int_equal(rooms_register(t, &a, &ea, 20, &j), 0); /* its own room: a refresh */
+	assert_int_equal(rooms_register(t, &x, &ex, 21 + TIMEOUT_MS, &j), 0);
+	rooms_destroy(t);
+}
+
 static void test_many_rooms_distinct(void **state)
 {
 	struct rooms *t = NULL;
@@ -297,6 +316,7 @@ static void test_many_rooms_distinct(void **state)
 	for (i = 0; i < 5000; i++) {
 		snprintf(name, sizeof(name), "room-%d", i);
 		r = make_reg(name, 1, 0x11);
+		memcpy(r.token, &i, sizeof(i)); /* tokens are unique server-wide */
 		assert_int_equal(rooms_register(t, &r, &ea, (uint64_t)i, &j), 0);
 		assert_false(j.paired);
 	}
@@ -323,6 +343,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_rooms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_room_names, setup, teardown),
+		cmocka_unit_test(test_token_unique_server_wide),
 		cmocka_unit_test(test_many_rooms_distinct),
 	};
 
