@@ -91,6 +91,9 @@ static const char *control_reason(int err, uint16_t *code)
 	case -EEXIST:
 		*code = HP_ERR_TOKEN_TAKEN;
 		return "token registered in another room";
+	case -EDQUOT:
+		*code = HP_ERR_TOO_MANY;
+		return "too many registrations from this address";
 	case -ENOMEM:
 		*code = HP_ERR_TOO_MANY;
 		return "server out of memory";
@@ -168,7 +171,15 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 		control_send_cookie(c, req, m.u.reg.token);
 		return;
 	}
+	if (!limits_register_ok(&c->limits, &req->from, req->now_ms)) {
+		counters_inc(&c->counters, CNT_DROP_SOURCE_RATE);
+		reply_error(c, req, m.u.reg.token, HP_ERR_TOO_MANY,
+			    "too many registrations per second from this address");
+		return;
+	}
 	ret = rooms_register(c->rooms, &m.u.reg, &req->from, req->now_ms, &j);
+	if (ret == -EDQUOT)
+		counters_inc(&c->counters, CNT_DROP_SOURCE_FULL);
 	if (ret < 0) {
 		const char *reason = control_reason(ret, &code);
 

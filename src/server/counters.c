@@ -23,6 +23,8 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_COOKIES] = "cookies",
 	[CNT_DROP_COOKIE] = "drop_bad_cookie",
 	[CNT_DROP_LEAVE_SOURCE] = "drop_leave_source",
+	[CNT_DROP_SOURCE_FULL] = "drop_source_full",
+	[CNT_DROP_SOURCE_RATE] = "drop_source_rate",
 	[CNT_EXPIRED] = "expired",
 	[CNT_STUN] = "stun_requests",
 	[CNT_STUN_420] = "stun_420_sent",
@@ -36,6 +38,7 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_RELAY_DROP_NOPEER] = "relay_drop_nopeer",
 	[CNT_RELAY_DROP_BYTES] = "relay_drop_bytes",
 	[CNT_RELAY_DROP_RATE] = "relay_drop_rate",
+	[CNT_RELAY_DROP_SOURCE_RATE] = "relay_drop_source_rate",
 };
 
 void counters_print(const struct server_counters *c, FILE *f)

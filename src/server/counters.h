@@ -26,6 +26,8 @@ enum server_counter {
 	CNT_COOKIES,           /* COOKIE sent: a REGISTER from a source not yet proved */
 	CNT_DROP_COOKIE,       /* REGISTER with a cookie not made for its source and token */
 	CNT_DROP_LEAVE_SOURCE, /* LEAVE not from its token's registered endpoint */
+	CNT_DROP_SOURCE_FULL,  /* REGISTER beyond --max-per-source */
+	CNT_DROP_SOURCE_RATE,  /* REGISTER beyond --register-rate */
 	CNT_EXPIRED,           /* registrations expired */
 	CNT_STUN,              /* STUN Binding requests */
 	CNT_STUN_420,          /* 420 Unknown Attribute sent */
@@ -39,6 +41,7 @@ enum server_counter {
 	CNT_RELAY_DROP_NOPEER,    /* the room has no other peer */
 	CNT_RELAY_DROP_BYTES,     /* room byte budget spent (or relaying disabled) */
 	CNT_RELAY_DROP_RATE,      /* room datagram rate exceeded */
+	CNT_RELAY_DROP_SOURCE_RATE, /* the sender's address beyond --relay-source-rate */
 	CNT__MAX
 };
 

@@ -20,6 +20,7 @@
 #include "endpoint.h"
 #include "server/cookie.h"
 #include "server/counters.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/rooms.h"
 
@@ -53,6 +54,7 @@ struct server_ctx {
 	uint64_t relay_bytes; /* per-room relay budget; 0 = relaying disabled */
 	uint32_t relay_rate;  /* per-room datagrams per second (bucket depth 1 s) */
 	struct cookie_jar cookies; /* return routability (cookie.h) */
+	struct limits limits;      /* per-source rates (limits.h) */
 };
 
 #endif

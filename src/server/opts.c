@@ -70,6 +70,24 @@ static void set_relay_rate(struct server_opts *o, const char *arg, unsigned long
 	o->relay_rate = (uint32_t)v;
 }
 
+static void set_max_per_source(struct server_opts *o, const char *arg, unsigned long v)
+{
+	(void)arg;
+	o->max_per_source = v;
+}
+
+static void set_register_rate(struct server_opts *o, const char *arg, unsigned long v)
+{
+	(void)arg;
+	o->register_rate = (uint32_t)v;
+}
+
+static void set_relay_source_rate(struct server_opts *o, const char *arg, unsigned long v)
+{
+	(void)arg;
+	o->relay_source_rate = v;
+}
+
 static void set_alt_addr(struct server_opts *o, const char *arg, unsigned long v)
 {
 	(void)v;
@@ -109,6 +127,15 @@ static const struct opts_row opts_rows[] = {
 	{ "relay-rate", 0, "N", "relayed datagrams per second per room (default "
 				OPTS_STR(SERVER_DEFAULT_RELAY_RATE) ")",
 	  OPTS_NUM, 1, 1000000, "1..1000000", set_relay_rate },
+	{ "max-per-source", 0, "N", "registrations one address may hold (default "
+				    OPTS_STR(SERVER_DEFAULT_MAX_PER_SOURCE) ";\n0: no limit)",
+	  OPTS_NUM, 0, 1ul << 24, "0..16777216", set_max_per_source },
+	{ "register-rate", 0, "N", "registrations per second per address (default "
+				   OPTS_STR(SERVER_DEFAULT_REGISTER_RATE) ";\n0: no limit)",
+	  OPTS_NUM, 0, 1000000, "0..1000000", set_register_rate },
+	{ "source-relay", 0, "N", "relayed bytes per second per address (default "
+				       OPTS_STR(SERVER_DEFAULT_RELAY_SOURCE_RATE) ";\n0: no limit)",
+	  OPTS_NUM, 0, 1ul << 40, "0..2^40", set_relay_source_rate },
 	{ "alt-addr", 0, "IP", "second address for RFC 5780 NAT discovery\n"
 			       "(needs --bind IP of the same family)",
 	  OPTS_IP, 0, 0, "an IP address", set_alt_addr },
@@ -249,6 +276,9 @@ static void opts_defaults(struct server_opts *o)
 	o->room_timeout_s = SERVER_DEFAULT_ROOM_TIMEOUT;
 	o->relay_bytes = SERVER_DEFAULT_RELAY_BYTES;
 	o->relay_rate = SERVER_DEFAULT_RELAY_RATE;
+	o->max_per_source = SERVER_DEFAULT_MAX_PER_SOURCE;
+	o->register_rate = SERVER_DEFAULT_REGISTER_RATE;
+	o->relay_source_rate = SERVER_DEFAULT_RELAY_SOURCE_RATE;
 	o->alt_port = -1;
 }
 

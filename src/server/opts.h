@@ -23,6 +23,10 @@
 					       * chat window of 32 lines plus their
 					       * ACKs both ways fits in one burst */
 
+#define SERVER_DEFAULT_MAX_PER_SOURCE 16  /* registrations held by one address */
+#define SERVER_DEFAULT_REGISTER_RATE  20  /* registrations per second per address */
+#define SERVER_DEFAULT_RELAY_SOURCE_RATE 2097152 /* relayed bytes per second per address */
+
 struct server_opts {
 	const char *bind_addr; /* IP literal, v4 or v6; NULL = 0.0.0.0 */
 	uint16_t port;         /* 0 = any, the chosen one is printed */
@@ -31,6 +35,9 @@ struct server_opts {
 	uint32_t room_timeout_s;
 	uint64_t relay_bytes;  /* per-room relay budget; 0 = relaying disabled */
 	uint32_t relay_rate;   /* per-room datagrams per second (bucket depth 1 s) */
+	size_t max_per_source; /* live registrations one address may hold; 0 = no limit */
+	uint32_t register_rate; /* per address per second; 0 = no limit */
+	uint64_t relay_source_rate; /* relayed bytes per second per address; 0 = no limit */
 	const char *alt_addr;  /* RFC 5780 second address; NULL = none */
 	int alt_port;          /* -1 = port + 1 (or any free one when port is 0) */
 };

@@ -97,6 +97,12 @@ void relay_handle(struct server_ctx *c, const struct server_request *req)
 		relay_quota_error(c, req, r, token);
 		return;
 	}
+	/* one address over many rooms: its own byte rate (limits.h) */
+	if (!limits_relay_ok(&c->limits, &req->from, inner_len, req->now_ms)) {
+		counters_inc(&c->counters, CNT_RELAY_DROP_SOURCE_RATE);
+		relay_quota_error(c, req, r, token);
+		return;
+	}
 	len = hp_relayed_encode(out, sizeof(out), inner, inner_len);
 	if (len < 0) {
 		counters_inc(&c->counters, CNT_DROP_SEND);

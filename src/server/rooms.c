@@ -13,6 +13,8 @@
 struct rooms {
 	struct rooms_room **bucket;
 	struct rooms_peer **tbucket; /* registrations by token, for RELAY */
+	struct rooms_peer **abucket; /* registrations by source address, for the limit */
+	size_t max_per_source;       /* 0: none */
 	size_t n_buckets; /* power of two, for both tables */
 	size_t n_rooms;
 	size_t n_peers;
@@ -57,6 +59,36 @@ static void rooms_token_unlink(struct rooms *t, struct rooms_peer *p)
 	p->tnext = NULL;
 }
 
+/* By address only (family and address bytes, not the port): one host
+ * behind one address is one source, whatever ports it uses. */
+static size_t rooms_abucket_of(const struct rooms *t, const struct hp_endpoint *ep)
+{
+	uint8_t key[17];
+
+	key[0] = ep->family;
+	memcpy(key + 1, ep->addr, 16);
+	return rooms_bucket_of(t, (const char *)key, ep->family == HP_FAMILY_V6 ? 17 : 5);
+}
+
+static void rooms_addr_link(struct rooms *t, struct rooms_peer *p)
+{
+	struct rooms_peer **head = &t->abucket[rooms_abucket_of(t, &p->public_ep)];
+
+	p->anext = *head;
+	*head = p;
+}
+
+static void rooms_addr_unlink(struct rooms *t, struct rooms_peer *p)
+{
+	struct rooms_peer **link = &t->abucket[rooms_abucket_of(t, &p->public_ep)];
+
+	while (*link && *link != p)
+		link = &(*link)->anext;
+	if (*link)
+		*link = p->anext;
+	p->anext = NULL;
+}
+
 static int rooms_check_name(const char *name, size_t *len_out)
 {
 	size_t len = strnlen(name, HP_ROOM_MAX + 1);
@@ -86,7 +118,8 @@ int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms)
 	}
 	t->bucket = calloc(n, sizeof(*t->bucket));
 	t->tbucket = calloc(n, sizeof(*t->tbucket));
-	if (!t->bucket || !t->tbucket) {
+	t->abucket = calloc(n, sizeof(*t->abucket));
+	if (!t->bucket || !t->tbucket || !t->abucket) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -100,9 +133,16 @@ out:
 	if (t) {
 		free(t->bucket);
 		free(t->tbucket);
+		free(t->abucket);
 		free(t);
 	}
 	return ret;
+}
+
+void rooms_set_source_limit(struct rooms *t, size_t n)
+{
+	if (t)
+		t->max_per_source = n;
 }
 
 void rooms_destroy(struct rooms *t)
@@ -167,6 +207,7 @@ static void rooms_unlink(struct rooms *t, struct rooms_room **link)
 static void rooms_drop_peer(struct rooms *t, struct rooms_peer *p)
 {
 	rooms_token_unlink(t, p);
+	rooms_addr_unlink(t, p);
 	memset(p, 0, sizeof(*p));
 	t->n_peers--;
 }
@@ -219,6 +260,29 @@ static void rooms_fill_peer(struct rooms_peer *p, const struct hp_register *reg,
 	p->seen_ms = now_ms;
 }
 
+size_t rooms_source_count(const struct rooms *t, const struct hp_endpoint *from, uint64_t now_ms)
+{
+	const struct rooms_peer *p;
+	size_t n = 0;
+
+	if (!t || !from)
+		return 0;
+	for (p = t->abucket[rooms_abucket_of(t, from)]; p; p = p->anext)
+		n += p->used && hp_endpoint_same_addr(&p->public_ep, from) &&
+		     !rooms_peer_stale(t, p, now_ms);
+	return n;
+}
+
+/* Would a registration (new, or moved from elsewhere) from `from` go
+ * beyond the per-source limit? */
+static bool rooms_source_full(const struct rooms *t, const struct rooms_peer *held,
+			      const struct hp_endpoint *from, uint64_t now_ms)
+{
+	if (!t->max_per_source || (held && hp_endpoint_same_addr(&held->public_ep, from)))
+		return false;
+	return rooms_source_count(t, from, now_ms) >= t->max_per_source;
+}
+
 int rooms_register(struct rooms *t, const struct hp_register *reg,
 		   const struct hp_endpoint *from, uint64_t now_ms,
 		   struct rooms_join *out)
@@ -240,6 +304,8 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 	held = rooms_find_token_peer(t, reg->token, now_ms);
 	if (held && (held->room->name_len != len || memcmp(held->room->name, reg->room, len)))
 		return -EEXIST;
+	if (rooms_source_full(t, held, from, now_ms))
+		return -EDQUOT;
 
 	link = rooms_link(t, reg->room, len);
 	r = *link;
@@ -268,7 +334,9 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		out->moved = !hp_endpoint_equal(&p->public_ep, from);
 		if (out->moved)
 			p->moved_ms = now_ms;
+		rooms_addr_unlink(t, p); /* under its old address */
 		rooms_fill_peer(p, reg, from, now_ms);
+		rooms_addr_link(t, p);
 	} else {
 		if (!r->peer[0].used)
 			self = 0;
@@ -281,6 +349,7 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 		r->peer[self].moved_ms = 0;
 		r->peer[self].room = r;
 		rooms_token_link(t, &r->peer[self]);
+		rooms_addr_link(t, &r->peer[self]);
 		t->n_peers++;
 		out->fresh = true;
 	}

@@ -32,6 +32,7 @@ struct rooms_peer {
 	uint64_t moved_ms;          /* last refresh from a new endpoint; 0 = never */
 	struct rooms_room *room;  /* the room holding this slot */
 	struct rooms_peer *tnext; /* token index chain */
+	struct rooms_peer *anext; /* source address index chain */
 };
 
 struct rooms_room {
@@ -60,13 +61,20 @@ struct rooms;
 /* timeout_ms: a registration not refreshed for longer than this expires. */
 int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms);
 void rooms_destroy(struct rooms *t);
+/* At most n live registrations from one source address (any port); 0, the
+ * default: no limit. A refresh is always allowed; a new registration, or a
+ * move to another address, beyond it gets -EDQUOT. */
+void rooms_set_source_limit(struct rooms *t, size_t n);
+/* Live registrations whose public endpoint has from's address. */
+size_t rooms_source_count(const struct rooms *t, const struct hp_endpoint *from, uint64_t now_ms);
 
 /*
  * Adds or refreshes reg's registration, seen from public endpoint from.
  * Returns 0, or -EINVAL (bad room name), -EBUSY (room full: two other
  * tokens hold it), -EKEYREJECTED (known token, different public key),
  * -ENOSPC (room limit reached), -EEXIST (the token is live in another
- * room: tokens are unique server-wide), -ENOMEM.
+ * room: tokens are unique server-wide), -EDQUOT (the source address holds
+ * the most registrations it may: rooms_set_source_limit), -ENOMEM.
  */
 int rooms_register(struct rooms *t, const struct hp_register *reg,
 		   const struct hp_endpoint *from, uint64_t now_ms,

@@ -194,7 +194,10 @@ int server_open(struct server *s, const struct server_opts *cfg)
 		fprintf(stderr, "hpserver: rooms: %s\n", strerror(-ret));
 		goto out;
 	}
-	cookie_init(&s->ctx.cookies, hp_clock_ms()); /* rooms_create initialised libsodium */
+	rooms_set_source_limit(s->ctx.rooms, cfg->max_per_source);
+	/* rooms_create initialised libsodium */
+	cookie_init(&s->ctx.cookies, hp_clock_ms());
+	limits_init(&s->ctx.limits, cfg->register_rate, cfg->relay_source_rate);
 	ret = server_signals_open(s);
 	if (ret < 0)
 		goto out;

@@ -61,6 +61,9 @@ static void test_defaults(void **state)
 	assert_int_equal(p.o.room_timeout_s, 60);
 	assert_int_equal(p.o.relay_bytes, 1048576);
 	assert_int_equal(p.o.relay_rate, 500);
+	assert_int_equal(p.o.max_per_source, 16);
+	assert_int_equal(p.o.register_rate, 20);
+	assert_int_equal(p.o.relay_source_rate, 2097152);
 	assert_null(p.o.alt_addr);
 	assert_int_equal(p.o.alt_port, -1);
 	assert_string_equal(p.out, "");
@@ -75,6 +78,7 @@ static void test_every_option(void **state)
 	(void)state;
 	PARSE(&p, "--bind", "192.0.2.1", "--max-rooms", "16777216", "--room-timeout", "86400",
 	      "--relay-bytes", "0", "--relay-rate=7", "--alt-addr", "192.0.2.2", "--alt-port", "9",
+	      "--max-per-source", "0", "--register-rate", "1000000", "--source-relay", "5",
 	      "-q", "--verbose", "3478");
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(p.o.bind_addr, "192.0.2.1");
@@ -84,6 +88,9 @@ static void test_every_option(void **state)
 	assert_int_equal(p.o.room_timeout_s, 86400);
 	assert_int_equal(p.o.relay_bytes, 0);
 	assert_int_equal(p.o.relay_rate, 7);
+	assert_int_equal(p.o.max_per_source, 0);
+	assert_int_equal(p.o.register_rate, 1000000);
+	assert_int_equal(p.o.relay_source_rate, 5);
 	assert_string_equal(p.o.alt_addr, "192.0.2.2");
 	assert_int_equal(p.o.alt_port, 9);
 	done(&p);
@@ -114,6 +121,12 @@ static const char usage_text[] =
 	"  --relay-bytes N      relay budget per room in bytes (default 1048576;\n"
 	"                       0 disables relaying)\n"
 	"  --relay-rate N       relayed datagrams per second per room (default 500)\n"
+	"  --max-per-source N   registrations one address may hold (default 16;\n"
+	"                       0: no limit)\n"
+	"  --register-rate N    registrations per second per address (default 20;\n"
+	"                       0: no limit)\n"
+	"  --source-relay N     relayed bytes per second per address (default 2097152;\n"
+	"                       0: no limit)\n"
 	"  --alt-addr IP        second address for RFC 5780 NAT discovery\n"
 	"                       (needs --bind IP of the same family)\n"
 	"  --alt-port P         second port (default: port + 1)\n"

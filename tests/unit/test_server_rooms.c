@@ -302,6 +302,44 @@ static void test_token_unique_server_wide(void **state)
 	rooms_destroy(t);
 }
 
+/* Attack 6: one address cannot hold every room: beyond the limit a new
+ * registration from it is refused, from any port; refreshes still pass;
+ * a slot freed (leave) can be taken again; other addresses are free. */
+static void test_source_limit(void **state)
+{
+	struct rooms *t = NULL;
+	struct hp_endpoint e = make_ep(1, 4000), other = make_ep(2, 4000);
+	struct rooms_join j;
+	char name[HP_ROOM_MAX + 1];
+	struct hp_register r;
+	int i;
+
+	(void)state;
+	assert_int_equal(rooms_create(&t, 1024, TIMEOUT_MS), 0);
+	rooms_set_source_limit(t, 3);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "squat-%d", i);
+		r = make_reg(name, (uint8_t)(0x40 + i), 0x11);
+		e.port = (uint16_t)(4000 + i);
+		assert_int_equal(rooms_register(t, &r, &e, 10, &j), i < 3 ? 0 : -EDQUOT);
+	}
+	assert_int_equal(rooms_count(t), 3);
+	assert_int_equal(rooms_source_count(t, &e, 10), 3);
+	r = make_reg("squat-0", 0x40, 0x11);
+	e.port = 4000;
+	assert_int_equal(rooms_register(t, &r, &e, 11, &j), 0); /* a refresh */
+	r = make_reg("squat-9", 0x50, 0x11);
+	assert_int_equal(rooms_register(t, &r, &other, 11, &j), 0);
+	assert_int_equal(rooms_leave(t, "squat-1", make_reg("squat-1", 0x41, 0x11).token), 0);
+	assert_int_equal(rooms_source_count(t, &e, 12), 2);
+	r = make_reg("squat-4", 0x44, 0x11);
+	assert_int_equal(rooms_register(t, &r, &e, 12, &j), 0);
+	/* moving another address's registration here counts too */
+	r = make_reg("squat-9", 0x50, 0x11);
+	assert_int_equal(rooms_register(t, &r, &e, 13, &j), -EDQUOT);
+	rooms_destroy(t);
+}
+
 static void test_many_rooms_distinct(void **state)
 {
 	struct rooms *t = NULL;
@@ -344,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_rooms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_room_names, setup, teardown),
 		cmocka_unit_test(test_token_unique_server_wide),
+		cmocka_unit_test(test_source_limit),
 		cmocka_unit_test(test_many_rooms_distinct),
 	};
 
