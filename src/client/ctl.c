@@ -12,6 +12,7 @@
 #define REG_FIRST_MS   200
 #define REG_MAX_MS     2000
 #define REG_WAITING_MS 2000 /* refresh while waiting for the peer */
+#define NUDGE_MIN_MS   1000 /* at most one REGISTER a second for stray peer datagrams */
 
 void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output *out,
 	      const uint8_t pk[HP_KEY_LEN], const struct hp_endpoint *priv, size_t n_priv,
@@ -106,7 +107,10 @@ void ctl_leave(struct ctl *ctl, struct wire *w)
 
 int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now)
 {
-	if (ctl->state == CTL_REGISTERING || now < ctl->reg_last_sent + 100)
+	/* what asks for it is not authenticated (no session before the
+	 * intro): anyone can send it, so it earns one REGISTER per
+	 * retransmission timeout (RFC 6298's initial 1 s), not one each */
+	if (ctl->state == CTL_REGISTERING || now < ctl->reg_last_sent + NUDGE_MIN_MS)
 		return 0;
 	return ctl_send_register(ctl, w, now);
 }

@@ -68,7 +68,8 @@ enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer,
 enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len,
 			    enum path_state peer, uint64_t now, struct ctl_news *news);
 /* A peer datagram came before our intro: the peer knows of us, so our
- * intro must be on its way or lost; ask again (at most every 100 ms). */
+ * intro must be on its way or lost; ask again (at most once a second:
+ * the datagram is not authenticated, anyone could send it). */
 int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
 /* We have a new peer: refresh at the keepalive pace from now. */
 void ctl_introduced(struct ctl *ctl, uint64_t now);

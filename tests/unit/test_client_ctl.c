@@ -161,6 +161,26 @@ static void test_error_after_established_not_fatal(void **state)
 		assert_int_equal(feed(&m, after[i], 1000), CTL_NOTHING);
 }
 
+/* Attack 8: unauthenticated "peer" datagrams before the intro, each asking
+ * for a REGISTER: one a second goes out, however many come. */
+static void test_nudge_paced(void **state)
+{
+	struct hp_msg r;
+	uint64_t now, wake = UINT64_MAX;
+
+	(void)state;
+	assert_int_equal(ctl_tick(&f.ctl, &f.w, PATH_WAITING, 1000, &wake), CTL_NOTHING);
+	memset(&r, 0, sizeof(r));
+	r.hdr.type = HP_REGISTERED;
+	memcpy(r.u.registered.token, token, HP_TOKEN_LEN);
+	r.u.registered.reflexive = f.server;
+	assert_int_equal(feed(&r, PATH_WAITING, 1010), CTL_NOTHING);
+	f.n_sent = 0;
+	for (now = 1010; now < 4000; now += 10) /* 299 strays in 3 s */
+		assert_int_equal(ctl_nudge(&f.ctl, &f.w, now), 0);
+	assert_int_equal(f.n_sent, 2); /* at 2000 and 3000 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +188,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged_zero_token_error_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_after_established_not_fatal, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_nudge_paced, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
