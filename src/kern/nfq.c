@@ -292,7 +292,9 @@ static void nfq_dispatch(struct lab_nfq *q, size_t n)
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)q->rx;
 	int len = n > NFQ_RX_SIZE ? NFQ_RX_SIZE : (int)n;
 
-	while (mnl_nlmsg_ok(nlh, len)) {
+	/* mnl_nlmsg_ok compares nlmsg_len as a signed int: 2 GiB or more
+	 * would pass it, so the length is checked unsigned as well */
+	while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len) {
 		if (nlh->nlmsg_type == LAB_NFQMSG_TYPE(NFQNL_MSG_PACKET))
 			nfq_packet_cb(nlh, q);
 		else if (nlh->nlmsg_type == NLMSG_ERROR)
