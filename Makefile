@@ -87,7 +87,7 @@ LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
 LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
 
 .SECONDARY:
-.PHONY: all check unit integration labtest soak helptext bench install uninstall clean distclean
+.PHONY: all check unit integration labtest soak fuzz helptext bench install uninstall clean distclean
 all: $(HPSERVER) $(HPCLIENT) $(LABRUN)
 
 $(O)/obj/%.o: %.c
@@ -187,6 +187,11 @@ RUN_SUITE = $(TEST_ENV) STRICT=$(STRICT) bash tests/run-suite
 check: all $(UNIT_BINS) $(TOOL_BINS)
 	@$(RUN_SUITE) $(UNIT_BINS) $(sort $(wildcard tests/style/*.sh)) \
 		$(sort $(wildcard tests/integration/*.sh)) $(sort $(wildcard tests/lab/*.sh))
+
+# every libFuzzer harness (tests/fuzz) under ASan+UBSan, FUZZ_SECS each
+FUZZ_SECS ?= 30
+fuzz:
+	@bash tests/fuzz/all.sh $(FUZZ_SECS)
 
 unit: $(UNIT_BINS)
 	@$(RUN_SUITE) $(UNIT_BINS)
