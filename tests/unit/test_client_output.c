@@ -247,6 +247,27 @@ static void test_path_event(void **state)
 			    "ev?]0;owned?il?[2J\n");
 }
 
+/* --probe's verdict: the probe event (with t_us), or two lines on stdout. */
+static void test_probe_event(void **state)
+{
+	struct hp_endpoint pub = { .family = HP_FAMILY_V4, .port = 4000,
+				   .addr = { 198, 51, 100, 10 } };
+	struct output json = { .json = true, .clock_us = fake_clock }, human = { 0 };
+	char buf[1024];
+
+	(void)state;
+	fake_t = 0;
+	cap_begin_fd(STDOUT_FILENO);
+	out_probe(&json, "endpoint-independent", "address-dependent", &pub, "restricted-cone", 12);
+	out_probe(&human, "endpoint-independent", "address-dependent", &pub, "restricted-cone", 12);
+	cap_end(buf, sizeof(buf));
+	assert_string_equal(buf, "{\"event\":\"probe\",\"t_us\":100,\"mapping\":\"endpoint-independent\","
+			    "\"filtering\":\"address-dependent\",\"public\":\"198.51.100.10:4000\","
+			    "\"nat\":\"restricted-cone\",\"ms\":12}\n"
+			    "mapping:   endpoint-independent (public endpoint 198.51.100.10:4000)\n"
+			    "filtering: address-dependent -> NAT type: restricted-cone\n");
+}
+
 /* t_us on the real clock (CLOCK_MONOTONIC): right after the name, never
  * going back from one event to the next. */
 static void test_t_us_monotonic(void **state)
@@ -284,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_punch_event),
 		cmocka_unit_test(test_icmp_event),
 		cmocka_unit_test(test_path_event),
+		cmocka_unit_test(test_probe_event),
 		cmocka_unit_test(test_t_us_monotonic),
 	};
 
