@@ -374,7 +374,7 @@ hp_want() {
 
 # hp_msg_re FROM SEQ: regex of the message event FROM with sequence SEQ.
 hp_msg_re() {
-	printf '"event":"message","from":"%s","seq":%s,' "$1" "$2"
+	printf '"event":"message","t_us":[0-9]*,"from":"%s","seq":%s,' "$1" "$2"
 }
 
 # hp_assert_in_order NAME PEER: every message NAME shows is from PEER and
