@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "args.h"
+#include "capture.h"
 #include "nat.h"
 #include "netns.h"
 #include "outfile.h"
@@ -121,6 +122,17 @@ static int build(struct run *r)
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
 		return ret;
+	}
+	/* before any client starts, so the first punch is in the files */
+	if (a->pcap) {
+		ret = lab_captures_open(&r->cap, r->topo->plan, r->topo->fds, a->pcap, err,
+					sizeof(err));
+		if (ret < 0) {
+			lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
+			return ret;
+		}
+		lab_report_step(r->rep, "capturing the %zu interfaces of the NATs into %s/*.pcap",
+				lab_capture_ifaces(r->topo->plan, NULL, 0), a->pcap);
 	}
 	run_story_theory(r);
 	return 0;
