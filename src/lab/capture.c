@@ -72,9 +72,9 @@ static int capture_path(char *buf, size_t len, const char *dir, const struct lab
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* DIR itself: made if missing, one level only (a typo in a parent stays
- * an error rather than a tree in the wrong place). */
-static int dir_ready(const char *dir, char *err, size_t errlen)
+/* One level only: a typo in a parent stays an error rather than a tree
+ * in the wrong place. */
+int lab_capture_dir_ready(const char *dir, char *err, size_t errlen)
 {
 	struct stat sb;
 
@@ -197,7 +197,7 @@ int lab_captures_open(struct lab_captures **out, const struct lab_plan *p,
 			 LAB_CAPTURE_MAX);
 		return -E2BIG;
 	}
-	ret = dir_ready(dir, err, errlen);
+	ret = lab_capture_dir_ready(dir, err, errlen);
 	if (ret < 0)
 		return ret;
 	cs = calloc(1, sizeof(*cs));
@@ -238,8 +238,16 @@ size_t lab_captures_pollfds(const struct lab_captures *c, struct pollfd *pfd, si
 	return n;
 }
 
+/* A capture stops for good: err and why say why, for close. */
+static void capture_stop(struct capture *c, int err, const char *why)
+{
+	c->err = err;
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	c->fd = -1;
+}
+
 /* Everything waiting in one capture; on an error (PCAP_ERROR: the
- * interface went away with its namespace) it stops for good. */
+ * interface went away with its namespace; a full disk) it stops. */
 static void capture_drain(struct capture *c)
 {
 	int n;
@@ -250,13 +258,14 @@ static void capture_drain(struct capture *c)
 	n = pcap_dispatch(c->pcap, -1, pcap_dump, (u_char *)c->dump);
 	if (n > 0) {
 		c->packets += (uint64_t)n;
+		/* out of stdio's buffer at once: `tcpdump -r` of a lab left up
+		 * sees every packet so far */
+		if (pcap_dump_flush(c->dump) < 0)
+			capture_stop(c, errno ? -errno : -EIO, strerror(errno ? errno : EIO));
 		return;
 	}
-	if (n == 0 || n == PCAP_ERROR_BREAK)
-		return;
-	snprintf(c->why, sizeof(c->why), "%s", pcap_geterr(c->pcap));
-	c->err = -EIO;
-	c->fd = -1;
+	if (n != 0 && n != PCAP_ERROR_BREAK)
+		capture_stop(c, -EIO, pcap_geterr(c->pcap));
 }
 
 int lab_captures_pump(struct lab_captures *c)
@@ -289,10 +298,8 @@ int lab_captures_close(struct lab_captures *c, struct lab_captures_stats *st, ch
 		if (k->pcap && pcap_stats(k->pcap, &ps) == 0)
 			s.dropped += ps.ps_drop;
 		/* the file is complete only once its stdio buffer is out */
-		if (!k->err && k->dump && pcap_dump_flush(k->dump) < 0) {
-			k->err = errno ? -errno : -EIO;
-			snprintf(k->why, sizeof(k->why), "%s", strerror(-k->err));
-		}
+		if (!k->err && k->dump && pcap_dump_flush(k->dump) < 0)
+			capture_stop(k, errno ? -errno : -EIO, strerror(errno ? errno : EIO));
 		if (k->err && !ret) {
 			ret = k->err;
 			snprintf(err, errlen, "capture %s: %s", k->path, k->why);

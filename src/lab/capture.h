@@ -38,10 +38,13 @@ struct lab_capture_iface {
  * max stored). Pure. */
 size_t lab_capture_ifaces(const struct lab_plan *p, struct lab_capture_iface *out, size_t max);
 
+/* DIR made if it is missing (one level, like mkdir(1) without -p), and
+ * a directory; else -errno and err says so. */
+int lab_capture_dir_ready(const char *dir, char *err, size_t errlen);
+
 struct lab_captures;
 
-/* Creates DIR if it is missing (one level, like mkdir(1) without -p) and
- * starts a capture on every interface lab_capture_ifaces() names, inside
+/* Makes DIR ready (lab_capture_dir_ready()) and starts a capture on every interface lab_capture_ifaces() names, inside
  * ns_fds[node]; the files are created (or truncated) at once. On failure
  * err names the interface or the file, nothing is left open, and -errno
  * (or -EIO for libpcap's own errors) is returned. */

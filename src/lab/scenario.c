@@ -62,7 +62,13 @@ static int topo_prepare(struct run *r)
 {
 	const struct lab_args *a = r->args;
 	struct lab_topo *t = r->topo;
+	char err[PATH_MAX + 64];
 
+	/* a wrong --pcap costs no topology */
+	if (a->pcap && lab_capture_dir_ready(a->pcap, err, sizeof(err)) < 0) {
+		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
+		return -1;
+	}
 	if (lab_topo_init(t, r->rep->prefix) < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "bad prefix '%s'", r->rep->prefix);
 		return -1;

@@ -91,18 +91,23 @@ static void capture_said(void *ctx, struct lab_proc *p, int stream, const char *
 		*(bool *)ctx = true;
 }
 
-/* What the capture process said before it gave up, on our stderr. */
-static void log_relay(const char *path)
+/* What the capture process said before it gave up, on our stderr;
+ * returns how many bytes that was. */
+static size_t log_relay(const char *path)
 {
 	char buf[1024];
+	size_t total = 0;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		fwrite(buf, 1, (size_t)n, stderr);
+		total += (size_t)n;
+	}
 	close(fd);
+	return total;
 }
 
 /*
@@ -147,10 +152,11 @@ static int start_capture(const struct lab_args *a, const char *log, struct lab_s
 		lab_proc_pump(&p, 1, capture_said, &ready);
 	}
 	if (!ready) {
-		/* its own line first (it exits after saying why; the caller's
-		 * clean-up stops it if it hangs instead) */
-		log_relay(log);
-		lab_err("the capture did not start (--pcap %s, log %s)", a->pcap, log);
+		/* its own line, naming the interface or file (it exits after
+		 * saying why; the caller's clean-up stops it if it hangs) */
+		if (!log_relay(log))
+			lab_err("the capture did not start within %d ms (--pcap %s)",
+				CAPTURE_READY_MS, a->pcap);
 		ret = -EIO;
 	}
 	/* it outlives us on purpose: forget it without stopping it */
@@ -241,6 +247,10 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 	if (lab_netns_list(a->prefix, NULL, 0) > 0 || lab_state_read(a->prefix, &st) == 0) {
 		lab_err("%s is already up (run `%s down%s%s` first)", a->prefix, lab_prog(),
 			a->prefix_set ? " --prefix " : "", a->prefix_set ? a->prefix : "");
+		return 2;
+	}
+	if (a->pcap && lab_capture_dir_ready(a->pcap, err, sizeof(err)) < 0) {
+		lab_err("%s", err);
 		return 2;
 	}
 	memset(&st, 0, sizeof(st));
