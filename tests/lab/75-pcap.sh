@@ -112,4 +112,20 @@ hp_expect_absent "/run/hplab/$prefix.state"
 hp_expect_absent "/run/hplab/$prefix.capture.log"
 files "$T/up" rA-wan rA-lan rB-wan rB-lan
 hp_expect_ge "alice's punches on rA-lan after down" 1 "$(count "$T/up/rA-lan.pcap" "src host 10.0.1.2 and $PUNCH")"
+
+# (not clean --all: it would take other `up` labs on this machine along;
+# it stops a capture through the same lab_clean_prefix() as down)
+echo "check: up --topology same-lan --pcap: the switch and its ports; clean keeps it, down stops it"
+timeout 60 "$BIN/labrun" up --prefix "$prefix" --topology same-lan --pcap "$T/sl" > "$T/up2.out" 2>&1 ||
+	hp_fail "expected labrun up --topology same-lan --pcap to succeed, saw: $(cat "$T/up2.out")"
+cap=$(sed -n 's/^capture_pid=//p' "/run/hplab/$prefix.state")
+"$BIN/labrun" clean > "$T/clean.out"
+running "$cap" || hp_fail "expected clean (no --all) to leave the capture process $cap, saw it gone"
+"$BIN/labrun" down --prefix "$prefix" > "$T/down2.out"
+if running "$cap"; then
+	hp_fail "expected down to stop the capture process $cap, saw it running"
+fi
+hp_expect_no_netns "$prefix"
+hp_expect_absent "/run/hplab/$prefix.state"
+files "$T/sl" rA-wan rA-portA rA-portB rA-lan
 echo "ok"
