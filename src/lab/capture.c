@@ -125,7 +125,7 @@ static pcap_t *activate(const char *ifname, char *why)
 
 static int open_in_ns(struct capture *c, int ns_fd)
 {
-	int saved, ret;
+	int saved, ret, back;
 
 	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (saved < 0)
@@ -136,8 +136,9 @@ static int open_in_ns(struct capture *c, int ns_fd)
 		if (!c->pcap)
 			ret = -EIO;
 		/* back home whatever happened; a thread left elsewhere is worse */
-		if (lab_netns_enter(saved) < 0 && ret == 0)
-			ret = -errno;
+		back = lab_netns_enter(saved);
+		if (back < 0 && ret == 0)
+			ret = back;
 	}
 	close(saved);
 	return ret;

@@ -154,7 +154,9 @@ static int start_capture(const struct lab_args *a, const char *log, struct lab_s
 	if (!ready) {
 		/* its own line, naming the interface or file (it exits after
 		 * saying why; the caller's clean-up stops it if it hangs) */
-		if (!log_relay(log))
+		if (!log_relay(log) && p.out.fd < 0)
+			lab_err("the capture process ended before it started (--pcap %s)", a->pcap);
+		else if (p.out.fd >= 0)
 			lab_err("the capture did not start within %d ms (--pcap %s)",
 				CAPTURE_READY_MS, a->pcap);
 		ret = -EIO;
@@ -294,8 +296,8 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 	}
 	print_guide(&t, bindir, log, !a->no_server);
 	if (a->pcap)
-		printf("capturing the NATs' interfaces into %s/*.pcap (complete after `%s down`)\n",
-		       a->pcap, lab_prog());
+		printf("capturing the NATs' interfaces into %s/*.pcap (tcpdump -r reads them as "
+		       "they grow; `%s down` closes them)\n", a->pcap, lab_prog());
 	status = 0;
 	goto out_close;
 out_clean:

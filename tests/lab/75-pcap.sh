@@ -51,14 +51,22 @@ hp_expect_ge "alice's punches on rA-wan from rA's public address" 1 \
 hp_expect_eq "punches on rA-wan from a private address" 0 \
 	"$(count "$T/home/rA-wan.pcap" "src net 10.0.0.0/8 and $PUNCH")"
 
-echo "check: --no-firewall --punch-ttl 0: bob's punches leave rB from a port not his own (4000)"
+# Whichever first punch reaches the other NAT first makes the clash
+# there: usually alice's at rB (so bob's punches move), on a slow machine
+# (the sanitizer build) sometimes bob's at rA.
+echo "check: --no-firewall --punch-ttl 0: one side's punches leave its NAT from a port not its own (4000)"
 hp_lab_run clash --pcap "$T/clash" --no-firewall --punch-ttl 0
 hp_lab_check clash 'print("clash:", d["result"], d["path"])' 'assert rc in (0, 1), rc'
 files "$T/clash" rA-wan rA-lan rB-wan rB-lan
-hp_expect_ge "bob's punches on rB-lan from 10.0.2.2:4000" 1 \
-	"$(count "$T/clash/rB-lan.pcap" "src host 10.0.2.2 and src port 4000 and $PUNCH")"
-hp_expect_ge "bob's punches on rB-wan from 203.0.113.10, another port than 4000" 1 \
-	"$(count "$T/clash/rB-wan.pcap" "src host 203.0.113.10 and not src port 4000 and $PUNCH")"
+lan_a=$(count "$T/clash/rA-lan.pcap" "src host 10.0.1.2 and src port 4000 and $PUNCH")
+lan_b=$(count "$T/clash/rB-lan.pcap" "src host 10.0.2.2 and src port 4000 and $PUNCH")
+hp_expect_ge "alice's punches on rA-lan from 10.0.1.2:4000" 1 "$lan_a"
+hp_expect_ge "bob's punches on rB-lan from 10.0.2.2:4000" 1 "$lan_b"
+moved_b=$(count "$T/clash/rB-wan.pcap" "src host 203.0.113.10 and not src port 4000 and $PUNCH")
+moved_a=$(count "$T/clash/rA-wan.pcap" "src host 198.51.100.10 and not src port 4000 and $PUNCH")
+echo "punches off port 4000: bob's on rB-wan $moved_b, alice's on rA-wan $moved_a"
+hp_expect_ge "punches on rB-wan from 203.0.113.10 or on rA-wan from 198.51.100.10, another port than 4000" \
+	1 $((moved_a + moved_b))
 
 echo "check: --topology cgnat captures the carrier-grade NATs too"
 hp_lab_run cgnat --pcap "$T/cgnat" --topology cgnat
