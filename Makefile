@@ -50,7 +50,7 @@ BASE_CPPFLAGS := -D_GNU_SOURCE -Isrc/common -Isrc
 # lab and the tests see the kern headers by their plain names.
 KERN_CPPFLAGS := -D_GNU_SOURCE -Isrc/kern -Isrc/common
 PKGS_COMMON := libsodium
-PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0
+PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0 libpcap
 PKGS_TEST   := cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -158,9 +158,9 @@ $(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_KERN) $
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(TEST_LD)
 
-# The root tests of the queue engine and of conntrack share one fixture:
+# The root tests of the queue engine, conntrack and the captures share one fixture:
 # two namespaces joined by a veth (tests/unit/netpair.c).
-$(O)/tests/test_lab_nfq $(O)/tests/test_lab_ct: $(O)/obj/tests/unit/netpair.o
+$(O)/tests/test_lab_nfq $(O)/tests/test_lab_ct $(O)/tests/test_lab_capture: $(O)/obj/tests/unit/netpair.o
 # The XML writers' tests parse what they wrote with one helper.
 $(O)/tests/test_lab_matrix $(O)/tests/test_lab_report: $(O)/obj/tests/unit/xmlcheck.o
 

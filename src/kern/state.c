@@ -54,9 +54,10 @@ int lab_state_write(const struct lab_state *st)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	n = snprintf(text, sizeof(text),
 		     "prefix=%s\nkind=%s\npid=%d\nstarttime=%" PRIu64 "\nserver_pid=%d\n"
-		     "server_starttime=%" PRIu64 "\n",
+		     "server_starttime=%" PRIu64 "\ncapture_pid=%d\ncapture_starttime=%" PRIu64 "\n",
 		     st->prefix, st->kind == LAB_STATE_UP ? "up" : "run", (int)st->pid,
-		     st->starttime, (int)st->server_pid, st->server_starttime);
+		     st->starttime, (int)st->server_pid, st->server_starttime,
+		     (int)st->capture_pid, st->capture_starttime);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
@@ -125,22 +126,26 @@ int lab_state_parse(struct lab_state *st, const uint8_t *buf, size_t len)
 				st->kind = LAB_STATE_RUN;
 			else
 				return -EINVAL;
-		} else if (KEY("pid") || KEY("server_pid")) {
+		} else if (KEY("pid") || KEY("server_pid") || KEY("capture_pid")) {
 			if (parse_u64(val, vlen, &v) < 0 || v > 0x7fffffff)
 				return -EINVAL;
 			if (KEY("pid")) {
 				st->pid = (pid_t)v;
 				have_pid = true;
-			} else {
+			} else if (KEY("server_pid")) {
 				st->server_pid = (pid_t)v;
+			} else {
+				st->capture_pid = (pid_t)v;
 			}
-		} else if (KEY("starttime") || KEY("server_starttime")) {
+		} else if (KEY("starttime") || KEY("server_starttime") || KEY("capture_starttime")) {
 			if (parse_u64(val, vlen, &v) < 0)
 				return -EINVAL;
 			if (KEY("starttime"))
 				st->starttime = v;
-			else
+			else if (KEY("server_starttime"))
 				st->server_starttime = v;
+			else
+				st->capture_starttime = v;
 		}
 		/* unknown keys: written by a newer runner; ignore */
 #undef KEY

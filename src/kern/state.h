@@ -37,6 +37,10 @@ struct lab_state {
 	uint64_t starttime;
 	pid_t server_pid;   /* `up`: the detached hpserver, 0 if none */
 	uint64_t server_starttime;
+	/* `up --pcap`: the detached capture process, in the runner's own
+	 * namespace (so not stopped with the namespaces' processes), 0 if none */
+	pid_t capture_pid;
+	uint64_t capture_starttime;
 };
 
 bool lab_state_prefix_valid(const char *p);

@@ -14,6 +14,7 @@
 #define ANY_CMD ((CMD_BIT(LAB_CMD_COUNT) - 1) & ~CMD_BIT(LAB_CMD_HELP)) /* but help */
 #define RUN_UP (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP))
 #define RUN_MATRIX (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_MATRIX))
+#define RUN_UP_CAPTURE (RUN_UP | CMD_BIT(LAB_CMD_CAPTURE)) /* up --pcap's capture process */
 
 struct opt {
 	const char *lng;
@@ -304,6 +305,16 @@ static int set_markdown(struct lab_args *a, const char *val, char *err, size_t e
 	return set_file(a, LAB_FORMAT_MARKDOWN, "--markdown", val, err, errlen);
 }
 
+static int set_pcap(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	if (!val[0]) {
+		snprintf(err, errlen, "--pcap wants a directory");
+		return -EINVAL;
+	}
+	a->pcap = val;
+	return 0;
+}
+
 static int set_verbose(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	(void)val, (void)err, (void)errlen;
@@ -350,12 +361,12 @@ static const struct opt opts[] = {
 	{ "nat-cgn", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_cgn,
 	  "--nat-cgn TYPE  with --topology cgnat: the carrier-grade NATs' personality "
 	  "(default port-restricted)" },
-	{ "same-nat", 0, false, RUN_UP, set_same_nat,
+	{ "same-nat", 0, false, RUN_UP_CAPTURE, set_same_nat,
 	  "--same-nat     both hosts behind router A, on two isolated lan ports" },
 	{ "hairpin", 0, true, RUN_UP, set_hairpin,
 	  "--hairpin on|off  with one router (--same-nat, same-lan, cgnat-same): it loops its public address "
 	  "back (default on)" },
-	{ "topology", 0, true, RUN_UP, lab_args_set_topology,
+	{ "topology", 0, true, RUN_UP_CAPTURE, lab_args_set_topology,
 	  "--topology T   the network (default home): ", lab_topology_names },
 	{ "no-firewall", 0, false, RUN_UP | CMD_BIT(LAB_CMD_MATRIX), set_no_firewall,
 	  "--no-firewall  routers do bare MASQUERADE, without the inbound firewall" },
@@ -383,6 +394,8 @@ static const struct opt opts[] = {
 	  "--duplicate PCT  send PCT % of the packets twice" },
 	{ "duplicate-a", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_a, NULL },
 	{ "duplicate-b", 0, true, CMD_BIT(LAB_CMD_RUN), set_dup_b, NULL },
+	{ "pcap", 0, true, RUN_UP_CAPTURE, set_pcap,
+	  "--pcap DIR     capture every NAT router interface into DIR/rA-wan.pcap, ..." },
 	{ "fault", 0, true, CMD_BIT(LAB_CMD_RUN), set_fault,
 	  "--fault F      inject F mid-chat: ", lab_fault_names },
 	{ "jobs", 'j', true, CMD_BIT(LAB_CMD_MATRIX), set_jobs,

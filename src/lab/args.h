@@ -63,6 +63,9 @@ struct lab_args {
 	 * each applied once per direction (impair.h) */
 	struct lab_impair imp[2];
 	enum lab_fault fault;
+	/* run, up (and the capture process up starts): --pcap DIR, the
+	 * routers' captures (capture.h); NULL: none. Points into argv. */
+	const char *pcap;
 };
 
 /* Fills a from argv (argv[0] is the program). On a usage error returns

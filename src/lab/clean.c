@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -18,6 +20,7 @@
 #include "state.h"
 
 #define CLEAN_MAX_NS 256
+#define CAPTURE_STOP_MS 5000
 
 /* SIGKILLs every process whose network namespace is /run/netns/name;
  * returns how many it killed or -errno. */
@@ -55,6 +58,38 @@ static int kill_in_ns(const char *name)
 	return killed;
 }
 
+/*
+ * The capture process `up --pcap` left (state.h): it runs in our own
+ * namespace, so kill_in_ns() never meets it, and its sockets keep the
+ * routers' namespaces alive (a socket holds the namespace it was born
+ * in), so it goes first. SIGTERM, so it writes out and closes its files,
+ * and wait (bounded) until it has: a pidfd pins the process, and it
+ * polls readable once the process exits, child of ours or not
+ * (pidfd_open(2)).
+ */
+static void stop_capture(const char *prefix)
+{
+	struct lab_state st;
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+
+	if (lab_state_read(prefix, &st) < 0 || st.capture_pid <= 0)
+		return;
+	pfd.fd = (int)syscall(SYS_pidfd_open, st.capture_pid, 0);
+	if (pfd.fd < 0)
+		return;
+	/* pinned: now make sure the pid is still the one recorded */
+	if (!lab_state_alive(st.capture_pid, st.capture_starttime))
+		goto out;
+	if (syscall(SYS_pidfd_send_signal, pfd.fd, SIGTERM, NULL, 0) < 0)
+		goto out;
+	if (poll(&pfd, 1, CAPTURE_STOP_MS) == 0) {
+		syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0);
+		poll(&pfd, 1, CAPTURE_STOP_MS);
+	}
+out:
+	close(pfd.fd);
+}
+
 int lab_clean_prefix(const char *prefix)
 {
 	char (*names)[LAB_NETNS_NAME_MAX] = calloc(CLEAN_MAX_NS, sizeof(*names));
@@ -63,6 +98,7 @@ int lab_clean_prefix(const char *prefix)
 
 	if (!names)
 		return -ENOMEM;
+	stop_capture(prefix);
 	snprintf(want, sizeof(want), "%s-", prefix);
 	n = lab_netns_list(want, names, CLEAN_MAX_NS);
 	if (n < 0) {

@@ -135,6 +135,12 @@ static int cmd_bench(const struct lab_args *a, int sigfd, const char *bindir)
 	return lab_bench_run(a, sigfd);
 }
 
+static int cmd_capture(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)bindir;
+	return lab_updown_capture(a, sigfd);
+}
+
 static int cmd_matrix(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	return lab_matrix_run(a, sigfd, bindir);

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "capture.h"
 #include "nfq.h"
 #include "scenario_int.h"
 #include "sig.h"
@@ -61,6 +62,7 @@ void run_pump(struct run *r, int timeout_ms)
 		if (due >= 0 && due < wait_us)
 			wait_us = due;
 	}
+	n += lab_captures_pollfds(r->cap, pfd + n, sizeof(pfd) / sizeof(pfd[0]) - n);
 	ts.tv_sec = (time_t)(wait_us / 1000000);
 	ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
 	if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
@@ -69,6 +71,7 @@ void run_pump(struct run *r, int timeout_ms)
 		if (eng_at[i] >= 0 && pfd[eng_at[i]].revents)
 			lab_nfq_on_readable_us(r->nfq[i], lab_nfq_now_us());
 	release(r);
+	lab_captures_pump(r->cap);
 	if (!r->signo)
 		r->signo = lab_sig_check(r->sigfd);
 	for (i = 0; i < np; i++) {

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "args.h"
+#include "capture.h"
 #include "nfq.h"
 #include "plan.h"
 #include "report.h"
@@ -363,6 +364,22 @@ static void children_stop(struct run *r)
 	}
 }
 
+/* After the children, so their last words are in the files too. */
+static void captures_close(struct run *r)
+{
+	struct lab_captures_stats st;
+	char err[PATH_MAX + 64];
+
+	if (!r->cap)
+		return;
+	if (lab_captures_close(r->cap, &st, err, sizeof(err)) < 0)
+		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
+	r->cap = NULL;
+	lab_report_step(r->rep, "captures: %llu packets in %zu files in %s (the kernel dropped %llu)",
+			(unsigned long long)st.packets, st.files, r->args->pcap,
+			(unsigned long long)st.dropped);
+}
+
 void run_teardown(struct run *r, bool state_written)
 {
 	uint64_t start = hp_clock_ms();
@@ -370,6 +387,7 @@ void run_teardown(struct run *r, bool state_written)
 
 	engines_close(r);
 	children_stop(r);
+	captures_close(r);
 	ret = lab_topo_destroy(r->topo);
 	if (state_written)
 		lab_state_remove(r->topo->prefix);

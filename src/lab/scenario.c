@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "args.h"
+#include "capture.h"
 #include "nat.h"
 #include "netns.h"
 #include "outfile.h"
@@ -61,7 +62,13 @@ static int topo_prepare(struct run *r)
 {
 	const struct lab_args *a = r->args;
 	struct lab_topo *t = r->topo;
+	char err[PATH_MAX + 64];
 
+	/* a wrong --pcap costs no topology */
+	if (a->pcap && lab_capture_dir_ready(a->pcap, err, sizeof(err)) < 0) {
+		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
+		return -1;
+	}
 	if (lab_topo_init(t, r->rep->prefix) < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "bad prefix '%s'", r->rep->prefix);
 		return -1;
@@ -121,6 +128,17 @@ static int build(struct run *r)
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
 		return ret;
+	}
+	/* before any client starts, so the first punch is in the files */
+	if (a->pcap) {
+		ret = lab_captures_open(&r->cap, r->topo->plan, r->topo->fds, a->pcap, err,
+					sizeof(err));
+		if (ret < 0) {
+			lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
+			return ret;
+		}
+		lab_report_step(r->rep, "capturing the %zu interfaces of the NATs into %s/*.pcap",
+				lab_capture_ifaces(r->topo->plan, NULL, 0), a->pcap);
 	}
 	run_story_theory(r);
 	return 0;

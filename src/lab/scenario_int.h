@@ -27,6 +27,7 @@
 #include "topo.h"
 
 struct lab_args;
+struct lab_captures;
 struct lab_nfq;
 struct lab_report;
 struct lab_report_side;
@@ -67,6 +68,7 @@ struct run {
 	const char *bindir;
 	char room[64];
 	struct lab_nfq *nfq[2];  /* delay engine of rA, rB (NULL: none) */
+	struct lab_captures *cap; /* --pcap (capture.h); NULL: none */
 	struct lab_fault_ctx fault;
 };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "capture.h"
 #include "clean.h"
 #include "clock.h"
 #include "nat.h"
@@ -21,6 +22,8 @@
 
 #define SERVER_READY_MS 3000
 #define SERVER_READY_TICK_MS 10
+#define CAPTURE_READY_MS 5000
+#define CAPTURE_READY_LINE "capturing"
 
 /* The detached server writes to a log file only; look for its ready line
  * there, a few times, bounded. */
@@ -78,6 +81,90 @@ static int start_server(struct lab_topo *t, const char *bindir, const char *log,
 	/* it outlives us on purpose: forget it without killing it */
 	close(p.pidfd);
 	p.pidfd = -1;
+	return ret;
+}
+
+static void capture_said(void *ctx, struct lab_proc *p, int stream, const char *line, size_t len)
+{
+	(void)p, (void)stream;
+	if (len == strlen(CAPTURE_READY_LINE) && !memcmp(line, CAPTURE_READY_LINE, len))
+		*(bool *)ctx = true;
+}
+
+/* What the capture process said before it gave up, on our stderr;
+ * returns how many bytes that was. */
+static size_t log_relay(const char *path)
+{
+	char buf[1024];
+	size_t total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stderr);
+		total += (size_t)n;
+	}
+	close(fd);
+	return total;
+}
+
+/*
+ * `up --pcap`: this program again, as the hidden `capture` command,
+ * detached in our own namespace (its sockets are born in the routers'),
+ * recorded so that down and clean stop it. It says CAPTURE_READY_LINE on
+ * its stdout once every file is open; its errors go to the log.
+ */
+static int start_capture(const struct lab_args *a, const char *log, struct lab_state *st)
+{
+	char self[PATH_MAX];
+	const char *argv[] = { self, "capture", "--prefix", a->prefix, "--pcap", a->pcap,
+			       "--topology", lab_topologies[a->topology].name,
+			       a->same_nat ? "--same-nat" : NULL, NULL };
+	struct lab_spawn sp = { .ns_fd = -1, .argv = argv, .detach = true, .capture_out = true,
+				.log_path = log };
+	uint64_t deadline = hp_clock_ms() + CAPTURE_READY_MS;
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct lab_proc p;
+	bool ready = false;
+	int ret;
+
+	if (len < 0) {
+		ret = -errno;
+		lab_err("cannot find my own program: %s", strerror(-ret));
+		return ret;
+	}
+	self[len] = '\0';
+	unlink(log);
+	ret = lab_proc_spawn(&p, &sp, "capture");
+	if (ret < 0) {
+		lab_err("cannot start %s capture: %s", self, strerror(-ret));
+		return ret;
+	}
+	st->capture_pid = p.pid;
+	st->capture_starttime = lab_state_starttime(p.pid);
+	lab_state_write(st);
+	while (!ready && p.out.fd >= 0 && hp_clock_ms() < deadline) {
+		struct pollfd pfd = { .fd = p.out.fd, .events = POLLIN };
+
+		poll(&pfd, 1, (int)(deadline - hp_clock_ms()));
+		lab_proc_pump(&p, 1, capture_said, &ready);
+	}
+	if (!ready) {
+		/* its own line, naming the interface or file (it exits after
+		 * saying why; the caller's clean-up stops it if it hangs) */
+		if (!log_relay(log) && p.out.fd < 0)
+			lab_err("the capture process ended before it started (--pcap %s)", a->pcap);
+		else if (p.out.fd >= 0)
+			lab_err("the capture did not start within %d ms (--pcap %s)",
+				CAPTURE_READY_MS, a->pcap);
+		ret = -EIO;
+	}
+	/* it outlives us on purpose: forget it without stopping it */
+	close(p.pidfd);
+	if (p.out.fd >= 0)
+		close(p.out.fd);
 	return ret;
 }
 
@@ -141,16 +228,17 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	       strcmp(t->prefix, "hplab") ? t->prefix : "");
 }
 
-static void log_path(char *buf, size_t len, const char *prefix)
+/* what: "server" or "capture" */
+static void log_path(char *buf, size_t len, const char *prefix, const char *what)
 {
-	snprintf(buf, len, "%s/%s.server.log", LAB_STATE_DIR, prefix);
+	snprintf(buf, len, "%s/%s.%s.log", LAB_STATE_DIR, prefix, what);
 }
 
 int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_state st = { 0 };
 	struct lab_topo t;
-	char err[320], log[160];
+	char err[320], log[160], cap_log[160];
 	int ret, signo, status = 2;
 
 	ret = lab_topo_init(&t, a->prefix);
@@ -163,6 +251,10 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 			a->prefix_set ? " --prefix " : "", a->prefix_set ? a->prefix : "");
 		return 2;
 	}
+	if (a->pcap && lab_capture_dir_ready(a->pcap, err, sizeof(err)) < 0) {
+		lab_err("%s", err);
+		return 2;
+	}
 	memset(&st, 0, sizeof(st));
 	snprintf(st.prefix, sizeof(st.prefix), "%s", a->prefix);
 	st.kind = LAB_STATE_UP;
@@ -173,7 +265,8 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 		lab_err("cannot record the lab in %s: %s", LAB_STATE_DIR, strerror(-ret));
 		return 2;
 	}
-	log_path(log, sizeof(log), a->prefix);
+	log_path(log, sizeof(log), a->prefix, "server");
+	log_path(cap_log, sizeof(cap_log), a->prefix, "capture");
 	t.opts = (struct lab_topo_opts){ .topology = a->topology, .same_nat = a->same_nat,
 					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					 .hairpin = a->hairpin > 0,
@@ -184,6 +277,9 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 		lab_err("%s", err);
 		goto out_clean;
 	}
+	/* before the server, so its first datagram is in the files too */
+	if (a->pcap && start_capture(a, cap_log, &st) < 0)
+		goto out_clean;
 	if (!a->no_server) {
 		ret = start_server(&t, bindir, log, &st);
 		if (ret < 0)
@@ -199,11 +295,15 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 		goto out_clean;
 	}
 	print_guide(&t, bindir, log, !a->no_server);
+	if (a->pcap)
+		printf("capturing the NATs' interfaces into %s/*.pcap (tcpdump -r reads them as "
+		       "they grow; `%s down` closes them)\n", a->pcap, lab_prog());
 	status = 0;
 	goto out_close;
 out_clean:
 	lab_clean_prefix(a->prefix);
 	unlink(log);
+	unlink(cap_log);
 out_close:
 	for (int n = 0; n < LAB_NODE_COUNT; n++)
 		if (t.fds[n] >= 0)
@@ -216,7 +316,9 @@ int lab_updown_down(const struct lab_args *a)
 	char log[160];
 	int ret = lab_clean_prefix(a->prefix);
 
-	log_path(log, sizeof(log), a->prefix);
+	log_path(log, sizeof(log), a->prefix, "server");
+	unlink(log);
+	log_path(log, sizeof(log), a->prefix, "capture");
 	unlink(log);
 	if (ret < 0) {
 		lab_err("cannot remove %s: %s", a->prefix, strerror(-ret));
@@ -227,4 +329,69 @@ int lab_updown_down(const struct lab_args *a)
 	else
 		printf("removed %d namespaces %s-* and what ran in them\n", ret, a->prefix);
 	return 0;
+}
+
+/* Every capture's packets to its file, until a signal (0) or until a
+ * capture fails (2). */
+static int capture_loop(struct lab_captures *c, int sigfd)
+{
+	struct pollfd pfd[1 + LAB_CAPTURE_MAX];
+	nfds_t n;
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		n = 1 + lab_captures_pollfds(c, pfd + 1, LAB_CAPTURE_MAX);
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
+			return 2;
+		if (lab_sig_check(sigfd))
+			return 0;
+		if (lab_captures_pump(c) > 0)
+			return 2;
+	}
+}
+
+int lab_updown_capture(const struct lab_args *a, int sigfd)
+{
+	const struct lab_plan *p = lab_args_plan(a);
+	struct lab_captures *c = NULL;
+	struct lab_topo t;
+	char err[PATH_MAX + 160];
+	int n, nul, ret, status = 2;
+
+	if (!a->pcap || lab_topo_init(&t, a->prefix) < 0) {
+		lab_err("wants --prefix P and --pcap DIR (it is what `up --pcap` starts)");
+		return 2;
+	}
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_nodes[n].nat || !lab_plan_has_node(p, (enum lab_node)n))
+			continue;
+		t.fds[n] = lab_netns_open(t.names[n]);
+		if (t.fds[n] < 0) {
+			lab_err("cannot open namespace %s: %s", t.names[n], strerror(-t.fds[n]));
+			goto out;
+		}
+	}
+	ret = lab_captures_open(&c, p, t.fds, a->pcap, err, sizeof(err));
+	if (ret < 0) {
+		lab_err("%s", err);
+		goto out;
+	}
+	/* `up` waits for this line; nobody reads our stdout after it */
+	printf("%s\n", CAPTURE_READY_LINE);
+	fflush(stdout);
+	nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, 1);
+		close(nul);
+	}
+	status = capture_loop(c, sigfd);
+	if (lab_captures_close(c, NULL, err, sizeof(err)) < 0) {
+		lab_err("%s", err);
+		status = 2;
+	}
+out:
+	for (n = 0; n < LAB_NODE_COUNT; n++)
+		if (t.fds[n] >= 0)
+			close(t.fds[n]);
+	return status;
 }

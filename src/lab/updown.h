@@ -9,5 +9,8 @@ struct lab_args;
  * it and return 1); `lab down`: remove it. Return exit statuses. */
 int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir);
 int lab_updown_down(const struct lab_args *a);
+/* The hidden `capture` command `up --pcap` starts (capture.h): captures
+ * the topology a names into a->pcap until a signal comes on sigfd. */
+int lab_updown_capture(const struct lab_args *a, int sigfd);
 
 #endif

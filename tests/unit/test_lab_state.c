@@ -19,7 +19,7 @@
 static void test_state_record(void **state)
 {
 	const char *text = "prefix=hpl42\nkind=run\npid=42\nstarttime=1234\nserver_pid=0\n"
-			   "server_starttime=0\nfuture=1\n";
+			   "server_starttime=0\ncapture_pid=77\ncapture_starttime=5678\nfuture=1\n";
 	static const char *const bad[] = {
 		"prefix=hpl42\nkind=run\n",                  /* no pid */
 		"prefix=../x\npid=1\n",                      /* bad prefix */
@@ -28,6 +28,8 @@ static void test_state_record(void **state)
 		"prefix=a\npid=99999999999\n",
 		"prefix=a\npid=1",                           /* no final newline */
 		"prefix=a\npid\n",
+		"prefix=a\npid=1\ncapture_pid=x\n",
+		"prefix=a\npid=1\ncapture_starttime=-5\n",
 	};
 	struct lab_state st;
 	size_t i;
@@ -38,6 +40,8 @@ static void test_state_record(void **state)
 	assert_int_equal(st.kind, LAB_STATE_RUN);
 	assert_int_equal(st.pid, 42);
 	assert_int_equal(st.starttime, 1234);
+	assert_int_equal(st.capture_pid, 77);
+	assert_int_equal(st.capture_starttime, 5678);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (lab_state_parse(&st, (const uint8_t *)bad[i], strlen(bad[i])) == 0)
 			fail_msg("accepted: %s", bad[i]);
