@@ -396,11 +396,16 @@ static void icmp_fates(struct lab_trace *t, const bool *continued)
 
 		if (icmp->kind != LAB_TR_PKT || icmp->proto != IPPROTO_ICMP)
 			continue;
-		fate = icmp_fate(icmp, icmp->at == LAB_AT_OUT);
-		if (fate < 0)
+		if (icmp->icmp_type != 3 && icmp->icmp_type != 11)
 			continue;
 		d = quoted_of(t, k, continued);
 		if (!d)
+			continue;
+		/* the error is about someone's datagram: theirs to be told */
+		if (icmp->side == LAB_TR_NOBODY)
+			t->ev[k].side = d->side;
+		fate = icmp_fate(icmp, icmp->at == LAB_AT_OUT);
+		if (fate < 0)
 			continue;
 		d->what = (uint8_t)fate;
 		d->from = icmp->from;
