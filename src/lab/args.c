@@ -277,11 +277,6 @@ static int set_json(struct lab_args *a, const char *val, char *err, size_t errle
 	return 0;
 }
 
-void lab_args_trace_on(struct lab_args *a)
-{
-	a->trace = true;
-}
-
 static int set_explain(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	(void)val, (void)err, (void)errlen;

@@ -85,7 +85,10 @@ void lab_args_usage(FILE *f, enum lab_cmd cmd);
 
 /* The one setter of trace: every option that needs the glass box's
  * readers (--explain, --html) calls it. */
-void lab_args_trace_on(struct lab_args *a);
+static inline void lab_args_trace_on(struct lab_args *a)
+{
+	a->trace = true;
+}
 /* Is the trace collected? Also with -vv, whose dump it times. */
 static inline bool lab_args_traced(const struct lab_args *a)
 {

@@ -96,18 +96,30 @@ static int parse_path(struct lab_event *ev, const uint8_t *buf, size_t len)
 	       opt_str(buf, len, "why", ev->reason, sizeof(ev->reason));
 }
 
-int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
+static int parse_glass(struct lab_event *ev, const uint8_t *buf, size_t len)
 {
-	char name[32];
-	size_t i;
-	int ret = 0;
+	if (ev->type == LAB_EV_PUNCH)
+		return parse_punch(ev, buf, len);
+	return ev->type == LAB_EV_ICMP ? parse_icmp(ev, buf, len) : parse_path(ev, buf, len);
+}
 
+static void event_reset(struct lab_event *ev)
+{
 	memset(ev, 0, offsetof(struct lab_event, text));
 	ev->text[0] = '\0';
 	ev->seq = ev->ms = ev->rtt_ms = ev->rtt_us = ev->t_us = -1;
 	ev->ttl = ev->n = ev->icmp_type = ev->icmp_code = -1;
 	ev->st_sent = ev->st_delivered = ev->st_retransmitted = ev->st_duplicates =
 		ev->st_auth_failed = -1;
+}
+
+int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	char name[32];
+	size_t i;
+	int ret = 0;
+
+	event_reset(ev);
 	if (lab_jsonx_string(buf, len, "event", name, sizeof(name)) < 0)
 		return -EINVAL;
 	ev->type = LAB_EV_OTHER;
@@ -172,13 +184,9 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
 		break;
 	case LAB_EV_PUNCH:
-		ret = parse_punch(ev, buf, len);
-		break;
 	case LAB_EV_ICMP:
-		ret = parse_icmp(ev, buf, len);
-		break;
 	case LAB_EV_PATH:
-		ret = parse_path(ev, buf, len);
+		ret = parse_glass(ev, buf, len);
 		break;
 	case LAB_EV_OTHER:
 		ret = 0;
