@@ -284,6 +284,48 @@ static void test_unroutable_and_repeats(void **state)
 	free(t);
 }
 
+/* The NATs' sockets are read one after the other: bob's punch may seem to
+ * arrive at rA before it left rB. Still one datagram, bob's, and told in
+ * the order it went; alice's ICMP error is told after rA passed it on. */
+static void test_read_order(void **state)
+{
+	struct lab_trace *t = trace_new();
+	struct lab_ct_tuple b_in = tup("10.0.2.2", 4000, "198.51.100.10", 4000);
+	struct lab_ct_tuple b_out = tup("203.0.113.10", 4000, "198.51.100.10", 4000);
+	struct lab_ct_tuple a_in = tup("10.0.1.2", 4000, "203.0.113.10", 4000);
+	struct lab_tr_ev c = { .us = 1100, .kind = LAB_TR_CLIENT, .what = LAB_TRC_ICMP, .side = 0,
+			       .icmp_type = 11, .a = tup("198.51.100.1", 0, "203.0.113.10", 4000) };
+	const struct lab_tr_ev *ra, *rb;
+	size_t i, ic = 0;
+
+	(void)state;
+	map(t, 10, LAB_NODE_RB, LAB_CT_EV_NEW, 3, b_in, tup("198.51.100.10", 4000, "203.0.113.10", 4000));
+	map(t, 10, LAB_NODE_RA, LAB_CT_EV_NEW, 4, a_in, tup("203.0.113.10", 4000, "198.51.100.10", 4000));
+	pkt(t, 500, LAB_NODE_RA, LAB_AT_IN, IPPROTO_UDP, 51, 62, b_out);
+	pkt(t, 501, LAB_NODE_RA, LAB_AT_OUT, IPPROTO_UDP, 51, 62, tup("203.0.113.10", 4000, "10.0.1.2", 4000));
+	pkt(t, 510, LAB_NODE_RB, LAB_AT_IN, IPPROTO_UDP, 51, 64, b_in);
+	pkt(t, 511, LAB_NODE_RB, LAB_AT_OUT, IPPROTO_UDP, 51, 64, b_in);
+	lab_trace_add(t, &c);
+	pkt(t, 1000, LAB_NODE_RA, LAB_AT_IN, IPPROTO_UDP, 52, 2, a_in);
+	pkt(t, 1001, LAB_NODE_RA, LAB_AT_OUT, IPPROTO_UDP, 52, 2, a_in);
+	icmp(t, 1200, LAB_NODE_RA, LAB_AT_IN, 11, 0, "198.51.100.1", 52,
+	     tup("198.51.100.10", 4000, "203.0.113.10", 4000));
+	icmp(t, 1201, LAB_NODE_RA, LAB_AT_OUT, 11, 0, "198.51.100.1", 52, a_in);
+	lab_trace_resolve(t);
+	ra = find(t, LAB_NODE_RA, IPPROTO_UDP, 51, NULL);
+	rb = find(t, LAB_NODE_RB, IPPROTO_UDP, 51, NULL);
+	assert_int_equal(ra->dgram, rb->dgram);
+	assert_int_equal(ra->side, 1);
+	assert_true(ra->us > rb->us);
+	for (i = 0; i < t->n; i++)
+		if (t->ev[i].kind == LAB_TR_CLIENT)
+			ic = i;
+	find(t, LAB_NODE_RA, IPPROTO_ICMP, 52, &i);
+	assert_true(ic > i);
+	assert_int_equal(t->ev[i].side, 0);
+	free(t);
+}
+
 static void test_names(void **state)
 {
 	struct lab_trace *t = trace_new();
@@ -337,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_story_firewall),
 		cmocka_unit_test(test_story_clash),
 		cmocka_unit_test(test_unroutable_and_repeats),
+		cmocka_unit_test(test_read_order),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_full_counts_lost),
 	};
