@@ -46,21 +46,21 @@ err=$(line_no "$T/h.err" "^hpclient: no answer from server 127.0.0.1:$PORT after
 echo "check: --json: a warning event, then the error event, exit 1"
 hp_client_start j --timeout 2 0 127.0.0.1 "$PORT"
 hp_client_exit j 1
-warn=$(line_no "$T/j.out" "^\\{\"event\":\"warning\",\"reason\":\"$UNREACH; still trying")
-err=$(line_no "$T/j.out" "^\\{\"event\":\"error\",\"reason\":\"no answer from server 127.0.0.1:$PORT after 2 s \\(port unreachable\\)\"\\}\$")
+warn=$(line_no "$T/j.out" "^\\{\"event\":\"warning\",\"t_us\":[0-9]*,\"reason\":\"$UNREACH; still trying")
+err=$(line_no "$T/j.out" "^\\{\"event\":\"error\",\"t_us\":[0-9]*,\"reason\":\"no answer from server 127.0.0.1:$PORT after 2 s \\(port unreachable\\)\"\\}\$")
 [ -n "$warn" ] && [ -n "$err" ] && [ "$warn" -lt "$err" ] ||
 	hp_fail "want the warning event before the error event (warning ${warn:-none}, error ${err:-none})"
 
 echo "check: the server comes up while the client retries: it registers and chats"
 hp_client_start a --room chat15 --timeout 30 0 127.0.0.1 "$PORT"
-hp_expect_line "a heard no unreachable" "$T/a.out" "\"event\":\"warning\",\"reason\":\"$UNREACH" 30
+hp_expect_line "a heard no unreachable" "$T/a.out" "\"event\":\"warning\",\"t_us\":[0-9]*,\"reason\":\"$UNREACH" 30
 hp_start_server -q --bind 127.0.0.1 "$PORT"
 hp_expect_line "a did not register" "$T/a.out" '"event":"registered"' 30
 hp_client_start b --room chat15 0 127.0.0.1 "$PORT"
-hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
-hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
 echo "hello from a" >&"${HP_W[a]}"
-hp_wait_line "$T/b.out" '"event":"message","from":"a","seq":1,"text":"hello from a"' 15 ||
+hp_wait_line "$T/b.out" '"event":"message","t_us":[0-9]*,"from":"a","seq":1,"text":"hello from a"' 15 ||
 	hp_fail "b missed a's line"
 hp_client_close a
 hp_client_close b

@@ -13,8 +13,8 @@ hp_client_start a --room chat30 0 127.0.0.1 "$HP_SERVER_PORT"
 hp_client_start b --room chat30 0 127.0.0.1 "$HP_SERVER_PORT"
 
 echo "check: both clients connect directly"
-hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
-hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
 
 cat "$T/a.want" >&"${HP_W[a]}"
 cat "$T/b.want" >&"${HP_W[b]}"
@@ -34,6 +34,6 @@ hp_assert_in_order a b
 hp_assert_in_order b a
 for s in a b; do
 	hp_expect_eq "$s: acked events" "$N" "$(grep -c '"event":"acked"' "$T/$s.out" || true)"
-	hp_expect_grep "$s: its own bye" '"event":"bye","from":"self"' "$T/$s.out"
+	hp_expect_grep "$s: its own bye" '"event":"bye","t_us":[0-9]*,"from":"self"' "$T/$s.out"
 done
 echo "PASS: 30-loopback-chat"

@@ -25,7 +25,7 @@ grep -q 'is full' "$T/c.err" || hp_fail "third client gave no 'room full' error"
 grep -q '"event":"error"' "$T/c.out" || hp_fail "third client emitted no error event"
 
 echo "check: forged datagrams to a connected client are dropped"
-APORT=$(sed -n 's/.*"event":"registered","public":"[0-9.]*:\([0-9]*\)".*/\1/p' "$T/a.out")
+APORT=$(sed -n 's/.*"event":"registered","t_us":[0-9]*,"public":"[0-9.]*:\([0-9]*\)".*/\1/p' "$T/a.out")
 [ -n "$APORT" ] || hp_fail "no port for a"
 # valid-looking hplab CHAT header (magic, v1, type 0x12, body length 64) + random body
 { printf '\x48\x50\x01\x12\x00\x40\x00\x00'; head -c 64 /dev/urandom; } >"$T/forged1"
@@ -41,7 +41,7 @@ hp_expect_line "chat did not continue" "$T/a.out" '"text":"after forgery"' 10
 hp_expect_line "a did not count the forged datagrams" "$T/a.err" 'dropped unauthenticated' 5
 hp_expect_eq "messages a shows" 1 "$(grep -c '"event":"message"' "$T/a.out" || true)"
 hp_expect_no_grep "a forged datagram moving the peer" '"event":"peer_moved"' "$T/a.out"
-hp_expect_no_grep "a forged BYE believed" '"event":"bye","from":"peer"' "$T/a.out"
+hp_expect_no_grep "a forged BYE believed" '"event":"bye","t_us":[0-9]*,"from":"peer"' "$T/a.out"
 echo "reply" >&"${HP_W[a]}"
 hp_expect_line "b did not get the reply" "$T/b.out" '"text":"reply"' 10
 
@@ -62,7 +62,7 @@ hp_expect_line "f did not register" "$T/f.out" '"event":"registered"' 10
 # u = 1 is a low-order X25519 point: no session key can come of it
 "$BIN/tools/hpreg" --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >"$T/hpreg1"
 grep -q '^INTRO' "$T/hpreg1" || hp_fail "the stranger was not introduced"
-hp_wait_line "$T/f.out" '"event":"warning","reason":"ignoring peer' 5 ||
+hp_wait_line "$T/f.out" '"event":"warning","t_us":[0-9]*,"reason":"ignoring peer' 5 ||
 	hp_fail "f did not say it ignored the bad key"
 "$BIN/tools/hpreg" --leave --key $'\x01' 127.0.0.1 "$HP_SERVER_PORT" badkey40 stranger >/dev/null
 client g badkey40

@@ -23,9 +23,9 @@ client a relay50 --force-relay
 client b relay50 --force-relay
 
 echo "check: both clients connect through the relay"
-hp_wait_line "$T/a.out" "\"event\":\"connected\",\"path\":\"relay\",\"peer\":\"127.0.0.1:$HP_SERVER_PORT\"" 10 ||
+hp_wait_line "$T/a.out" "\"event\":\"connected\",\"t_us\":[0-9]*,\"path\":\"relay\",\"peer\":\"127.0.0.1:$HP_SERVER_PORT\"" 10 ||
 	hp_fail "a did not connect via relay"
-hp_wait_line "$T/b.out" "\"event\":\"connected\",\"path\":\"relay\",\"peer\":\"127.0.0.1:$HP_SERVER_PORT\"" 10 ||
+hp_wait_line "$T/b.out" "\"event\":\"connected\",\"t_us\":[0-9]*,\"path\":\"relay\",\"peer\":\"127.0.0.1:$HP_SERVER_PORT\"" 10 ||
 	hp_fail "b did not connect via relay"
 
 cat "$T/a.want" >&"${HP_W[a]}"
@@ -59,8 +59,8 @@ echo "  relay_fwd=$fwd relay_fwd_bytes=$(hp_counter relay_fwd_bytes)"
 echo "check: a client that did not choose to relay adopts it when its peer relays"
 client c conv50 --force-relay
 client d conv50 --relay-after 30
-hp_expect_line "d did not adopt the relay" "$T/d.out" '"event":"connected","path":"relay"' 10
-hp_expect_line "c did not connect" "$T/c.out" '"event":"connected","path":"relay"' 10
+hp_expect_line "d did not adopt the relay" "$T/d.out" '"event":"connected","t_us":[0-9]*,"path":"relay"' 10
+hp_expect_line "c did not connect" "$T/c.out" '"event":"connected","t_us":[0-9]*,"path":"relay"' 10
 echo "over the relay" >&"${HP_W[d]}"
 hp_expect_line "c did not get d's line" "$T/c.out" '"text":"over the relay"' 10
 hp_client_close c d
@@ -73,7 +73,7 @@ hp_start_server --bind 127.0.0.1 --relay-bytes 0 0
 client e off50 --force-relay --timeout 3
 client f off50 --force-relay --timeout 3
 hp_client_exit e 1
-grep -q '"event":"warning","reason":"server refused to relay' "$T/e.out" || hp_fail "e saw no refusal"
+grep -q '"event":"warning","t_us":[0-9]*,"reason":"server refused to relay' "$T/e.out" || hp_fail "e saw no refusal"
 grep -q 'punching timed out' "$T/e.err" || hp_fail "e gave no punching error"
 hp_expect_no_grep "e connecting through a refusing server" '"event":"connected"' "$T/e.out"
 echo "PASS: 50-relay"

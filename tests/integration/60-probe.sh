@@ -23,7 +23,7 @@ timeout 10 "$BIN/hpclient" --probe --json 0 127.0.0.1 "$PORT" >"$T/probe.out" 2>
 hp_expect_eq "lines of probe output" 1 "$(wc -l <"$T/probe.out")"
 line=$(cat "$T/probe.out")
 echo "  $line"
-[[ $line =~ ^\{\"event\":\"probe\",\"mapping\":\"endpoint-independent\",\"filtering\":\"endpoint-independent\",\"public\":\"127\.0\.0\.1:[0-9]+\",\"nat\":\"none\",\"ms\":[0-9]+\}$ ]] ||
+[[ $line =~ ^\{\"event\":\"probe\",\"t_us\":[0-9]+,\"mapping\":\"endpoint-independent\",\"filtering\":\"endpoint-independent\",\"public\":\"127\.0\.0\.1:[0-9]+\",\"nat\":\"none\",\"ms\":[0-9]+\}$ ]] ||
 	hp_fail "expected a probe event saying nat none, saw: $line"
 
 echo "check: the answers to CHANGE-REQUEST came from the other sockets"
@@ -43,7 +43,7 @@ PORT=$HP_SERVER_PORT
 rc=0
 timeout 10 "$BIN/hpclient" --probe --json 0 127.0.0.1 "$PORT" >"$T/noalt.out" 2>"$T/noalt.err" || rc=$?
 hp_expect_eq "probe exit status without --alt-addr" 1 "$rc"
-grep -q "\"event\":\"error\",\"reason\":\"STUN server 127.0.0.1:$PORT has no alternate address (RFC 5780 OTHER-ADDRESS missing): it does not support NAT behaviour discovery; hpserver needs --alt-addr\"" \
+grep -q "\"event\":\"error\",\"t_us\":[0-9]*,\"reason\":\"STUN server 127.0.0.1:$PORT has no alternate address (RFC 5780 OTHER-ADDRESS missing): it does not support NAT behaviour discovery; hpserver needs --alt-addr\"" \
 	"$T/noalt.out" || hp_fail "no error event"
 
 echo "check: a silent server: exit 1 within --timeout"
@@ -51,5 +51,5 @@ hp_stop_server
 rc=0
 timeout 10 "$BIN/hpclient" --probe --json --timeout 2 0 127.0.0.1 "$PORT" >"$T/silent.out" 2>"$T/silent.err" || rc=$?
 hp_expect_eq "probe exit status with a silent server" 1 "$rc"
-grep -q '"event":"error","reason":"no answer from STUN server' "$T/silent.out" || hp_fail "no error event"
+grep -q '"event":"error","t_us":[0-9]*,"reason":"no answer from STUN server' "$T/silent.out" || hp_fail "no error event"
 echo "PASS: 60-probe"

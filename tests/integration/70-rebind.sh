@@ -24,8 +24,8 @@ for s in a b; do
 done
 
 echo "check: both connect directly, through their NATs"
-hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
-hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
 OLD_PUB=$(sed -n 's/^hpnat: server [^ ]* public \(.*\)$/\1/p' "$T/nata.out")
 # b's NAT shows each outside endpoint as one of its inside sockets
 FIRST_PEER=$(grep -m1 '"event":"connected"' "$T/b.out" | sed -n 's/.*"peer":"\([^"]*\)".*/\1/p')
@@ -72,7 +72,7 @@ echo "check: exactly once, in order, and a stats event before bye"
 hp_assert_in_order a b
 hp_assert_in_order b a
 for s in a b; do
-	tail -n 2 "$T/$s.out" | head -n 1 | grep -q "\"event\":\"stats\",\"sent\":$N,\"delivered\":$N," ||
+	tail -n 2 "$T/$s.out" | head -n 1 | grep -q "\"event\":\"stats\",\"t_us\":[0-9]*,\"sent\":$N,\"delivered\":$N," ||
 		hp_fail "$s: no stats event with sent=$N delivered=$N just before bye"
 	# Reported, not asserted: whether a line went out into the outage
 	# (and so was retransmitted) depends on scheduling. A client that

@@ -23,8 +23,8 @@ client() { # name room
 
 client a chat80
 client b chat80
-hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","path":"direct"' 15
-hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","path":"direct"' 15
+hp_expect_line "a did not connect" "$T/a.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
+hp_expect_line "b did not connect" "$T/b.out" '"event":"connected","t_us":[0-9]*,"path":"direct"' 15
 
 echo "check: the first $HALF lines cross"
 head -n "$HALF" "$T/a.want" >&"${HP_W[a]}"

@@ -42,7 +42,7 @@ echo "check: exactly once, in order"
 hp_assert_in_order a b
 hp_assert_in_order b a
 for s in a b; do
-	grep -q "\"event\":\"stats\",\"sent\":$N,\"delivered\":$N," "$T/$s.out" ||
+	grep -q "\"event\":\"stats\",\"t_us\":[0-9]*,\"sent\":$N,\"delivered\":$N," "$T/$s.out" ||
 		hp_fail "$s: stats event does not say sent=$N delivered=$N"
 	r=$(grep -c '"event":"retransmit"' "$T/$s.out" || true)
 	echo "  $s: $r retransmissions; $(grep '"event":"stats"' "$T/$s.out")"

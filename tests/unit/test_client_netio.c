@@ -3,7 +3,8 @@
  * The client's UDP socket (src/client/netio.c): the error queue's records
  * parsed from a built recvmsg() result (no network), and on loopback that
  * an ICMP port unreachable is heard, and does not eat the next datagram
- * (ip(7) IP_RECVERR: a pending error fails the next sendto()).
+ * (ip(7) IP_RECVERR: a pending error fails the next sendto()), and becomes
+ * an icmp event with its offender, destination, type and code.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -21,12 +22,52 @@
 #include <cmocka.h>
 
 #include "client/netio.h"
+#include "client/output.h"
 
 static struct hp_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
 	struct hp_endpoint e = { .family = HP_FAMILY_V4, .port = port, .addr = { a, b, c, d } };
 
 	return e;
+}
+
+/* Runs out_icmp() for e as the client does; returns the JSON event. */
+static const char *icmp_event(const struct netio_err *e)
+{
+	static char buf[512];
+	struct output o = { .json = true };
+	FILE *cap = tmpfile();
+	int saved;
+	size_t n;
+
+	assert_non_null(cap);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	assert_true(saved >= 0 && dup2(fileno(cap), STDOUT_FILENO) >= 0);
+	out_icmp(&o, e->by.family ? &e->by : NULL, &e->to, e->type, e->code);
+	fflush(stdout);
+	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+	close(saved);
+	rewind(cap);
+	n = fread(buf, 1, sizeof(buf) - 1, cap);
+	buf[n] = '\0';
+	fclose(cap);
+	return buf;
+}
+
+/* The event without its t_us (checked to be there, right after the name). */
+static const char *icmp_event_no_t(const struct netio_err *e)
+{
+	static char out[512];
+	const char *ev = icmp_event(e), *t, *rest;
+	const char *head = "{\"event\":\"icmp\",\"t_us\":";
+
+	assert_memory_equal(ev, head, strlen(head));
+	t = ev + strlen(head);
+	rest = t + strspn(t, "0123456789");
+	assert_true(rest > t && *rest == ',');
+	snprintf(out, sizeof(out), "{\"event\":\"icmp\"%s", rest);
+	return out;
 }
 
 /* What recvmsg(MSG_ERRQUEUE) hands back for an ICMP error (ip(7)). */
@@ -81,6 +122,22 @@ static void test_parse_err(void **state)
 	/* the destination (with its port) from msg_name, the router as offender */
 	assert_true(hp_endpoint_equal(&e.to, &server));
 	assert_true(hp_endpoint_equal(&e.by, &router));
+	assert_string_equal(icmp_event_no_t(&e),
+			    "{\"event\":\"icmp\",\"from\":\"10.9.8.7\",\"about\":\"192.0.2.1:7000\","
+			    "\"type\":3,\"code\":1,\"what\":\"host unreachable\"}\n");
+	/* a short TTL's time exceeded, from a router on the way */
+	errq_build(&q, EHOSTUNREACH, 11, 0, &server, &router);
+	assert_int_equal(netio_parse_err(&q.mh, &e), 0);
+	assert_string_equal(icmp_event_no_t(&e),
+			    "{\"event\":\"icmp\",\"from\":\"10.9.8.7\",\"about\":\"192.0.2.1:7000\","
+			    "\"type\":11,\"code\":0,\"what\":\"time exceeded\"}\n");
+	/* a record cut before the offender: no sender, "from" is null */
+	CMSG_FIRSTHDR(&q.mh)->cmsg_len = CMSG_LEN(sizeof(struct sock_extended_err));
+	assert_int_equal(netio_parse_err(&q.mh, &e), 0);
+	assert_int_equal(e.by.family, 0);
+	assert_string_equal(icmp_event_no_t(&e),
+			    "{\"event\":\"icmp\",\"from\":null,\"about\":\"192.0.2.1:7000\","
+			    "\"type\":11,\"code\":0,\"what\":\"time exceeded\"}\n");
 	/* no IP_RECVERR message at all */
 	q.mh.msg_controllen = 0;
 	assert_int_equal(netio_parse_err(&q.mh, &e), -ENOMSG);
@@ -103,6 +160,7 @@ static void test_loopback_unreachable(void **state)
 	uint16_t live_port, dead_port = closed_port();
 	struct hp_endpoint dead = ep(127, 0, 0, 1, dead_port), live, from;
 	uint8_t buf[16];
+	char want[256];
 	struct netio_err e;
 	int fd, lfd, i;
 
@@ -129,6 +187,14 @@ static void test_loopback_unreachable(void **state)
 	assert_int_equal(e.type, 3);
 	assert_int_equal(e.code, 3);
 	assert_true(hp_endpoint_equal(&e.to, &dead));
+	/* the offender is the destination host: it sends the port
+	 * unreachable itself (RFC 1122 s.4.1.3.1) */
+	assert_int_equal(e.by.family, HP_FAMILY_V4);
+	assert_memory_equal(e.by.addr, dead.addr, 4);
+	snprintf(want, sizeof(want), "{\"event\":\"icmp\",\"from\":\"127.0.0.1\","
+		 "\"about\":\"127.0.0.1:%u\",\"type\":3,\"code\":3,\"what\":\"port unreachable\"}\n",
+		 dead_port);
+	assert_string_equal(icmp_event_no_t(&e), want);
 	/* drained: nothing more, and a datagram still reads normally */
 	for (i = 0; i < 4 && netio_recv_err(fd, &e) == 0; i++)
 		;

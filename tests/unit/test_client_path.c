@@ -4,13 +4,16 @@
  * send hook records every datagram (type, destination, TTL, time) after
  * opening it with the peer's own session (real libsodium keys on both
  * sides), and stdout (--json events) is captured, so each test asserts
- * what was sent, to whom, when, and which state and events followed.
+ * what was sent, to whom, when, and which state and events followed. The
+ * events' clock is the fake one; each punch's event is checked with the
+ * punch itself (expect_punch), the other events in order (expect_events).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,8 +32,11 @@ struct sent {
 	uint64_t at; /* ms */
 	uint8_t type; /* the peer message type, or the control type */
 	bool relayed; /* a peer message wrapped in RELAY to the server */
+	uint64_t punch_n; /* a PUNCH: how many were sent up to this one */
 	struct hp_peer_msg m;
 };
+
+#define EV_LINE 256
 
 static struct fx {
 	struct client_opts o;
@@ -47,6 +53,9 @@ static struct fx {
 	FILE *cap;
 	int saved_stdout;
 	long cap_off;
+	uint64_t n_punch, last_t_us;
+	char punch_ev[MAX_SENT + 1][EV_LINE]; /* by n, without t_us */
+	char pending[16384]; /* the other events, without t_us */
 } f;
 
 static struct hp_endpoint ep(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
@@ -61,9 +70,17 @@ static uint64_t now_ms(void)
 	return f.now_us / 1000;
 }
 
+/* A test may start over at an earlier time: the events' clock with it. */
 static void at(uint64_t ms)
 {
 	f.now_us = ms * 1000;
+	if (f.last_t_us > f.now_us)
+		f.last_t_us = f.now_us;
+}
+
+static uint64_t fake_clock(void)
+{
+	return f.now_us;
 }
 
 /* The send hook: decode what the client sent, as the peer or server would. */
@@ -94,6 +111,8 @@ static int capture(void *ctx, const struct hp_endpoint *to, const uint8_t *buf, 
 	}
 	if (hp_type_is_peer(h.type))
 		assert_true(hp_session_open(&f.sb, inner, inner_len, &s->m) >= 0);
+	if (h.type == HP_PUNCH)
+		s->punch_n = ++f.n_punch;
 	f.n_sent++;
 	return 0;
 }
@@ -116,7 +135,20 @@ static void expect_sent(uint8_t type, const struct hp_endpoint *to, int ttl, uin
 	assert_false(s->relayed);
 }
 
-static void expect_punch(const struct hp_endpoint *to, int ttl, unsigned idx, uint64_t when)
+/* A path event as expect_events() sees it. */
+#define PATH_EV(from, to, why) \
+	"{\"event\":\"path\",\"from\":\"" from "\",\"to\":\"" to "\",\"why\":\"" why "\"}\n"
+
+static void drain(void);
+static void expect_punch_event(const struct sent *s, const char *candidate);
+
+#define PUB  "public"
+#define PRIV "private"
+#define PEER "peer"
+
+/* A punch, and its event: to that kind of candidate. */
+static void expect_punch(const struct hp_endpoint *to, int ttl, unsigned idx, uint64_t when,
+			 const char *candidate)
 {
 	const struct sent *s = &f.sent[f.seen];
 
@@ -124,6 +156,7 @@ static void expect_punch(const struct hp_endpoint *to, int ttl, unsigned idx, ui
 	assert_int_equal(s->m.u.punch.id & 0xff, idx);
 	assert_int_equal(s->m.u.punch.id >> 8, when * 1000);
 	assert_int_equal(s->m.u.punch.ttl, ttl > 0 ? ttl : 64);
+	expect_punch_event(s, candidate);
 }
 
 static void expect_relayed(uint8_t type, uint64_t when)
@@ -134,30 +167,93 @@ static void expect_relayed(uint8_t type, uint64_t when)
 	assert_int_equal(s->type, type);
 	assert_true(hp_endpoint_equal(&s->to, &f.server));
 	assert_int_equal(s->at, when);
+	if (type == HP_PUNCH)
+		expect_punch_event(s, "relay");
 }
 
+/* All seen; and every punch sent so far had its event. */
 static void expect_nothing_sent(void)
 {
+	uint64_t n;
+
 	assert_int_equal(f.seen, f.n_sent);
+	drain();
+	for (n = 1; n <= f.n_punch; n++)
+		assert_int_not_equal(f.punch_ev[n][0], '\0');
 }
 
-/* The JSON events written since the last call. */
-static const char *events(void)
+/*
+ * Reads the events written since the last call: each carries t_us right
+ * after its name, on the fake clock, never going back; it is checked and
+ * cut out. Punch events go to punch_ev[n], the others to pending.
+ */
+static void drain(void)
 {
-	static char buf[16384];
-	ssize_t n;
+	static char buf[65536];
+	char *line, *next, *t, *rest, name[32];
+	unsigned long long t_us, n;
+	ssize_t got;
 
 	fflush(stdout);
-	n = pread(fileno(f.cap), buf, sizeof(buf) - 1, f.cap_off);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	f.cap_off += n;
+	got = pread(fileno(f.cap), buf, sizeof(buf) - 1, f.cap_off);
+	assert_true(got >= 0);
+	buf[got] = '\0';
+	f.cap_off += got;
+	for (line = buf; *line; line = next) {
+		next = strchr(line, '\n');
+		assert_non_null(next);
+		*next++ = '\0';
+		assert_int_equal(sscanf(line, "{\"event\":\"%31[a-z_]\",", name), 1);
+		t = strstr(line, "\",\"t_us\":");
+		assert_non_null(t);
+		assert_true(t == line + strlen("{\"event\":\"") + strlen(name));
+		t_us = strtoull(t + strlen("\",\"t_us\":"), &rest, 10);
+		assert_true(t_us >= f.last_t_us && t_us <= f.now_us);
+		f.last_t_us = t_us;
+		assert_int_equal(*rest, ',');
+		memmove(t + 1, rest, strlen(rest) + 1); /* keep the name's closing quote */
+		if (strcmp(name, "punch")) {
+			assert_true(strlen(f.pending) + strlen(line) + 2 < sizeof(f.pending));
+			strcat(strcat(f.pending, line), "\n");
+			continue;
+		}
+		t = strstr(line, "\"n\":");
+		assert_non_null(t);
+		n = strtoull(t + 4, NULL, 10);
+		assert_true(n >= 1 && n <= MAX_SENT);
+		assert_int_equal(f.punch_ev[n][0], '\0');
+		assert_true(strlen(line) < EV_LINE);
+		strcpy(f.punch_ev[n], line);
+	}
+}
+
+/* The events other than punches written since the last call. */
+static const char *events(void)
+{
+	static char buf[sizeof(f.pending)];
+
+	drain();
+	strcpy(buf, f.pending);
+	f.pending[0] = '\0';
 	return buf;
 }
 
 static void expect_events(const char *want)
 {
 	assert_string_equal(events(), want);
+}
+
+/* The punch event of the punch s, which must exist. */
+static void expect_punch_event(const struct sent *s, const char *candidate)
+{
+	char want[EV_LINE], b[HP_ENDPOINT_STRLEN];
+
+	drain();
+	assert_true(s->punch_n >= 1);
+	snprintf(want, sizeof(want), "{\"event\":\"punch\",\"to\":\"%s\",\"ttl\":%d,"
+		 "\"candidate\":\"%s\",\"n\":%llu}", hp_endpoint_format(&s->to, b, sizeof(b)),
+		 s->ttl > 0 ? s->ttl : 64, candidate, (unsigned long long)s->punch_n);
+	assert_string_equal(f.punch_ev[s->punch_n], want);
 }
 
 static int setup(void **state)
@@ -171,6 +267,7 @@ static int setup(void **state)
 	snprintf(f.o.room, sizeof(f.o.room), "r");
 	snprintf(f.o.nick, sizeof(f.o.nick), "alice");
 	f.out.json = true;
+	f.out.clock_us = fake_clock;
 	f.server = ep(192, 0, 2, 1, 7000);
 	f.pub = ep(198, 51, 100, 7, 40000);
 	f.priv = ep(10, 0, 0, 2, 5000);
@@ -212,11 +309,17 @@ static int teardown(void **state)
 /* Introduced at T0 with a server round trip of 20 ms (public delay 40 ms). */
 static void intro(void)
 {
+	char want[512];
+
+	snprintf(want, sizeof(want), "{\"event\":\"path\",\"from\":\"%s\",\"to\":\"punching\","
+		 "\"why\":\"the server introduced bob\"}\n",
+		 path_state_name(f.p.state));
+	strcat(want, "{\"event\":\"introduced\",\"peer\":\"bob\",\"public\":\"198.51.100.7:40000\","
+	       "\"private\":[\"10.0.0.2:5000\"],\"ms\":500}\n");
 	at(T0);
 	path_intro(&f.p, &f.in, 20, f.now_us);
 	assert_int_equal(f.p.state, PATH_PUNCHING);
-	expect_events("{\"event\":\"introduced\",\"peer\":\"bob\",\"public\":\"198.51.100.7:40000\","
-		      "\"private\":[\"10.0.0.2:5000\"],\"ms\":500}\n");
+	expect_events(want);
 }
 
 /* One punch tick at `when`; returns the wake-up it asked for. */
@@ -262,18 +365,18 @@ static void test_punch_schedule(void **state)
 	f.o.no_relay = true;
 	intro();
 	wake = tick(T0, PATH_GOING);
-	expect_punch(&f.pub, 2, 0, T0);
-	expect_punch(&f.priv, 0, 1, T0);
+	expect_punch(&f.pub, 2, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
 	expect_nothing_sent();
 	assert_int_equal(wake, T0 + 40);
 	wake = tick(T0 + 40, PATH_GOING);
-	expect_punch(&f.pub, 0, 0, T0 + 40);
+	expect_punch(&f.pub, 0, 0, T0 + 40, PUB);
 	expect_nothing_sent();
 	assert_int_equal(wake, T0 + 100);
 	for (t = T0 + 100; t <= T0 + 2000; t += 100) {
 		wake = tick(t, PATH_GOING);
-		expect_punch(&f.pub, 0, 0, t);
-		expect_punch(&f.priv, 0, 1, t);
+		expect_punch(&f.pub, 0, 0, t, PUB);
+		expect_punch(&f.priv, 0, 1, t, PRIV);
 		expect_nothing_sent();
 		assert_int_equal(wake, t < T0 + 2000 ? t + 100 : t + 250);
 	}
@@ -282,8 +385,8 @@ static void test_punch_schedule(void **state)
 		assert_int_equal(tick(t - 1, PATH_GOING), t);
 		expect_nothing_sent();
 		wake = tick(t, PATH_GOING);
-		expect_punch(&f.pub, 0, 0, t);
-		expect_punch(&f.priv, 0, 1, t);
+		expect_punch(&f.pub, 0, 0, t, PUB);
+		expect_punch(&f.priv, 0, 1, t, PRIV);
 		assert_int_equal(wake, t + 250 < T0 + 10000 ? t + 250 : T0 + 10000);
 	}
 	assert_int_equal(f.p.state, PATH_PUNCHING);
@@ -291,7 +394,8 @@ static void test_punch_schedule(void **state)
 	tick(T0 + 10000, PATH_GAVE_UP);
 	expect_nothing_sent();
 	assert_int_equal(f.p.state, PATH_UNREACHABLE);
-	expect_events("{\"event\":\"error\",\"reason\":\"could not reach peer bob: punching timed out\"}\n");
+	expect_events(PATH_EV("punching", "unreachable", "could not reach peer bob: punching timed out")
+		      "{\"event\":\"error\",\"reason\":\"could not reach peer bob: punching timed out\"}\n");
 }
 
 /* --punch-ttl 0: the public endpoint gets normal punches from the start. */
@@ -301,8 +405,8 @@ static void test_punch_ttl_off(void **state)
 	f.o.punch_ttl = 0;
 	intro();
 	assert_int_equal(tick(T0, PATH_GOING), T0 + 100);
-	expect_punch(&f.pub, 0, 0, T0);
-	expect_punch(&f.priv, 0, 1, T0);
+	expect_punch(&f.pub, 0, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
 	expect_nothing_sent();
 }
 
@@ -325,15 +429,16 @@ static void test_peer_reflexive(void **state)
 	expect_sent(HP_PUNCH_ACK, &x, 0, T0 + 25);
 	assert_int_equal(f.sent[f.seen - 1].m.u.punch.id, 77);
 	expect_nothing_sent();
-	expect_events("{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:61000\","
+	expect_events(PATH_EV("punching", "direct", "first authenticated datagram from 198.51.100.7:61000")
+		      "{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:61000\","
 		      "\"ms\":25}\n");
 	/* punching goes on, to the peer-reflexive endpoint as well */
 	tick(T0 + 40, PATH_GOING);
-	expect_punch(&f.pub, 0, 0, T0 + 40);
+	expect_punch(&f.pub, 0, 0, T0 + 40, PUB);
 	tick(T0 + 100, PATH_GOING);
-	expect_punch(&f.pub, 0, 0, T0 + 100);
-	expect_punch(&f.priv, 0, 1, T0 + 100);
-	expect_punch(&x, 0, 0xff, T0 + 100);
+	expect_punch(&f.pub, 0, 0, T0 + 100, PUB);
+	expect_punch(&f.priv, 0, 1, T0 + 100, PRIV);
+	expect_punch(&x, 0, 0xff, T0 + 100, PEER);
 	expect_nothing_sent();
 	/* the echo of that punch: confirmed, with a round trip sample */
 	id = f.sent[f.seen - 1].m.u.punch.id;
@@ -343,7 +448,7 @@ static void test_peer_reflexive(void **state)
 	assert_int_equal(f.p.state, PATH_CONFIRMED);
 	assert_int_equal(tick(T0 + 200, PATH_GOING), UINT64_MAX);
 	expect_nothing_sent();
-	expect_events("");
+	expect_events(PATH_EV("direct", "confirmed", "the peer hears us: punch_ack from 198.51.100.7:61000"));
 }
 
 /* The peer's PUNCH arrives before our INTRO: kept, REGISTER asks for the
@@ -400,7 +505,8 @@ static void test_intro_after_punch(void **state)
 	assert_int_equal(f.p.state, PATH_DIRECT);
 	expect_sent(HP_PUNCH_ACK, &x, 0, T0);
 	expect_nothing_sent();
-	expect_events("{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:40000\","
+	expect_events(PATH_EV("punching", "direct", "first authenticated datagram from 198.51.100.7:40000")
+		      "{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:40000\","
 		      "\"ms\":0}\n");
 }
 
@@ -420,8 +526,8 @@ static void test_relay_fallback(void **state)
 	f.seen = f.n_sent;
 	assert_int_equal(tick(T0 + 1500, PATH_GOING), T0 + 1600);
 	assert_int_equal(f.p.state, PATH_RELAYING);
-	expect_punch(&f.pub, 0, 0, T0 + 1500);
-	expect_punch(&f.priv, 0, 1, T0 + 1500);
+	expect_punch(&f.pub, 0, 0, T0 + 1500, PUB);
+	expect_punch(&f.priv, 0, 1, T0 + 1500, PRIV);
 	expect_relayed(HP_PUNCH, T0 + 1500);
 	assert_int_equal(f.sent[f.seen - 1].m.u.punch.id & 0xff, 0xfd);
 	expect_nothing_sent();
@@ -432,12 +538,14 @@ static void test_relay_fallback(void **state)
 	at(T0 + 1620);
 	assert_int_equal(peer_says(HP_PUNCH_ACK, 0xfd, NULL, NULL), PATH_NEWS_CONNECTED);
 	assert_int_equal(f.p.state, PATH_RELAYED);
-	expect_events("{\"event\":\"connected\",\"path\":\"relay\",\"peer\":\"192.0.2.1:7000\","
+	expect_events(PATH_EV("punching", "relaying", "relay after 1500 ms")
+		      PATH_EV("relaying", "relayed", "first authenticated datagram through the relay")
+		      "{\"event\":\"connected\",\"path\":\"relay\",\"peer\":\"192.0.2.1:7000\","
 		      "\"ms\":1620}\n");
 	/* direct punching goes on in the background, every 250 ms, not relayed */
 	assert_int_equal(tick(T0 + 1700, PATH_GOING), T0 + 1950);
-	expect_punch(&f.pub, 0, 0, T0 + 1700);
-	expect_punch(&f.priv, 0, 1, T0 + 1700);
+	expect_punch(&f.pub, 0, 0, T0 + 1700, PUB);
+	expect_punch(&f.priv, 0, 1, T0 + 1700, PRIV);
 	expect_nothing_sent();
 	memset(&m, 0, sizeof(m));
 	m.type = HP_KEEPALIVE;
@@ -464,7 +572,9 @@ static void test_relay_timeout_and_refusal(void **state)
 	assert_int_equal(f.p.state, PATH_RELAYING);
 	tick(t, PATH_GAVE_UP);
 	assert_int_equal(f.p.state, PATH_UNREACHABLE);
-	expect_events("{\"event\":\"error\",\"reason\":\"could not reach peer bob directly or "
+	expect_events(PATH_EV("punching", "relaying", "relay after 1500 ms")
+		      PATH_EV("relaying", "unreachable", "could not reach peer bob directly or through the relay")
+		      "{\"event\":\"error\",\"reason\":\"could not reach peer bob directly or "
 		      "through the relay\"}\n");
 
 	intro();
@@ -474,14 +584,17 @@ static void test_relay_timeout_and_refusal(void **state)
 	assert_int_equal(f.p.state, PATH_RELAYING);
 	path_relay_refused(&f.p, "quota");
 	assert_int_equal(f.p.state, PATH_PUNCHING);
-	expect_events("{\"event\":\"warning\",\"reason\":\"server refused to relay: quota\"}\n");
+	expect_events(PATH_EV("punching", "relaying", "relay after 1500 ms")
+		      "{\"event\":\"warning\",\"reason\":\"server refused to relay: quota\"}\n"
+		      PATH_EV("relaying", "punching", "the server refused to relay"));
 	f.seen = f.n_sent;
 	for (t = tick(T0 + 1600, PATH_GOING); t < T0 + 10000; t = tick(t, PATH_GOING))
 		assert_int_equal(f.p.state, PATH_PUNCHING);
 	while (f.seen < f.n_sent)
 		assert_false(next_sent()->relayed);
 	tick(T0 + 10000, PATH_GAVE_UP);
-	expect_events("{\"event\":\"error\",\"reason\":\"could not reach peer bob: punching timed "
+	expect_events(PATH_EV("punching", "unreachable", "could not reach peer bob: punching timed out")
+		      "{\"event\":\"error\",\"reason\":\"could not reach peer bob: punching timed "
 		      "out\"}\n");
 }
 
@@ -516,17 +629,19 @@ static void test_upgrade_to_direct(void **state)
 	expect_nothing_sent();
 	f.p.punch_next = T0 + 1700;
 	tick(T0 + 1700, PATH_GOING);
-	expect_punch(&f.pub, 0, 0, T0 + 1700);
-	expect_punch(&f.priv, 0, 1, T0 + 1700);
-	expect_punch(&x, 0, 2, T0 + 1700);
+	expect_punch(&f.pub, 0, 0, T0 + 1700, PUB);
+	expect_punch(&f.priv, 0, 1, T0 + 1700, PRIV);
+	expect_punch(&x, 0, 2, T0 + 1700, PEER);
 	expect_nothing_sent();
 	at(T0 + 1720);
 	assert_int_equal(peer_says(HP_PUNCH_ACK, f.sent[f.seen - 1].m.u.punch.id, &x, NULL),
 			 PATH_NEWS_CONNECTED);
 	assert_int_equal(f.p.state, PATH_CONFIRMED);
 	assert_true(hp_endpoint_equal(&f.p.ep, &x));
-	expect_events("{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:62000\","
-		      "\"ms\":1720}\n");
+	expect_events(PATH_EV("relayed", "direct", "authenticated punch_ack directly from 198.51.100.7:62000")
+		      "{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:62000\","
+		      "\"ms\":1720}\n"
+		      PATH_EV("direct", "confirmed", "the peer hears us: punch_ack from 198.51.100.7:62000"));
 	memset(&m, 0, sizeof(m));
 	m.type = HP_KEEPALIVE;
 	path_send(&f.p, &m, f.now_us);
@@ -584,14 +699,15 @@ static void test_rebind_reconnect(void **state)
 	expect_events("");
 	live(t0 + 1500, PATH_REREGISTER);
 	assert_int_equal(f.p.state, PATH_RECONNECTING);
-	expect_events("{\"event\":\"reconnecting\",\"reason\":\"no answer from bob for 1500 ms\"}\n");
+	expect_events(PATH_EV("confirmed", "reconnecting", "no answer from bob for 1500 ms")
+		      "{\"event\":\"reconnecting\",\"reason\":\"no answer from bob for 1500 ms\"}\n");
 	/* punching again at once, to the last endpoint too; the normal-TTL
 	 * punch to the public endpoint that the confirmation cut short first */
 	assert_int_equal(tick(t0 + 1500, PATH_GOING), t0 + 1600);
-	expect_punch(&f.pub, 0, 0, t0 + 1500);
-	expect_punch(&f.pub, 0, 0, t0 + 1500);
-	expect_punch(&f.priv, 0, 1, t0 + 1500);
-	expect_punch(&x, 0, 2, t0 + 1500);
+	expect_punch(&f.pub, 0, 0, t0 + 1500, PUB);
+	expect_punch(&f.pub, 0, 0, t0 + 1500, PUB);
+	expect_punch(&f.priv, 0, 1, t0 + 1500, PRIV);
+	expect_punch(&x, 0, 2, t0 + 1500, PEER);
 	expect_nothing_sent();
 	/* while reconnecting, no new stall verdict: the punch timeouts rule */
 	live(t0 + 1550, PATH_GOING);
@@ -601,8 +717,10 @@ static void test_rebind_reconnect(void **state)
 	assert_int_equal(f.p.state, PATH_CONFIRMED);
 	assert_true(hp_endpoint_equal(&f.p.ep, &z));
 	assert_int_equal(f.p.await_since, 0);
-	expect_events("{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:40404\","
-		      "\"ms\":80}\n");
+	expect_events(PATH_EV("reconnecting", "direct", "first authenticated datagram from 198.51.100.7:40404")
+		      "{\"event\":\"connected\",\"path\":\"direct\",\"peer\":\"198.51.100.7:40404\","
+		      "\"ms\":80}\n"
+		      PATH_EV("direct", "confirmed", "the peer hears us: keepalive from 198.51.100.7:40404"));
 }
 
 /* The server says the peer's public endpoint moved: reconnecting, the new
@@ -621,22 +739,24 @@ static void test_reintro_moved(void **state)
 	at(T0 + 3000);
 	assert_int_equal(path_reintro(&f.p, &in, false, false, f.now_us), PATH_REREGISTER);
 	assert_int_equal(f.p.state, PATH_RECONNECTING);
-	expect_events("{\"event\":\"reconnecting\",\"reason\":\"the server says bob moved to "
+	expect_events(PATH_EV("confirmed", "reconnecting", "the server says bob moved to 198.51.100.7:45000")
+		      "{\"event\":\"reconnecting\",\"reason\":\"the server says bob moved to "
 		      "198.51.100.7:45000\"}\n");
 	assert_int_equal(tick(T0 + 3000, PATH_GOING), T0 + 3040);
-	expect_punch(&moved, 2, 0, T0 + 3000);
-	expect_punch(&f.pub, 0, 1, T0 + 3000);
-	expect_punch(&f.priv, 0, 2, T0 + 3000);
+	expect_punch(&moved, 2, 0, T0 + 3000, PUB);
+	expect_punch(&f.pub, 0, 1, T0 + 3000, PUB);
+	expect_punch(&f.priv, 0, 2, T0 + 3000, PRIV);
 	expect_nothing_sent();
 	tick(T0 + 3040, PATH_GOING);
-	expect_punch(&moved, 0, 0, T0 + 3040);
+	expect_punch(&moved, 0, 0, T0 + 3040, PUB);
 	expect_nothing_sent();
 	/* our own endpoint moved (self_moved) while direct: reconnecting too */
 	at(T0 + 3050);
 	assert_int_equal(peer_says(HP_PUNCH_ACK, 1, &moved, NULL), PATH_NEWS_RECONNECTED);
 	events();
 	assert_int_equal(path_reintro(&f.p, &in, true, false, f.now_us), PATH_REREGISTER);
-	expect_events("{\"event\":\"reconnecting\",\"reason\":\"our public endpoint moved to "
+	expect_events(PATH_EV("confirmed", "reconnecting", "our public endpoint moved to 203.0.113.5:41000")
+		      "{\"event\":\"reconnecting\",\"reason\":\"our public endpoint moved to "
 		      "203.0.113.5:41000\"}\n");
 }
 
@@ -664,7 +784,9 @@ static void test_peer_lost(void **state)
 	tick(t, PATH_GAVE_UP);
 	assert_int_equal(f.p.state, PATH_LOST);
 	assert_true(path_was_connected(f.p.state));
-	expect_events("{\"event\":\"peer_lost\",\"reason\":\"could not reach peer bob directly or "
+	expect_events(PATH_EV("reconnecting", "reconnecting_relay", "relay after 1500 ms")
+		      PATH_EV("reconnecting_relay", "lost", "could not reach peer bob directly or through the relay")
+		      "{\"event\":\"peer_lost\",\"reason\":\"could not reach peer bob directly or "
 		      "through the relay\"}\n");
 }
 
@@ -685,7 +807,8 @@ static void test_peer_lost_no_relay(void **state)
 		assert_int_equal(f.p.state, PATH_RECONNECTING);
 	tick(t, PATH_GAVE_UP);
 	assert_int_equal(f.p.state, PATH_LOST);
-	expect_events("{\"event\":\"peer_lost\",\"reason\":\"could not reach peer bob: punching "
+	expect_events(PATH_EV("reconnecting", "lost", "could not reach peer bob: punching timed out")
+		      "{\"event\":\"peer_lost\",\"reason\":\"could not reach peer bob: punching "
 		      "timed out\"}\n");
 }
 
