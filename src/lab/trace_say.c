@@ -238,6 +238,16 @@ static void say_icmp_pkt(struct say *s, const struct lab_trace *t, const struct 
 		say_rewrite(s, e);
 }
 
+/* The TTL a datagram had at its first NAT: as its sender set it (the
+ * hop from a host to its router does not count it down). */
+static unsigned first_ttl(const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	for (size_t i = 0; i < t->n && e->dgram; i++)
+		if (t->ev[i].kind == LAB_TR_PKT && t->ev[i].dgram == e->dgram)
+			return t->ev[i].ttl;
+	return e->ttl;
+}
+
 static void say_pkt(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
 {
 	const char *nat = node_name(e->node);
@@ -273,7 +283,7 @@ static void say_pkt(struct say *s, const struct lab_trace *t, const struct lab_t
 	case LAB_FATE_EXPIRED:
 	case LAB_FATE_UNROUTABLE:
 		say_whose(s, t, e);
-		say(s, " (ttl %u) left %s", e->ttl, nat);
+		say(s, " (ttl %u) left %s", first_ttl(t, e), nat);
 		say_rewrite(s, e);
 		say(s, e->what == LAB_FATE_EXPIRED ? " and expired " : " and found no route ");
 		say_where(s, t, e);
