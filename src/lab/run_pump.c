@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "capture.h"
+#include "glass.h"
 #include "nfq.h"
 #include "scenario_int.h"
 #include "sig.h"
@@ -23,7 +24,7 @@ static void release(struct run *r)
 
 void run_pump(struct run *r, int timeout_ms)
 {
-	struct pollfd pfd[40];
+	struct pollfd pfd[80]; /* children, engines, captures, the NATs' readers */
 	struct lab_proc *procs[2 + RUN_SIDES + 2];
 	int eng_at[2] = { -1, -1 };
 	nfds_t n = 0;
@@ -63,6 +64,8 @@ void run_pump(struct run *r, int timeout_ms)
 			wait_us = due;
 	}
 	n += lab_captures_pollfds(r->cap, pfd + n, sizeof(pfd) / sizeof(pfd[0]) - n);
+	if (r->glass)
+		n += lab_glass_pollfds(r->glass, pfd + n, sizeof(pfd) / sizeof(pfd[0]) - n);
 	ts.tv_sec = (time_t)(wait_us / 1000000);
 	ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
 	if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
@@ -72,6 +75,10 @@ void run_pump(struct run *r, int timeout_ms)
 			lab_nfq_on_readable_us(r->nfq[i], lab_nfq_now_us());
 	release(r);
 	lab_captures_pump(r->cap);
+	/* the NATs' records before the clients' lines: a datagram is logged
+	 * by the NAT before the client can say what came of it */
+	if (r->glass)
+		lab_glass_read(r->glass);
 	if (!r->signo)
 		r->signo = lab_sig_check(r->sigfd);
 	for (i = 0; i < np; i++) {

@@ -242,6 +242,53 @@ static void test_recovery_and_stats_events(void **state)
 	assert_string_equal(ev.reason, "peer silent");
 }
 
+/* The glass box's events (docs/hpclient.md) and t_us on every event. */
+static void test_glass_events(void **state)
+{
+	struct lab_event ev;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"punch\",\"t_us\":123456,"
+						"\"to\":\"203.0.113.10:4000\",\"ttl\":2,"
+						"\"candidate\":\"public\",\"n\":1}")), 0);
+	assert_int_equal(ev.type, LAB_EV_PUNCH);
+	assert_int_equal(ev.t_us, 123456);
+	assert_string_equal(ev.to, "203.0.113.10:4000");
+	assert_int_equal(ev.ttl, 2);
+	assert_string_equal(ev.what, "public");
+	assert_int_equal(ev.n, 1);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"icmp\",\"t_us\":5,"
+						"\"from\":\"198.51.100.1\",\"about\":\"203.0.113.10:4000\","
+						"\"type\":11,\"code\":0,\"what\":\"time exceeded\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_ICMP);
+	assert_string_equal(ev.from, "198.51.100.1");
+	assert_int_equal(ev.icmp_type, 11);
+	assert_string_equal(ev.what, "time exceeded");
+	/* no offender: null */
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"icmp\",\"from\":null,"
+						"\"about\":\"1.2.3.4:5\",\"type\":3,\"code\":3,"
+						"\"what\":\"port unreachable\"}")), 0);
+	assert_string_equal(ev.from, "");
+	assert_int_equal(ev.t_us, -1);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"path\",\"t_us\":7,"
+						"\"from\":\"punching\",\"to\":\"direct\","
+						"\"why\":\"first authenticated datagram\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_PATH);
+	assert_string_equal(ev.from, "punching");
+	assert_string_equal(ev.to, "direct");
+	assert_string_equal(ev.reason, "first authenticated datagram");
+	/* t_us on any event; mistyped fields make the line invalid */
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"bye\",\"t_us\":9}")), 0);
+	assert_int_equal(ev.t_us, 9);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"bye\",\"t_us\":\"9\"}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"punch\",\"to\":\"a:1\",\"ttl\":256,"
+						"\"candidate\":\"public\"}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"icmp\",\"from\":1,"
+						"\"about\":\"1.2.3.4:5\",\"type\":3,\"code\":3,"
+						"\"what\":\"x\"}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"path\",\"from\":\"a\"}")), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_events_missing_or_mistyped_fields),
+		cmocka_unit_test(test_glass_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
