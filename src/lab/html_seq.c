@@ -248,28 +248,40 @@ static void hop_label(char *buf, size_t len, const struct lab_tr_ev *e, const st
 		snprintf(buf, len, "%s %s", msg_name(e->hp_type), tup);
 }
 
+/* Where a datagram goes after node n: for an ICMP error (whose tuples
+ * are those of the datagram it quotes, trace.h) back to that datagram's
+ * source, else to its destination as it left. */
+static enum lab_node next_node(const struct seq *s, const struct lab_tr_ev *e)
+{
+	if (e->proto == IPPROTO_ICMP)
+		return owner(s->p, e->b.src);
+	return owner(s->p, e->b.dst);
+}
+
 /* Where the datagram's story ends, at node n (the last NAT that saw it,
- * or past it), drawn by its fate. */
+ * or past it), drawn by its fate: forwarded on to its destination; an
+ * expired or unroutable one to the node whose ICMP error told (its
+ * `from`), or else as far as the core; a cross at the dropping NAT. */
 static void fate_end(struct seq *s, const struct lab_tr_ev *e, enum lab_node n)
 {
 	enum lab_tr_fate fate = fate_of(e);
-	const struct lab_ct_tuple *out = e->b.dst.s_addr ? &e->b : &e->a;
 	int x = col_x(s, n), y = row_y(s->row ? s->row - 1 : 0);
+	enum lab_node to = next_node(s, e);
 	char label[160];
-	enum lab_node to;
 
 	switch (fate) {
 	case LAB_FATE_FORWARDED:
 	case LAB_FATE_EXPIRED:
 	case LAB_FATE_UNROUTABLE:
-		to = owner(s->p, out->dst);
-		hop_label(label, sizeof(label), e, out);
+		hop_label(label, sizeof(label), e, &e->b);
+		if (fate != LAB_FATE_FORWARDED && e->from.s_addr && owner(s->p, e->from) < LAB_NODE_COUNT)
+			to = owner(s->p, e->from);
 		if (to < LAB_NODE_COUNT)
 			n = hops(s, n, to, fate, label, fate != LAB_FATE_FORWARDED);
-		if (fate == LAB_FATE_FORWARDED || s->col[n] < 0)
+		if (fate == LAB_FATE_FORWARDED)
 			return;
 		x = col_x(s, n);
-		y = row_y(s->row - 1);
+		y = row_y(s->row ? s->row - 1 : 0);
 		fprintf(s->f, "<circle class=\"end\" cx=\"%d\" cy=\"%d\" r=\"4\"/>"
 			      "<text class=\"why\" x=\"%d\" y=\"%d\">%s</text>\n", x, y, x + 7, y + 4,
 			fate == LAB_FATE_EXPIRED ? "TTL ran out" : "no route");
@@ -278,8 +290,7 @@ static void fate_end(struct seq *s, const struct lab_tr_ev *e, enum lab_node n)
 		fprintf(s->f, "<path class=\"arrow cross\" d=\"M%d,%d L%d,%d M%d,%d L%d,%d\"/>"
 			      "<text class=\"why rule\" x=\"%d\" y=\"%d\">dropped: %s</text>\n",
 			x - 5, y - 5, x + 5, y + 5, x - 5, y + 5, x + 5, y - 5, x + 8, y + 4,
-			lab_trace_rule_name(e->rule < LAB_RULE_COUNT ? (enum lab_tr_rule)e->rule :
-								       LAB_RULE_NONE));
+			lab_trace_rule_name((enum lab_tr_rule)e->rule));
 		return;
 	case LAB_FATE_LOCAL:
 		fprintf(s->f, "<circle class=\"end\" cx=\"%d\" cy=\"%d\" r=\"4\"/>"
@@ -318,7 +329,8 @@ static void time_label(struct seq *s, uint64_t us)
 static void draw_dgram(struct seq *s, const size_t *idx, size_t k)
 {
 	const struct lab_tr_ev *first = &s->t->ev[idx[0]], *last = &s->t->ev[idx[k - 1]];
-	enum lab_node cur = owner(s->p, first->a.src);
+	/* an ICMP error comes from its sender, not the quoted source */
+	enum lab_node cur = owner(s->p, first->proto == IPPROTO_ICMP ? first->from : first->a.src);
 	char label[160];
 
 	fprintf(s->f, "<g class=\"dgram fate-%s msg-%s\" data-dgram=\"%" PRIu32 "\">",
