@@ -72,9 +72,8 @@ void lab_html_seq_style(FILE *f)
 		const char *n = lab_trace_fate_name((enum lab_tr_fate)i);
 
 		fprintf(f, ".fate-%s .arrow{stroke:%s;stroke-dasharray:%s}"
-			   ".fate-%s text,.fate-%s .end{fill:%s;stroke:%s}\n",
-			n, fate_styles[i].colour, fate_styles[i].dash, n, n, fate_styles[i].colour,
-			fate_styles[i].colour);
+			   ".fate-%s .lbl,.fate-%s .why,.fate-%s .end{fill:%s}\n",
+			n, fate_styles[i].colour, fate_styles[i].dash, n, n, n, fate_styles[i].colour);
 	}
 }
 
@@ -164,16 +163,13 @@ static size_t route(const struct lab_plan *p, enum lab_node from, enum lab_node 
 	return n;
 }
 
-static void tuple_text(char *buf, size_t len, const struct lab_ct_tuple *t, bool ports)
+static void tuple_text(char *buf, size_t len, const struct lab_ct_tuple *t)
 {
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &t->src, s, sizeof(s));
 	inet_ntop(AF_INET, &t->dst, d, sizeof(d));
-	if (ports)
-		snprintf(buf, len, "%s:%u \u2192 %s:%u", s, t->sport, d, t->dport);
-	else
-		snprintf(buf, len, "%s \u2192 %s", s, d);
+	snprintf(buf, len, "%s:%u \u2192 %s:%u", s, t->sport, d, t->dport);
 }
 
 /* What the datagram carries, as a word for its label and class. */
@@ -238,9 +234,9 @@ static void hop_label(char *buf, size_t len, const struct lab_tr_ev *e, const st
 {
 	char tup[2 * INET_ADDRSTRLEN + 24];
 
-	tuple_text(tup, sizeof(tup), t, e->proto != IPPROTO_ICMP);
-	if (e->proto == IPPROTO_ICMP)
-		snprintf(buf, len, "icmp %u/%u (about %s) %s", e->icmp_type, e->icmp_code,
+	tuple_text(tup, sizeof(tup), t);
+	if (e->proto == IPPROTO_ICMP) /* t is the quoted datagram's (trace.h) */
+		snprintf(buf, len, "icmp %u/%u about %s %s", e->icmp_type, e->icmp_code,
 			 msg_name(e->hp_type), tup);
 	else if (e->ttl)
 		snprintf(buf, len, "%s %s ttl %u", msg_name(e->hp_type), tup, e->ttl);

@@ -25,7 +25,7 @@ static const char *const style =
 	"svg.sequence .role{text-anchor:middle;fill:#444}\n"
 	".lifeline line{stroke:#aaa;stroke-width:1}\n"
 	".arrow{stroke-width:1.6;fill:none}.cross{stroke-width:2.5;stroke-dasharray:none}\n"
-	".mark-dot{fill:#2c3e50}.mark text{fill:#2c3e50}.t{fill:#666}\n"
+	".mark-dot{fill:#2c3e50}.mark text{fill:#2c3e50}.t{fill:#666}.end{stroke:none}\n"
 	".legend{list-style:none;padding:0}.legend li{margin:.2em 0}\n"
 	"svg.defs{position:absolute}\n"
 	".cell-ok{background:#d5f5d5}.cell-wrong{background:#f8d0cc}"
