@@ -311,8 +311,10 @@ static int set_markdown(struct lab_args *a, const char *val, char *err, size_t e
 	return set_file(a, LAB_FORMAT_MARKDOWN, "--markdown", val, err, errlen);
 }
 
+/* The page draws the trace: the glass box's readers must run. */
 static int set_html(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
+	lab_args_trace_on(a);
 	return set_file(a, LAB_FORMAT_HTML, "--html", val, err, errlen);
 }
 

@@ -121,6 +121,8 @@ static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
  * event count.
  */
 #define STORY_HEAD offsetof(struct lab_report, trace.ev)
+_Static_assert(STORY_HEAD + sizeof(((struct lab_report *)0)->trace.ev) == sizeof(struct lab_report),
+	       "the trace's events must end the report: its story is cut after the last");
 
 struct worker {
 	pid_t pid;
@@ -189,8 +191,8 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
 	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
 	snprintf(ca.nat_cgn, sizeof(ca.nat_cgn), "%s", c->nat_cgn[0] ? c->nat_cgn : LAB_NAT_DEFAULT);
-	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0); /* the cell is the output */
-	rep->trace.on = story;
+	/* the cell is the output; with --html the trace is on (ca.trace) */
+	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0);
 	lab_scenario_exec(&ca, sigfd, bindir, rep);
 	cell_from_report(c, rep);
 	c->wall_ms = (int64_t)(hp_clock_ms() - t0);
