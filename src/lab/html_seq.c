@@ -452,7 +452,7 @@ void lab_html_sequence(FILE *f, const struct lab_report *r)
 	draw_events(&s, idx);
 	fclose(s.f);
 	free(idx);
-	width = LEFT + (int)s.ncols * COL_W + 120;
+	width = LEFT + (int)s.ncols * COL_W + 420; /* the last lifeline's marks run right */
 	height = TOP + (int)(s.row + 1) * ROW_H;
 	fprintf(f, "<div class=\"seq\"><svg class=\"sequence\" width=\"%d\" height=\"%d\" "
 		   "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"sequence diagram\">\n",
