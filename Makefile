@@ -162,7 +162,7 @@ $(O)/tests/test_lab_%: $(O)/obj/tests/unit/test_lab_%.o $(LIB_LAB) $(LIB_KERN) $
 # two namespaces joined by a veth (tests/unit/netpair.c).
 $(O)/tests/test_lab_nfq $(O)/tests/test_lab_ct $(O)/tests/test_lab_capture: $(O)/obj/tests/unit/netpair.o
 # The XML writers' tests parse what they wrote with one helper.
-$(O)/tests/test_lab_matrix $(O)/tests/test_lab_report: $(O)/obj/tests/unit/xmlcheck.o
+$(O)/tests/test_lab_matrix $(O)/tests/test_lab_report $(O)/tests/test_lab_html: $(O)/obj/tests/unit/xmlcheck.o
 
 $(O)/tests/test_%: $(O)/obj/tests/unit/test_%.o $(LIB_COMMON)
 	@mkdir -p $(dir $@)

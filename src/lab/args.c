@@ -323,6 +323,13 @@ static int set_pcap(struct lab_args *a, const char *val, char *err, size_t errle
 	return 0;
 }
 
+/* The page draws the trace: the glass box's readers must run. */
+static int set_html(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	lab_args_trace_on(a);
+	return set_file(a, LAB_FORMAT_HTML, "--html", val, err, errlen);
+}
+
 static int set_verbose(struct lab_args *a, const char *val, char *err, size_t errlen)
 {
 	(void)val, (void)err, (void)errlen;
@@ -363,6 +370,8 @@ static const struct opt opts[] = {
 	  "--junit FILE   also write the result as JUnit XML (one testcase per run or cell)" },
 	{ "markdown", 0, true, RUN_MATRIX, set_markdown,
 	  "--markdown FILE  also write a markdown summary (for a CI step summary page)" },
+	{ "html", 0, true, RUN_MATRIX, set_html,
+	  "--html FILE    also write one self-contained page: topology, sequence diagram, NAT tables" },
 	{ "prefix", 0, true, ANY_CMD, set_prefix,
 	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab)" },
 	{ "nat-a", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_a,

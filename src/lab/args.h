@@ -39,7 +39,7 @@ struct lab_args {
 	bool help;           /* `labrun SUB --help` */
 	bool json;           /* run: one JSON object instead of the narrative */
 	/* run, matrix: the files the file formats go to, by format (format.h):
-	 * --junit FILE, --markdown FILE; NULL: none. They point into argv. */
+	 * --junit FILE, --markdown FILE, --html FILE; NULL: none. They point into argv. */
 	const char *files[LAB_FORMAT_COUNT];
 	int verbose;         /* -v, repeatable: show the children's own lines */
 	bool explain;        /* run: the narrative tells the glass box's story (--explain) */

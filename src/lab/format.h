@@ -11,13 +11,15 @@
  *
  * Text or JSON goes to stdout (--json picks); the file formats are written
  * in addition, each to the file its option names (--junit FILE,
- * --markdown FILE; args.h keeps the paths indexed by this enum).
+ * --markdown FILE, --html FILE; args.h keeps the paths indexed by this
+ * enum).
  */
 enum lab_format {
 	LAB_FORMAT_TEXT,     /* the narrative for people, then PASS or FAIL */
 	LAB_FORMAT_JSON,     /* one JSON object for machines */
 	LAB_FORMAT_JUNIT,    /* JUnit XML: one testcase per run or cell, for CI */
 	LAB_FORMAT_MARKDOWN, /* summary tables for a CI step summary page */
+	LAB_FORMAT_HTML,     /* one self-contained page: topology, sequence diagram, NAT tables */
 	LAB_FORMAT_COUNT
 };
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,24 +111,71 @@ static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
 	snprintf(c->prefix, sizeof(c->prefix), "%s", r->prefix);
 }
 
+/*
+ * What a worker sends on its pipe: its cell (struct lab_cell), then, when
+ * the page (--html) tells each cell's story, its report's length (a
+ * uint32_t) and the report itself, cut after the trace's last event (the
+ * trace is the report's last field, trace.h). The parent reads whatever
+ * each pipe holds when poll says so, never waiting on one worker, and
+ * takes a story only if it is whole and its length agrees with its own
+ * event count.
+ */
+#define STORY_HEAD offsetof(struct lab_report, trace.ev)
+_Static_assert(STORY_HEAD + sizeof(((struct lab_report *)0)->trace.ev) == sizeof(struct lab_report),
+	       "the trace's events must end the report: its story is cut after the last");
+
 struct worker {
 	pid_t pid;
 	int fd;          /* read end of the result pipe */
 	size_t cell;
 	uint64_t start;
 	struct lab_cell got;
-	size_t have;     /* bytes of got read so far */
+	uint32_t story_len;
+	struct lab_report *story; /* with --html: where the report is read */
+	size_t have;     /* bytes read so far: of got, story_len, then story */
 };
 
-/* In the forked worker: one run, its result as one struct on the pipe. */
+static size_t story_len(const struct lab_report *r)
+{
+	return STORY_HEAD + (r->trace.n < LAB_TRACE_MAX ? r->trace.n : LAB_TRACE_MAX) *
+		sizeof(r->trace.ev[0]);
+}
+
+static bool story_len_ok(uint32_t len)
+{
+	return len >= STORY_HEAD && len <= sizeof(struct lab_report) &&
+	       (len - STORY_HEAD) % sizeof(((struct lab_report *)0)->trace.ev[0]) == 0;
+}
+
+static bool write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* In the forked worker: one run, its result as one struct on the pipe
+ * (and with story, the report after it). */
 static void __attribute__((noreturn))
 worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_cell *c,
 	    int fd, pid_t parent)
 {
 	struct lab_args ca = *a;
 	struct lab_report *rep = malloc(sizeof(*rep));
+	bool story = a->files[LAB_FORMAT_HTML] != NULL;
 	uint64_t t0 = hp_clock_ms();
-	ssize_t n;
+	uint32_t len;
+	bool ok;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent || !rep)
@@ -143,14 +191,15 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 	snprintf(ca.nat_a, sizeof(ca.nat_a), "%s", c->nat_a);
 	snprintf(ca.nat_b, sizeof(ca.nat_b), "%s", c->nat_b);
 	snprintf(ca.nat_cgn, sizeof(ca.nat_cgn), "%s", c->nat_cgn[0] ? c->nat_cgn : LAB_NAT_DEFAULT);
-	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0); /* the cell is the output */
+	/* the cell is the output; with --html the trace is on (ca.trace) */
+	lab_report_init(rep, LAB_FORMAT_JSON, NULL, t0);
 	lab_scenario_exec(&ca, sigfd, bindir, rep);
 	cell_from_report(c, rep);
 	c->wall_ms = (int64_t)(hp_clock_ms() - t0);
-	do
-		n = write(fd, c, sizeof(*c));
-	while (n < 0 && errno == EINTR);
-	_exit(n == (ssize_t)sizeof(*c) ? 0 : 3);
+	len = (uint32_t)story_len(rep);
+	ok = write_all(fd, c, sizeof(*c)) &&
+	     (!story || (write_all(fd, &len, sizeof(len)) && write_all(fd, rep, len)));
+	_exit(ok ? 0 : 3);
 }
 
 static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
@@ -177,24 +226,92 @@ static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
 	w->cell = cell;
 	w->start = hp_clock_ms();
 	w->have = 0;
+	w->story_len = 0;
+	/* without memory for it the story is read and thrown away */
+	w->story = a->files[LAB_FORMAT_HTML] ? malloc(sizeof(*w->story)) : NULL;
 	return 0;
 }
 
-/* Reads what the worker wrote; on EOF reaps it and files its cell. A
- * worker without a result failed its cell, unless a signal (signo) is
- * why: then the cell was not run. */
-static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force, int signo)
+/* Where the pipe's next bytes go, and how many fit there: the cell, the
+ * story's length, the story; NULL once all that is expected is in (or
+ * the length makes no sense): the rest is read and thrown away. */
+static void *worker_next(struct worker *w, size_t *room)
+{
+	size_t at = w->have;
+
+	*room = 0;
+	if (at < sizeof(w->got)) {
+		*room = sizeof(w->got) - at;
+		return (char *)&w->got + at;
+	}
+	at -= sizeof(w->got);
+	if (!w->story)
+		return NULL;
+	if (at < sizeof(w->story_len)) {
+		*room = sizeof(w->story_len) - at;
+		return (char *)&w->story_len + at;
+	}
+	at -= sizeof(w->story_len);
+	if (!story_len_ok(w->story_len) || at >= w->story_len)
+		return NULL;
+	*room = w->story_len - at;
+	return (char *)w->story + at;
+}
+
+/* The story, whole and consistent, or none. Its strings end in the
+ * buffers they came in, its counts stay inside the arrays: the writer
+ * indexes with them. */
+static struct lab_report *worker_story(struct worker *w)
+{
+	struct lab_report *r = w->story;
+	size_t want = sizeof(w->got) + sizeof(w->story_len) + w->story_len;
+
+	w->story = NULL;
+	if (!r || !story_len_ok(w->story_len) || w->have != want ||
+	    r->trace.n != (w->story_len - STORY_HEAD) / sizeof(r->trace.ev[0])) {
+		free(r);
+		return NULL;
+	}
+	r->out = NULL;
+	if (r->nsteps > LAB_REPORT_STEPS)
+		r->nsteps = LAB_REPORT_STEPS;
+	for (size_t i = 0; i < r->nsteps; i++)
+		r->steps[i].text[sizeof(r->steps[i].text) - 1] = '\0';
+	for (size_t i = 0; i < r->trace.n; i++)
+		r->trace.ev[i].text[sizeof(r->trace.ev[i].text) - 1] = '\0';
+#define END(s) (s)[sizeof(s) - 1] = '\0'
+	END(r->prefix), END(r->nat_a), END(r->nat_b), END(r->reason), END(r->path);
+	END(r->expected), END(r->topology), END(r->a.nick), END(r->b.nick);
+	END(r->a.private_ep), END(r->a.public_ep), END(r->b.private_ep), END(r->b.public_ep);
+	END(r->fault);
+#undef END
+	if ((unsigned)r->result > LAB_RESULT_ERROR)
+		r->result = LAB_RESULT_ERROR;
+	return r;
+}
+
+/* Reads what the worker wrote; on EOF reaps it and files its cell (and
+ * its story in *story, if one was asked for). A worker without a result
+ * failed its cell, unless a signal (signo) is why: then the cell was not
+ * run. */
+static bool worker_collect(struct worker *w, struct lab_cell *cells, struct lab_report **story,
+			   bool force, int signo)
 {
 	struct lab_cell *c = &cells[w->cell];
+	char scrap[4096];
 	ssize_t n = 0;
+	size_t room;
+	void *to;
 	int status;
 
 	if (!force) {
-		n = read(w->fd, (char *)&w->got + w->have, sizeof(w->got) - w->have);
+		to = worker_next(w, &room);
+		n = to ? read(w->fd, to, room) : read(w->fd, scrap, sizeof(scrap));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return false;
 		if (n > 0) {
-			w->have += (size_t)n;
+			if (to)
+				w->have += (size_t)n;
 			return false;
 		}
 	}
@@ -211,7 +328,7 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force,
 		snprintf(prefix, sizeof(prefix), "hpl%d", (int)w->pid);
 		lab_clean_prefix(prefix);
 	}
-	if (w->have == sizeof(w->got) && !strcmp(w->got.nat_a, c->nat_a) &&
+	if (w->have >= sizeof(w->got) && !strcmp(w->got.nat_a, c->nat_a) &&
 	    !strcmp(w->got.nat_b, c->nat_b)) {
 		*c = w->got;
 		c->expected[sizeof(c->expected) - 1] = c->observed[sizeof(c->observed) - 1] = '\0';
@@ -225,12 +342,16 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, bool force,
 			 signo ? "interrupted: its worker did not finish in time" :
 			 force ? "the cell took too long" : "the cell's worker died without a result");
 	}
+	if (story)
+		*story = worker_story(w);
+	free(w->story);
+	w->story = NULL;
 	w->pid = 0;
 	return true;
 }
 
 static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
-		     struct lab_cell *cells, size_t n)
+		     struct lab_cell *cells, struct lab_report **stories, size_t n)
 {
 	struct worker w[LAB_JOBS_MAX];
 	struct pollfd pfd[LAB_JOBS_MAX + 1];
@@ -279,7 +400,8 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 			late = hp_clock_ms() - w[k].start > MATRIX_CELL_MS ||
 			       (stop_by && hp_clock_ms() > stop_by);
 			if ((pfd[k + 1].revents || late) &&
-			    worker_collect(&w[k], cells, late && !pfd[k + 1].revents, signo)) {
+			    worker_collect(&w[k], cells, stories ? &stories[cell] : NULL,
+					   late && !pfd[k + 1].revents, signo)) {
 				running--;
 				lab_matrix_print_progress(stderr, &cells[cell], ++done, n);
 			}
@@ -311,23 +433,27 @@ int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
 	struct lab_matrix_result m = { .cells = cells, .jobs = a->jobs,
 				       .pairs = lab_nat_count() * lab_nat_count() };
+	struct lab_report *stories[LAB_MATRIX_MAX_CELLS] = { NULL };
 	struct lab_outfiles files;
 	char err[PATH_MAX + 64];
 	uint64_t t0 = hp_clock_ms();
 	bool all_ok = true;
 	size_t i;
+	int ret;
 
 	if (lab_outfiles_open(&files, a->files, err, sizeof(err)) < 0)
 		return lab_report_refuse(lab_args_format(a), "matrix", err);
 	m.n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	/* the page tells each cell's story: its worker sends its report */
+	if (a->files[LAB_FORMAT_HTML])
+		m.stories = stories;
 	lab_matrix_print_begin(stdout, lab_args_format(a), &m);
-	m.signo = run_cells(a, sigfd, bindir, cells, m.n);
+	m.signo = run_cells(a, sigfd, bindir, cells, m.stories ? stories : NULL, m.n);
 	m.seconds = (double)(hp_clock_ms() - t0) / 1000.0;
 	for (i = 0; i < m.n; i++)
 		all_ok = all_ok && cells[i].ok;
-	if (matrix_report(a, &files, &m) < 0)
-		return 2;
-	if (m.signo)
-		return 1;
-	return all_ok ? 0 : 1;
+	ret = matrix_report(a, &files, &m) < 0 ? 2 : m.signo ? 1 : all_ok ? 0 : 1;
+	for (i = 0; i < m.n; i++)
+		free(stories[i]);
+	return ret;
 }

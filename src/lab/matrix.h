@@ -12,6 +12,7 @@
 #include "plan.h"
 
 struct lab_args;
+struct lab_report;
 
 /*
  * `labrun matrix`: one `run` (with --probe) per cell, every pair of NAT
@@ -60,6 +61,9 @@ struct lab_matrix_result {
 	double seconds;
 	unsigned jobs;
 	int signo;              /* the signal that stopped it, 0 if none */
+	/* with --html, each cell's report as its worker sent it (its story:
+	 * steps, trace); NULL: none asked, or the cell sent none */
+	struct lab_report *const *stories;
 };
 
 /* The cells in order: personalities x personalities, then same-NAT with

@@ -170,6 +170,7 @@ static const struct lab_matrix_writer *const writers[LAB_FORMAT_COUNT] = {
 	[LAB_FORMAT_JSON] = &json,
 	[LAB_FORMAT_JUNIT] = &lab_matrix_junit,
 	[LAB_FORMAT_MARKDOWN] = &lab_matrix_markdown,
+	[LAB_FORMAT_HTML] = &lab_matrix_html,
 };
 
 void lab_matrix_print_begin(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m)

@@ -19,5 +19,6 @@ struct lab_matrix_writer {
 
 extern const struct lab_matrix_writer lab_matrix_junit;    /* matrixout_junit.c */
 extern const struct lab_matrix_writer lab_matrix_markdown; /* matrixout_markdown.c */
+extern const struct lab_matrix_writer lab_matrix_html;     /* matrixout_html.c */
 
 #endif

@@ -17,6 +17,7 @@ static const struct lab_report_writer *const writers[LAB_FORMAT_COUNT] = {
 	[LAB_FORMAT_JSON] = &lab_report_json,
 	[LAB_FORMAT_JUNIT] = &lab_report_junit,
 	[LAB_FORMAT_MARKDOWN] = &lab_report_markdown,
+	[LAB_FORMAT_HTML] = &lab_report_html,
 };
 
 static void side_init(struct lab_report_side *s)

@@ -27,6 +27,7 @@ extern const struct lab_report_writer lab_report_text;  /* report_text.c */
 extern const struct lab_report_writer lab_report_json;  /* report_json.c */
 extern const struct lab_report_writer lab_report_junit; /* report_junit.c */
 extern const struct lab_report_writer lab_report_markdown; /* report_markdown.c */
+extern const struct lab_report_writer lab_report_html;  /* report_html.c */
 
 /* A run's name in a test report: "NAT_A x NAT_B" or "same NAT (N),
  * hairpin on|off", then the fault and impairments, if any. */
