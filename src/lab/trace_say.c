@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The trace's events in sentences for people (lab_trace_describe): the
+ * narrative of --explain and the HTML page both tell them this way.
+ * Pure: a resolved list in, text out.
+ */
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plan.h"
+#include "proto.h"
+#include "pktdec.h"
+#include "trace.h"
+
+struct say {
+	char *buf;
+	size_t cap, len;
+};
+
+static void say(struct say *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct say *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (s->len + 1 >= s->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->len = s->len + (size_t)n >= s->cap ? s->cap - 1 : s->len + (size_t)n;
+}
+
+static const char *node_name(unsigned node)
+{
+	return node < LAB_NODE_COUNT ? lab_plan_nodes[node].suffix : "?";
+}
+
+static void say_ep(struct say *s, struct in_addr a, uint16_t port)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	if (port)
+		say(s, "%s:%u", ip, port);
+	else
+		say(s, "%s", ip);
+}
+
+static void say_tuple(struct say *s, const struct lab_ct_tuple *x)
+{
+	say_ep(s, x->src, x->sport);
+	say(s, " -> ");
+	say_ep(s, x->dst, x->dport);
+}
+
+/* The node an address belongs to, LAB_NODE_COUNT if none we know. */
+static unsigned node_at(const struct lab_trace *t, struct in_addr a)
+{
+	for (unsigned n = 0; n < LAB_NODE_COUNT; n++)
+		if (lab_trace_is_node_addr(t, a, n))
+			return n;
+	return LAB_NODE_COUNT;
+}
+
+/* What the datagram is: hplab's type (proto.h), STUN, or a datagram. */
+static void say_what(struct say *s, uint8_t hp_type)
+{
+	const char *n;
+
+	if (hp_type == LAB_PKT_NOT_HP) {
+		say(s, "datagram");
+		return;
+	}
+	if (hp_type == LAB_PKT_STUN) {
+		say(s, "STUN message");
+		return;
+	}
+	for (n = hp_type_name(hp_type); *n; n++)
+		say(s, "%c", *n == '_' ? ' ' : *n);
+}
+
+/* "alice's punch", "the server's intro", "a datagram" */
+static void say_whose(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *who = lab_trace_who(t, e);
+
+	if (who)
+		say(s, "%s's ", who);
+	else
+		say(s, "a ");
+	say_what(s, e->hp_type);
+}
+
+/* RFC 792 types, RFC 1122 s.3.2.2.1 codes: the words hpclient uses too. */
+static const char *icmp_words(uint8_t type, uint8_t code)
+{
+	static const struct {
+		uint8_t type;
+		int code; /* -1: any */
+		const char *words;
+	} rows[] = {
+		{ 11, -1, "time exceeded" },   { 3, 0, "net unreachable" },
+		{ 3, 1, "host unreachable" },  { 3, 3, "port unreachable" },
+		{ 3, 13, "admin prohibited" }, { 3, -1, "unreachable" },
+		{ 12, -1, "parameter problem" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (rows[i].type == type && (rows[i].code < 0 || rows[i].code == code))
+			return rows[i].words;
+	return "error";
+}
+
+static void say_client(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *nick = e->side < LAB_TRACE_SIDES && t->nick[e->side][0] ? t->nick[e->side] :
+									       "a client";
+
+	switch ((enum lab_tr_client)e->what) {
+	case LAB_TRC_REGISTERED:
+		say(s, "%s registered: the server sees it at %s", nick, e->text);
+		return;
+	case LAB_TRC_INTRODUCED:
+		say(s, "%s is introduced to %s", nick, e->text);
+		return;
+	case LAB_TRC_PUNCH:
+		say(s, "%s sends a punch to ", nick);
+		say_ep(s, e->a.dst, e->a.dport);
+		say(s, " (%s, ttl %u)", e->text, e->ttl);
+		return;
+	case LAB_TRC_ICMP:
+		say(s, "%s gets ICMP %s from ", nick, e->text);
+		if (e->a.src.s_addr)
+			say_ep(s, e->a.src, 0);
+		else
+			say(s, "an unknown sender");
+		say(s, " about ");
+		say_ep(s, e->a.dst, e->a.dport);
+		return;
+	case LAB_TRC_PATH:
+		say(s, "%s's path: %s", nick, e->text);
+		return;
+	case LAB_TRC_CONNECTED:
+		say(s, "%s is connected: %s", nick, e->text);
+		return;
+	case LAB_TRC_OTHER:
+	case LAB_TRC_COUNT:
+		break;
+	}
+	say(s, "%s: %s", nick, e->text);
+}
+
+static void say_map(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *nat = node_name(e->node);
+	bool maps = lab_trace_translates(e);
+
+	switch ((enum lab_ct_ev_type)e->what) {
+	case LAB_CT_EV_NEW:
+		say(s, "%s %s ", nat, maps ? "maps" : "tracks");
+		break;
+	case LAB_CT_EV_UPDATE:
+		say(s, "%s's %s ", nat, maps ? "mapping" : "entry");
+		break;
+	case LAB_CT_EV_DESTROY:
+		say(s, "%s forgets ", nat);
+		break;
+	}
+	if (maps) {
+		/* the inside endpoint, the public one it got, the remote one */
+		say_ep(s, e->a.src, e->a.sport);
+		say(s, " -> ");
+		say_ep(s, e->b.dst, e->b.dport);
+		say(s, " (for ");
+		say_ep(s, e->a.dst, e->a.dport);
+		say(s, ")");
+	} else {
+		say_tuple(s, &e->a);
+		if (lab_trace_is_node_addr(t, e->a.dst, e->node))
+			say(s, " (to %s itself)", nat);
+		else
+			say(s, " (not translated)");
+	}
+	if (e->what == LAB_CT_EV_UPDATE)
+		say(s, e->ct_status & IPS_ASSURED ? " is assured" :
+		       e->ct_status & IPS_SEEN_REPLY ? " sees a reply" : " changes");
+}
+
+/* "as 198.51.100.10:4000", "to 10.0.2.2:4000": what the NAT rewrote. */
+static void say_rewrite(struct say *s, const struct lab_tr_ev *e)
+{
+	if (e->b.src.s_addr != e->a.src.s_addr || e->b.sport != e->a.sport) {
+		say(s, " as ");
+		say_ep(s, e->b.src, e->b.sport);
+	}
+	if (e->b.dst.s_addr != e->a.dst.s_addr || e->b.dport != e->a.dport) {
+		say(s, " to ");
+		say_ep(s, e->b.dst, e->b.dport);
+	}
+}
+
+/* Where an ICMP error came from: "in the core", "at rB", "beyond rA". */
+static void say_where(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	unsigned n = node_at(t, e->from);
+
+	if (n == LAB_NODE_CORE)
+		say(s, "in the core");
+	else if (n < LAB_NODE_COUNT)
+		say(s, "at %s", node_name(n));
+	else
+		say(s, "beyond %s", node_name(e->node));
+}
+
+static void say_icmp_pkt(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *nat = node_name(e->node);
+
+	if (e->at == LAB_AT_OUT)
+		say(s, "%s answers ", nat);
+	else if (e->what == LAB_FATE_FORWARDED)
+		say(s, "%s passes back ", nat);
+	else
+		say(s, "%s %s ", nat, e->what == LAB_FATE_DROPPED ? "drops" : "sees");
+	say(s, "ICMP %s from ", icmp_words(e->icmp_type, e->icmp_code));
+	say_ep(s, e->from, 0);
+	say(s, " about ");
+	say_whose(s, t, e);
+	say(s, " ");
+	say_tuple(s, &e->a);
+	if (e->what == LAB_FATE_FORWARDED && e->at != LAB_AT_OUT)
+		say_rewrite(s, e);
+}
+
+static void say_pkt(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *nat = node_name(e->node);
+
+	if (e->proto == IPPROTO_ICMP) {
+		say_icmp_pkt(s, t, e);
+		return;
+	}
+	switch ((enum lab_tr_fate)e->what) {
+	case LAB_FATE_FORWARDED:
+		say(s, "%s forwards ", nat);
+		say_whose(s, t, e);
+		say(s, " (ttl %u) ", e->ttl);
+		say_tuple(s, &e->a);
+		say_rewrite(s, e);
+		return;
+	case LAB_FATE_DROPPED:
+		say(s, "%s drops ", nat);
+		say_whose(s, t, e);
+		say(s, " from ");
+		say_ep(s, e->a.src, e->a.sport);
+		say(s, " (rule %s: %s)", lab_trace_rule_name(e->rule), lab_trace_rule_why(e->rule));
+		return;
+	case LAB_FATE_LOCAL:
+		say(s, "%s takes ", nat);
+		say_whose(s, t, e);
+		say(s, " from ");
+		say_ep(s, e->a.src, e->a.sport);
+		say(s, " for itself: no mapping, nobody listens there");
+		if (e->icmp_type)
+			say(s, " (ICMP %s)", icmp_words(e->icmp_type, e->icmp_code));
+		return;
+	case LAB_FATE_EXPIRED:
+	case LAB_FATE_UNROUTABLE:
+		say_whose(s, t, e);
+		say(s, " (ttl %u) left %s", e->ttl, nat);
+		say_rewrite(s, e);
+		say(s, e->what == LAB_FATE_EXPIRED ? " and expired " : " and found no route ");
+		say_where(s, t, e);
+		say(s, ": ICMP %s from ", icmp_words(e->icmp_type, e->icmp_code));
+		say_ep(s, e->from, 0);
+		return;
+	case LAB_FATE_UNKNOWN:
+	case LAB_FATE_COUNT:
+		break;
+	}
+	say(s, "%s sees ", nat);
+	say_whose(s, t, e);
+	say(s, " ");
+	say_tuple(s, &e->a);
+}
+
+int lab_trace_describe(const struct lab_trace *t, size_t i, char *buf, size_t cap)
+{
+	struct say s = { buf, cap, 0 };
+	const struct lab_tr_ev *e;
+
+	if (!cap)
+		return 0;
+	buf[0] = '\0';
+	if (i >= t->n)
+		return 0;
+	e = &t->ev[i];
+	switch ((enum lab_tr_kind)e->kind) {
+	case LAB_TR_CLIENT:
+		say_client(&s, t, e);
+		break;
+	case LAB_TR_MAP:
+		say_map(&s, t, e);
+		break;
+	case LAB_TR_PKT:
+		say_pkt(&s, t, e);
+		break;
+	case LAB_TR_KIND_COUNT:
+		break;
+	}
+	return (int)s.len;
+}
