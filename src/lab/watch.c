@@ -27,10 +27,6 @@
 
 #define LIVE_MAX 16
 #define REDRAW_MS 250    /* a screen at most four times a second */
-#define LOG_COPY 128     /* bytes of each logged datagram: its headers */
-#ifndef LAB_NFLOG_GROUP
-#define LAB_NFLOG_GROUP 5 /* TEMPORARY until i11-trace lands */
-#endif
 
 struct watch_nat_io {
 	char ns[LAB_NETNS_NAME_MAX];
@@ -183,7 +179,7 @@ static int open_ct(struct watch *w, size_t i)
 static int open_log(struct watch *w, size_t i)
 {
 	struct watch_nat_io *io = &w->io[i];
-	int ret = lab_nflog_open(&io->log, io->ns_fd, LAB_NFLOG_GROUP, LOG_COPY);
+	int ret = lab_nflog_open(&io->log, io->ns_fd, LAB_NFLOG_GROUP, LAB_NFLOG_RANGE);
 
 	if (ret == -EBUSY) {
 		if (!w->v.log_off)

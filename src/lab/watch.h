@@ -36,7 +36,6 @@ int lab_watch_run(const struct lab_args *a, int sigfd);
 #define LAB_WATCH_ENTRIES 128 /* entries held per NAT; beyond, only counted */
 #define LAB_WATCH_RECENT 10   /* event lines the screen keeps */
 #define LAB_WATCH_LINE 192
-#define LAB_WATCH_LOGS 4
 
 struct lab_watch_nat {
 	char name[8];                   /* the node: "rA" */
@@ -45,10 +44,10 @@ struct lab_watch_nat {
 	struct lab_ct_entry e[LAB_WATCH_ENTRIES];
 	unsigned made;                  /* entries made since the watch began */
 	unsigned drops[LAB_RULE_COUNT]; /* datagrams logged by each drop rule */
-	/* datagrams logged under other prefixes (where the NAT saw them
-	 * pass: "in", "out"), the first LAB_WATCH_LOGS prefixes by name */
-	char log_prefix[LAB_WATCH_LOGS][16];
-	unsigned log_n[LAB_WATCH_LOGS];
+	/* datagrams logged where the NAT saw them pass ("in", "out": trace.h's
+	 * enum lab_tr_at; its drops are in drops[]), and under no prefix of
+	 * the lab's */
+	unsigned seen[LAB_AT_COUNT];
 	unsigned logged_other;
 };
 

@@ -97,25 +97,16 @@ bool lab_watch_ct_apply(struct lab_watch_nat *nat, const struct lab_ct_event *ev
 
 bool lab_watch_pkt_apply(struct lab_watch_nat *nat, const struct lab_nflog_pkt *pkt)
 {
-	enum lab_tr_rule r = lab_trace_rule_find(pkt->prefix);
-	size_t i;
+	enum lab_tr_rule r;
+	enum lab_tr_at at = lab_trace_at_find(pkt->prefix, &r);
 
-	if (r != LAB_RULE_NONE && r < LAB_RULE_COUNT) {
+	if (at == LAB_AT_DROP && r != LAB_RULE_NONE && r < LAB_RULE_COUNT)
 		nat->drops[r]++;
-		return true;
-	}
-	for (i = 0; i < LAB_WATCH_LOGS && nat->log_prefix[i][0]; i++)
-		if (!strncmp(nat->log_prefix[i], pkt->prefix, sizeof(nat->log_prefix[i])))
-			break;
-	if (i < LAB_WATCH_LOGS && pkt->prefix[0] &&
-	    strlen(pkt->prefix) < sizeof(nat->log_prefix[i])) {
-		if (!nat->log_prefix[i][0])
-			snprintf(nat->log_prefix[i], sizeof(nat->log_prefix[i]), "%s", pkt->prefix);
-		nat->log_n[i]++;
-	} else {
+	else if (at < LAB_AT_COUNT)
+		nat->seen[at]++;
+	else
 		nat->logged_other++;
-	}
-	return false;
+	return at == LAB_AT_DROP;
 }
 
 void lab_watch_recent(struct lab_watch_view *v, const char *line)
@@ -261,8 +252,9 @@ static void render_nat(FILE *f, const struct lab_watch_nat *nat, bool log_off)
 		for (r = LAB_RULE_NONE + 1; r < LAB_RULE_COUNT; r++)
 			fprintf(f, " %s %u", lab_trace_rule_name((enum lab_tr_rule)r), nat->drops[r]);
 		fputs("; seen:", f);
-		for (r = 0; r < LAB_WATCH_LOGS && nat->log_prefix[r][0]; r++)
-			fprintf(f, " %s %u", nat->log_prefix[r], nat->log_n[r]);
+		for (r = 0; r < LAB_AT_COUNT; r++)
+			if (r != LAB_AT_DROP)
+				fprintf(f, " %s %u", lab_trace_at_name((enum lab_tr_at)r), nat->seen[r]);
 		if (nat->logged_other)
 			fprintf(f, " other %u", nat->logged_other);
 	}

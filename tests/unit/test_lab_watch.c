@@ -226,29 +226,27 @@ static void test_counts(void **state)
 	assert_true(lab_watch_pkt_apply(&nat, &pkt));
 	assert_int_equal(nat.drops[LAB_RULE_FW_INPUT], 1);
 	assert_int_equal(nat.drops[LAB_RULE_FW_FORWARD], 2);
-	/* the datagrams seen passing, by prefix, the first few by name */
+	/* the datagrams seen passing, where the NAT's log saw them */
 	for (i = 0; i < 3; i++) {
-		snprintf(pkt.prefix, sizeof(pkt.prefix), "in");
+		snprintf(pkt.prefix, sizeof(pkt.prefix), "%s", lab_trace_at_name(LAB_AT_IN));
 		assert_false(lab_watch_pkt_apply(&nat, &pkt));
 	}
-	snprintf(pkt.prefix, sizeof(pkt.prefix), "out");
+	snprintf(pkt.prefix, sizeof(pkt.prefix), "%s", lab_trace_at_name(LAB_AT_OUT));
 	assert_false(lab_watch_pkt_apply(&nat, &pkt));
-	assert_string_equal(nat.log_prefix[0], "in");
-	assert_int_equal(nat.log_n[0], 3);
-	assert_string_equal(nat.log_prefix[1], "out");
-	assert_int_equal(nat.log_n[1], 1);
-	for (i = 0; i < LAB_WATCH_LOGS + 2; i++) {
-		snprintf(pkt.prefix, sizeof(pkt.prefix), "p%d", i);
-		lab_watch_pkt_apply(&nat, &pkt);
-	}
-	/* an unnamed or overlong prefix, or one too many: "other" */
+	assert_int_equal(nat.seen[LAB_AT_IN], 3);
+	assert_int_equal(nat.seen[LAB_AT_OUT], 1);
+	assert_int_equal(nat.seen[LAB_AT_DROP], 0);
+	/* a prefix not the lab's, none, or overlong: other */
+	snprintf(pkt.prefix, sizeof(pkt.prefix), "someone-else");
+	assert_false(lab_watch_pkt_apply(&nat, &pkt));
 	pkt.prefix[0] = '\0';
-	lab_watch_pkt_apply(&nat, &pkt);
+	assert_false(lab_watch_pkt_apply(&nat, &pkt));
 	memset(pkt.prefix, 'a', sizeof(pkt.prefix) - 1);
 	pkt.prefix[sizeof(pkt.prefix) - 1] = '\0';
-	lab_watch_pkt_apply(&nat, &pkt);
-	/* p0.. took the slots "in" and "out" left; the rest went to other */
-	assert_int_equal(nat.logged_other, (LAB_WATCH_LOGS + 2) - (LAB_WATCH_LOGS - 2) + 2);
+	assert_false(lab_watch_pkt_apply(&nat, &pkt));
+	assert_int_equal(nat.logged_other, 3);
+	assert_int_equal(nat.drops[LAB_RULE_FW_INPUT], 1);
+	assert_int_equal(nat.drops[LAB_RULE_NONE], 0);
 }
 
 static void test_screen(void **state)
@@ -279,6 +277,7 @@ static void test_screen(void **state)
 	assert_non_null(strstr(s, "rA  1 UDP entry, 0 made; dropped: fw-input 0 fw-forward 0"));
 	assert_non_null(strstr(s, "\n    10.0.1.2:4000 -> 198.51.100.10:4000 (for 192.0.2.10:3478)"));
 	assert_non_null(strstr(s, "rB  0 UDP entries, 0 made; dropped: fw-input 1 "));
+	assert_non_null(strstr(s, "; seen: in 0 out 0\n"));
 	/* the recent lines: the last ones, oldest first */
 	assert_null(strstr(s, "event 2;"));
 	assert_non_null(strstr(s, "  event 3;\n  event 4;"));
