@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * Conntrack of one namespace (ct.h): the ctnetlink socket exchange behind
- * flush, list and count, and the UDP timeout sysctls. The requests and the
- * entry parser are in ctmsg.c.
+ * flush, list and count, the event socket, and the UDP timeout sysctls.
+ * The requests and the entry and event parsers are in ctmsg.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "ct.h"
 #include "netns.h"
@@ -113,6 +116,133 @@ int lab_ct_list(int ns_fd, uint8_t l4proto, struct lab_ct_entry *out, size_t max
 int lab_ct_count(int ns_fd, uint8_t l4proto)
 {
 	return lab_ct_list(ns_fd, l4proto, NULL, 0);
+}
+
+/* ---- events ---- */
+
+/* An event is a few hundred bytes; one datagram holds one (or a batch). */
+#define CTEV_RX_SIZE 16384
+/* Events come in bursts (a flush destroys every entry at once). */
+#define CTEV_RCVBUF (4 << 20)
+
+struct lab_ctev {
+	struct mnl_socket *sock;
+	uint64_t lost;
+	uint8_t *rx;
+};
+
+int lab_ctev_open(struct lab_ctev **out, int ns_fd)
+{
+	static const int groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
+				      NFNLGRP_CONNTRACK_DESTROY };
+	int rcvbuf = CTEV_RCVBUF, fd, fl, ret;
+	struct lab_ctev *c;
+
+	if (!out)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->rx = malloc(CTEV_RX_SIZE);
+	if (!c->rx) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = lab_netns_mnl_open(ns_fd, NETLINK_NETFILTER, &c->sock);
+	if (ret < 0)
+		goto fail;
+	fd = mnl_socket_get_fd(c->sock);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		int g = groups[i];
+
+		if (mnl_socket_setsockopt(c->sock, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
+			ret = -errno;
+			goto fail;
+		}
+	}
+	/* root may exceed net.core.rmem_max; others get what it allows */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	lab_ctev_close(c);
+	return ret;
+}
+
+int lab_ctev_fd(const struct lab_ctev *c)
+{
+	return mnl_socket_get_fd(c->sock);
+}
+
+uint64_t lab_ctev_lost(const struct lab_ctev *c)
+{
+	return c->lost;
+}
+
+/* Every message of one datagram; one that is not an event, or does not
+ * parse, is skipped. */
+static int ctev_dispatch(struct lab_ctev *c, size_t n,
+			 void (*cb)(void *ctx, const struct lab_ct_event *ev), void *ctx)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->rx;
+	int len = n > CTEV_RX_SIZE ? CTEV_RX_SIZE : (int)n, got = 0;
+	struct lab_ct_event ev;
+
+	while (mnl_nlmsg_ok(nlh, len)) {
+		if (lab_ct_parse_event((const uint8_t *)nlh, nlh->nlmsg_len, &ev) == 0) {
+			cb(ctx, &ev);
+			got++;
+		}
+		nlh = mnl_nlmsg_next(nlh, &len);
+	}
+	return got;
+}
+
+/* Drains the socket. An overrun (ENOBUFS: the kernel dropped events for
+ * want of buffer) is counted, the rest is still read, and the call
+ * reports it with -ENOBUFS. */
+int lab_ctev_read(struct lab_ctev *c, void (*cb)(void *ctx, const struct lab_ct_event *ev),
+		  void *ctx)
+{
+	bool overrun = false;
+	int got = 0;
+	ssize_t n;
+
+	if (!c || !cb)
+		return -EINVAL;
+	for (;;) {
+		n = recv(mnl_socket_get_fd(c->sock), c->rx, CTEV_RX_SIZE, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				c->lost++;
+				overrun = true;
+				continue;
+			}
+			return -errno;
+		}
+		got += ctev_dispatch(c, (size_t)n, cb, ctx);
+	}
+	return overrun ? -ENOBUFS : got;
+}
+
+void lab_ctev_close(struct lab_ctev *c)
+{
+	if (!c)
+		return;
+	if (c->sock)
+		mnl_socket_close(c->sock);
+	free(c->rx);
+	free(c);
 }
 
 int lab_ct_set_udp_timeouts(int ns_fd, unsigned unreplied_s, unsigned stream_s)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * ctnetlink messages, pure (ctmsg.h): the flush and dump requests and the
- * parser for the conntrack entries a dump returns. No socket here, so
+ * parser for the conntrack entries a dump returns and events announce. No socket here, so
  * tests/unit/test_lab_ct.c checks them without a kernel. Layout:
  * linux/netfilter/nfnetlink_conntrack.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -113,21 +114,25 @@ static int ct_parse_tuple(const struct nlattr *nest, uint8_t *proto, struct lab_
 	return 0;
 }
 
-int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e)
+/* A u32 attribute in network order; absent leaves *out 0. */
+static int ct_get_be32(const struct nlattr *a, uint32_t *out)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	if (!a)
+		return 0;
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EINVAL;
+	*out = ntohl(mnl_attr_get_u32(a));
+	return 0;
+}
+
+/* The attributes of an entry, a dump answer's and an event's alike
+ * (ctnetlink_fill_info, ctnetlink_conntrack_event). */
+static int ct_parse_body(const struct nlmsghdr *nlh, struct lab_ct_entry *e)
+{
 	struct ct_nest_tb top;
 	uint8_t rproto = 0;
 	int ret;
 
-	if (!buf || !e || len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (((uintptr_t)buf & 3) != 0)
-		return -EINVAL; /* netlink attributes are read in place */
-	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
-		return -EINVAL;
-	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW))
-		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	memset(&top, 0, sizeof(top));
 	top.max = CTA_MAX;
@@ -138,5 +143,61 @@ int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e)
 	ret = ct_parse_tuple(top.tb[CTA_TUPLE_ORIG], &e->l4proto, &e->orig);
 	if (ret < 0)
 		return ret;
-	return ct_parse_tuple(top.tb[CTA_TUPLE_REPLY], &rproto, &e->reply);
+	ret = ct_parse_tuple(top.tb[CTA_TUPLE_REPLY], &rproto, &e->reply);
+	if (ret < 0)
+		return ret;
+	if (ct_get_be32(top.tb[CTA_STATUS], &e->status) < 0 ||
+	    ct_get_be32(top.tb[CTA_ID], &e->id) < 0 ||
+	    ct_get_be32(top.tb[CTA_TIMEOUT], &e->timeout) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* The netlink header fits in len and its length in turn fits. */
+static bool ct_msg_fits(const uint8_t *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+
+	if (!buf || len < MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg))
+		return false;
+	if (((uintptr_t)buf & 3) != 0)
+		return false; /* netlink attributes are read in place */
+	return nlh->nlmsg_len <= len &&
+	       nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg);
+}
+
+int lab_ct_parse_entry(const uint8_t *buf, size_t len, struct lab_ct_entry *e)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+
+	if (!e || !ct_msg_fits(buf, len))
+		return -EINVAL;
+	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW))
+		return -EINVAL;
+	return ct_parse_body(nlh, e);
+}
+
+/*
+ * ctnetlink_conntrack_event sends a destroyed entry as IPCTNL_MSG_CT_DELETE,
+ * a new one as IPCTNL_MSG_CT_NEW with NLM_F_CREATE|NLM_F_EXCL, and any
+ * other change (a reply seen, assured, a new timeout) as
+ * IPCTNL_MSG_CT_NEW without them.
+ */
+int lab_ct_parse_event(const uint8_t *buf, size_t len, struct lab_ct_event *ev)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+
+	if (!ev || !buf || len < MNL_NLMSG_HDRLEN || ((uintptr_t)buf & 3) != 0)
+		return -EINVAL;
+	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN)
+		return -EINVAL;
+	if (nlh->nlmsg_type == CT_MSG(IPCTNL_MSG_CT_DELETE))
+		ev->type = LAB_CT_EV_DESTROY;
+	else if (nlh->nlmsg_type == CT_MSG(IPCTNL_MSG_CT_NEW))
+		ev->type = (nlh->nlmsg_flags & NLM_F_CREATE) ? LAB_CT_EV_NEW : LAB_CT_EV_UPDATE;
+	else
+		return -ENOMSG;
+	if (!ct_msg_fits(buf, len))
+		return -EINVAL;
+	return ct_parse_body(nlh, &ev->e);
 }
