@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `lab watch` on a topology of `lab up -v`: with its output in a file
+# (plain lines), a manual chat between hA and hB shows alice's mapping in
+# rA as it is made; SIGINT ends it with status 0, and so does the topology
+# going away (`lab down`). Without a topology: one clear line, status 2.
+# `lab up`'s explore hints name the watch and the kernel's own tools for
+# its prefix, and -v gives hpserver -v (its log names each register).
+set -euo pipefail
+. "$HPLAB_TOP/tests/lib.sh"
+hp_need_root
+hp_init
+prefix=w76_$$
+hp_lab_prefix "$prefix"
+srv=192.0.2.10
+
+echo "check: watch of a topology that is not up: one line, status 2"
+rc=0
+"$BIN/labrun" watch --prefix nosuch >"$T/none.out" 2>"$T/none.err" || rc=$?
+hp_expect_eq "watch --prefix nosuch: status" 2 "$rc"
+hp_expect_eq "watch --prefix nosuch: lines on stderr" 1 "$(wc -l <"$T/none.err")"
+hp_expect_grep "watch --prefix nosuch: stderr" 'no topology nosuch is up' "$T/none.err"
+hp_expect_eq "watch --prefix nosuch: stdout" "" "$(cat "$T/none.out")"
+
+echo "check: up -v prints the explore hints for its prefix"
+"$BIN/labrun" up -v --prefix "$prefix" >"$T/up.out" 2>"$T/up.err" || hp_fail "labrun up failed"
+for hint in "watch --prefix $prefix( |\$)" "ip netns exec $prefix-rA conntrack -E( |\$)" \
+	"ip netns exec $prefix-rA iptables -L -v -n( |\$)" "ip netns exec $prefix-rA tcpdump -ni wan( |\$)"; do
+	hp_expect_grep "up's explore hints" "^  .*$hint" "$T/up.out"
+done
+
+echo "check: watch starts with the tables (plain lines: stdout is a file)"
+"$BIN/labrun" watch --prefix "$prefix" >"$T/watch.out" 2>"$T/watch.err" &
+wpid=$!
+hp_track "$wpid" INT
+hp_expect_line "watch's first line" "$T/watch.out" "^lab watch: prefix $prefix" 10
+hp_expect_grep "watch's tables" "^\+0\.000 rA holds [0-9]+ UDP entr" "$T/watch.out"
+hp_expect_grep "watch's tables" "^\+0\.000 rB holds [0-9]+ UDP entr" "$T/watch.out"
+
+echo "check: a manual chat, alice in hA and bob in hB, shows alice's mapping in rA"
+# chat NAME HOST: hpclient in that host's namespace, its stdin a fifo of ours
+chat() {
+	local n=$1 fd
+	mkfifo "$T/$n.in"
+	(hp_close_writers; exec timeout "$HP_TIMEOUT" ip netns exec "$prefix-$2" \
+		"$BIN/hpclient" --json --room r --name "$n" 4000 "$srv" 3478 \
+		<"$T/$n.in" >"$T/$n.out" 2>"$T/$n.err") &
+	HP_PID[$n]=$!
+	hp_track "$!"
+	exec {fd}>"$T/$n.in"
+	HP_W[$n]=$fd
+	HP_WRITERS+=("$fd")
+}
+chat alice hA
+chat bob hB
+hp_expect_line "alice connected" "$T/alice.out" '"event":"connected"' 20
+echo "hello bob" >&"${HP_W[alice]}"
+hp_expect_line "bob got alice's line" "$T/bob.out" '"text":"hello bob"' 20
+hp_expect_line "watch: alice's mapping in rA" "$T/watch.out" \
+	"^\+[0-9]+\.[0-9]{3} rA new 10\.0\.1\.2:4000 -> 198\.51\.100\.10:[0-9]+ \(for $srv:3478\)\$" 10
+hp_expect_grep "watch: bob's mapping in rB" \
+	"^\+[0-9]+\.[0-9]{3} rB new 10\.0\.2\.2:4000 -> 203\.0\.113\.10:[0-9]+ \(for " "$T/watch.out"
+hp_client_close alice bob
+hp_client_exit alice
+hp_client_exit bob
+echo "check: hpserver -v logged both registrations"
+hp_expect_grep "server log" 'register room "r" nick "alice"' "/run/hplab/$prefix.server.log"
+hp_expect_grep "server log" 'register room "r" nick "bob"' "/run/hplab/$prefix.server.log"
+
+echo "check: SIGINT ends the watch, status 0"
+kill -INT "$wpid"
+rc=0
+timeout 10 tail --pid="$wpid" -f /dev/null || hp_fail "watch did not end within 10 s of SIGINT"
+wait "$wpid" || rc=$?
+hp_untrack "$wpid"
+hp_expect_eq "watch's status after SIGINT" 0 "$rc"
+hp_expect_eq "watch's stderr" "" "$(cat "$T/watch.err")"
+
+echo "check: without --prefix and several topologies up: one line naming them, status 2"
+other=w76b_$$
+hp_lab_prefix "$other"
+"$BIN/labrun" up --no-server --prefix "$other" >"$T/up2.out" || hp_fail "labrun up (a second one) failed"
+rc=0
+"$BIN/labrun" watch >"$T/several.out" 2>"$T/several.err" || rc=$?
+hp_expect_eq "watch without --prefix: status" 2 "$rc"
+hp_expect_eq "watch without --prefix: lines on stderr" 1 "$(wc -l <"$T/several.err")"
+hp_expect_grep "watch without --prefix: stderr" "topologies are up: .*$prefix" "$T/several.err"
+hp_expect_grep "watch without --prefix: stderr" "$other.*--prefix P" "$T/several.err"
+"$BIN/labrun" down --prefix "$other" >"$T/down2.out"
+
+echo "check: a watch ends, status 0, when the topology goes away"
+"$BIN/labrun" watch --prefix "$prefix" >"$T/watch2.out" 2>"$T/watch2.err" &
+wpid=$!
+hp_track "$wpid" INT
+hp_expect_line "second watch's first line" "$T/watch2.out" "^lab watch: prefix $prefix" 10
+"$BIN/labrun" down --prefix "$prefix" >"$T/down.out"
+rc=0
+timeout 10 tail --pid="$wpid" -f /dev/null || hp_fail "watch did not end within 10 s of lab down"
+wait "$wpid" || rc=$?
+hp_untrack "$wpid"
+hp_expect_eq "watch's status when the topology went away" 0 "$rc"
+hp_expect_grep "watch's last line" "topology $prefix went away" "$T/watch2.out"
+
+echo "check: nothing left"
+hp_expect_no_netns "$prefix" "$other"
+hp_expect_absent "/run/hplab/$prefix.state"
+hp_expect_absent "/run/hplab/$other.state"
+hp_expect_no_proc "labrun watch --prefix $prefix"
+hp_expect_no_proc "hpclient .*--name (alice|bob) 4000 $srv"
+echo "ok"
