@@ -14,7 +14,6 @@
 #define ANY_CMD ((CMD_BIT(LAB_CMD_COUNT) - 1) & ~CMD_BIT(LAB_CMD_HELP)) /* but help */
 #define RUN_UP (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP))
 #define RUN_MATRIX (CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_MATRIX))
-#define WATCH CMD_BIT(LAB_CMD_WATCH)
 
 struct opt {
 	const char *lng;
@@ -389,32 +388,32 @@ static const struct opt opts[] = {
 	  "--all          also remove topologies left on purpose by `up`" },
 	{ "no-server", 0, false, CMD_BIT(LAB_CMD_UP), set_no_server,
 	  "--no-server    do not start hpserver in the server namespace" },
-	{ "verbose", 'v', false, ANY_CMD & ~WATCH, set_verbose,
-	  "-v, --verbose  also show what the server and clients say" },
-	{ "verbose", 'v', false, WATCH, set_verbose,
-	  "-v, --verbose  also each datagram the NATs log passing (not only the drops)" },
+	{ "verbose", 'v', false, ANY_CMD, set_verbose,
+	  "-v, --verbose  also show what the server and clients say (watch: every datagram "
+	  "the NATs log)" },
 	{ "help", 'h', false, ANY_CMD | CMD_BIT(LAB_CMD_HELP), set_help,
 	  "-h, --help     this help" },
 };
 
-/* The row of --name (name, len) or -c: an option has a row per meaning
- * (-v), the one for cmd, else any (to say it does not apply). */
-static const struct opt *opt_find(const char *name, size_t len, char c, enum lab_cmd cmd)
+static const struct opt *opt_find_long(const char *name, size_t len)
 {
-	const struct opt *any = NULL;
 	size_t i;
 
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		if (name ? strlen(opts[i].lng) != len || strncmp(opts[i].lng, name, len)
-			 : !opts[i].shrt || opts[i].shrt != c)
-			continue;
-		if (opts[i].cmds & CMD_BIT(cmd))
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (strlen(opts[i].lng) == len && !strncmp(opts[i].lng, name, len))
 			return &opts[i];
-		any = any ? any : &opts[i];
-	}
-	return any;
+	return NULL;
 }
 
+static const struct opt *opt_find_short(char c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].shrt && opts[i].shrt == c)
+			return &opts[i];
+	return NULL;
+}
 
 static void args_defaults(struct lab_args *a)
 {
@@ -440,7 +439,7 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 
 	if (arg[1] == '-') {
 		eq = strchr(arg + 2, '=');
-		o = opt_find(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), 0, a->cmd);
+		o = opt_find_long(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
 		if (eq)
 			val = eq + 1;
 	} else if (arg[2]) {
@@ -448,7 +447,7 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 		size_t k;
 
 		for (k = 1; arg[k]; k++) {
-			o = opt_find(NULL, 0, arg[k], a->cmd);
+			o = opt_find_short(arg[k]);
 			if (!o || o->has_arg || !(o->cmds & CMD_BIT(a->cmd)))
 				break;
 		}
@@ -457,14 +456,14 @@ static int parse_one(struct lab_args *a, int argc, char *const argv[], int *i, c
 			return -EINVAL;
 		}
 		for (k = 1; arg[k]; k++) {
-			int ret = opt_find(NULL, 0, arg[k], a->cmd)->set(a, NULL, err, errlen);
+			int ret = opt_find_short(arg[k])->set(a, NULL, err, errlen);
 
 			if (ret < 0)
 				return ret;
 		}
 		return 0;
 	} else {
-		o = opt_find(NULL, 0, arg[1], a->cmd);
+		o = opt_find_short(arg[1]);
 	}
 	/* name the option as typed, without its value */
 	snprintf(shown, sizeof(shown), "%.*s", (int)strcspn(arg, "="), arg);
