@@ -274,17 +274,20 @@ static int due_ms(const struct watch *w)
 static int pump_nat(struct watch *w, size_t i, const struct pollfd *ct, const struct pollfd *log)
 {
 	struct watch_src s = { w, i };
+	char line[LAB_WATCH_LINE];
 	int ret = 0;
 
 	if (ct->revents)
 		ret = lab_ctev_read(w->io[i].ev, on_ct, &s);
 	if (ret >= 0 && log && log->revents)
 		ret = lab_nflog_read(w->io[i].log, on_pkt, &s);
-	if (ret == -ENOBUFS || ret == -EAGAIN) {
-		w->v.lost = lab_ctev_lost(w->io[i].ev) +
-			    (w->io[i].log ? lab_nflog_lost(w->io[i].log) : 0);
-		w->dirty = true;
-		ret = 0;
+	if (ret == -ENOBUFS) {
+		/* the kernel dropped some: said, counted, the sockets go on
+		 * (ct.h, nflog.h) */
+		lab_watch_fmt_lost(line, sizeof(line), since_us(w), w->v.nat[i].name);
+		show(w, line);
+		w->v.lost++;
+		return 0;
 	}
 	if (ret < 0)
 		lab_err("%s: %s", w->io[i].ns, strerror(-ret));

@@ -55,7 +55,7 @@ struct lab_watch_view {
 	size_t nnat;
 	struct lab_watch_nat nat[LAB_WATCH_NATS];
 	bool log_off;                   /* the log group was taken: tables only */
-	uint64_t lost;                  /* events the kernel dropped (overruns) */
+	uint64_t lost;                  /* times the kernel dropped events (overruns) */
 	size_t nrecent;                 /* lines ever added to recent */
 	char recent[LAB_WATCH_RECENT][LAB_WATCH_LINE]; /* a ring */
 };
@@ -88,6 +88,8 @@ int lab_watch_fmt_ct(char *buf, size_t cap, uint64_t us, const char *nat,
 		     const struct lab_ct_event *ev);
 int lab_watch_fmt_pkt(char *buf, size_t cap, uint64_t us, const char *nat,
 		      const struct lab_nflog_pkt *pkt);
+/* "+9.000 rA lost events: the kernel's queue overflowed" */
+int lab_watch_fmt_lost(char *buf, size_t cap, uint64_t us, const char *nat);
 /* "lab watch: prefix hplab, the tables at the start" and a line per
  * entry held, for the plain output's beginning. */
 void lab_watch_print_start(FILE *f, const struct lab_watch_view *v, const char *prefix);

@@ -183,6 +183,14 @@ int lab_watch_fmt_ct(char *buf, size_t cap, uint64_t us, const char *nat,
 	return (int)n;
 }
 
+int lab_watch_fmt_lost(char *buf, size_t cap, uint64_t us, const char *nat)
+{
+	size_t n = stamp(buf, cap, us, nat);
+
+	return (int)(n + held(snprintf(buf + n, cap - n, "lost events: the kernel's queue "
+				       "overflowed"), cap - n));
+}
+
 /* "src -> dst", for an ICMP error also what it quotes */
 static size_t fmt_dgram(char *buf, size_t cap, const struct lab_pkt *p)
 {
@@ -278,7 +286,7 @@ void lab_watch_render(FILE *f, const struct lab_watch_view *v, const char *prefi
 	for (i = 0; i < v->nnat; i++)
 		render_nat(f, &v->nat[i], v->log_off);
 	if (v->lost)
-		fprintf(f, "the kernel dropped events %llu times (overrun)\n\n",
+		fprintf(f, "events lost %llu times (the kernel's queue overflowed)\n\n",
 			(unsigned long long)v->lost);
 	fputs("recent:\n", f);
 	first = v->nrecent > LAB_WATCH_RECENT ? v->nrecent - LAB_WATCH_RECENT : 0;

@@ -111,9 +111,24 @@ static size_t udp_dgram(uint8_t *b, const char *src, uint16_t sport, const char 
 	return 32;
 }
 
+/* The ICMP time exceeded the core sends back about such a datagram. */
+static size_t icmp_expired(uint8_t *b, const uint8_t *quoted)
+{
+	memset(b, 0, 56);
+	b[0] = 0x45;
+	b[3] = 56;
+	b[8] = 64;
+	b[9] = IPPROTO_ICMP;
+	inet_pton(AF_INET, "203.0.113.1", b + 12);
+	inet_pton(AF_INET, "198.51.100.10", b + 16);
+	b[20] = 11; /* time exceeded, code 0: in transit (RFC 792) */
+	memcpy(b + 28, quoted, 28); /* its IP header and first 8 bytes */
+	return 56;
+}
+
 static void test_pkt_lines(void **state)
 {
-	uint8_t dgram[32];
+	uint8_t dgram[32], icmp[56];
 	struct lab_nflog_pkt pkt = { .prefix = "fw-input", .payload = dgram };
 	char buf[LAB_WATCH_LINE];
 
@@ -132,6 +147,13 @@ static void test_pkt_lines(void **state)
 	pkt.len = 0;
 	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
 	assert_string_equal(buf, "+0.000 rA log in (not IPv4, 0 bytes)");
+	pkt.payload = icmp;
+	pkt.len = icmp_expired(icmp, dgram);
+	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
+	assert_string_equal(buf, "+0.000 rA log in icmp 11/0 203.0.113.1 -> 198.51.100.10 "
+				 "(about 198.51.100.10:4000 -> 203.0.113.10:4000)");
+	lab_watch_fmt_lost(buf, sizeof(buf), 9000000, "cB");
+	assert_string_equal(buf, "+9.000 cB lost events: the kernel's queue overflowed");
 }
 
 static void test_table_follows_events(void **state)
@@ -290,6 +312,13 @@ static void test_screen(void **state)
 	fclose(f);
 	assert_non_null(strstr(s, "the log group is taken"));
 	assert_null(strstr(s, "dropped:"));
+	assert_null(strstr(s, "events lost"));
+	free(s);
+	v.lost = 2;
+	f = open_memstream(&s, &len);
+	lab_watch_render(f, &v, "hplab", 0);
+	fclose(f);
+	assert_non_null(strstr(s, "\nevents lost 2 times"));
 	free(s);
 	/* the plain output's beginning: the table at the start */
 	v.log_off = false;
