@@ -14,18 +14,9 @@
 
 #include "client/client.h"
 #include "client/netio.h"
+#include "clock.h"
 
 #define RECV_BURST 64 /* datagrams per wakeup, so stdin is never starved */
-
-/* CLOCK_MONOTONIC like hp_clock_ms(), in microseconds: message RTTs are
- * reported below the millisecond. */
-static uint64_t client_clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int client_init(struct client *c, const struct client_opts *o)
 {
@@ -70,7 +61,7 @@ int client_init(struct client *c, const struct client_opts *o)
 		out_debug(&c->out, "IP_RECVERR: %s", strerror(-ret));
 	/* a server on loopback means a peer on this host: 127.0.0.1 reaches it */
 	n_priv = netio_candidates(priv, HP_MAX_PRIV, c->port, server.addr[0] == 127);
-	c->now_us = client_clock_us();
+	c->now_us = hp_clock_us();
 	t_start = c->now_us / 1000;
 	wire_init(&c->wire, c->fd, &server, token, &c->out);
 	ctl_init(&c->ctl, &c->o, &c->out, c->kp.pk, priv, n_priv, t_start);
@@ -235,7 +226,7 @@ static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
 /* The socket's error queue: ICMP errors for what we sent. */
 static void client_read_errors(struct client *c)
 {
-	char to[HP_ENDPOINT_STRLEN], by[HP_ENDPOINT_STRLEN];
+	char to[HP_ENDPOINT_STRLEN];
 	struct netio_err e;
 	const char *words;
 	int i, ret;
@@ -246,15 +237,16 @@ static void client_read_errors(struct client *c)
 			return;
 		if (ret < 0)
 			continue;
+		if (e.icmp)
+			out_icmp(&c->out, e.by.family ? &e.by : NULL, &e.to, e.type, e.code);
+		else
+			out_debug(&c->out, "%s for %s", strerror(e.err),
+				  hp_endpoint_format(&e.to, to, sizeof(to)));
+		/* punches to candidates that are not there are normal; the
+		 * server's port closed is news for the control side */
 		words = wire_server_unreachable(&c->wire, &e);
-		if (words) {
+		if (words)
 			ctl_unreachable(&c->ctl, &c->wire, words);
-			continue;
-		}
-		/* punches to candidates that are not there: normal */
-		out_debug(&c->out, "%s for %s (ICMP type %u code %u from %s)", strerror(e.err),
-			  hp_endpoint_format(&e.to, to, sizeof(to)), e.type, e.code,
-			  e.by.family ? hp_endpoint_format(&e.by, by, sizeof(by)) : "-");
 	}
 }
 
@@ -356,7 +348,7 @@ static int client_wait(struct client *c, uint64_t wake)
 		client_finish(c, 1);
 		return -1;
 	}
-	c->now_us = client_clock_us();
+	c->now_us = hp_clock_us();
 	if (pfd[0].revents & POLLERR)
 		client_read_errors(c);
 	if (pfd[0].revents & (POLLIN | POLLERR))
@@ -371,7 +363,7 @@ static void client_close(struct client *c, bool stopped)
 {
 	struct out_stats st;
 
-	c->now_us = client_clock_us();
+	c->now_us = hp_clock_us();
 	if (c->exit_code == 0 || stopped)
 		chat_bye(&c->chat, c->now_us);
 	if (path_is_introduced(c->path.state)) {
@@ -390,7 +382,7 @@ int client_run(struct client *c, volatile sig_atomic_t *stop)
 	uint64_t wake;
 
 	while (!client_done(c)) {
-		c->now_us = client_clock_us();
+		c->now_us = hp_clock_us();
 		if (*stop) {
 			out_debug(&c->out, "signal %d", (int)*stop);
 			break;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "client/icmp.h"
 #include "client/output.h"
+#include "clock.h"
 #include "json.h"
 
 /* A peer's bytes must not drive the terminal: control characters become '?'. */
@@ -18,9 +21,12 @@ static void out_write_safe(FILE *f, const char *s, size_t len)
 	}
 }
 
-static void out_json_begin(const char *event)
+/* Every event starts the same: its name, then when it was emitted. */
+static void out_json_begin(const struct output *o, const char *event)
 {
-	printf("{\"event\":\"%s\"", event);
+	uint64_t t = o->clock_us ? o->clock_us() : hp_clock_us();
+
+	printf("{\"event\":\"%s\",\"t_us\":%llu", event, (unsigned long long)t);
 }
 
 static void out_json_str(const char *key, const char *s, size_t len)
@@ -35,6 +41,15 @@ static void out_json_ep(const char *key, const struct hp_endpoint *ep)
 
 	hp_endpoint_format(ep, b, sizeof(b));
 	out_json_str(key, b, strlen(b));
+}
+
+/* An address without its port (an ICMP's sender has none). */
+static const char *out_addr(const struct hp_endpoint *ep, char *buf, size_t len)
+{
+	if (!inet_ntop(ep->family == HP_FAMILY_V6 ? AF_INET6 : AF_INET, ep->addr, buf,
+		       (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
 }
 
 static void out_json_end(void)
@@ -101,7 +116,7 @@ void out_registered(const struct output *o, const struct hp_endpoint *pub, uint6
 	char b[HP_ENDPOINT_STRLEN];
 
 	if (o->json) {
-		out_json_begin("registered");
+		out_json_begin(o, "registered");
 		out_json_ep("public", pub);
 		printf(",\"ms\":%llu", (unsigned long long)ms);
 		out_json_end();
@@ -120,7 +135,7 @@ void out_introduced(const struct output *o, const char *nick, const struct hp_en
 	size_t i;
 
 	if (o->json) {
-		out_json_begin("introduced");
+		out_json_begin(o, "introduced");
 		out_json_str("peer", nick, strlen(nick));
 		out_json_ep("public", pub);
 		fputs(",\"private\":[", stdout);
@@ -146,7 +161,7 @@ void out_connected(const struct output *o, bool relay, const struct hp_endpoint 
 	char b[HP_ENDPOINT_STRLEN];
 
 	if (o->json) {
-		out_json_begin("connected");
+		out_json_begin(o, "connected");
 		printf(",\"path\":\"%s\"", relay ? "relay" : "direct");
 		out_json_ep("peer", peer);
 		printf(",\"ms\":%llu", (unsigned long long)ms);
@@ -166,7 +181,7 @@ void out_message(const struct output *o, const char *nick, uint32_t seq, const c
 		 size_t len)
 {
 	if (o->json) {
-		out_json_begin("message");
+		out_json_begin(o, "message");
 		out_json_str("from", nick, strlen(nick));
 		printf(",\"seq\":%u", seq);
 		out_json_str("text", text, len);
@@ -187,7 +202,7 @@ void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_us, unsigned t
 	unsigned long long ms = (unsigned long long)((rtt_us + 500) / 1000);
 
 	if (o->json) {
-		out_json_begin("acked");
+		out_json_begin(o, "acked");
 		printf(",\"seq\":%u", seq);
 		if (tx <= 1)
 			printf(",\"rtt_ms\":%llu,\"rtt_us\":%llu", ms, (unsigned long long)rtt_us);
@@ -205,7 +220,7 @@ void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_us, unsigned t
 void out_retransmit(const struct output *o, uint32_t seq, unsigned tx)
 {
 	if (o->json) {
-		out_json_begin("retransmit");
+		out_json_begin(o, "retransmit");
 		printf(",\"seq\":%u,\"tx\":%u", seq, tx);
 		out_json_end();
 		return;
@@ -222,7 +237,7 @@ void out_reconnecting(const struct output *o, const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	if (o->json) {
-		out_json_begin("reconnecting");
+		out_json_begin(o, "reconnecting");
 		out_json_str("reason", reason, strlen(reason));
 		out_json_end();
 		return;
@@ -243,7 +258,7 @@ void out_stats(const struct output *o, const struct out_stats *st)
 	size_t i;
 
 	if (o->json) {
-		out_json_begin("stats");
+		out_json_begin(o, "stats");
 		printf(",\"sent\":%llu,\"delivered\":%llu,\"retransmitted\":%llu,"
 		       "\"duplicates\":%llu",
 		       (unsigned long long)st->sent, (unsigned long long)st->delivered,
@@ -279,7 +294,7 @@ void out_peer_moved(const struct output *o, const struct hp_endpoint *peer)
 	char b[HP_ENDPOINT_STRLEN];
 
 	if (o->json) {
-		out_json_begin("peer_moved");
+		out_json_begin(o, "peer_moved");
 		out_json_ep("peer", peer);
 		out_json_end();
 		return;
@@ -290,7 +305,7 @@ void out_peer_moved(const struct output *o, const struct hp_endpoint *peer)
 void out_peer_lost(const struct output *o, const char *reason)
 {
 	if (o->json) {
-		out_json_begin("peer_lost");
+		out_json_begin(o, "peer_lost");
 		out_json_str("reason", reason, strlen(reason));
 		out_json_end();
 	}
@@ -306,7 +321,7 @@ static void out_vreason(const struct output *o, const char *event, bool force, c
 
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	if (o->json) {
-		out_json_begin(event);
+		out_json_begin(o, event);
 		out_json_str("reason", reason, strlen(reason));
 		out_json_end();
 	}
@@ -338,7 +353,7 @@ void out_warning(const struct output *o, const char *fmt, ...)
 void out_bye(const struct output *o, bool from_peer, const char *nick)
 {
 	if (o->json) {
-		out_json_begin("bye");
+		out_json_begin(o, "bye");
 		printf(",\"from\":\"%s\"", from_peer ? "peer" : "self");
 		out_json_end();
 		return;
@@ -352,4 +367,77 @@ void out_bye(const struct output *o, bool from_peer, const char *nick)
 	} else {
 		fputs("hpclient: bye\n", stderr);
 	}
+}
+
+void out_punch(const struct output *o, const struct hp_endpoint *to, unsigned ttl,
+	       const char *candidate, uint64_t n)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	if (o->json) {
+		out_json_begin(o, "punch");
+		out_json_ep("to", to);
+		printf(",\"ttl\":%u,\"candidate\":\"%s\",\"n\":%llu", ttl, candidate,
+		       (unsigned long long)n);
+		out_json_end();
+		return;
+	}
+	out_debug(o, "punch %llu to %s (%s, ttl %u)", (unsigned long long)n,
+		  hp_endpoint_format(to, b, sizeof(b)), candidate, ttl);
+}
+
+void out_icmp(const struct output *o, const struct hp_endpoint *from,
+	      const struct hp_endpoint *about, uint8_t type, uint8_t code)
+{
+	const char *what = icmp_what(type, code);
+	char b[HP_ENDPOINT_STRLEN], a[HP_ENDPOINT_STRLEN];
+
+	if (o->json) {
+		out_json_begin(o, "icmp");
+		if (from) {
+			/* the offender is an address: its port means nothing */
+			out_addr(from, b, sizeof(b));
+			out_json_str("from", b, strlen(b));
+		} else {
+			fputs(",\"from\":null", stdout);
+		}
+		out_json_ep("about", about);
+		printf(",\"type\":%u,\"code\":%u,\"what\":\"%s\"", type, code, what);
+		out_json_end();
+		return;
+	}
+	out_debug(o, "ICMP %s%s%s about %s", what, from ? " from " : "",
+		  from ? out_addr(from, b, sizeof(b)) : "",
+		  hp_endpoint_format(about, a, sizeof(a)));
+}
+
+void out_path(const struct output *o, const char *from, const char *to, const char *why)
+{
+	if (o->json) {
+		out_json_begin(o, "path");
+		printf(",\"from\":\"%s\",\"to\":\"%s\"", from, to);
+		out_json_str("why", why, strlen(why));
+		out_json_end();
+		return;
+	}
+	out_debug(o, "path %s -> %s: %s", from, to, why);
+}
+
+void out_probe(const struct output *o, const char *mapping, const char *filtering,
+	       const struct hp_endpoint *pub, const char *nat, uint64_t ms)
+{
+	char b[HP_ENDPOINT_STRLEN];
+
+	hp_endpoint_format(pub, b, sizeof(b));
+	if (o->json) {
+		out_json_begin(o, "probe");
+		printf(",\"mapping\":\"%s\",\"filtering\":\"%s\",\"public\":\"%s\","
+		       "\"nat\":\"%s\",\"ms\":%llu",
+		       mapping, filtering, b, nat, (unsigned long long)ms);
+		out_json_end();
+		return;
+	}
+	printf("mapping:   %s (public endpoint %s)\n", mapping, b);
+	printf("filtering: %s -> NAT type: %s\n", filtering, nat);
+	fflush(stdout);
 }

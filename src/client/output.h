@@ -18,6 +18,9 @@
 
 struct output {
 	bool json, quiet, verbose;
+	/* the time stamp of each JSON event (t_us): NULL is hp_clock_us(),
+	 * CLOCK_MONOTONIC, the lab's clock too; the unit tests set a fake */
+	uint64_t (*clock_us)(void);
 };
 
 /* Human mode only: whom we register with, before the first REGISTER. */
@@ -56,6 +59,21 @@ void out_bye(const struct output *o, bool from_peer, const char *nick);
  * only, no JSON event. */
 void out_waiting(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * What the glass box needs (docs/hpclient.md, "Events"): each punch sent
+ * (ttl as sent, candidate: "public", "private", "peer" or "relay", n: the
+ * punches so far), each ICMP error heard (from: the offender, NULL if not
+ * known; about: where the failed datagram went), each change of the path
+ * state (why: a short phrase). A JSON event, or with -v a status line.
+ */
+void out_punch(const struct output *o, const struct hp_endpoint *to, unsigned ttl,
+	       const char *candidate, uint64_t n);
+void out_icmp(const struct output *o, const struct hp_endpoint *from,
+	      const struct hp_endpoint *about, uint8_t type, uint8_t code);
+void out_path(const struct output *o, const char *from, const char *to, const char *why);
+/* --probe's verdict: on stdout in both modes. */
+void out_probe(const struct output *o, const char *mapping, const char *filtering,
+	       const struct hp_endpoint *pub, const char *nat, uint64_t ms);
 /* -v only, on stderr. */
 void out_debug(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

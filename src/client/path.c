@@ -26,6 +26,24 @@
 #define CAND_RELAY         0xfd /* punch id index: sent through the relay */
 #define CAND_PEER          0xff /* punch id index: the peer-reflexive endpoint */
 
+static const char *const path_state_names[] = {
+#define PATH_STATE_NAME(id, name) [PATH_##id] = name,
+	PATH_STATES(PATH_STATE_NAME)
+#undef PATH_STATE_NAME
+};
+
+static const char *const path_cand_names[] = {
+	[PATH_CAND_PUBLIC] = "public",
+	[PATH_CAND_PRIVATE] = "private",
+	[PATH_CAND_PEER] = "peer",
+	[PATH_CAND_RELAY] = "relay",
+};
+
+const char *path_state_name(enum path_state s)
+{
+	return path_state_names[s];
+}
+
 static bool path_via_relay(enum path_state s)
 {
 	return s == PATH_RELAYING || s == PATH_RELAYED || s == PATH_RECONNECTING_RELAY;
@@ -37,16 +55,24 @@ static bool path_is_direct(enum path_state s)
 }
 
 /*
- * The one place the state changes. why: the reason of a reconnect or a
- * failure; in: the introduction that starts a session (PUNCHING).
+ * The one place the state changes: a path event for each change, then the
+ * event that goes with the new state. why: a short phrase, also the reason
+ * of a reconnect or a failure; in: the introduction that starts a session
+ * (PUNCHING).
  */
 static void path_set(struct path *p, enum path_state to, uint64_t now, const char *why,
 		     const struct hp_intro *in)
 {
+	enum path_state from = p->state;
+
 	p->state = to;
+	if (from != to)
+		out_path(p->out, path_state_name(from), path_state_name(to), why);
 	switch (to) {
 	case PATH_WAITING:
 	case PATH_CONFIRMED:
+	case PATH_RELAYING:
+	case PATH_RECONNECTING_RELAY:
 		break;
 	case PATH_PUNCHING:
 	case PATH_RECONNECTING:
@@ -54,13 +80,8 @@ static void path_set(struct path *p, enum path_state to, uint64_t now, const cha
 			out_introduced(p->out, p->nick, &in->peer_public, in->peer_priv,
 				       in->n_priv < HP_MAX_PRIV ? in->n_priv : HP_MAX_PRIV,
 				       now - p->t_start);
-		else if (why)
+		else if (path_is_connected(from))
 			out_reconnecting(p->out, "%s", why);
-		break;
-	case PATH_RELAYING:
-	case PATH_RECONNECTING_RELAY:
-		out_debug(p->out, "no direct path after %llu ms: relaying through the server",
-			  (unsigned long long)(now - p->t_intro));
 		break;
 	case PATH_DIRECT:
 		out_connected(p->out, false, &p->ep, now - p->t_intro);
@@ -106,11 +127,12 @@ static bool path_relay_allowed(const struct path *p)
 	return !p->o->no_relay && !p->relay_refused;
 }
 
-/* to == NULL: through the relay. */
+/* to == NULL: through the relay. Each punch that leaves is an event. */
 static void path_punch(struct path *p, const struct hp_endpoint *to, int ttl, unsigned idx,
-		       uint64_t now_us)
+		       enum path_cand_kind kind, uint64_t now_us)
 {
 	struct hp_peer_msg m;
+	int ret;
 
 	memset(&m, 0, sizeof(m));
 	m.type = HP_PUNCH;
@@ -118,21 +140,29 @@ static void path_punch(struct path *p, const struct hp_endpoint *to, int ttl, un
 	m.u.punch.id = now_us << 8 | (idx & 0xff);
 	m.u.punch.ttl = (uint8_t)(ttl > 0 ? ttl : 64);
 	if (to)
-		wire_send(p->w, &m, to, ttl);
+		ret = wire_send(p->w, &m, to, ttl);
 	else
-		wire_send_relay(p->w, &m);
+		ret = wire_send_relay(p->w, &m);
+	if (ret == 0)
+		out_punch(p->out, to ? to : &p->w->server, m.u.punch.ttl, path_cand_names[kind],
+			  ++p->n_punch);
 }
 
-static void path_add_cand(struct path *p, const struct hp_endpoint *ep)
+static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uint64_t now_us)
+{
+	path_punch(p, &p->cand[i].ep, ttl, idx, p->cand[i].kind, now_us);
+}
+
+static void path_add_cand(struct path *p, const struct hp_endpoint *ep, enum path_cand_kind kind)
 {
 	size_t i;
 
 	if (ep->family != HP_FAMILY_V4 || ep->port == 0 || p->n_cand >= PATH_MAX_CAND)
 		return;
 	for (i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i], ep))
+		if (hp_endpoint_equal(&p->cand[i].ep, ep))
 			return;
-	p->cand[p->n_cand++] = *ep;
+	p->cand[p->n_cand++] = (struct path_cand){ .ep = *ep, .kind = kind };
 }
 
 /* The public endpoint is candidate 0: the short-TTL punch goes there. */
@@ -144,7 +174,7 @@ static void path_set_public(struct path *p, const struct hp_endpoint *ep)
 	if (ep->family != HP_FAMILY_V4 || ep->port == 0)
 		return;
 	for (i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i], ep))
+		if (hp_endpoint_equal(&p->cand[i].ep, ep))
 			break;
 	if (i == p->n_cand && p->n_cand < PATH_MAX_CAND)
 		p->n_cand++;
@@ -152,7 +182,7 @@ static void path_set_public(struct path *p, const struct hp_endpoint *ep)
 		i = p->n_cand - 1; /* full: the last one makes room */
 	for (; i > 0; i--)
 		p->cand[i] = p->cand[i - 1];
-	p->cand[0] = *ep;
+	p->cand[0] = (struct path_cand){ .ep = *ep, .kind = PATH_CAND_PUBLIC };
 }
 
 /*
@@ -169,6 +199,7 @@ static uint64_t path_public_delay(const struct path *p)
 void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, uint64_t now_us)
 {
 	uint64_t now = now_us / 1000;
+	char why[64];
 	size_t i;
 
 	/* everything learnt about a previous peer goes; the new one starts clean */
@@ -177,9 +208,9 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->server_rtt = server_rtt;
 	p->n_cand = 0;
 	p->public = in->peer_public;
-	path_add_cand(p, &in->peer_public);
+	path_add_cand(p, &in->peer_public, PATH_CAND_PUBLIC);
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
-		path_add_cand(p, &in->peer_priv[i]);
+		path_add_cand(p, &in->peer_priv[i], PATH_CAND_PRIVATE);
 	p->relay_refused = false;
 	p->await_since = 0;
 	memset(&p->ep, 0, sizeof(p->ep));
@@ -188,7 +219,8 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->t_intro = now;
 	p->punch_next = now;
 	p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
-	path_set(p, PATH_PUNCHING, now, NULL, in);
+	snprintf(why, sizeof(why), "the server introduced %s", p->nick);
+	path_set(p, PATH_PUNCHING, now, why, in);
 }
 
 /*
@@ -202,7 +234,7 @@ static enum path_verdict path_reconnect(struct path *p, uint64_t now, const char
 	p->relay_refused = false;
 	p->await_since = 0;
 	if (p->ep.family)
-		path_add_cand(p, &p->ep);
+		path_add_cand(p, &p->ep, PATH_CAND_PEER);
 	p->t_intro = now;
 	p->punch_next = now;
 	p->relay_at = now + (p->o->force_relay ? 0 : p->o->relay_after_ms);
@@ -224,7 +256,7 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 		p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
 	}
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
-		path_add_cand(p, &in->peer_priv[i]);
+		path_add_cand(p, &in->peer_priv[i], PATH_CAND_PRIVATE);
 	if (peer_bye || p->o->force_relay)
 		return PATH_GOING;
 	if (path_is_direct(p->state) && (moved || self_moved)) {
@@ -241,13 +273,14 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 	return PATH_GOING;
 }
 
-static enum path_news path_connect(struct path *p, enum path_state to, uint64_t now)
+static enum path_news path_connect(struct path *p, enum path_state to, uint64_t now,
+				   const char *why)
 {
 	bool was_reconnecting = path_is_reconnecting(p->state);
 
 	p->last_send = now;
 	p->await_since = 0;
-	path_set(p, to, now, NULL, NULL);
+	path_set(p, to, now, why, NULL);
 	return was_reconnecting ? PATH_NEWS_RECONNECTED : PATH_NEWS_CONNECTED;
 }
 
@@ -262,15 +295,23 @@ static enum path_news path_connect(struct path *p, enum path_state to, uint64_t 
 static enum path_news path_direct_input(struct path *p, const struct hp_peer_msg *m, int fresh,
 					const struct hp_endpoint *from, uint64_t now)
 {
+	char b[HP_ENDPOINT_STRLEN], why[96];
+
 	if (p->o->force_relay)
 		return PATH_NEWS_NONE;
 	if (!path_is_direct(p->state)) {
 		if (p->state == PATH_RELAYED && m->type == HP_PUNCH) {
-			path_add_cand(p, from);
+			path_add_cand(p, from, PATH_CAND_PEER);
 			return PATH_NEWS_NONE;
 		}
 		p->ep = *from;
-		return path_connect(p, PATH_DIRECT, now);
+		hp_endpoint_format(from, b, sizeof(b));
+		if (p->state == PATH_RELAYED)
+			snprintf(why, sizeof(why), "authenticated %s directly from %s",
+				 hp_type_name(m->type), b);
+		else
+			snprintf(why, sizeof(why), "first authenticated datagram from %s", b);
+		return path_connect(p, PATH_DIRECT, now, why);
 	}
 	if (hp_endpoint_equal(from, &p->ep))
 		return PATH_NEWS_NONE;
@@ -291,7 +332,7 @@ static enum path_news path_relayed_input(struct path *p, uint64_t now)
 {
 	if (path_is_connected(p->state))
 		return PATH_NEWS_NONE;
-	return path_connect(p, PATH_RELAYED, now);
+	return path_connect(p, PATH_RELAYED, now, "first authenticated datagram through the relay");
 }
 
 static void path_punch_ack(struct path *p, const struct hp_peer_msg *m,
@@ -314,6 +355,7 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 {
 	bool was_confirmed = p->state == PATH_CONFIRMED;
 	uint64_t now = now_us / 1000, sent_us;
+	char b[HP_ENDPOINT_STRLEN], why[96];
 	enum path_news news;
 
 	*rtt_us = 0;
@@ -322,8 +364,11 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 	else
 		news = path_relayed_input(p, now);
 	/* "the peer hears us" is about the direct path only */
-	if (from && p->state == PATH_DIRECT && m->type != HP_PUNCH)
-		path_set(p, PATH_CONFIRMED, now, NULL, NULL);
+	if (from && p->state == PATH_DIRECT && m->type != HP_PUNCH) {
+		snprintf(why, sizeof(why), "the peer hears us: %s from %s", hp_type_name(m->type),
+			 hp_endpoint_format(from, b, sizeof(b)));
+		path_set(p, PATH_CONFIRMED, now, why, NULL);
+	}
 	switch (m->type) {
 	case HP_PUNCH:
 		path_punch_ack(p, m, from);
@@ -355,9 +400,9 @@ void path_relay_refused(struct path *p, const char *reason)
 	/* back to punching alone: its timeout applies again */
 	p->relay_refused = true;
 	if (p->state == PATH_RELAYING)
-		path_set(p, PATH_PUNCHING, 0, NULL, NULL);
+		path_set(p, PATH_PUNCHING, 0, "the server refused to relay", NULL);
 	else if (p->state == PATH_RECONNECTING_RELAY)
-		path_set(p, PATH_RECONNECTING, 0, NULL, NULL);
+		path_set(p, PATH_RECONNECTING, 0, "the server refused to relay", NULL);
 }
 
 static void path_punch_round(struct path *p, uint64_t now_us)
@@ -367,10 +412,10 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 	size_t i;
 
 	for (i = 0; i < p->n_cand; i++) {
-		if (direct && hp_endpoint_equal(&p->cand[i], &p->ep))
+		if (direct && hp_endpoint_equal(&p->cand[i].ep, &p->ep))
 			sent_peer = true;
 		if (i == 0 && p->o->punch_ttl > 0 && p->public_punch == PATH_PUBLIC_FIRST) {
-			path_punch(p, &p->cand[0], p->o->punch_ttl, 0, now_us);
+			path_punch_cand(p, 0, p->o->punch_ttl, 0, now_us);
 			p->public_punch = PATH_PUBLIC_DELAY;
 			continue;
 		}
@@ -378,11 +423,11 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 			continue;
 		if (i == 0)
 			p->public_punch = PATH_PUBLIC_NORMAL;
-		path_punch(p, &p->cand[i], 0, (unsigned)i, now_us);
+		path_punch_cand(p, i, 0, (unsigned)i, now_us);
 	}
 	/* a peer-reflexive endpoint (symmetric NAT) is not among the candidates */
 	if (direct && !sent_peer)
-		path_punch(p, &p->ep, 0, CAND_PEER, now_us);
+		path_punch(p, &p->ep, 0, CAND_PEER, PATH_CAND_PEER, now_us);
 }
 
 /* Fatal: before the first connection an error, afterwards the peer is lost. */
@@ -436,12 +481,15 @@ static uint64_t path_punch_interval(const struct path *p, uint64_t now)
 /* Relaying starts --relay-after the introduction (or the reconnect). */
 static void path_maybe_relay(struct path *p, uint64_t now)
 {
+	char why[48];
+
 	if (!path_relay_allowed(p) || now < p->relay_at)
 		return;
+	snprintf(why, sizeof(why), "relay after %llu ms", (unsigned long long)(now - p->t_intro));
 	if (p->state == PATH_PUNCHING)
-		path_set(p, PATH_RELAYING, now, NULL, NULL);
+		path_set(p, PATH_RELAYING, now, why, NULL);
 	else if (p->state == PATH_RECONNECTING)
-		path_set(p, PATH_RECONNECTING_RELAY, now, NULL, NULL);
+		path_set(p, PATH_RECONNECTING_RELAY, now, why, NULL);
 }
 
 enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wake)
@@ -453,7 +501,8 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 	if (!path_is_introduced(p->state) || p->state == PATH_CONFIRMED)
 		return PATH_GOING;
 	if (direct && now >= deadline) {
-		path_set(p, PATH_CONFIRMED, now, NULL, NULL); /* stop punching; liveness takes over */
+		/* stop punching; liveness takes over */
+		path_set(p, PATH_CONFIRMED, now, "direct for --timeout: punching stops", NULL);
 		return PATH_GOING;
 	}
 	if (!direct) {
@@ -463,7 +512,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 	}
 	if (!p->o->force_relay && p->public_punch == PATH_PUBLIC_DELAY &&
 	    now >= p->public_normal_at) {
-		path_punch(p, &p->cand[0], 0, 0, now_us);
+		path_punch_cand(p, 0, 0, 0, now_us);
 		p->public_punch = PATH_PUBLIC_NORMAL;
 	}
 	if (now >= p->punch_next) {
@@ -471,7 +520,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 			path_punch_round(p, now_us);
 		/* until the peer answers through the relay, ask it there too */
 		if (p->state == PATH_RELAYING || p->state == PATH_RECONNECTING_RELAY)
-			path_punch(p, NULL, 0, CAND_RELAY, now_us);
+			path_punch(p, NULL, 0, CAND_RELAY, PATH_CAND_RELAY, now_us);
 		p->punch_next = now + path_punch_interval(p, now);
 	}
 	path_wake_at(wake, p->punch_next);

@@ -46,17 +46,37 @@
 
 #define PATH_MAX_CAND (1 + HP_MAX_PRIV + 1) /* public, private, peer-reflexive */
 
+/* The states in one list: the enum and the names of the path event
+ * (docs/hpclient.md) both come from it. */
+#define PATH_STATES(X)                                                                   \
+	X(WAITING, "waiting")           /* no peer introduced yet */                     \
+	X(PUNCHING, "punching")         /* introduced: punching, nothing authenticated */ \
+	X(RELAYING, "relaying")         /* ... and --relay-after passed: the relay too */ \
+	X(DIRECT, "direct")             /* direct, punching until the peer hears us */   \
+	X(CONFIRMED, "confirmed")       /* direct, proven both ways: punching stopped */ \
+	X(RELAYED, "relayed")           /* the relay; direct punching in the background */ \
+	X(RECONNECTING, "reconnecting") /* the path died: punching again, session kept */ \
+	X(RECONNECTING_RELAY, "reconnecting_relay") /* ... and --relay-after again */    \
+	X(UNREACHABLE, "unreachable")   /* never connected within the limits (exit 1) */ \
+	X(LOST, "lost")                 /* connected once, then nothing (exit 1) */
+
 enum path_state {
-	PATH_WAITING,      /* no peer introduced yet */
-	PATH_PUNCHING,     /* introduced: punching, nothing authenticated yet */
-	PATH_RELAYING,     /* ... and --relay-after passed: asking through the relay too */
-	PATH_DIRECT,       /* direct path, punching until the peer shows it hears us */
-	PATH_CONFIRMED,    /* direct path, proven both ways: punching stopped */
-	PATH_RELAYED,      /* through the relay; direct punching in the background */
-	PATH_RECONNECTING, /* the path died: punching again, the session kept */
-	PATH_RECONNECTING_RELAY, /* ... and --relay-after passed again */
-	PATH_UNREACHABLE,  /* never connected within the limits (exit 1) */
-	PATH_LOST,         /* connected once, then nothing within the limits (exit 1) */
+#define PATH_STATE_ENUM(id, name) PATH_##id,
+	PATH_STATES(PATH_STATE_ENUM)
+#undef PATH_STATE_ENUM
+};
+
+/* Where a candidate came from: the punch event's "candidate". */
+enum path_cand_kind {
+	PATH_CAND_PUBLIC,  /* the peer's public endpoint, as the server saw it */
+	PATH_CAND_PRIVATE, /* one of the peer's host addresses */
+	PATH_CAND_PEER,    /* learnt from the peer's own datagrams (peer-reflexive) */
+	PATH_CAND_RELAY,   /* not a candidate: a punch through the relay */
+};
+
+struct path_cand {
+	struct hp_endpoint ep;
+	enum path_cand_kind kind;
 };
 
 /* The first punch to the peer's public endpoint, then the normal ones. */
@@ -77,8 +97,9 @@ struct path {
 	char nick[HP_NICK_MAX + 1];
 	uint8_t pk[HP_KEY_LEN];
 	struct hp_endpoint public; /* as the server last introduced it */
-	struct hp_endpoint cand[PATH_MAX_CAND];
+	struct path_cand cand[PATH_MAX_CAND];
 	size_t n_cand;
+	uint64_t n_punch; /* punches sent in this run: the punch event's n */
 	struct hp_endpoint ep; /* the peer, valid once direct */
 
 	uint64_t t_intro, punch_next, public_normal_at;
@@ -126,6 +147,9 @@ static inline bool path_was_connected(enum path_state s)
 {
 	return path_is_connected(s) || path_is_reconnecting(s) || s == PATH_LOST;
 }
+
+/* The state's name, lower case ("punching"). */
+const char *path_state_name(enum path_state s);
 
 void path_init(struct path *p, const struct client_opts *o, const struct output *out,
 	       struct wire *w, uint64_t t_start);

@@ -123,24 +123,6 @@ static int probe_local(const struct hp_endpoint *server, uint16_t port, struct h
 	return ret;
 }
 
-static void probe_print(const struct output *out, const struct probe_result *r, uint64_t ms)
-{
-	char b[HP_ENDPOINT_STRLEN];
-
-	hp_endpoint_format(&r->mapped, b, sizeof(b));
-	if (out->json) {
-		printf("{\"event\":\"probe\",\"mapping\":\"%s\",\"filtering\":\"%s\",\"public\":\"%s\","
-		       "\"nat\":\"%s\",\"ms\":%llu}\n",
-		       probe_behaviour_name(r->mapping), probe_behaviour_name(r->filtering), b,
-		       probe_nat_name(r), (unsigned long long)ms);
-	} else {
-		printf("mapping:   %s (public endpoint %s)\n", probe_behaviour_name(r->mapping), b);
-		printf("filtering: %s -> NAT type: %s\n", probe_behaviour_name(r->filtering),
-		       probe_nat_name(r));
-	}
-	fflush(stdout);
-}
-
 int probe_run(const struct client_opts *o, volatile sig_atomic_t *stop)
 {
 	struct output out = { .json = o->json, .quiet = o->quiet, .verbose = o->verbose };
@@ -177,7 +159,8 @@ int probe_run(const struct client_opts *o, volatile sig_atomic_t *stop)
 		out_error(&out, "%s", res.error);
 		goto out;
 	}
-	probe_print(&out, &res, hp_clock_ms() - t0);
+	out_probe(&out, probe_behaviour_name(res.mapping), probe_behaviour_name(res.filtering),
+		  &res.mapped, probe_nat_name(&res), hp_clock_ms() - t0);
 	code = 0;
 out:
 	if (n.fd >= 0)

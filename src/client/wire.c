@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "client/icmp.h"
 #include "client/netio.h"
 #include "client/wire.h"
 
@@ -94,35 +95,11 @@ int wire_rekey(struct wire *w, const struct hp_keypair *kp, const uint8_t peer_p
 	return 0;
 }
 
-#define ICMP_TYPE_UNREACH 3 /* RFC 792: destination unreachable */
-
-/* Its codes (RFC 792, RFC 1122 s.3.2.2.1, RFC 1812 s.5.2.7.1); 4,
- * fragmentation needed, is path MTU discovery, not an unreachable. */
-static const char *const unreach_words[] = {
-	[0] = "network unreachable",
-	[1] = "host unreachable",
-	[2] = "protocol unreachable",
-	[3] = "port unreachable",
-	[5] = "source route failed",
-	[6] = "network unknown",
-	[7] = "host unknown",
-	[8] = "source host isolated",
-	[9] = "network administratively prohibited",
-	[10] = "host administratively prohibited",
-	[11] = "network unreachable for TOS",
-	[12] = "host unreachable for TOS",
-	[13] = "communication administratively prohibited",
-	[14] = "host precedence violation",
-	[15] = "precedence cutoff in effect",
-};
-
 const char *wire_server_unreachable(const struct wire *w, const struct netio_err *e)
 {
-	if (!e->icmp || e->type != ICMP_TYPE_UNREACH || !hp_endpoint_equal(&e->to, &w->server))
+	if (!e->icmp || !hp_endpoint_equal(&e->to, &w->server))
 		return NULL;
-	if (e->code >= sizeof(unreach_words) / sizeof(unreach_words[0]))
-		return NULL;
-	return unreach_words[e->code];
+	return icmp_unreach_words(e->type, e->code);
 }
 
 void wire_drop(struct wire *w, enum client_drop why)

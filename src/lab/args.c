@@ -277,6 +277,19 @@ static int set_json(struct lab_args *a, const char *val, char *err, size_t errle
 	return 0;
 }
 
+void lab_args_trace_on(struct lab_args *a)
+{
+	a->trace = true;
+}
+
+static int set_explain(struct lab_args *a, const char *val, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	a->explain = true;
+	lab_args_trace_on(a);
+	return 0;
+}
+
 static int set_file(struct lab_args *a, enum lab_format fmt, const char *opt, const char *val,
 		    char *err, size_t errlen)
 {
@@ -331,6 +344,9 @@ static const struct opt opts[] = {
 	  "--messages N   lines each client sends (default 3, max 1000)" },
 	{ "json", 0, false, RUN_MATRIX, set_json,
 	  "--json         print one JSON object instead of the narrative" },
+	{ "explain", 0, false, CMD_BIT(LAB_CMD_RUN), set_explain,
+	  "--explain      tell every mapping, punch and drop in the NATs (docs/explain.md); "
+	  "with --json, its trace" },
 	{ "junit", 0, true, RUN_MATRIX, set_junit,
 	  "--junit FILE   also write the result as JUnit XML (one testcase per run or cell)" },
 	{ "markdown", 0, true, RUN_MATRIX, set_markdown,

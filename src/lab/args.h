@@ -42,6 +42,8 @@ struct lab_args {
 	 * --junit FILE, --markdown FILE; NULL: none. They point into argv. */
 	const char *files[LAB_FORMAT_COUNT];
 	int verbose;         /* -v, repeatable: show the children's own lines */
+	bool explain;        /* run: the narrative tells the glass box's story (--explain) */
+	bool trace;          /* run: collect the trace (trace.h): lab_args_trace_on() */
 	unsigned messages;   /* run: lines each client sends */
 	unsigned runs;       /* bench: topologies built and torn down */
 	bool all;            /* clean: also remove `up` topologies */
@@ -80,6 +82,15 @@ const struct lab_plan *lab_args_plan(const struct lab_args *a);
 bool lab_args_prefix_valid(const char *p);
 const char *lab_args_fault_name(enum lab_fault f);
 void lab_args_usage(FILE *f, enum lab_cmd cmd);
+
+/* The one setter of trace: every option that needs the glass box's
+ * readers (--explain, --html) calls it. */
+void lab_args_trace_on(struct lab_args *a);
+/* Is the trace collected? Also with -vv, whose dump it times. */
+static inline bool lab_args_traced(const struct lab_args *a)
+{
+	return a->trace || a->verbose > 1;
+}
 
 /* The output format the options ask for (format.h): --json, else text. */
 static inline enum lab_format lab_args_format(const struct lab_args *a)

@@ -15,7 +15,8 @@ static const struct {
 	{ "peer_lost", LAB_EV_PEER_LOST },   { "error", LAB_EV_ERROR },
 	{ "bye", LAB_EV_BYE },               { "probe", LAB_EV_PROBE },
 	{ "retransmit", LAB_EV_RETRANSMIT }, { "stats", LAB_EV_STATS },
-	{ "reconnecting", LAB_EV_RECONNECTING },
+	{ "reconnecting", LAB_EV_RECONNECTING }, { "punch", LAB_EV_PUNCH },
+	{ "icmp", LAB_EV_ICMP },             { "path", LAB_EV_PATH },
 };
 
 static int need_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
@@ -53,6 +54,48 @@ static int opt_str(const uint8_t *b, size_t n, const char *key, char *out, size_
 	return ret < 0 ? -EINVAL : 0;
 }
 
+/* icmp's "from": an address, or null when the error named no offender. */
+static int str_or_null(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
+{
+	int ret = lab_jsonx_null(b, n, key);
+
+	if (ret == 1) {
+		out[0] = '\0';
+		return 0;
+	}
+	return need_str(b, n, key, out, cap);
+}
+
+/* The glass box's events (docs/hpclient.md): a small unsigned number (TTL, ICMP type and code: 0..255). */
+static int need_u8(const uint8_t *b, size_t n, const char *key, int64_t *out)
+{
+	return need_int(b, n, key, out) ?: (*out < 0 || *out > 255 ? -EINVAL : 0);
+}
+
+static int parse_punch(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	return need_str(buf, len, "to", ev->to, sizeof(ev->to)) ?:
+	       need_u8(buf, len, "ttl", &ev->ttl) ?:
+	       need_str(buf, len, "candidate", ev->what, sizeof(ev->what)) ?:
+	       opt_int(buf, len, "n", &ev->n);
+}
+
+static int parse_icmp(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	return str_or_null(buf, len, "from", ev->from, sizeof(ev->from)) ?:
+	       need_str(buf, len, "about", ev->about, sizeof(ev->about)) ?:
+	       need_u8(buf, len, "type", &ev->icmp_type) ?:
+	       need_u8(buf, len, "code", &ev->icmp_code) ?:
+	       need_str(buf, len, "what", ev->what, sizeof(ev->what));
+}
+
+static int parse_path(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	return need_str(buf, len, "from", ev->from, sizeof(ev->from)) ?:
+	       need_str(buf, len, "to", ev->to, sizeof(ev->to)) ?:
+	       opt_str(buf, len, "why", ev->reason, sizeof(ev->reason));
+}
+
 int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 {
 	char name[32];
@@ -61,7 +104,8 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 
 	memset(ev, 0, offsetof(struct lab_event, text));
 	ev->text[0] = '\0';
-	ev->seq = ev->ms = ev->rtt_ms = ev->rtt_us = -1;
+	ev->seq = ev->ms = ev->rtt_ms = ev->rtt_us = ev->t_us = -1;
+	ev->ttl = ev->n = ev->icmp_type = ev->icmp_code = -1;
 	ev->st_sent = ev->st_delivered = ev->st_retransmitted = ev->st_duplicates =
 		ev->st_auth_failed = -1;
 	if (lab_jsonx_string(buf, len, "event", name, sizeof(name)) < 0)
@@ -70,6 +114,9 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i].name))
 			ev->type = names[i].type;
+	/* on every event since the glass box (issue 11); older clients lack it */
+	if (opt_int(buf, len, "t_us", &ev->t_us) < 0)
+		return -EINVAL;
 	switch (ev->type) {
 	case LAB_EV_REGISTERED:
 		ret = need_str(buf, len, "public", ev->public_ep, sizeof(ev->public_ep)) ?:
@@ -123,6 +170,15 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		break;
 	case LAB_EV_RECONNECTING:
 		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
+		break;
+	case LAB_EV_PUNCH:
+		ret = parse_punch(ev, buf, len);
+		break;
+	case LAB_EV_ICMP:
+		ret = parse_icmp(ev, buf, len);
+		break;
+	case LAB_EV_PATH:
+		ret = parse_path(ev, buf, len);
 		break;
 	case LAB_EV_OTHER:
 		ret = 0;

@@ -23,6 +23,9 @@ enum lab_event_type {
 	LAB_EV_RETRANSMIT,   /* one chat message sent again */
 	LAB_EV_STATS,        /* counters, once before bye */
 	LAB_EV_RECONNECTING, /* the path died: back through the server */
+	LAB_EV_PUNCH,        /* a punch sent: to, ttl, candidate, n */
+	LAB_EV_ICMP,         /* an ICMP error read: from, about, type, code, what */
+	LAB_EV_PATH,         /* the path changed: from, to, why */
 	LAB_EV_OTHER, /* a well-formed event this runner does not know: ignored */
 };
 
@@ -36,13 +39,20 @@ struct lab_event {
 	char nat[24];       /* probe: "full-cone", ..., "none", "other" */
 	char peer[64];      /* introduced: nick; connected/peer_moved: IP:PORT */
 	char path[16];      /* connected */
-	char from[64];      /* message: nick; bye: "peer"|"self" */
-	char reason[200];   /* peer_lost, error */
+	char from[64];      /* message: nick; bye: "peer"|"self"; icmp: IP ("" null);
+			     * path: the state left */
+	char to[64];        /* punch: IP:PORT; path: the state entered */
+	char about[64];     /* icmp: IP:PORT the datagram that caused it went to */
+	char what[32];      /* icmp: in words; punch: the candidate kind */
+	char reason[200];   /* peer_lost, error; path: why */
 	char text[LAB_EVENT_TEXT_MAX];
 	int64_t seq;        /* message, acked */
 	int64_t ms;         /* registered, introduced, connected; -1 if absent */
 	int64_t rtt_ms;     /* acked; -1 if absent */
 	int64_t rtt_us;     /* acked, the same in microseconds; -1 if absent */
+	int64_t t_us;       /* every event: CLOCK_MONOTONIC us when emitted; -1 if absent */
+	int64_t ttl, n;     /* punch */
+	int64_t icmp_type, icmp_code; /* icmp */
 	/* stats (each -1 if absent) */
 	int64_t st_sent, st_delivered, st_retransmitted, st_duplicates, st_auth_failed;
 };

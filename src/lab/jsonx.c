@@ -339,6 +339,16 @@ int lab_jsonx_string(const uint8_t *buf, size_t len, const char *key, char *out,
 	return decode_string(buf, &v, out, cap);
 }
 
+int lab_jsonx_null(const uint8_t *buf, size_t len, const char *key)
+{
+	struct span v;
+	int ret = scan_object(buf, len, key, &v);
+
+	if (ret < 0)
+		return ret;
+	return v.type == J_LITERAL && v.len == 4 && !memcmp(buf + v.off, "null", 4);
+}
+
 int lab_jsonx_int(const uint8_t *buf, size_t len, const char *key, int64_t *out)
 {
 	struct span v;

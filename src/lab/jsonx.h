@@ -19,6 +19,9 @@
 int lab_jsonx_string(const uint8_t *buf, size_t len, const char *key, char *out, size_t cap);
 /* An integer member (no fraction or exponent) within int64_t. */
 int lab_jsonx_int(const uint8_t *buf, size_t len, const char *key, int64_t *out);
+/* 1 if the member key is null, 0 if it is something else, -ENOENT if
+ * absent, -EINVAL if the object is malformed. */
+int lab_jsonx_null(const uint8_t *buf, size_t len, const char *key);
 /* 0 if buf is a well-formed flat object. */
 int lab_jsonx_validate(const uint8_t *buf, size_t len);
 

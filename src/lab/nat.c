@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nat.h"
+#include "trace.h"
 
 /* The cones' filter keys (struct lab_nat_cone): per mapping (the public
  * port stands for its host endpoint, EIM), and for the restricted cone
@@ -205,6 +206,89 @@ static const char hairpin_nat_rules[] =
 	"POSTROUTING -o %L -s %G -p udp --sport %P -m conntrack --ctstate DNAT "
 	"-j SNAT --to-source %A:%Q\n";
 
+/*
+ * The glass box's observation points (trace.h, docs/explain.md): every UDP
+ * datagram, and every ICMP error that tells a datagram died (destination
+ * unreachable, time exceeded: RFC 792), logged as it arrives (mangle
+ * PREROUTING: before DNAT) and as it leaves (mangle POSTROUTING: before
+ * SNAT; mangle's priority -150 runs ahead of nat's in both hooks). With
+ * nobody bound to the group, NFLOG costs a lookup: nfnetlink_log finds no
+ * instance and returns.
+ */
+static const struct {
+	const char *chain;
+	enum lab_tr_at at;
+} watch_hooks[] = {
+	{ "PREROUTING", LAB_AT_IN },
+	{ "POSTROUTING", LAB_AT_OUT },
+};
+
+static const char *const watch_matches[] = {
+	"-p udp",
+	"-p icmp --icmp-type destination-unreachable",
+	"-p icmp --icmp-type time-exceeded",
+};
+
+static void out_nflog(struct out *o, const char *prefix)
+{
+	char tail[96];
+
+	snprintf(tail, sizeof(tail), " -j NFLOG --nflog-group %u --nflog-prefix %s --nflog-size %u\n",
+		 LAB_NFLOG_GROUP, prefix, LAB_NFLOG_RANGE);
+	out_str(o, tail);
+}
+
+static void watch_rules(struct out *o)
+{
+	out_str(o, "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+	for (size_t h = 0; h < sizeof(watch_hooks) / sizeof(watch_hooks[0]); h++)
+		for (size_t m = 0; m < sizeof(watch_matches) / sizeof(watch_matches[0]); m++) {
+			out_str(o, "-A ");
+			out_str(o, watch_hooks[h].chain);
+			out_str(o, " ");
+			out_str(o, watch_matches[m]);
+			out_nflog(o, lab_trace_at_name(watch_hooks[h].at));
+		}
+	out_str(o, "COMMIT\n");
+}
+
+/* A drop rule: the same match twice, first logged with the rule's name
+ * (the trace tells which rule dropped what), then dropped. */
+static int drop_rule(struct out *o, const struct lab_nat_params *prm, enum lab_tr_rule rule,
+		     const char *match)
+{
+	int ret = expand_rules(o, match, prm);
+
+	out_nflog(o, lab_trace_rule_name(rule));
+	if (!ret)
+		ret = expand_rules(o, match, prm);
+	out_str(o, " -j DROP\n");
+	return ret;
+}
+
+/* The firewall's and the isolation's drops, in the order they apply. */
+static int drop_rules(struct out *o, const struct lab_nat_params *prm, bool same)
+{
+	int ret = 0;
+
+	if (!prm->no_firewall) {
+		ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "FORWARD -i %W -o %L");
+		if (!ret && same)
+			ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "FORWARD -i %W -o %M");
+	}
+	/* isolated lans: only a hairpinned flow (it was DNATed) may cross */
+	if (!ret && same && prm->hairpin)
+		ret = expand_rules(o, "FORWARD -i %L -o %M -m conntrack --ctstate DNAT -j ACCEPT\n"
+				      "FORWARD -i %M -o %L -m conntrack --ctstate DNAT -j ACCEPT\n",
+				   prm);
+	if (!ret && same)
+		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "FORWARD -i %L -o %M");
+	if (!ret && same)
+		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "FORWARD -i %M -o %L");
+	return ret;
+}
+
 static int check_params(const struct lab_nat_personality *p, const struct lab_nat_params *prm)
 {
 	if (!p || !token_safe(prm->wan) || !token_safe(prm->lan) || !token_safe(prm->host) ||
@@ -252,28 +336,20 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 	 * that forces MASQUERADE onto another port (docs/nat-types.md,
 	 * "--no-firewall: bare MASQUERADE"). */
 	if (!prm->no_firewall)
-		ret = expand_rules(&o, "INPUT -i %W -m conntrack --ctstate NEW -j DROP\n"
-				       "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n",
-				   prm);
+		ret = drop_rule(&o, prm, LAB_RULE_FW_INPUT, "INPUT -i %W -m conntrack --ctstate NEW") ?:
+		      expand_rules(&o, "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED "
+				       "-j ACCEPT\n", prm);
 	if (!ret && !prm->no_firewall && same)
 		ret = expand_rules(&o, "FORWARD -i %W -o %M -m conntrack --ctstate ESTABLISHED,RELATED "
 				       "-j ACCEPT\n", prm);
 	if (!ret && !same)
 		ret = expand_rules(&o, p->forward_rules, prm);
-	if (!ret && !prm->no_firewall)
-		ret = expand_rules(&o, same ? "FORWARD -i %W -o %L -j DROP\nFORWARD -i %W -o %M -j DROP\n" :
-					      "FORWARD -i %W -o %L -j DROP\n", prm);
-	/* isolated lans: only a hairpinned flow (it was DNATed) may cross */
-	if (!ret && same && prm->hairpin)
-		ret = expand_rules(&o, "FORWARD -i %L -o %M -m conntrack --ctstate DNAT -j ACCEPT\n"
-				       "FORWARD -i %M -o %L -m conntrack --ctstate DNAT -j ACCEPT\n",
-				   prm);
-	if (!ret && same)
-		ret = expand_rules(&o, "FORWARD -i %L -o %M -j DROP\nFORWARD -i %M -o %L -j DROP\n",
-				   prm);
+	if (!ret)
+		ret = drop_rules(&o, prm, same);
 	if (ret < 0)
 		return ret;
 	out_str(&o, "COMMIT\n");
+	watch_rules(&o);
 	return o.full ? -ENOSPC : (int)o.len;
 }
 

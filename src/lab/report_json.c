@@ -7,7 +7,13 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "jsonw.h"
+#include "pktdec.h"
+#include "plan.h"
+#include "proto.h"
 #include "report.h"
 #include "report_int.h"
 
@@ -140,6 +146,142 @@ static void json_fault(FILE *f, const struct lab_report *r)
 	fputc('}', f);
 }
 
+static void json_ep(FILE *f, const char *key, struct in_addr a, uint16_t port)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	if (port)
+		fprintf(f, "\"%s\":\"%s:%u\"", key, ip, port);
+	else
+		fprintf(f, "\"%s\":\"%s\"", key, ip);
+}
+
+static void json_tuple(FILE *f, const char *key, const struct lab_ct_tuple *x)
+{
+	fprintf(f, "\"%s\":{", key);
+	json_ep(f, "src", x->src, x->sport);
+	fputc(',', f);
+	json_ep(f, "dst", x->dst, x->dport);
+	fputc('}', f);
+}
+
+static const char *ev_what(const struct lab_tr_ev *e)
+{
+	switch ((enum lab_tr_kind)e->kind) {
+	case LAB_TR_CLIENT: return lab_trace_client_name((enum lab_tr_client)e->what);
+	case LAB_TR_MAP: return lab_trace_map_name((enum lab_ct_ev_type)e->what);
+	case LAB_TR_PKT: return lab_trace_fate_name((enum lab_tr_fate)e->what);
+	case LAB_TR_KIND_COUNT: break;
+	}
+	return "";
+}
+
+static const char *ev_msg(const struct lab_tr_ev *e)
+{
+	if (e->kind != LAB_TR_PKT || e->hp_type == LAB_PKT_NOT_HP)
+		return "";
+	return e->hp_type == LAB_PKT_STUN ? "stun" : hp_type_name(e->hp_type);
+}
+
+/* One trace event: what the narrative's line says, as fields. */
+static void json_trace_ev(FILE *f, const struct lab_trace *t, size_t i)
+{
+	const struct lab_tr_ev *e = &t->ev[i];
+	const char *who = lab_trace_who(t, e);
+	char text[320];
+
+	fprintf(f, "{\"t_ms\":%" PRIu64 ".%03u,", e->us / 1000, (unsigned)(e->us % 1000));
+	lab_jw_str(f, "kind", lab_trace_kind_name((enum lab_tr_kind)e->kind));
+	fputc(',', f);
+	lab_jw_str(f, "node", e->node < LAB_NODE_COUNT ? lab_plan_nodes[e->node].suffix : "");
+	fputc(',', f);
+	lab_jw_str(f, "side", who);
+	fputc(',', f);
+	lab_jw_str(f, "what", ev_what(e));
+	fputc(',', f);
+	lab_jw_str(f, "at", e->kind == LAB_TR_PKT ? lab_trace_at_name((enum lab_tr_at)e->at) : "");
+	fputc(',', f);
+	lab_jw_str(f, "rule", lab_trace_rule_name((enum lab_tr_rule)e->rule));
+	fputc(',', f);
+	lab_jw_str(f, "proto", e->kind != LAB_TR_PKT ? "" : e->proto == IPPROTO_ICMP ? "icmp" : "udp");
+	fputc(',', f);
+	lab_jw_str(f, "msg", ev_msg(e));
+	if (e->ttl)
+		fprintf(f, ",\"ttl\":%u", e->ttl);
+	else
+		fputs(",\"ttl\":null", f);
+	if (e->icmp_type || (e->kind == LAB_TR_CLIENT && e->what == LAB_TRC_ICMP))
+		fprintf(f, ",\"icmp\":{\"type\":%u,\"code\":%u}", e->icmp_type, e->icmp_code);
+	else
+		fputs(",\"icmp\":null", f);
+	fputc(',', f);
+	if (e->from.s_addr)
+		json_ep(f, "from", e->from, 0);
+	else
+		fputs("\"from\":null", f);
+	fputc(',', f);
+	json_tuple(f, "a", &e->a);
+	fputc(',', f);
+	if (e->kind == LAB_TR_CLIENT)
+		fputs("\"b\":null", f);
+	else
+		json_tuple(f, "b", &e->b);
+	if (e->kind == LAB_TR_PKT)
+		fprintf(f, ",\"dgram\":%u", e->dgram);
+	else
+		fputs(",\"dgram\":null", f);
+	if (e->kind == LAB_TR_MAP)
+		fprintf(f, ",\"ct_id\":%u,\"translates\":%s", e->ct_id,
+			lab_trace_translates(e) ? "true" : "false");
+	lab_trace_describe(t, i, text, sizeof(text));
+	fputc(',', f);
+	lab_jw_str(f, "text", text);
+	fputc('}', f);
+}
+
+/* Did the run build this node (the trace knows its addresses)? */
+static bool traced_node(const struct lab_trace *t, int node)
+{
+	for (size_t i = 0; i < t->nnames; i++)
+		if (t->names[i].node == node)
+			return true;
+	return false;
+}
+
+/* The glass box (docs/lab.md): "trace" and "nats", null unless collected. */
+static void json_trace(FILE *f, const struct lab_report *r)
+{
+	const struct lab_trace *t = &r->trace;
+	bool first = true;
+
+	if (!t->on) {
+		fputs(",\"trace\":null,\"trace_lost\":null,\"nats\":null", f);
+		return;
+	}
+	fputs(",\"trace\":[", f);
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_trace_ev(f, t, i);
+	}
+	fprintf(f, "],\"trace_lost\":%u,\"nats\":{", t->lost);
+	for (int node = 0; node < LAB_NODE_COUNT; node++) {
+		const struct lab_tr_nat *c = &t->nat[node];
+
+		if (!lab_plan_nodes[node].nat || !traced_node(t, node))
+			continue;
+		fprintf(f, "%s\"%s\":{\"maps\":%u,\"forwarded\":%u,\"dropped\":{",
+			first ? "" : ",", lab_plan_nodes[node].suffix, c->maps, c->forwarded);
+		first = false;
+		for (int k = LAB_RULE_NONE + 1; k < LAB_RULE_COUNT; k++)
+			fprintf(f, "%s\"%s\":%u", k == LAB_RULE_NONE + 1 ? "" : ",",
+				lab_trace_rule_name((enum lab_tr_rule)k), c->drops[k]);
+		fputs("}}", f);
+	}
+	fputc('}', f);
+}
+
 /* What the run was asked to do, and what theory expects of it. */
 static void json_setup(FILE *f, const struct lab_report *r)
 {
@@ -204,7 +346,9 @@ static void json_finish(const struct lab_report *r, FILE *f)
 		lab_jw_str(f, "text", r->steps[i].text);
 		fputc('}', f);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	json_trace(f, r);
+	fputs("}\n", f);
 	fflush(f);
 }
 

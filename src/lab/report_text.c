@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "plan.h"
 #include "report.h"
 #include "report_int.h"
 
@@ -24,8 +25,54 @@ static void text_step(const struct lab_step *s, FILE *f)
 	fflush(f);
 }
 
+/* Per NAT: what the summary at the end of the story counts. */
+static void text_nats(const struct lab_trace *t, FILE *f)
+{
+	for (int node = 0; node < LAB_NODE_COUNT; node++) {
+		const struct lab_tr_nat *c = &t->nat[node];
+		unsigned dropped = 0;
+
+		if (!lab_plan_nodes[node].nat)
+			continue;
+		for (int k = 0; k < LAB_RULE_COUNT; k++)
+			dropped += c->drops[k];
+		if (!c->maps && !c->forwarded && !dropped)
+			continue;
+		fprintf(f, "  %s: %u mapping%s made, %u datagram%s forwarded, ", lab_plan_nodes[node].suffix,
+			c->maps, c->maps == 1 ? "" : "s", c->forwarded, c->forwarded == 1 ? "" : "s");
+		if (!dropped)
+			fputs("none dropped", f);
+		for (int k = LAB_RULE_NONE + 1, first = 1; k < LAB_RULE_COUNT; k++)
+			if (c->drops[k]) {
+				fprintf(f, "%s%u dropped by %s", first ? "" : ", ", c->drops[k],
+					lab_trace_rule_name((enum lab_tr_rule)k));
+				first = 0;
+			}
+		fputc('\n', f);
+	}
+}
+
+/* The glass box (--explain): the resolved trace on one clock, after the
+ * run (resolving needs every record), then the NATs' counts. */
+static void text_trace(const struct lab_trace *t, FILE *f)
+{
+	char line[320];
+
+	fputs("--- the run explained (docs/explain.md): clients, mappings and datagrams\n", f);
+	for (size_t i = 0; i < t->n; i++) {
+		lab_trace_describe(t, i, line, sizeof(line));
+		fprintf(f, "%+10.3f ms  %s\n", (double)t->ev[i].us / 1000.0, line);
+	}
+	if (t->lost)
+		fprintf(f, "  (%u records lost: the list was full or the kernel dropped them)\n", t->lost);
+	fputs("--- per NAT:\n", f);
+	text_nats(t, f);
+}
+
 static void text_finish(const struct lab_report *r, FILE *f)
 {
+	if (r->trace.on && r->trace.tell)
+		text_trace(&r->trace, f);
 	if (r->result == LAB_RESULT_PASS)
 		fputs("PASS\n", f);
 	else

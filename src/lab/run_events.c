@@ -6,7 +6,9 @@
  * by the server); hpclient --probe's verdict against the real router.
  * Everything goes into the side's state and the report.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -195,9 +197,127 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		s->rep->bye = true;
 		break;
 	case LAB_EV_PROBE:
+	case LAB_EV_PUNCH:
+	case LAB_EV_ICMP:
+	case LAB_EV_PATH:
 	case LAB_EV_OTHER:
 		break;
 	}
+}
+
+/* The client events the glass box tells (trace.h), one row each; the
+ * others (messages, acks, counters) are the narrative's. */
+static const struct {
+	enum lab_event_type type;
+	enum lab_tr_client what;
+} trace_rows[] = {
+	{ LAB_EV_REGISTERED, LAB_TRC_REGISTERED }, { LAB_EV_INTRODUCED, LAB_TRC_INTRODUCED },
+	{ LAB_EV_PUNCH, LAB_TRC_PUNCH },           { LAB_EV_ICMP, LAB_TRC_ICMP },
+	{ LAB_EV_PATH, LAB_TRC_PATH },             { LAB_EV_CONNECTED, LAB_TRC_CONNECTED },
+	{ LAB_EV_ERROR, LAB_TRC_OTHER },           { LAB_EV_PEER_MOVED, LAB_TRC_OTHER },
+	{ LAB_EV_PEER_LOST, LAB_TRC_OTHER },       { LAB_EV_RECONNECTING, LAB_TRC_OTHER },
+};
+
+/* "IP:PORT" (or a bare IP) into addr and port; nothing on a malformed one. */
+static void ep_split(const char *ep, struct in_addr *addr, uint16_t *port)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *colon = strrchr(ep, ':');
+	size_t n = colon ? (size_t)(colon - ep) : strlen(ep);
+	char *end;
+	unsigned long p = 0;
+
+	if (n >= sizeof(ip))
+		return;
+	memcpy(ip, ep, n);
+	ip[n] = '\0';
+	if (colon) {
+		p = strtoul(colon + 1, &end, 10);
+		if (*end || end == colon + 1 || p > 65535)
+			return;
+	}
+	if (inet_pton(AF_INET, ip, addr) == 1)
+		*port = (uint16_t)p;
+}
+
+static void trace_text(struct lab_tr_ev *e, const struct lab_event *ev)
+{
+	switch (ev->type) {
+	case LAB_EV_REGISTERED:
+		snprintf(e->text, sizeof(e->text), "%.63s", ev->public_ep);
+		break;
+	case LAB_EV_INTRODUCED:
+		snprintf(e->text, sizeof(e->text), "%.32s at %.56s", ev->peer, ev->public_ep);
+		break;
+	case LAB_EV_PUNCH:
+	case LAB_EV_ICMP:
+		snprintf(e->text, sizeof(e->text), "%s", ev->what);
+		break;
+	case LAB_EV_PATH:
+		snprintf(e->text, sizeof(e->text), "%.15s -> %.15s%s%.59s", ev->from, ev->to,
+			 ev->reason[0] ? ": " : "", ev->reason);
+		break;
+	case LAB_EV_CONNECTED:
+		snprintf(e->text, sizeof(e->text), "%.15s at %.63s", ev->path, ev->peer);
+		break;
+	case LAB_EV_PEER_MOVED:
+		snprintf(e->text, sizeof(e->text), "the peer moved to %.63s", ev->peer);
+		break;
+	case LAB_EV_ERROR:
+	case LAB_EV_PEER_LOST:
+	case LAB_EV_RECONNECTING:
+		snprintf(e->text, sizeof(e->text), "%s: %.80s",
+			 ev->type == LAB_EV_ERROR ? "error" :
+			 ev->type == LAB_EV_PEER_LOST ? "lost the peer" : "reconnecting", ev->reason);
+		break;
+	case LAB_EV_MESSAGE:
+	case LAB_EV_ACKED:
+	case LAB_EV_BYE:
+	case LAB_EV_PROBE:
+	case LAB_EV_RETRANSMIT:
+	case LAB_EV_STATS:
+	case LAB_EV_OTHER:
+		break;
+	}
+}
+
+/* A client's event into the trace, on the run's clock (t_us is
+ * CLOCK_MONOTONIC, as the run's t0). */
+static void trace_client(struct run *r, const struct side *s, const struct lab_event *ev)
+{
+	struct lab_trace *t = &r->rep->trace;
+	uint64_t t0_us = r->rep->t0 * 1000;
+	struct lab_tr_ev e = { .kind = LAB_TR_CLIENT, .node = (uint8_t)s->host,
+			       .side = (uint8_t)(s - r->side) };
+	size_t i;
+
+	for (i = 0; i < sizeof(trace_rows) / sizeof(trace_rows[0]); i++)
+		if (trace_rows[i].type == ev->type)
+			break;
+	if (!t->on || ev->t_us < 0 || i == sizeof(trace_rows) / sizeof(trace_rows[0]))
+		return;
+	e.what = (uint8_t)trace_rows[i].what;
+	e.us = (uint64_t)ev->t_us > t0_us ? (uint64_t)ev->t_us - t0_us : 0;
+	ep_split(s->rep->private_ep, &e.a.src, &e.a.sport);
+	if (ev->type == LAB_EV_PUNCH) {
+		ep_split(ev->to, &e.a.dst, &e.a.dport);
+		e.ttl = (uint8_t)ev->ttl;
+	} else if (ev->type == LAB_EV_ICMP) {
+		e.a = (struct lab_ct_tuple){ 0 };
+		if (ev->from[0])
+			ep_split(ev->from, &e.a.src, &e.a.sport);
+		ep_split(ev->about, &e.a.dst, &e.a.dport);
+		e.icmp_type = (uint8_t)ev->icmp_type;
+		e.icmp_code = (uint8_t)ev->icmp_code;
+	} else if (ev->type == LAB_EV_CONNECTED || ev->type == LAB_EV_PEER_MOVED) {
+		ep_split(ev->peer, &e.a.dst, &e.a.dport);
+	}
+	trace_text(&e, ev);
+	/* the text is the client's: printable ASCII only */
+	for (char *c = e.text; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+	lab_trace_add(t, &e);
 }
 
 /* hpclient --probe's verdict against what the router really is. */
@@ -260,5 +380,6 @@ void run_on_line(void *ctx, struct lab_proc *p, int stream, const char *line, si
 				s->nick, line);
 		return;
 	}
+	trace_client(r, s, &ev);
 	on_event(r, s, &ev);
 }

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <time.h>
 
+#include "glass.h"
 #include "nfq.h"
 #include "scenario_int.h"
 #include "sig.h"
@@ -61,6 +62,8 @@ void run_pump(struct run *r, int timeout_ms)
 		if (due >= 0 && due < wait_us)
 			wait_us = due;
 	}
+	if (r->glass)
+		n += lab_glass_pollfds(r->glass, pfd + n, sizeof(pfd) / sizeof(pfd[0]) - n);
 	ts.tv_sec = (time_t)(wait_us / 1000000);
 	ts.tv_nsec = (long)(wait_us % 1000000) * 1000;
 	if (ppoll(pfd, n, &ts, NULL) < 0 && errno != EINTR)
@@ -69,6 +72,10 @@ void run_pump(struct run *r, int timeout_ms)
 		if (eng_at[i] >= 0 && pfd[eng_at[i]].revents)
 			lab_nfq_on_readable_us(r->nfq[i], lab_nfq_now_us());
 	release(r);
+	/* the NATs' records before the clients' lines: a datagram is logged
+	 * by the NAT before the client can say what came of it */
+	if (r->glass)
+		lab_glass_read(r->glass);
 	if (!r->signo)
 		r->signo = lab_sig_check(r->sigfd);
 	for (i = 0; i < np; i++) {

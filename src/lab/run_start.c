@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "args.h"
+#include "glass.h"
 #include "nfq.h"
 #include "plan.h"
 #include "report.h"
@@ -302,6 +303,20 @@ int run_engines_open(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* The glass box's readers, before any datagram: every NAT's conntrack
+ * events and NFLOG records; the sides' endpoints named for the trace. */
+int run_glass_open(struct run *r, char *err, size_t errlen)
+{
+	struct lab_trace *tr = &r->rep->trace;
+
+	if (!tr->on)
+		return 0;
+	for (int i = 0; i < RUN_SIDES; i++)
+		lab_trace_side(tr, (unsigned)i, r->side[i].nick,
+			       lab_plan_host_addr_in(r->topo->plan, r->side[i].host), r->side[i].port);
+	return lab_glass_open(&r->glass, r->topo, tr, r->rep->t0 * 1000, err, errlen);
+}
+
 /* What each engine measured, then its held packets go (close accepts
  * them) so nothing is left queued while the processes stop. */
 static void engines_close(struct run *r)
@@ -370,6 +385,9 @@ void run_teardown(struct run *r, bool state_written)
 
 	engines_close(r);
 	children_stop(r);
+	/* after the children: their last datagrams are told too */
+	lab_glass_close(r->glass);
+	r->glass = NULL;
 	ret = lab_topo_destroy(r->topo);
 	if (state_written)
 		lab_state_remove(r->topo->prefix);

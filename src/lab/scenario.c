@@ -39,6 +39,8 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	rep->no_firewall = a->no_firewall;
 	rep->udp_timeout = a->udp_timeout;
 	rep->probed = a->probe;
+	rep->trace.on = lab_args_traced(a);
+	rep->trace.tell = a->explain || a->verbose > 1;
 	snprintf(rep->nat_a, sizeof(rep->nat_a), "%s", a->nat_a);
 	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", lab_args_plan(a)->one_router ? a->nat_a : a->nat_b);
 	if (a->prefix_set)
@@ -118,6 +120,8 @@ static int build(struct run *r)
 	run_story_topology(r->rep, r->topo);
 	run_story_impair(r);
 	ret = run_engines_open(r, err, sizeof(err));
+	if (!ret)
+		ret = run_glass_open(r, err, sizeof(err));
 	if (ret < 0) {
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
 		return ret;
@@ -176,6 +180,8 @@ int lab_scenario_exec(const struct lab_args *a, int sigfd, const char *bindir,
 	run_verify(&r);
 teardown:
 	run_teardown(&r, state_written);
+	if (rep->trace.on)
+		lab_trace_resolve(&rep->trace);
 out:
 	for (int i = 0; i < 2; i++)
 		snprintf(rep->last_words[i], sizeof(rep->last_words[i]), "%s",

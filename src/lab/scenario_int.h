@@ -27,6 +27,7 @@
 #include "topo.h"
 
 struct lab_args;
+struct lab_glass;
 struct lab_nfq;
 struct lab_report;
 struct lab_report_side;
@@ -67,6 +68,7 @@ struct run {
 	const char *bindir;
 	char room[64];
 	struct lab_nfq *nfq[2];  /* delay engine of rA, rB (NULL: none) */
+	struct lab_glass *glass; /* the NATs' readers when the trace is on (NULL: none) */
 	struct lab_fault_ctx fault;
 };
 
@@ -109,6 +111,7 @@ int run_start_client(struct run *r, struct side *s, const char *room);
 int run_start_pair2(struct run *r);
 void run_probe_nats(struct run *r);
 int run_engines_open(struct run *r, char *err, size_t errlen);
+int run_glass_open(struct run *r, char *err, size_t errlen);
 void run_teardown(struct run *r, bool state_written);
 
 /* run_chat.c: from the clients' start to their end (or the deadline). */

@@ -16,11 +16,13 @@
 #include <arpa/inet.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
+#include "proto.h"
 #include "trace.h"
 
 void lab_trace_add(struct lab_trace *t, const struct lab_tr_ev *e)
@@ -274,37 +276,67 @@ static uint8_t side_at(const struct lab_trace *t, const struct lab_ct_tuple *x)
 	return LAB_TR_NOBODY;
 }
 
-/* The same datagram has one number at every hop: what one NAT forwarded
- * as b arrives at the next as a, with the same payload. */
+/* The record of the hop before e: what another NAT forwarded as b and e
+ * arrived as (a), with the same payload, nearest in time. The records are
+ * timed when read, and the NATs' sockets are read one after the other,
+ * so the hop before may carry a slightly later time. */
+#define HOP_WINDOW_US 200000
+static ptrdiff_t hop_before(const struct lab_trace *t, size_t i, const bool *continued)
+{
+	const struct lab_tr_ev *e = &t->ev[i];
+	ptrdiff_t best = -1;
+	uint64_t best_d = HOP_WINDOW_US + 1;
+
+	for (size_t j = 0; j < t->n; j++) {
+		const struct lab_tr_ev *p = &t->ev[j];
+		uint64_t d = p->us > e->us ? p->us - e->us : e->us - p->us;
+
+		if (j == i || p->kind != LAB_TR_PKT || p->node == e->node || continued[j] ||
+		    p->what != LAB_FATE_FORWARDED || !same_dgram_key(p, e) || !tup_eq(&p->b, &e->a))
+			continue;
+		if (d < best_d) {
+			best = (ptrdiff_t)j;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* The same datagram has one number at every hop. A hop that seems to
+ * come before the one it follows is moved just after it. */
 static void number(struct lab_trace *t, bool *continued)
 {
+	ptrdiff_t *pred = malloc((t->n + 1) * sizeof(*pred));
 	uint32_t next = 0;
+	size_t i;
 
-	for (size_t i = 0; i < t->n; i++) {
-		struct lab_tr_ev *e = &t->ev[i];
-		size_t j;
-
-		if (e->kind != LAB_TR_PKT)
-			continue;
-		for (j = i; j-- > 0;) {
-			const struct lab_tr_ev *p = &t->ev[j];
-
-			if (p->kind == LAB_TR_PKT && p->node != e->node && !continued[j] &&
-			    p->what == LAB_FATE_FORWARDED && same_dgram_key(p, e) &&
-			    tup_eq(&p->b, &e->a))
-				break;
-		}
-		if (j != (size_t)-1) {
-			continued[j] = true;
-			e->dgram = t->ev[j].dgram;
-			e->side = t->ev[j].side;
-			continue;
-		}
-		e->dgram = ++next;
-		e->side = side_at(t, &e->a);
-		if (e->side == LAB_TR_NOBODY && e->proto == IPPROTO_ICMP)
-			e->side = side_at(t, &e->b);
+	if (!pred)
+		return;
+	for (i = 0; i < t->n; i++) {
+		pred[i] = t->ev[i].kind == LAB_TR_PKT ? hop_before(t, i, continued) : -1;
+		if (pred[i] >= 0)
+			continued[pred[i]] = true;
 	}
+	/* a chain is as long as the NATs on the way: a few passes settle it */
+	for (int pass = 0; pass < LAB_NODE_COUNT; pass++)
+		for (i = 0; i < t->n; i++) {
+			struct lab_tr_ev *e = &t->ev[i];
+
+			if (e->kind != LAB_TR_PKT || e->dgram)
+				continue;
+			if (pred[i] < 0) {
+				e->dgram = ++next;
+				e->side = side_at(t, &e->a);
+				if (e->side == LAB_TR_NOBODY && e->proto == IPPROTO_ICMP)
+					e->side = side_at(t, &e->b);
+			} else if (t->ev[pred[i]].dgram) {
+				e->dgram = t->ev[pred[i]].dgram;
+				e->side = t->ev[pred[i]].side;
+				if (e->us <= t->ev[pred[i]].us)
+					e->us = t->ev[pred[i]].us + 1;
+			}
+		}
+	free(pred);
 }
 
 static bool addr_of_node(const struct lab_trace *t, struct in_addr a, uint8_t node)
@@ -364,11 +396,16 @@ static void icmp_fates(struct lab_trace *t, const bool *continued)
 
 		if (icmp->kind != LAB_TR_PKT || icmp->proto != IPPROTO_ICMP)
 			continue;
-		fate = icmp_fate(icmp, icmp->at == LAB_AT_OUT);
-		if (fate < 0)
+		if (icmp->icmp_type != 3 && icmp->icmp_type != 11)
 			continue;
 		d = quoted_of(t, k, continued);
 		if (!d)
+			continue;
+		/* the error is about someone's datagram: theirs to be told */
+		if (icmp->side == LAB_TR_NOBODY)
+			t->ev[k].side = d->side;
+		fate = icmp_fate(icmp, icmp->at == LAB_AT_OUT);
+		if (fate < 0)
 			continue;
 		d->what = (uint8_t)fate;
 		d->from = icmp->from;
@@ -383,6 +420,41 @@ static void icmp_fates(struct lab_trace *t, const bool *continued)
 		if (d->kind == LAB_TR_PKT && d->proto == IPPROTO_UDP &&
 		    d->what == LAB_FATE_UNKNOWN && addr_of_node(t, d->a.dst, d->node))
 			d->what = LAB_FATE_LOCAL;
+	}
+}
+
+/* A client's event is timed when it prints it: a punch after the send,
+ * which the NAT may already have forwarded and logged; an ICMP error
+ * after the NAT passed it back, but the NAT's record, timed when read,
+ * may seem later. Each is moved to its side of the NAT's record. */
+#define CLIENT_WINDOW_US 50000
+static void client_causal(struct lab_trace *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct lab_tr_ev *c = &t->ev[i];
+		bool punch = c->what == LAB_TRC_PUNCH;
+
+		if (c->kind != LAB_TR_CLIENT || (!punch && c->what != LAB_TRC_ICMP))
+			continue;
+		for (size_t j = 0; j < t->n; j++) {
+			const struct lab_tr_ev *p = &t->ev[j];
+			uint64_t d = p->us > c->us ? p->us - c->us : c->us - p->us;
+
+			if (p->kind != LAB_TR_PKT || p->side != c->side || d > CLIENT_WINDOW_US)
+				continue;
+			if (punch && p->proto == IPPROTO_UDP && p->hp_type == HP_PUNCH &&
+			    p->a.dst.s_addr == c->a.dst.s_addr && p->a.dport == c->a.dport &&
+			    p->a.src.s_addr == c->a.src.s_addr && p->us <= c->us) {
+				c->us = p->us ? p->us - 1 : 0;
+				break;
+			}
+			if (!punch && p->proto == IPPROTO_ICMP && p->icmp_type == c->icmp_type &&
+			    p->icmp_code == c->icmp_code && p->b.dst.s_addr == c->a.dst.s_addr &&
+			    p->b.dport == c->a.dport && p->us >= c->us) {
+				c->us = p->us + 1;
+				break;
+			}
+		}
 	}
 }
 
@@ -423,6 +495,8 @@ void lab_trace_resolve(struct lab_trace *t)
 	memset(continued, 0, t->n + 1);
 	number(t, continued);
 	icmp_fates(t, continued);
+	client_causal(t);
+	sort_stable(t);
 	count(t);
 	free(flags);
 }

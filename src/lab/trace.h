@@ -140,7 +140,8 @@ struct lab_tr_name {
 };
 
 struct lab_trace {
-	bool on;                 /* --explain, --html or --json with a trace */
+	bool on;                 /* collected: --explain, --html, -vv */
+	bool tell;               /* the narrative tells it: --explain, -vv */
 	size_t n;
 	uint32_t lost;           /* events that did not fit, or the kernel dropped */
 	char nick[LAB_TRACE_SIDES][16];

@@ -93,7 +93,7 @@ static void say_whose(struct say *s, const struct lab_trace *t, const struct lab
 	if (who)
 		say(s, "%s's ", who);
 	else
-		say(s, "a ");
+		say(s, e->hp_type == HP_ACK ? "an " : "a ");
 	say_what(s, e->hp_type);
 }
 

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "lab/nat.h"
+#include "lab/trace.h"
 
 static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
 
@@ -23,11 +24,31 @@ static void test_default_ruleset_text(void **state)
 		"COMMIT\n"
 		"*filter\n"
 		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		"-A INPUT -i wan -m conntrack --ctstate NEW"
+		" -j NFLOG --nflog-group 7 --nflog-prefix fw-input --nflog-size 128\n"
 		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
 		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
+		"-A FORWARD -i wan -o lan"
+		" -j NFLOG --nflog-group 7 --nflog-prefix fw-forward --nflog-size 128\n"
 		"-A FORWARD -i wan -o lan -j DROP\n"
+		"COMMIT\n"
+		"*mangle\n"
+		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		"-A PREROUTING -p udp"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A PREROUTING -p icmp --icmp-type destination-unreachable"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A PREROUTING -p icmp --icmp-type time-exceeded"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A POSTROUTING -p udp"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
+		"-A POSTROUTING -p icmp --icmp-type destination-unreachable"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
+		"-A POSTROUTING -p icmp --icmp-type time-exceeded"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
 		"COMMIT\n";
-	char buf[2048];
+	char buf[4096];
 	int n;
 
 	(void)state;
@@ -136,12 +157,32 @@ static void test_full_cone_ruleset_text(void **state)
 		"COMMIT\n"
 		"*filter\n"
 		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+		"-A INPUT -i wan -m conntrack --ctstate NEW"
+		" -j NFLOG --nflog-group 7 --nflog-prefix fw-input --nflog-size 128\n"
 		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
 		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
 		"-A FORWARD -i wan -o lan -m conntrack --ctstate DNAT -j ACCEPT\n"
+		"-A FORWARD -i wan -o lan"
+		" -j NFLOG --nflog-group 7 --nflog-prefix fw-forward --nflog-size 128\n"
 		"-A FORWARD -i wan -o lan -j DROP\n"
+		"COMMIT\n"
+		"*mangle\n"
+		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		"-A PREROUTING -p udp"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A PREROUTING -p icmp --icmp-type destination-unreachable"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A PREROUTING -p icmp --icmp-type time-exceeded"
+		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
+		"-A POSTROUTING -p udp"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
+		"-A POSTROUTING -p icmp --icmp-type destination-unreachable"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
+		"-A POSTROUTING -p icmp --icmp-type time-exceeded"
+		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
 		"COMMIT\n";
-	char buf[2048];
+	char buf[4096];
 
 	(void)state;
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("fc"), &prm, buf, sizeof(buf)),
@@ -245,6 +286,63 @@ static void test_personality_properties(void **state)
 	assert_null(lab_nat_find("sym")->cone);
 }
 
+/* Every DROP is told: the line before it is the same match logging to the
+ * trace's group with a drop rule's name (trace.h), so the glass box can
+ * say which rule dropped what. Returns how many drops the text has. */
+static int drops_logged(const char *buf)
+{
+	const char *line = buf, *prev = NULL, *nl;
+	int n = 0;
+
+	for (; (nl = strchr(line, '\n')) != NULL; prev = line, line = nl + 1) {
+		const char *drop = strstr(line, " -j DROP\n");
+		char want[256];
+		enum lab_tr_rule rule;
+
+		if (!drop || drop > nl)
+			continue;
+		n++;
+		assert_non_null(prev);
+		/* the same match ... */
+		assert_int_equal(strncmp(prev, line, (size_t)(drop - line)), 0);
+		/* ... logged with a rule's name */
+		assert_int_equal(sscanf(prev + (drop - line), " -j NFLOG --nflog-group 7 "
+					"--nflog-prefix %255s", want), 1);
+		assert_int_equal(lab_trace_at_find(want, &rule), LAB_AT_DROP);
+		assert_int_not_equal(rule, LAB_RULE_NONE);
+	}
+	return n;
+}
+
+static void test_nflog_before_each_drop(void **state)
+{
+	struct lab_nat_params same = { "wan", "lan", "10.0.1.2", 4000, false, "lan2", "10.0.2.2",
+				       "198.51.100.10", true };
+	struct lab_nat_params bare = prm;
+	char buf[4096];
+
+	(void)state;
+	for (size_t i = 0; i < lab_nat_count(); i++) {
+		assert_true(lab_nat_ruleset(lab_nat_at(i), &prm, buf, sizeof(buf)) > 0);
+		assert_int_equal(drops_logged(buf), 2);
+		assert_non_null(strstr(buf, "--nflog-prefix fw-input --nflog-size 128\n"
+					    "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+	}
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
+	assert_int_equal(drops_logged(buf), 5);
+	assert_non_null(strstr(buf, "--nflog-prefix isolation --nflog-size 128\n"
+				    "-A FORWARD -i lan -o lan2 -j DROP\n"));
+	/* no firewall: nothing dropped, the datagrams still watched */
+	bare.no_firewall = true;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &bare, buf, sizeof(buf)) > 0);
+	assert_int_equal(drops_logged(buf), 0);
+	assert_null(strstr(buf, "fw-input"));
+	assert_non_null(strstr(buf, "-A PREROUTING -p udp -j NFLOG --nflog-group 7 "
+				    "--nflog-prefix in --nflog-size 128\n"));
+	assert_non_null(strstr(buf, "-A POSTROUTING -p icmp --icmp-type time-exceeded -j NFLOG "
+				    "--nflog-group 7 --nflog-prefix out --nflog-size 128\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_full_cone_ruleset_text),
 		cmocka_unit_test(test_full_cone_filter_text),
 		cmocka_unit_test(test_every_row),
+		cmocka_unit_test(test_nflog_before_each_drop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
