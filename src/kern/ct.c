@@ -194,7 +194,9 @@ static int ctev_dispatch(struct lab_ctev *c, size_t n,
 	int len = n > CTEV_RX_SIZE ? CTEV_RX_SIZE : (int)n, got = 0;
 	struct lab_ct_event ev;
 
-	while (mnl_nlmsg_ok(nlh, len)) {
+	/* mnl_nlmsg_ok compares nlmsg_len as an int: one of 2 GiB or more
+	 * would pass, so the length is also checked unsigned. */
+	while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (uint32_t)len) {
 		if (lab_ct_parse_event((const uint8_t *)nlh, nlh->nlmsg_len, &ev) == 0) {
 			cb(ctx, &ev);
 			got++;

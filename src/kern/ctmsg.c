@@ -162,7 +162,9 @@ static bool ct_msg_fits(const uint8_t *buf, size_t len)
 		return false;
 	if (((uintptr_t)buf & 3) != 0)
 		return false; /* netlink attributes are read in place */
-	return nlh->nlmsg_len <= len &&
+	/* libmnl walks the attributes up to the 4-aligned end: an unaligned
+	 * length (the kernel pads every message) could lead it past len. */
+	return nlh->nlmsg_len <= len && (nlh->nlmsg_len & 3) == 0 &&
 	       nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg);
 }
 

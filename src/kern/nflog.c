@@ -147,7 +147,9 @@ static int nflog_dispatch(struct lab_nflog *l, size_t n,
 	int len = n > NFLOG_RX_SIZE ? NFLOG_RX_SIZE : (int)n, got = 0;
 	struct lab_nflog_pkt pkt;
 
-	while (mnl_nlmsg_ok(nlh, len)) {
+	/* mnl_nlmsg_ok compares nlmsg_len as an int: one of 2 GiB or more
+	 * would pass, so the length is also checked unsigned. */
+	while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (uint32_t)len) {
 		if (lab_nflog_parse((const uint8_t *)nlh, nlh->nlmsg_len, &pkt) == 0) {
 			cb(ctx, &pkt);
 			got++;

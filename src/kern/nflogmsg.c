@@ -135,7 +135,9 @@ int lab_nflog_parse(const uint8_t *buf, size_t len, struct lab_nflog_pkt *pkt)
 		return -EINVAL;
 	if (((uintptr_t)buf & 3) != 0)
 		return -EINVAL; /* netlink attributes are read in place */
-	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN)
+	/* libmnl walks the attributes up to the 4-aligned end: an unaligned
+	 * length (the kernel pads every message) could lead it past len. */
+	if (nlh->nlmsg_len > len || nlh->nlmsg_len < MNL_NLMSG_HDRLEN || (nlh->nlmsg_len & 3))
 		return -EINVAL;
 	/* NLMSG_DONE ends a batch of several packets (qthreshold > 1). */
 	if (nlh->nlmsg_type != NFLOG_MSG(NFULNL_MSG_PACKET))

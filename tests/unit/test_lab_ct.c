@@ -177,6 +177,10 @@ static void test_ct_parse_event(void **state)
 	nlh = put_event(buf, IPCTNL_MSG_CT_NEW, 0);
 	assert_int_equal(lab_ct_parse_event(buf, nlh->nlmsg_len, &ev), 0);
 	assert_int_equal(ev.type, LAB_CT_EV_UPDATE);
+	/* an unaligned length: libmnl would read up to the next word */
+	nlh->nlmsg_len -= 1;
+	assert_int_equal(lab_ct_parse_event(buf, nlh->nlmsg_len + 1, &ev), -EINVAL);
+	assert_int_equal(lab_ct_parse_entry(buf, nlh->nlmsg_len + 1, &ev.e), -EINVAL);
 
 	nlh = put_event(buf, IPCTNL_MSG_CT_DELETE, 0);
 	assert_int_equal(lab_ct_parse_event(buf, nlh->nlmsg_len, &ev), 0);

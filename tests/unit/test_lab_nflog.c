@@ -248,6 +248,11 @@ static void test_parse_malformed(void **state)
 	assert_int_equal(lab_nflog_parse(buf, nlh->nlmsg_len - 4, &p), -EINVAL);
 	nlh->nlmsg_len = 8;
 	assert_int_equal(lab_nflog_parse(buf, 64, &p), -EINVAL);
+	/* an unaligned length: libmnl would read up to the next word */
+	nlh = put_packet(buf, "t");
+	nlh->nlmsg_len -= 1;
+	assert_int_equal(lab_nflog_parse(buf, nlh->nlmsg_len, &p), -EINVAL);
+	assert_int_equal(lab_nflog_parse(buf, nlh->nlmsg_len + 1, &p), -EINVAL);
 	/* a packet message too short for its nfgenmsg */
 	nlh->nlmsg_len = MNL_NLMSG_HDRLEN;
 	assert_int_equal(lab_nflog_parse(buf, 64, &p), -EINVAL);
