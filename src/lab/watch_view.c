@@ -212,12 +212,16 @@ static size_t fmt_dgram(char *buf, size_t cap, const struct lab_pkt *p)
 int lab_watch_fmt_pkt(char *buf, size_t cap, uint64_t us, const char *nat,
 		      const struct lab_nflog_pkt *pkt)
 {
-	enum lab_tr_rule r = lab_trace_rule_find(pkt->prefix);
+	enum lab_tr_rule r;
+	enum lab_tr_at at = lab_trace_at_find(pkt->prefix, &r);
 	size_t n = stamp(buf, cap, us, nat);
 	struct lab_pkt p;
 
-	if (r != LAB_RULE_NONE && r < LAB_RULE_COUNT)
+	/* "drop fw-input", "in", "out", or a prefix not the lab's */
+	if (at == LAB_AT_DROP)
 		n += held(snprintf(buf + n, cap - n, "drop %s ", lab_trace_rule_name(r)), cap - n);
+	else if (at < LAB_AT_COUNT)
+		n += held(snprintf(buf + n, cap - n, "%s ", lab_trace_at_name(at)), cap - n);
 	else
 		n += held(snprintf(buf + n, cap - n, "log %.40s ", pkt->prefix[0] ? pkt->prefix : "-"),
 			  cap - n);

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `lab watch` on a topology of `lab up -v`: with its output in a file
 # (plain lines), a manual chat between hA and hB shows alice's mapping in
-# rA as it is made; SIGINT ends it with status 0, and so does the topology
-# going away (`lab down`). Without a topology: one clear line, status 2.
-# `lab up`'s explore hints name the watch and the kernel's own tools for
-# its prefix, and -v gives hpserver -v (its log names each register).
+# rA as it is made, and a datagram from the Internet rA's fw-input drop;
+# `watch -v` adds the datagrams the NATs log passing. SIGINT ends it with
+# status 0, and so does the topology going away (`lab down`). No topology,
+# or several without --prefix: one clear line, status 2. `lab up`'s
+# explore hints name the watch and the kernel's own tools for its prefix,
+# and -v gives hpserver -v (its log names each register).
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 hp_need_root
@@ -59,6 +61,14 @@ hp_expect_line "watch: alice's mapping in rA" "$T/watch.out" \
 	"^\+[0-9]+\.[0-9]{3} rA new 10\.0\.1\.2:4000 -> 198\.51\.100\.10:[0-9]+ \(for $srv:3478\)\$" 10
 hp_expect_grep "watch: bob's mapping in rB" \
 	"^\+[0-9]+\.[0-9]{3} rB new 10\.0\.2\.2:4000 -> 203\.0\.113\.10:[0-9]+ \(for " "$T/watch.out"
+echo "check: a datagram from the Internet to rA's own address shows as rA's fw-input drop"
+# nothing of rA's listens there and no mapping expects it: the inbound
+# firewall drops it, after its NFLOG rule logged it
+ip netns exec "$prefix-srv" bash -c 'echo unsolicited >/dev/udp/198.51.100.10/9'
+hp_expect_line "watch: rA's fw-input drop" "$T/watch.out" \
+	"^\+[0-9]+\.[0-9]{3} rA drop fw-input $srv:[0-9]+ -> 198\.51\.100\.10:9\$" 10
+hp_expect_no_grep "watch without -v: the datagrams seen passing" "^\+[0-9.]+ r[AB] (in|out) " \
+	"$T/watch.out"
 hp_client_close alice bob
 hp_client_exit alice
 hp_client_exit bob
@@ -87,11 +97,20 @@ hp_expect_grep "watch without --prefix: stderr" "topologies are up: .*$prefix" "
 hp_expect_grep "watch without --prefix: stderr" "$other.*--prefix P" "$T/several.err"
 "$BIN/labrun" down --prefix "$other" >"$T/down2.out"
 
-echo "check: a watch ends, status 0, when the topology goes away"
-"$BIN/labrun" watch --prefix "$prefix" >"$T/watch2.out" 2>"$T/watch2.err" &
+echo "check: watch -v also shows the datagrams the NATs log passing"
+"$BIN/labrun" watch -v --prefix "$prefix" >"$T/watch2.out" 2>"$T/watch2.err" &
 wpid=$!
 hp_track "$wpid" INT
 hp_expect_line "second watch's first line" "$T/watch2.out" "^lab watch: prefix $prefix" 10
+# its tables at the start hold the chat's mappings, still alive
+hp_expect_grep "second watch's tables" "^\+0\.000 rA has 10\.0\.1\.2:4000 -> 198\.51\.100\.10:" \
+	"$T/watch2.out"
+ip netns exec "$prefix-srv" bash -c 'echo unsolicited >/dev/udp/198.51.100.10/9'
+hp_expect_line "watch -v: the datagram arriving at rA" "$T/watch2.out" \
+	"^\+[0-9]+\.[0-9]{3} rA in $srv:[0-9]+ -> 198\.51\.100\.10:9\$" 10
+hp_expect_line "watch -v: and its drop" "$T/watch2.out" "rA drop fw-input $srv:[0-9]+ -> " 10
+
+echo "check: a watch ends, status 0, when the topology goes away"
 "$BIN/labrun" down --prefix "$prefix" >"$T/down.out"
 rc=0
 timeout 10 tail --pid="$wpid" -f /dev/null || hp_fail "watch did not end within 10 s of lab down"

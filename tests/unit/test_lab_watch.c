@@ -138,19 +138,23 @@ static void test_pkt_lines(void **state)
 	assert_string_equal(buf, "+0.002 rB drop fw-input 198.51.100.10:4000 -> 203.0.113.10:4000");
 	snprintf(pkt.prefix, sizeof(pkt.prefix), "in");
 	lab_watch_fmt_pkt(buf, sizeof(buf), 2500, "rA", &pkt);
-	assert_string_equal(buf, "+0.002 rA log in 198.51.100.10:4000 -> 203.0.113.10:4000");
+	assert_string_equal(buf, "+0.002 rA in 198.51.100.10:4000 -> 203.0.113.10:4000");
 	/* hostile bytes: said, not read past */
 	pkt.len = 3;
 	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
-	assert_string_equal(buf, "+0.000 rA log in (not IPv4, 3 bytes)");
+	assert_string_equal(buf, "+0.000 rA in (not IPv4, 3 bytes)");
 	pkt.payload = NULL;
 	pkt.len = 0;
 	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
-	assert_string_equal(buf, "+0.000 rA log in (not IPv4, 0 bytes)");
+	assert_string_equal(buf, "+0.000 rA in (not IPv4, 0 bytes)");
 	pkt.payload = icmp;
 	pkt.len = icmp_expired(icmp, dgram);
 	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
-	assert_string_equal(buf, "+0.000 rA log in icmp 11/0 203.0.113.1 -> 198.51.100.10 "
+	assert_string_equal(buf, "+0.000 rA in icmp 11/0 203.0.113.1 -> 198.51.100.10 "
+				 "(about 198.51.100.10:4000 -> 203.0.113.10:4000)");
+	snprintf(pkt.prefix, sizeof(pkt.prefix), "other");
+	lab_watch_fmt_pkt(buf, sizeof(buf), 0, "rA", &pkt);
+	assert_string_equal(buf, "+0.000 rA log other icmp 11/0 203.0.113.1 -> 198.51.100.10 "
 				 "(about 198.51.100.10:4000 -> 203.0.113.10:4000)");
 	lab_watch_fmt_lost(buf, sizeof(buf), 9000000, "cB");
 	assert_string_equal(buf, "+9.000 cB lost events: the kernel's queue overflowed");
