@@ -76,6 +76,21 @@ echo "check: hpserver -v logged both registrations"
 hp_expect_grep "server log" 'register room "r" nick "alice"' "/run/hplab/$prefix.server.log"
 hp_expect_grep "server log" 'register room "r" nick "bob"' "/run/hplab/$prefix.server.log"
 
+echo "check: a second watch finds the log group taken: says so once, shows the tables"
+"$BIN/labrun" watch --prefix "$prefix" >"$T/watch3.out" 2>"$T/watch3.err" &
+w3=$!
+hp_track "$w3" INT
+hp_expect_line "second watch's first line" "$T/watch3.out" \
+	"^lab watch: prefix $prefix, the tables at the start \(the log group is taken: tables only\)" 10
+hp_expect_eq "second watch's stderr: lines" 1 "$(wc -l <"$T/watch3.err")"
+hp_expect_grep "second watch's stderr" "$prefix-rA: the log group [0-9]+ is taken" "$T/watch3.err"
+kill -INT "$w3"
+rc=0
+timeout 10 tail --pid="$w3" -f /dev/null || hp_fail "second watch did not end within 10 s of SIGINT"
+wait "$w3" || rc=$?
+hp_untrack "$w3"
+hp_expect_eq "second watch's status after SIGINT" 0 "$rc"
+
 echo "check: SIGINT ends the watch, status 0"
 kill -INT "$wpid"
 rc=0
