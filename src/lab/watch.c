@@ -43,7 +43,7 @@ struct watch {
 	int ino;             /* inotify on the namespaces' directory */
 	bool tty;
 	bool dirty;          /* the screen is behind */
-	uint64_t t0_ms, drawn_ms;
+	uint64_t t0_us, drawn_ms;
 };
 
 /* One callback's context: the watch and which NAT. */
@@ -108,7 +108,7 @@ static int pick_prefix(const struct lab_args *a, char *out, size_t cap)
 
 static uint64_t since_us(const struct watch *w)
 {
-	return (hp_clock_ms() - w->t0_ms) * 1000;
+	return hp_clock_us() - w->t0_us;
 }
 
 /* An event: a plain line at once, or on a terminal among the recent ones
@@ -374,7 +374,7 @@ int lab_watch_run(const struct lab_args *a, int sigfd)
 		goto out;
 	}
 	w.verbose = a->verbose > 0;
-	w.t0_ms = hp_clock_ms();
+	w.t0_us = hp_clock_us();
 	w.tty = isatty(STDOUT_FILENO);
 	if (w.tty)
 		draw(&w);
