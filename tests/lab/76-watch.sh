@@ -2,7 +2,8 @@
 # `lab watch` on a topology of `lab up -v`: with its output in a file
 # (plain lines), a manual chat between hA and hB shows alice's mapping in
 # rA as it is made, and a datagram from the Internet rA's fw-input drop;
-# `watch -v` adds the datagrams the NATs log passing. SIGINT ends it with
+# `watch -v` adds the datagrams the NATs log passing; on a terminal
+# (script(1)) it redraws in place, each screen a change. SIGINT ends it with
 # status 0, and so does the topology going away (`lab down`). No topology,
 # or several without --prefix: one clear line, status 2. `lab up`'s
 # explore hints name the watch and the kernel's own tools for its prefix,
@@ -99,6 +100,38 @@ wait "$wpid" || rc=$?
 hp_untrack "$wpid"
 hp_expect_eq "watch's status after SIGINT" 0 "$rc"
 hp_expect_eq "watch's stderr" "" "$(cat "$T/watch.err")"
+
+echo "check: on a terminal the screen is drawn in place, anew only when something changed"
+if command -v script >/dev/null; then
+	# script(1) gives the watch a terminal and records what it wrote
+	script -qefc "$BIN/labrun watch --prefix $prefix" "$T/tty.out" </dev/null >/dev/null 2>&1 &
+	spid=$!
+	hp_track "$spid"
+	hp_expect_line "watch on a terminal: its first screen" "$T/tty.out" \
+		$'\e\\[H\e\\[2Jlab watch: prefix '"$prefix" 10
+	ip netns exec "$prefix-srv" bash -c 'echo unsolicited >/dev/udp/198.51.100.10/9'
+	hp_expect_line "watch on a terminal: the drop counted" "$T/tty.out" \
+		"^rA  [0-9]+ UDP entr.*; dropped: fw-input 1 " 10
+	hp_expect_grep "watch on a terminal: the drop among the recent lines" \
+		"^  \+[0-9.]+ rA drop fw-input $srv:[0-9]+ -> 198\.51\.100\.10:9" "$T/tty.out"
+	tpid=$(pgrep -f "^$BIN/labrun watch --prefix $prefix\$") || hp_fail "no watch under script(1)"
+	kill -INT "$tpid"
+	rc=0
+	timeout 10 tail --pid="$spid" -f /dev/null || hp_fail "watch on a terminal did not end within 10 s of SIGINT"
+	wait "$spid" || rc=$?
+	hp_untrack "$spid"
+	hp_expect_eq "watch on a terminal: status after SIGINT" 0 "$rc"
+	# each screen differs from the one before (the header's clock aside)
+	hp_py '
+screens = open(sys.argv[1], "rb").read().split(b"\x1b[H\x1b[2J")[1:]
+assert len(screens) >= 2, len(screens)
+bodies = [s.split(b"\n", 1)[1] if b"\n" in s else b"" for s in screens]
+same = [i for i in range(1, len(bodies)) if bodies[i] == bodies[i - 1]]
+assert not same, "screen %d drawn again unchanged" % same[0]
+' "$T/tty.out"
+else
+	hp_skip_part "no script(1) to give the watch a terminal"
+fi
 
 echo "check: without --prefix and several topologies up: one line naming them, status 2"
 other=w76b_$$
