@@ -6,7 +6,6 @@
  * terminal, one line per event otherwise. The text is watch_view.c's.
  */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
