@@ -373,7 +373,7 @@ static const struct opt opts[] = {
 	{ "html", 0, true, RUN_MATRIX, set_html,
 	  "--html FILE    also write one self-contained page: topology, sequence diagram, NAT tables" },
 	{ "prefix", 0, true, ANY_CMD, set_prefix,
-	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab)" },
+	  "--prefix P     namespace names start with P- (run: hpl<pid>, up/down: hplab; watch: the one up)" },
 	{ "nat-a", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_a,
 	  "--nat-a TYPE   NAT personality of router A (default port-restricted)" },
 	{ "nat-b", 0, true, CMD_BIT(LAB_CMD_RUN) | CMD_BIT(LAB_CMD_UP), set_nat_b,
@@ -427,7 +427,7 @@ static const struct opt opts[] = {
 	{ "no-server", 0, false, CMD_BIT(LAB_CMD_UP), set_no_server,
 	  "--no-server    do not start hpserver in the server namespace" },
 	{ "verbose", 'v', false, ANY_CMD, set_verbose,
-	  "-v, --verbose  also show what the server and clients say" },
+	  "-v, --verbose  also show what the server and clients say (watch: every datagram the NATs log)" },
 	{ "help", 'h', false, ANY_CMD | CMD_BIT(LAB_CMD_HELP), set_help,
 	  "-h, --help     this help" },
 };

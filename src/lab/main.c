@@ -22,6 +22,7 @@
 #include "scenario.h"
 #include "sig.h"
 #include "updown.h"
+#include "watch.h"
 #include "version.h"
 
 /* One clear line (and under --json the one JSON error object on stdout,
@@ -121,6 +122,12 @@ static int cmd_down(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	(void)bindir;
 	return interrupted(sigfd, lab_updown_down(a));
+}
+
+static int cmd_watch(const struct lab_args *a, int sigfd, const char *bindir)
+{
+	(void)bindir;
+	return lab_watch_run(a, sigfd);
 }
 
 static int cmd_clean(const struct lab_args *a, int sigfd, const char *bindir)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,12 +45,13 @@ static bool log_says_ready(const char *path)
 }
 
 static int start_server(struct lab_topo *t, const char *bindir, const char *log,
-			struct lab_state *st)
+			struct lab_state *st, bool verbose)
 {
 	char path[PATH_MAX], port[8];
-	/* with its second address, so RFC 5780 discovery works from the hosts */
+	/* with its second address, so RFC 5780 discovery works from the hosts;
+	 * -v (lab up -v): its log says each register, intro and error */
 	const char *argv[] = { path, "--bind", lab_plan_server_addr(), "--alt-addr",
-			       lab_plan_server_alt_addr(), port, NULL };
+			       lab_plan_server_alt_addr(), port, NULL, NULL };
 	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV], .argv = argv, .detach = true,
 				.log_path = log };
 	struct lab_proc p;
@@ -58,6 +60,10 @@ static int start_server(struct lab_topo *t, const char *bindir, const char *log,
 
 	snprintf(path, sizeof(path), "%s/hpserver", bindir);
 	snprintf(port, sizeof(port), "%d", LAB_SERVER_PORT);
+	if (verbose) {
+		argv[6] = port;
+		argv[5] = "-v";
+	}
 	unlink(log);
 	ret = lab_proc_spawn(&p, &sp, "hpserver");
 	if (ret < 0) {
@@ -168,6 +174,63 @@ static int start_capture(const struct lab_args *a, const char *log, struct lab_s
 	return ret;
 }
 
+/* rA's interface towards the Internet in plan p: the one with an address
+ * whose far end is no host of rA's (its lan, or a port of its switch). */
+static const char *wan_of(const struct lab_plan *p, enum lab_node r)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++) {
+		const struct lab_link *l = &p->links[i];
+
+		if (l->a.node == r && l->a.addr && l->b.node != LAB_NODE_HA && l->b.node != LAB_NODE_HB)
+			return l->a.name;
+		if (l->b.node == r && l->b.addr && l->a.node != LAB_NODE_HA && l->a.node != LAB_NODE_HB)
+			return l->b.name;
+	}
+	return "wan";
+}
+
+/* One hint: the command, then at a column of its own why. */
+__attribute__((format(printf, 2, 3)))
+static void hint(const char *why, const char *fmt, ...)
+{
+	char cmd[PATH_MAX + 160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (why)
+		printf("  %-46s # %s\n", cmd, why);
+	else
+		printf("  %s\n", cmd);
+}
+
+static void print_explore(const struct lab_topo *t, const char *bindir)
+{
+	const char *ra = t->names[LAB_NODE_RA], *srv = lab_plan_server_addr();
+	const char *wan = wan_of(t->plan, LAB_NODE_RA);
+	bool other = strcmp(t->prefix, "hplab") != 0;
+
+	printf("\nexplore:\n");
+	hint("the NATs' tables and drops, live", "%s watch --prefix %s", lab_prog(), t->prefix);
+	hint("the NAT rules", "ip netns exec %s iptables -t nat -S", ra);
+	hint("the filter rules, with their counters", "ip netns exec %s iptables -L -v -n", ra);
+	hint("its mappings", "ip netns exec %s conntrack -L", ra);
+	hint("its mappings as they come and go", "ip netns exec %s conntrack -E", ra);
+	hint("what crosses its public side", "ip netns exec %s tcpdump -ni %s", ra, wan);
+	hint(NULL, "ip netns exec %s %s/hpclient --room r --name alice 4000 %s %d",
+	     t->names[LAB_NODE_HA], bindir, srv, LAB_SERVER_PORT);
+	hint(NULL, "ip netns exec %s %s/hpclient --room r --name bob 4000 %s %d",
+	     t->names[LAB_NODE_HB], bindir, srv, LAB_SERVER_PORT);
+	hint("RFC 5780", "ip netns exec %s turnutils_natdiscovery -f -L 10.0.1.2 -l 4000 %s",
+	     t->names[LAB_NODE_HA], srv);
+	hint("no route to 10.x", "ip -n %s route", t->names[LAB_NODE_CORE]);
+	printf("remove it with: %s down%s%s\n", lab_prog(), other ? " --prefix " : "",
+	       other ? t->prefix : "");
+}
+
 static void print_guide(const struct lab_topo *t, const char *bindir, const char *log, bool server)
 {
 	size_t i;
@@ -213,19 +276,7 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 	if (server)
 		printf("\nhpserver listens on %s:%d in %s (log: %s)\n", lab_plan_server_addr(),
 		       LAB_SERVER_PORT, t->names[LAB_NODE_SRV], log);
-	printf("\nexplore:\n"
-	       "  ip netns exec %s iptables -t nat -S          # the NAT rules\n"
-	       "  ip netns exec %s conntrack -L                # its mappings\n"
-	       "  ip netns exec %s %s/hpclient --room r --name alice 4000 %s %d\n"
-	       "  ip netns exec %s %s/hpclient --room r --name bob 4000 %s %d\n"
-	       "  ip netns exec %s turnutils_natdiscovery -f -L 10.0.1.2 -l 4000 %s  # RFC 5780\n"
-	       "  ip -n %s route                                 # no route to 10.x\n"
-	       "remove it with: %s down%s%s\n",
-	       t->names[LAB_NODE_RA], t->names[LAB_NODE_RA], t->names[LAB_NODE_HA], bindir,
-	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HB], bindir,
-	       lab_plan_server_addr(), LAB_SERVER_PORT, t->names[LAB_NODE_HA],
-	       lab_plan_server_addr(), t->names[LAB_NODE_CORE], lab_prog(), strcmp(t->prefix, "hplab") ? " --prefix " : "",
-	       strcmp(t->prefix, "hplab") ? t->prefix : "");
+	print_explore(t, bindir);
 }
 
 /* what: "server" or "capture" */
@@ -281,7 +332,7 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 	if (a->pcap && start_capture(a, cap_log, &st) < 0)
 		goto out_clean;
 	if (!a->no_server) {
-		ret = start_server(&t, bindir, log, &st);
+		ret = start_server(&t, bindir, log, &st, a->verbose > 0);
 		if (ret < 0)
 			goto out_clean;
 		lab_state_write(&st);
