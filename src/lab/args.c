@@ -148,83 +148,23 @@ static int set_punch_ttl(struct lab_args *a, const char *val, char *err, size_t 
 	return 0;
 }
 
-/* --delay, --loss, ... and their -a/-b forms: which router(s) and which
- * field, from the option's name, so the table stays one row per option. */
-static int impair_sides(const char *opt, int *first, int *last)
-{
-	size_t n = strlen(opt);
-
-	*first = 0;
-	*last = 1;
-	if (n > 2 && opt[n - 2] == '-' && (opt[n - 1] == 'a' || opt[n - 1] == 'b'))
-		*first = *last = opt[n - 1] == 'a' ? 0 : 1;
-	return 0;
-}
-
-static int set_delay_opt(struct lab_args *a, const char *opt, const char *val, char *err,
-			 size_t errlen)
-{
-	uint32_t d, j;
-	int first, last, i;
-
-	i = lab_impair_parse_delay((const uint8_t *)val, strlen(val), &d, &j);
-	if (i == -EDOM) {
-		snprintf(err, errlen, "%s %.40s: the jitter must not exceed the delay "
-			 "(a uniform draw of MS +- J stays at or above 0)", opt, val);
-		return -EINVAL;
-	}
-	if (i < 0) {
-		snprintf(err, errlen, "%s wants MS or MS:JITTER (milliseconds, up to 60000), "
-			 "not '%.40s'", opt, val);
-		return -EINVAL;
-	}
-	impair_sides(opt, &first, &last);
-	for (i = first; i <= last; i++) {
-		a->imp[i].delay_us = d;
-		a->imp[i].jitter_us = j;
-	}
-	return 0;
-}
-
-static int set_pct_opt(struct lab_args *a, const char *opt, const char *val, char *err,
-		       size_t errlen)
-{
-	uint32_t ppm;
-	int first, last, i;
-
-	if (lab_impair_parse_pct((const uint8_t *)val, strlen(val), &ppm) < 0) {
-		snprintf(err, errlen, "%s wants a percentage from 0 to 100, not '%.40s'", opt, val);
-		return -EINVAL;
-	}
-	impair_sides(opt, &first, &last);
-	for (i = first; i <= last; i++) {
-		if (!strncmp(opt, "--loss", 6))
-			a->imp[i].loss_ppm = ppm;
-		else if (!strncmp(opt, "--reorder", 9))
-			a->imp[i].reorder_ppm = ppm;
-		else
-			a->imp[i].dup_ppm = ppm;
-	}
-	return 0;
-}
-
 #define IMPAIR_SETTER(fn, kind, name)                                                     \
 	static int fn(struct lab_args *a, const char *val, char *err, size_t errlen)      \
 	{                                                                                 \
 		return kind(a, name, val, err, errlen);                                   \
 	}
-IMPAIR_SETTER(set_delay, set_delay_opt, "--delay")
-IMPAIR_SETTER(set_delay_a, set_delay_opt, "--delay-a")
-IMPAIR_SETTER(set_delay_b, set_delay_opt, "--delay-b")
-IMPAIR_SETTER(set_loss, set_pct_opt, "--loss")
-IMPAIR_SETTER(set_loss_a, set_pct_opt, "--loss-a")
-IMPAIR_SETTER(set_loss_b, set_pct_opt, "--loss-b")
-IMPAIR_SETTER(set_reorder, set_pct_opt, "--reorder")
-IMPAIR_SETTER(set_reorder_a, set_pct_opt, "--reorder-a")
-IMPAIR_SETTER(set_reorder_b, set_pct_opt, "--reorder-b")
-IMPAIR_SETTER(set_dup, set_pct_opt, "--duplicate")
-IMPAIR_SETTER(set_dup_a, set_pct_opt, "--duplicate-a")
-IMPAIR_SETTER(set_dup_b, set_pct_opt, "--duplicate-b")
+IMPAIR_SETTER(set_delay, lab_args_set_delay, "--delay")
+IMPAIR_SETTER(set_delay_a, lab_args_set_delay, "--delay-a")
+IMPAIR_SETTER(set_delay_b, lab_args_set_delay, "--delay-b")
+IMPAIR_SETTER(set_loss, lab_args_set_pct, "--loss")
+IMPAIR_SETTER(set_loss_a, lab_args_set_pct, "--loss-a")
+IMPAIR_SETTER(set_loss_b, lab_args_set_pct, "--loss-b")
+IMPAIR_SETTER(set_reorder, lab_args_set_pct, "--reorder")
+IMPAIR_SETTER(set_reorder_a, lab_args_set_pct, "--reorder-a")
+IMPAIR_SETTER(set_reorder_b, lab_args_set_pct, "--reorder-b")
+IMPAIR_SETTER(set_dup, lab_args_set_pct, "--duplicate")
+IMPAIR_SETTER(set_dup_a, lab_args_set_pct, "--duplicate-a")
+IMPAIR_SETTER(set_dup_b, lab_args_set_pct, "--duplicate-b")
 
 /* The names are the fault table's (fault.c). */
 const char *lab_args_fault_name(enum lab_fault f)

@@ -78,6 +78,12 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 /* args_topo.c: --topology, and what a topology allows of the other
  * options (one router: no --nat-b, no B impairments, no fault). */
 int lab_args_set_topology(struct lab_args *a, const char *val, char *err, size_t errlen);
+/* args_impair.c: opt is the option's name ("--delay-a" ...): it says which
+ * router(s) and, for the percentages, which field. */
+int lab_args_set_delay(struct lab_args *a, const char *opt, const char *val, char *err,
+		       size_t errlen);
+int lab_args_set_pct(struct lab_args *a, const char *opt, const char *val, char *err,
+		     size_t errlen);
 int lab_args_check_topology(struct lab_args *a, char *err, size_t errlen);
 /* The plan the options build. */
 const struct lab_plan *lab_args_plan(const struct lab_args *a);
