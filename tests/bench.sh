@@ -50,3 +50,17 @@ done
 echo "== labrun matrix (every cell, in parallel; goal < 15 s)"
 timeout 120 "$BIN/labrun" matrix --json > "$tmp/matrix" || true
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("matrix: %.1f s, %d of %d cells as predicted" % (d["seconds"], sum(c["ok"] for c in d["cells"]), len(d["cells"])))' "$tmp/matrix"
+
+echo "== the glass box's cost: labrun run vs labrun run --explain ($RUNS alternating pairs; goal < 1.2)"
+for i in $(seq "$RUNS"); do
+	for mode in plain explain; do
+		args=(); [ "$mode" = explain ] && args=(--explain)
+		t0=$(date +%s%N)
+		timeout 60 "$BIN/labrun" run "${args[@]}" > "$tmp/e-$mode-$i" 2>&1 || true
+		t1=$(date +%s%N)
+		echo $(( (t1 - t0) / 1000 )) >> "$tmp/e-$mode"
+	done
+done
+p=$(median "$tmp/e-plain"); e=$(median "$tmp/e-explain")
+events=$(timeout 60 "$BIN/labrun" run --explain --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["trace"] or []))')
+echo "median of $RUNS: run ${p} us, run --explain ${e} us, ratio $(awk -v p="$p" -v e="$e" 'BEGIN { printf "%.2f", e / p }') (goal < 1.2); a default run's trace holds $events events"
