@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,16 +10,39 @@
 #include "client/output.h"
 #include "clock.h"
 #include "json.h"
+#include "utf8.h"
 
-/* A peer's bytes must not drive the terminal: control characters become '?'. */
+/*
+ * What a terminal must not be handed from a peer or a server: C0 controls
+ * but tab, DEL, the C1 controls U+0080..U+009F (ECMA-48 s.5: CSI, OSC ...
+ * in one code point), and the bidirectional formatting characters that
+ * reorder what is shown (Unicode UAX #9: U+061C, U+200E/F, U+202A..U+202E,
+ * U+2066..U+2069; "Trojan Source", CVE-2021-42574).
+ */
+static bool out_unsafe_cp(uint32_t cp)
+{
+	return (cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* A peer's bytes must not drive the terminal: each unsafe character, and
+ * each byte that is not valid UTF-8 (a raw 0x9b is a CSI to some
+ * terminals), becomes '?'. */
 static void out_write_safe(FILE *f, const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0, n;
+	uint32_t cp;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		fputc((c < 0x20 && c != '\t') || c == 0x7f ? '?' : c, f);
+	while (i < len) {
+		n = hp_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		if (n == 0 || out_unsafe_cp(cp)) {
+			fputc('?', f);
+			i += n ? n : 1;
+			continue;
+		}
+		fwrite(s + i, 1, n, f);
+		i += n;
 	}
 }
 

@@ -148,9 +148,36 @@ static void path_punch(struct path *p, const struct hp_endpoint *to, int ttl, un
 			  ++p->n_punch);
 }
 
+/* A candidate that has not answered its share is left alone: whoever
+ * named it (anyone can register into a waiting client's room) gets a
+ * bounded number of datagrams aimed at it, not a stream. */
 static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uint64_t now_us)
 {
+	if (p->cand[i].unanswered >= PATH_CAND_MAX_UNANSWERED)
+		return;
+	p->cand[i].unanswered++;
 	path_punch(p, &p->cand[i].ep, ttl, idx, p->cand[i].kind, now_us);
+}
+
+/* An authenticated datagram from a candidate: it is there, punch on. */
+static void path_cand_answered(struct path *p, const struct hp_endpoint *from)
+{
+	for (size_t i = 0; i < p->n_cand; i++)
+		if (hp_endpoint_equal(&p->cand[i].ep, from))
+			p->cand[i].unanswered = 0;
+}
+
+/* What a peer may name as a host candidate: an address of a private
+ * network (RFC 1918), of a carrier's shared space (RFC 6598) or link-local
+ * (RFC 3927). Anything else would be a way to aim our punches at a third
+ * party's public address. */
+static bool path_private_ok(const struct hp_endpoint *ep)
+{
+	const uint8_t *a = ep->addr;
+
+	return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
+	       (a[0] == 169 && a[1] == 254);
 }
 
 static void path_add_cand(struct path *p, const struct hp_endpoint *ep, enum path_cand_kind kind)
@@ -159,6 +186,18 @@ static void path_add_cand(struct path *p, const struct hp_endpoint *ep, enum pat
 
 	if (ep->family != HP_FAMILY_V4 || ep->port == 0 || p->n_cand >= PATH_MAX_CAND)
 		return;
+	if (kind == PATH_CAND_PRIVATE && !path_private_ok(ep)) {
+		char b[HP_ENDPOINT_STRLEN];
+
+		out_debug(p->out, "ignoring host candidate %s: not a private address",
+			  hp_endpoint_format(ep, b, sizeof(b)));
+		return;
+	}
+	for (i = 0; i < p->n_cand; i++)
+		if (hp_endpoint_equal(&p->cand[i].ep, ep)) {
+			p->cand[i].unanswered = 0; /* named again: news of it */
+			return;
+		}
 	for (i = 0; i < p->n_cand; i++)
 		if (hp_endpoint_equal(&p->cand[i].ep, ep))
 			return;
@@ -233,6 +272,9 @@ static enum path_verdict path_reconnect(struct path *p, uint64_t now, const char
 	path_set(p, PATH_RECONNECTING, now, why, NULL);
 	p->relay_refused = false;
 	p->await_since = 0;
+	/* the path worked until now: every candidate gets its share again */
+	for (size_t i = 0; i < p->n_cand; i++)
+		p->cand[i].unanswered = 0;
 	if (p->ep.family)
 		path_add_cand(p, &p->ep, PATH_CAND_PEER);
 	p->t_intro = now;
@@ -359,6 +401,8 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 	enum path_news news;
 
 	*rtt_us = 0;
+	if (from)
+		path_cand_answered(p, from);
 	if (from)
 		news = path_direct_input(p, m, fresh, from, now);
 	else

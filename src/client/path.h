@@ -77,7 +77,13 @@ enum path_cand_kind {
 struct path_cand {
 	struct hp_endpoint ep;
 	enum path_cand_kind kind;
+	unsigned unanswered; /* punches sent since it last answered (or was named) */
 };
+
+/* Punches to a candidate that never answers, before it is left alone
+ * until there is news of it (RFC 8445 s.19.5.1: bounded checks): 2 s at
+ * the fast pace, then 5 s at the slow one. */
+#define PATH_CAND_MAX_UNANSWERED 40
 
 /* The first punch to the peer's public endpoint, then the normal ones. */
 enum path_public {

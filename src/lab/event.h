@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h" /* HP_NICK_MAX, HP_REASON_MAX */
+
 /* One `hpclient --json` line, checked against the event contract that
  * docs/hpclient.md documents: one JSON object per line, its "event" naming
  * the type, and each type carrying its fields with the right JSON types
@@ -30,6 +32,12 @@ enum lab_event_type {
 };
 
 #define LAB_EVENT_TEXT_MAX 4096
+/* What hpclient may legally print: a nick of HP_NICK_MAX bytes, a
+ * server's reason of HP_REASON_MAX, each byte of which may come back as
+ * U+FFFD (3 bytes in UTF-8) when it was not valid UTF-8; a reason carries
+ * a nick and a server's reason in words of its own. */
+#define LAB_EVENT_NICK_MAX (3 * HP_NICK_MAX + 1)
+#define LAB_EVENT_REASON_MAX (3 * (HP_REASON_MAX + HP_NICK_MAX) + 200)
 
 struct lab_event {
 	enum lab_event_type type;
@@ -37,14 +45,14 @@ struct lab_event {
 	char mapping[40];   /* probe: RFC 4787 behaviours */
 	char filtering[40];
 	char nat[24];       /* probe: "full-cone", ..., "none", "other" */
-	char peer[64];      /* introduced: nick; connected/peer_moved: IP:PORT */
+	char peer[LAB_EVENT_NICK_MAX]; /* introduced: nick; connected/peer_moved: IP:PORT */
 	char path[16];      /* connected */
-	char from[64];      /* message: nick; bye: "peer"|"self"; icmp: IP ("" null);
+	char from[LAB_EVENT_NICK_MAX]; /* message: nick; bye: "peer"|"self"; icmp: IP ("" null);
 			     * path: the state left */
 	char to[64];        /* punch: IP:PORT; path: the state entered */
 	char about[64];     /* icmp: IP:PORT the datagram that caused it went to */
 	char what[32];      /* icmp: in words; punch: the candidate kind */
-	char reason[200];   /* peer_lost, error; path: why */
+	char reason[LAB_EVENT_REASON_MAX]; /* peer_lost, error; path: why */
 	char text[LAB_EVENT_TEXT_MAX];
 	int64_t seq;        /* message, acked */
 	int64_t ms;         /* registered, introduced, connected; -1 if absent */

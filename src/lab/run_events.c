@@ -104,7 +104,8 @@ static void on_connected(struct run *r, struct side *s, const struct lab_event *
 	s->connected = true;
 	s->rep->connects++;
 	snprintf(s->rep->path, sizeof(s->rep->path), "%s", ev->path);
-	snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
+	/* an endpoint here, never a nick */
+	snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%.63s", ev->peer);
 	if (!strcmp(ev->path, "relay"))
 		lab_report_step(r->rep, "%s connected (relay) to %s through the server at %s, "
 				"%lld ms after the introduction: no direct path yet",
@@ -134,7 +135,7 @@ static void on_acked(struct run *r, struct side *s, const struct lab_event *ev)
 static void on_error(struct run *r, struct side *s, const struct lab_event *ev)
 {
 	lab_report_step(r->rep, "%s: error: %s", s->nick, ev->reason);
-	snprintf(s->error, sizeof(s->error), "%s", ev->reason[0] ? ev->reason : "error");
+	snprintf(s->error, sizeof(s->error), "%.199s", ev->reason[0] ? ev->reason : "error");
 	/* a fault may make errors the expected end (no server at all) */
 	if (!lab_fault_has(&r->fault, LAB_FAULT_CLIENTS_FAIL))
 		lab_report_fail(r->rep, LAB_RESULT_FAIL, "%s: %s", s->nick, ev->reason);
@@ -182,7 +183,8 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 				ev->reason[0] ? ev->reason : "no reason given");
 		break;
 	case LAB_EV_PEER_MOVED:
-		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%s", ev->peer);
+		/* an endpoint here, never a nick */
+	snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%.63s", ev->peer);
 		lab_report_step(r->rep, "%s: %s moved to %s", s->nick, s->other_nick, ev->peer);
 		break;
 	case LAB_EV_PEER_LOST:

@@ -364,8 +364,19 @@ out_close:
 
 int lab_updown_down(const struct lab_args *a)
 {
+	struct lab_state st;
 	char log[160];
-	int ret = lab_clean_prefix(a->prefix);
+	int ret;
+
+	/* a live `run`'s namespaces are its own: it tears them down itself
+	 * (as `clean` knows; a signal to that run stops it cleanly) */
+	if (lab_state_read(a->prefix, &st) == 0 && st.kind == LAB_STATE_RUN &&
+	    lab_state_alive(st.pid, st.starttime)) {
+		lab_err("%s-* belong to a running `run` (pid %d): not removed (stop it with "
+			"kill -INT %d)", a->prefix, (int)st.pid, (int)st.pid);
+		return 2;
+	}
+	ret = lab_clean_prefix(a->prefix);
 
 	log_path(log, sizeof(log), a->prefix, "server");
 	unlink(log);

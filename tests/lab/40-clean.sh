@@ -19,6 +19,13 @@ hp_lab_wait_standins "$T" || hp_fail "expected both stand-in clients running wit
 echo "check: clean leaves a live run alone"
 "$BIN/labrun" clean
 hp_expect_eq "namespaces $prefix-* after clean of a live run" 6 "$(ip netns list | grep -c "^$prefix-" || true)"
+echo "check: down --prefix refuses a live run's prefix, in one line, exit 2"
+rc=0
+"$BIN/labrun" down --prefix "$prefix" > "$T/down.out" 2> "$T/down.err" || rc=$?
+hp_expect_eq "down of a live run's prefix: exit" 2 "$rc"
+hp_expect_grep "down's refusal" "belong to a running" "$T/down.err"
+hp_expect_eq "lines down printed on stderr" 1 "$(wc -l < "$T/down.err")"
+hp_expect_eq "namespaces $prefix-* after down of a live run" 6 "$(ip netns list | grep -c "^$prefix-" || true)"
 echo "check: SIGKILL of the runner takes its children along"
 kill -KILL "$runner"
 wait "$runner" 2>/dev/null || true

@@ -71,6 +71,24 @@ static void assert_no_controls(const char *buf, size_t n)
 			assert_false((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f);
 }
 
+/* Attack 9: C1 controls (raw and as UTF-8) and bidi overrides from a peer
+ * never reach the terminal; plain UTF-8 does, unchanged. */
+static void test_message_c1_and_bidi_filtered(void **state)
+{
+	static const char text[] = "a\x9b" "31m" "b\xc2\x9b" "2Jc\xe2\x80\xae" "evil"
+				   "\xe2\x81\xa6" "d\xd8\x9c" "\xc3\xa9\xe2\x82\xac\tok";
+	struct output o = { 0 };
+	char buf[512];
+	size_t n;
+
+	(void)state;
+	cap_begin_fd(STDOUT_FILENO);
+	out_message(&o, "m\xe2\x80\x8fx", 1, text, strlen(text));
+	n = cap_end(buf, sizeof(buf));
+	assert_string_equal(buf, "m?x: a?31mb?2Jc?evil?d?\xc3\xa9\xe2\x82\xac\tok\n");
+	assert_true(n > 0);
+}
+
 static void test_error_reason_filtered(void **state)
 {
 	struct output o = { .json = false };
@@ -298,6 +316,7 @@ static void test_t_us_monotonic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_message_c1_and_bidi_filtered),
 		cmocka_unit_test(test_error_reason_filtered),
 		cmocka_unit_test(test_status_and_lost_filtered),
 		cmocka_unit_test(test_json_error_stderr_filtered),

@@ -360,6 +360,7 @@ static enum path_news peer_says(uint8_t type, uint64_t id, const struct hp_endpo
 static void test_punch_schedule(void **state)
 {
 	uint64_t t, wake;
+	unsigned pub_n, priv_n;
 
 	(void)state;
 	f.o.no_relay = true;
@@ -380,15 +381,30 @@ static void test_punch_schedule(void **state)
 		expect_nothing_sent();
 		assert_int_equal(wake, t < T0 + 2000 ? t + 100 : t + 250);
 	}
+	/* so far 22 punches to the public endpoint, 21 to the private one;
+	 * each candidate that never answers gets PATH_CAND_MAX_UNANSWERED in
+	 * all, then is left alone (attack 2: a third party's addresses named
+	 * as candidates get a bounded number, not a stream) */
+	pub_n = 22;
+	priv_n = 21;
 	for (t = T0 + 2250; t < T0 + 10000; t += 250) {
 		/* a tick between rounds sends nothing */
 		assert_int_equal(tick(t - 1, PATH_GOING), t);
 		expect_nothing_sent();
 		wake = tick(t, PATH_GOING);
-		expect_punch(&f.pub, 0, 0, t, PUB);
-		expect_punch(&f.priv, 0, 1, t, PRIV);
+		if (pub_n < PATH_CAND_MAX_UNANSWERED) {
+			expect_punch(&f.pub, 0, 0, t, PUB);
+			pub_n++;
+		}
+		if (priv_n < PATH_CAND_MAX_UNANSWERED) {
+			expect_punch(&f.priv, 0, 1, t, PRIV);
+			priv_n++;
+		}
+		expect_nothing_sent();
 		assert_int_equal(wake, t + 250 < T0 + 10000 ? t + 250 : T0 + 10000);
 	}
+	assert_int_equal(pub_n, PATH_CAND_MAX_UNANSWERED);
+	assert_int_equal(priv_n, PATH_CAND_MAX_UNANSWERED);
 	assert_int_equal(f.p.state, PATH_PUNCHING);
 	expect_events("");
 	tick(T0 + 10000, PATH_GAVE_UP);
@@ -396,6 +412,34 @@ static void test_punch_schedule(void **state)
 	assert_int_equal(f.p.state, PATH_UNREACHABLE);
 	expect_events(PATH_EV("punching", "unreachable", "could not reach peer bob: punching timed out")
 		      "{\"event\":\"error\",\"reason\":\"could not reach peer bob: punching timed out\"}\n");
+}
+
+/* Attack 2: host candidates outside the private, shared and link-local
+ * ranges are not punched at all; one inside them that never answers gets
+ * PATH_CAND_MAX_UNANSWERED punches, however long the punching lasts. */
+static void test_candidates_bounded(void **state)
+{
+	struct hp_endpoint victim = ep(192, 0, 2, 99, 53), shared = ep(100, 64, 0, 7, 4000);
+	uint64_t t;
+	int n;
+
+	(void)state;
+	f.o.no_relay = true;
+	f.in.n_priv = 3;
+	f.in.peer_priv[1] = victim;
+	f.in.peer_priv[2] = shared;
+	at(T0);
+	path_intro(&f.p, &f.in, 20, f.now_us);
+	(void)events(); /* the intro's own, checked in the other tests */
+	for (t = T0; t < T0 + 9000; t += 50)
+		tick(t, PATH_GOING);
+	for (n = 0; f.seen < f.n_sent;) {
+		const struct sent *s = next_sent();
+
+		assert_false(hp_endpoint_equal(&s->to, &victim));
+		n += hp_endpoint_equal(&s->to, &shared);
+	}
+	assert_int_equal(n, PATH_CAND_MAX_UNANSWERED);
 }
 
 /* --punch-ttl 0: the public endpoint gets normal punches from the start. */
@@ -816,6 +860,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_punch_schedule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_candidates_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_punch_ttl_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_reflexive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intro_after_punch, setup, teardown),

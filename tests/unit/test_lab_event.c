@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -52,6 +53,33 @@ static void test_does_not_fit(void **state)
 	(void)state;
 	assert_int_equal(lab_jsonx_string(B("{\"t\":\"abcd\"}"), "t", out, sizeof(out)), -ENOSPC);
 	assert_int_equal(lab_jsonx_string(B("{\"t\":\"abc\"}"), "t", out, sizeof(out)), 3);
+}
+
+/* Attack 10: the longest fields hpclient may legally print (a 32-byte nick
+ * of invalid UTF-8 becomes 32 U+FFFD, 96 bytes; a server's 120-byte
+ * reason likewise) are valid events, not overflows. */
+static void test_longest_legal_fields(void **state)
+{
+	char line[4096], nick[6 * HP_NICK_MAX + 1] = "", reason[6 * HP_REASON_MAX + 1] = "";
+	struct lab_event ev;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < HP_NICK_MAX; i++)
+		strcat(nick, "\\ufffd");
+	for (i = 0; i < HP_REASON_MAX; i++)
+		strcat(reason, "\\ufffd");
+	n = snprintf(line, sizeof(line), "{\"event\":\"message\",\"t_us\":1,\"from\":\"%s\","
+		     "\"seq\":1,\"text\":\"x\"}", nick);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)line, (size_t)n), 0);
+	assert_int_equal(strlen(ev.from), 3 * HP_NICK_MAX);
+	n = snprintf(line, sizeof(line), "{\"event\":\"introduced\",\"t_us\":1,\"peer\":\"%s\","
+		     "\"public\":\"1.2.3.4:5\",\"ms\":1}", nick);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)line, (size_t)n), 0);
+	n = snprintf(line, sizeof(line), "{\"event\":\"error\",\"t_us\":1,"
+		     "\"reason\":\"server refused: %s (code 1) from %s\"}", reason, nick);
+	assert_int_equal(lab_event_parse(&ev, (const uint8_t *)line, (size_t)n), 0);
+	assert_true(strlen(ev.reason) > 3 * HP_REASON_MAX);
 }
 
 static void test_integers(void **state)
@@ -295,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_string_field),
 		cmocka_unit_test(test_escapes_decoded),
 		cmocka_unit_test(test_does_not_fit),
+		cmocka_unit_test(test_longest_legal_fields),
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_probe_event),
