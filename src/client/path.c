@@ -153,75 +153,9 @@ static void path_punch(struct path *p, const struct hp_endpoint *to, int ttl, un
  * bounded number of datagrams aimed at it, not a stream. */
 static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uint64_t now_us)
 {
-	if (p->cand[i].unanswered >= PATH_CAND_MAX_UNANSWERED)
+	if (!cand_take(&p->cand[i]))
 		return;
-	p->cand[i].unanswered++;
 	path_punch(p, &p->cand[i].ep, ttl, idx, p->cand[i].kind, now_us);
-}
-
-/* An authenticated datagram from a candidate: it is there, punch on. */
-static void path_cand_answered(struct path *p, const struct hp_endpoint *from)
-{
-	for (size_t i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i].ep, from))
-			p->cand[i].unanswered = 0;
-}
-
-/* What a peer may name as a host candidate: an address of a private
- * network (RFC 1918), of a carrier's shared space (RFC 6598) or link-local
- * (RFC 3927). Anything else would be a way to aim our punches at a third
- * party's public address. */
-static bool path_private_ok(const struct hp_endpoint *ep)
-{
-	const uint8_t *a = ep->addr;
-
-	return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-	       (a[0] == 192 && a[1] == 168) || (a[0] == 100 && (a[1] & 0xc0) == 64) ||
-	       (a[0] == 169 && a[1] == 254);
-}
-
-static void path_add_cand(struct path *p, const struct hp_endpoint *ep, enum path_cand_kind kind)
-{
-	size_t i;
-
-	if (ep->family != HP_FAMILY_V4 || ep->port == 0 || p->n_cand >= PATH_MAX_CAND)
-		return;
-	if (kind == PATH_CAND_PRIVATE && !path_private_ok(ep)) {
-		char b[HP_ENDPOINT_STRLEN];
-
-		out_debug(p->out, "ignoring host candidate %s: not a private address",
-			  hp_endpoint_format(ep, b, sizeof(b)));
-		return;
-	}
-	for (i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i].ep, ep)) {
-			p->cand[i].unanswered = 0; /* named again: news of it */
-			return;
-		}
-	for (i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i].ep, ep))
-			return;
-	p->cand[p->n_cand++] = (struct path_cand){ .ep = *ep, .kind = kind };
-}
-
-/* The public endpoint is candidate 0: the short-TTL punch goes there. */
-static void path_set_public(struct path *p, const struct hp_endpoint *ep)
-{
-	size_t i;
-
-	p->public = *ep;
-	if (ep->family != HP_FAMILY_V4 || ep->port == 0)
-		return;
-	for (i = 0; i < p->n_cand; i++)
-		if (hp_endpoint_equal(&p->cand[i].ep, ep))
-			break;
-	if (i == p->n_cand && p->n_cand < PATH_MAX_CAND)
-		p->n_cand++;
-	else if (i == p->n_cand)
-		i = p->n_cand - 1; /* full: the last one makes room */
-	for (; i > 0; i--)
-		p->cand[i] = p->cand[i - 1];
-	p->cand[0] = (struct path_cand){ .ep = *ep, .kind = PATH_CAND_PUBLIC };
 }
 
 /*
@@ -247,9 +181,9 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->server_rtt = server_rtt;
 	p->n_cand = 0;
 	p->public = in->peer_public;
-	path_add_cand(p, &in->peer_public, PATH_CAND_PUBLIC);
+	cand_add(p->cand, &p->n_cand, &in->peer_public, PATH_CAND_PUBLIC, p->out);
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
-		path_add_cand(p, &in->peer_priv[i], PATH_CAND_PRIVATE);
+		cand_add(p->cand, &p->n_cand, &in->peer_priv[i], PATH_CAND_PRIVATE, p->out);
 	p->relay_refused = false;
 	p->await_since = 0;
 	memset(&p->ep, 0, sizeof(p->ep));
@@ -273,10 +207,9 @@ static enum path_verdict path_reconnect(struct path *p, uint64_t now, const char
 	p->relay_refused = false;
 	p->await_since = 0;
 	/* the path worked until now: every candidate gets its share again */
-	for (size_t i = 0; i < p->n_cand; i++)
-		p->cand[i].unanswered = 0;
+	cand_reset(p->cand, p->n_cand);
 	if (p->ep.family)
-		path_add_cand(p, &p->ep, PATH_CAND_PEER);
+		cand_add(p->cand, &p->n_cand, &p->ep, PATH_CAND_PEER, p->out);
 	p->t_intro = now;
 	p->punch_next = now;
 	p->relay_at = now + (p->o->force_relay ? 0 : p->o->relay_after_ms);
@@ -292,13 +225,14 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 	size_t i;
 
 	if (moved) {
-		path_set_public(p, &in->peer_public);
+		p->public = in->peer_public;
+		cand_set_public(p->cand, &p->n_cand, &in->peer_public);
 		/* the short-TTL trick again for the new public endpoint */
 		p->public_punch = p->o->punch_ttl <= 0 ? PATH_PUBLIC_DELAY : PATH_PUBLIC_FIRST;
 		p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
 	}
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
-		path_add_cand(p, &in->peer_priv[i], PATH_CAND_PRIVATE);
+		cand_add(p->cand, &p->n_cand, &in->peer_priv[i], PATH_CAND_PRIVATE, p->out);
 	if (peer_bye || p->o->force_relay)
 		return PATH_GOING;
 	if (path_is_direct(p->state) && (moved || self_moved)) {
@@ -343,7 +277,7 @@ static enum path_news path_direct_input(struct path *p, const struct hp_peer_msg
 		return PATH_NEWS_NONE;
 	if (!path_is_direct(p->state)) {
 		if (p->state == PATH_RELAYED && m->type == HP_PUNCH) {
-			path_add_cand(p, from, PATH_CAND_PEER);
+			cand_add(p->cand, &p->n_cand, from, PATH_CAND_PEER, p->out);
 			return PATH_NEWS_NONE;
 		}
 		p->ep = *from;
@@ -402,7 +336,7 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 
 	*rtt_us = 0;
 	if (from)
-		path_cand_answered(p, from);
+		cand_answered(p->cand, p->n_cand, from);
 	if (from)
 		news = path_direct_input(p, m, fresh, from, now);
 	else

@@ -85,6 +85,19 @@ struct path_cand {
  * the fast pace, then 5 s at the slow one. */
 #define PATH_CAND_MAX_UNANSWERED 40
 
+/* cand.c: the candidate list c[0..*n) of a struct path. A host candidate
+ * outside the private ranges is refused (a -v line says so); one already
+ * there is news of it (its count starts again). */
+void cand_add(struct path_cand *c, size_t *n, const struct hp_endpoint *ep,
+	      enum path_cand_kind kind, const struct output *out);
+/* The public endpoint first (a new one replaces the old in front). */
+void cand_set_public(struct path_cand *c, size_t *n, const struct hp_endpoint *ep);
+/* An authenticated datagram came from `from`: it answers. */
+void cand_answered(struct path_cand *c, size_t n, const struct hp_endpoint *from);
+void cand_reset(struct path_cand *c, size_t n);
+/* May c be punched once more? Counts the punch when it may. */
+bool cand_take(struct path_cand *c);
+
 /* The first punch to the peer's public endpoint, then the normal ones. */
 enum path_public {
 	PATH_PUBLIC_FIRST, /* short-TTL punch still to go (if --punch-ttl > 0) */

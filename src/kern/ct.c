@@ -19,6 +19,7 @@
 
 #include "ct.h"
 #include "netns.h"
+#include "nlrx.h"
 
 /* Room for one dump datagram: the kernel fills up to 32 KiB per read. */
 #define CT_BUF_SIZE 32768
@@ -135,7 +136,7 @@ int lab_ctev_open(struct lab_ctev **out, int ns_fd)
 {
 	static const int groups[] = { NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE,
 				      NFNLGRP_CONNTRACK_DESTROY };
-	int rcvbuf = CTEV_RCVBUF, fd, fl, ret;
+	int rcvbuf = CTEV_RCVBUF, fd, ret;
 	struct lab_ctev *c;
 
 	if (!out)
@@ -160,14 +161,9 @@ int lab_ctev_open(struct lab_ctev **out, int ns_fd)
 			goto fail;
 		}
 	}
-	/* root may exceed net.core.rmem_max; others get what it allows */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		ret = -errno;
+	ret = lab_nlrx_setup(fd, rcvbuf);
+	if (ret < 0)
 		goto fail;
-	}
 	*out = c;
 	return 0;
 fail:
@@ -185,56 +181,33 @@ uint64_t lab_ctev_lost(const struct lab_ctev *c)
 	return c->lost;
 }
 
-/* Every message of one datagram; one that is not an event, or does not
- * parse, is skipped. */
-static int ctev_dispatch(struct lab_ctev *c, size_t n,
-			 void (*cb)(void *ctx, const struct lab_ct_event *ev), void *ctx)
+/* What lab_ctev_read hands each message to. */
+struct ctev_read {
+	void (*cb)(void *ctx, const struct lab_ct_event *ev);
+	void *ctx;
+};
+
+/* One that is not an event, or does not parse, is skipped. */
+static int ctev_msg(void *arg, const struct nlmsghdr *nlh)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)c->rx;
-	int len = n > CTEV_RX_SIZE ? CTEV_RX_SIZE : (int)n, got = 0;
+	struct ctev_read *r = arg;
 	struct lab_ct_event ev;
 
-	/* mnl_nlmsg_ok compares nlmsg_len as an int: one of 2 GiB or more
-	 * would pass, so the length is also checked unsigned. */
-	while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (uint32_t)len) {
-		if (lab_ct_parse_event((const uint8_t *)nlh, nlh->nlmsg_len, &ev) == 0) {
-			cb(ctx, &ev);
-			got++;
-		}
-		nlh = mnl_nlmsg_next(nlh, &len);
-	}
-	return got;
+	if (lab_ct_parse_event((const uint8_t *)nlh, nlh->nlmsg_len, &ev) < 0)
+		return 0;
+	r->cb(r->ctx, &ev);
+	return 1;
 }
 
-/* Drains the socket. An overrun (ENOBUFS: the kernel dropped events for
- * want of buffer) is counted, the rest is still read, and the call
- * reports it with -ENOBUFS. */
 int lab_ctev_read(struct lab_ctev *c, void (*cb)(void *ctx, const struct lab_ct_event *ev),
 		  void *ctx)
 {
-	bool overrun = false;
-	int got = 0;
-	ssize_t n;
+	struct ctev_read r = { cb, ctx };
 
 	if (!c || !cb)
 		return -EINVAL;
-	for (;;) {
-		n = recv(mnl_socket_get_fd(c->sock), c->rx, CTEV_RX_SIZE, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				c->lost++;
-				overrun = true;
-				continue;
-			}
-			return -errno;
-		}
-		got += ctev_dispatch(c, (size_t)n, cb, ctx);
-	}
-	return overrun ? -ENOBUFS : got;
+	return lab_nlrx_drain(mnl_socket_get_fd(c->sock), c->rx, CTEV_RX_SIZE, &c->lost, ctev_msg,
+			      &r);
 }
 
 void lab_ctev_close(struct lab_ctev *c)

@@ -18,6 +18,7 @@
 
 #include "netns.h"
 #include "nflog.h"
+#include "nlrx.h"
 
 /* One datagram from the kernel: a whole 64 KiB copy plus its attributes. */
 #define NFLOG_RX_SIZE (65536 + 4096)
@@ -88,7 +89,7 @@ int lab_nflog_open(struct lab_nflog **out, int ns_fd, uint16_t group, uint16_t c
 {
 	uint8_t buf[NFLOG_REQ_SIZE] __attribute__((aligned(4)));
 	struct lab_nflog *l;
-	int rcvbuf = NFLOG_RCVBUF, fd, fl, ret;
+	int rcvbuf = NFLOG_RCVBUF, fd, ret;
 
 	if (!out)
 		return -EINVAL;
@@ -106,9 +107,6 @@ int lab_nflog_open(struct lab_nflog **out, int ns_fd, uint16_t group, uint16_t c
 		goto fail;
 	l->portid = mnl_socket_get_portid(l->sock);
 	fd = mnl_socket_get_fd(l->sock);
-	/* root may exceed net.core.rmem_max; others get what it allows */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	ret = nflog_bind(l);
 	if (ret < 0)
 		goto fail;
@@ -116,11 +114,10 @@ int lab_nflog_open(struct lab_nflog **out, int ns_fd, uint16_t group, uint16_t c
 			    lab_nflogmsg_mode(buf, sizeof(buf), ++l->seq, group, copy_range));
 	if (ret < 0)
 		goto fail;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		ret = -errno;
+	/* after the requests: their acks are awaited blocking */
+	ret = lab_nlrx_setup(fd, rcvbuf);
+	if (ret < 0)
 		goto fail;
-	}
 	*out = l;
 	return 0;
 fail:
@@ -138,56 +135,34 @@ uint64_t lab_nflog_lost(const struct lab_nflog *l)
 	return l->lost;
 }
 
-/* Every message of one datagram; acks of config requests and batch ends
- * are not packets and are skipped, as is a packet that does not parse. */
-static int nflog_dispatch(struct lab_nflog *l, size_t n,
-			  void (*cb)(void *ctx, const struct lab_nflog_pkt *pkt), void *ctx)
+/* What lab_nflog_read hands each message to. */
+struct nflog_read {
+	void (*cb)(void *ctx, const struct lab_nflog_pkt *pkt);
+	void *ctx;
+};
+
+/* Acks of config requests and batch ends are not packets and are skipped,
+ * as is a packet that does not parse. */
+static int nflog_msg(void *arg, const struct nlmsghdr *nlh)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)l->rx;
-	int len = n > NFLOG_RX_SIZE ? NFLOG_RX_SIZE : (int)n, got = 0;
+	struct nflog_read *r = arg;
 	struct lab_nflog_pkt pkt;
 
-	/* mnl_nlmsg_ok compares nlmsg_len as an int: one of 2 GiB or more
-	 * would pass, so the length is also checked unsigned. */
-	while (mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (uint32_t)len) {
-		if (lab_nflog_parse((const uint8_t *)nlh, nlh->nlmsg_len, &pkt) == 0) {
-			cb(ctx, &pkt);
-			got++;
-		}
-		nlh = mnl_nlmsg_next(nlh, &len);
-	}
-	return got;
+	if (lab_nflog_parse((const uint8_t *)nlh, nlh->nlmsg_len, &pkt) < 0)
+		return 0;
+	r->cb(r->ctx, &pkt);
+	return 1;
 }
 
-/* Drains the socket. An overrun (ENOBUFS: the kernel dropped messages for
- * want of buffer) is counted, the rest is still read, and the call
- * reports it with -ENOBUFS. */
 int lab_nflog_read(struct lab_nflog *l, void (*cb)(void *ctx, const struct lab_nflog_pkt *pkt),
 		   void *ctx)
 {
-	bool overrun = false;
-	int got = 0;
-	ssize_t n;
+	struct nflog_read r = { cb, ctx };
 
 	if (!l || !cb)
 		return -EINVAL;
-	for (;;) {
-		n = recv(mnl_socket_get_fd(l->sock), l->rx, NFLOG_RX_SIZE, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				l->lost++;
-				overrun = true;
-				continue;
-			}
-			return -errno;
-		}
-		got += nflog_dispatch(l, (size_t)n, cb, ctx);
-	}
-	return overrun ? -ENOBUFS : got;
+	return lab_nlrx_drain(mnl_socket_get_fd(l->sock), l->rx, NFLOG_RX_SIZE, &l->lost,
+			      nflog_msg, &r);
 }
 
 void lab_nflog_close(struct lab_nflog *l)

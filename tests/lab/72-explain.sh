@@ -45,7 +45,9 @@ assert e["node"] == "rA" and e["icmp"]["type"] == 11, e
 assert e["b"]["src"] == "198.51.100.10:4000", e
 print("   ", maps[0]["text"])
 print("   ", e["text"])
-assert d["nats"]["rA"]["maps"] >= 1 and d["nats"]["rB"]["dropped"]["fw-input"] == 0, d["nats"]
+# (whether the other side's first normal punch beat it and was dropped
+# depends on how the two clients were scheduled: not asserted)
+assert d["nats"]["rA"]["maps"] >= 1, d["nats"]
 PY
 
 # Who punches first is a race (whom the server introduces first), so the
