@@ -537,6 +537,11 @@ int lab_args_parse(struct lab_args *a, int argc, char *const argv[], char *err, 
 	int ret = args_parse(a, argc, argv, err, errlen);
 	const char *cmd;
 
+	/* the message quotes what was typed: one line, nothing that drives
+	 * the terminal */
+	for (char *c = err; ret < 0 && errlen && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (ret >= 0 || !wants_json(argc, argv))
 		return ret;
 	/* the command, unless the word naming it was the error */

@@ -21,6 +21,7 @@ declare -A harness=(
 	[ctl]="client/ctl.c client/wire.c client/output.c client/netio.c client/path.c common/*.c -- -lsodium"
 	[dispatch]="server/[c-l]*.c server/re*.c server/rooms.c server/stunserve.c common/*.c -- -lsodium"
 	[opts]="server/opts.c client/opts.c lab/impair.c common/*.c -- -lsodium"
+	[args]="lab/[a-l]*.c lab/mat*.c lab/me*.c lab/[n-z]*.c kern/*.c common/*.c -- -lsodium -lmnl -lnl-route-3 -lnl-3 -lpcap"
 )
 if [ "${1:-}" = --list ]; then printf '%s\n' "${!harness[@]}" | sort; exit 0; fi
 names=$(printf '%s\n' "${!harness[@]}" | sort | paste -sd'|')
@@ -40,7 +41,8 @@ for w in "${row[@]}"; do
 	fi
 done
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-I"$top/src/common" -I"$top/src/kern" -I"$top/src" -o "$work/fuzz_$name" \
+	-I"$top/src/common" -I"$top/src/kern" -I"$top/src/lab" -I"$top/src" \
+	$(pkg-config --cflags libnl-3.0) -o "$work/fuzz_$name" \
 	"$top/tests/fuzz/fuzz_$name.c" "${srcs[@]}" "${libs[@]}"
 cd "$work"
 # the kept seeds (tests/fuzz/corpus/NAME, in the repository) and what

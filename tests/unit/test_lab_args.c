@@ -517,6 +517,24 @@ static void test_impair_bad_values(void **state)
 	}
 }
 
+/* An error quotes what was typed, as one line without control bytes
+ * (found by tests/fuzz/fuzz_args.c). */
+static void test_error_is_one_clean_line(void **state)
+{
+	char *argv[] = { "labrun", "r\nun\x1b[2J" };
+	char *opt[] = { "labrun", "run", "--prefix", "a\nb" };
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), -EINVAL);
+	assert_null(strchr(err, '\n'));
+	assert_null(strchr(err, '\x1b'));
+	assert_non_null(strstr(err, "r?un?[2J"));
+	assert_int_equal(parse(&a, ARGC(opt), opt, err), -EINVAL);
+	assert_null(strchr(err, '\n'));
+}
+
 static void test_fault_option(void **state)
 {
 	static const struct {
@@ -679,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_impair_both_sides),
 		cmocka_unit_test(test_impair_one_side),
 		cmocka_unit_test(test_impair_bad_values),
+		cmocka_unit_test(test_error_is_one_clean_line),
 		cmocka_unit_test(test_fault_option),
 	};
 
