@@ -842,6 +842,115 @@ static size_t make_relay(uint8_t *buf, size_t cap, char tok, size_t inner_body, 
 	return (size_t)n;
 }
 
+/* Everything waiting on fd, counted. */
+static void drain_count(int fd, size_t *dgrams, size_t *bytes)
+{
+	uint8_t buf[2048];
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		(*dgrams)++;
+		*bytes += (size_t)n;
+	}
+}
+
+/*
+ * Attacks 1 and 4, and the promise behind them: with spoofed sources, no
+ * sequence of requests makes hpserver send an address more datagrams or
+ * bytes than that address sent it, until it proved return routability.
+ * A victim's address is the source of 3000 requests a spoofer chose:
+ * REGISTERs (the peers' tokens and its own, their room and others,
+ * forged cookies), LEAVEs, RELAYs with the peers' tokens, junk; between
+ * them the two real peers of the room go on (refreshes, relaying). STUN is
+ * left out: its answer's core is the one documented exception
+ * (docs/protocol.md, "Anti-amplification", rule 3).
+ */
+static void test_spoofed_victim_never_amplified(void **state)
+{
+	struct fixture *f = *state;
+	struct hp_endpoint victim;
+	uint8_t buf[2048], inner[2048];
+	size_t len, inner_len, in_d = 0, in_b = 0, out_d = 0, out_b = 0;
+	uint32_t x = 12345;
+	int vfd = udp_loopback(&victim), i;
+	struct hp_msg m;
+
+	assert_true(vfd >= 0);
+	pair_for_relay(f);
+	for (i = 0; i < 3000; i++) {
+		struct server_request req = { .buf = buf, .from = victim, .now_ms = f->now };
+		static const char toks[] = "vwab"; /* its own two, then the peers' */
+
+		x = x * 1103515245u + 12345u;
+		switch ((x >> 16) % 5) {
+		case 0: /* REGISTER, maybe with a forged cookie */
+		case 1:
+			len = make_register(buf, sizeof(buf), (x >> 8) % 4 ? "other" : "relay",
+					    toks[(x >> 4) % 4], 'Z', HP_REGISTER_MIN);
+			if ((x >> 20) & 1) {
+				assert_int_equal(hp_msg_decode(&m, buf, len), 0);
+				m.u.reg.cookie_len = HP_COOKIE_LEN;
+				memset(m.u.reg.cookie, (int)(x >> 24), HP_COOKIE_LEN);
+				len = (size_t)hp_msg_encode(&m, buf, sizeof(buf));
+			}
+			break;
+		case 2: /* LEAVE */
+			memset(&m, 0, sizeof(m));
+			m.hdr.type = HP_LEAVE;
+			memset(m.u.leave.token, toks[(x >> 4) % 4], HP_TOKEN_LEN);
+			snprintf(m.u.leave.room, sizeof(m.u.leave.room), "relay");
+			len = (size_t)hp_msg_encode(&m, buf, sizeof(buf));
+			break;
+		case 3: /* RELAY in a peer's name */
+			len = make_relay(buf, sizeof(buf), toks[(x >> 4) % 4], 40 + (x >> 8) % 1200,
+					 inner, &inner_len);
+			break;
+		default: /* junk with a valid header */
+			len = 8 + (x >> 8) % 300;
+			memset(buf, (int)x, len);
+			assert_int_equal(hp_header_encode(buf, sizeof(buf), (uint8_t)(x >> 4),
+							  (uint16_t)(len - 8)), HP_HDR_LEN);
+			break;
+		}
+		req.len = len;
+		server_dispatch(&f->srv, &req);
+		in_d++;
+		in_b += len;
+		/* the real peers go on: a refreshes, b relays to a */
+		if (i % 50 == 0) {
+			len = make_register(buf, sizeof(buf), "relay", 'a', 'A', HP_REGISTER_MIN);
+			dispatch(f, 0, buf, len);
+			len = make_relay(buf, sizeof(buf), 'b', 40, inner, &inner_len);
+			dispatch(f, 1, buf, len);
+			while (recv(f->client[0], buf, sizeof(buf), MSG_DONTWAIT) >= 0 ||
+			       recv(f->client[1], buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+				;
+		}
+		{
+			/* what this one request brought the victim: at most one
+			 * datagram, no larger than itself */
+			size_t d0 = out_d, b0 = out_b;
+
+			drain_count(vfd, &out_d, &out_b);
+			assert_true(out_d - d0 <= 1);
+			assert_true(out_b - b0 <= req.len);
+		}
+		f->now += 7;
+	}
+	drain_count(vfd, &out_d, &out_b);
+	assert_true(out_d <= in_d);
+	assert_true(out_b <= in_b);
+	assert_true(out_d > 0); /* it was answered (COOKIEs), not ignored */
+	/* and nothing it did took over the room: a and b are still its peers */
+	assert_true(hp_endpoint_equal(&rooms_find_token_peer(f->srv.rooms,
+							     (const uint8_t *)"aaaaaaaa", f->now)->public_ep,
+				      &f->client_ep[0]));
+	assert_true(hp_endpoint_equal(&rooms_find_token_peer(f->srv.rooms,
+							     (const uint8_t *)"bbbbbbbb", f->now)->public_ep,
+				      &f->client_ep[1]));
+	close(vfd);
+}
+
 static void test_relay_forwards_to_other_peer(void **state)
 {
 	struct fixture *f = *state;
@@ -1012,6 +1121,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stun_no_origin_from_wildcard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_classic_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stun_routing_classic_and_padded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spoofed_victim_never_amplified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_forwards_to_other_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_drops_wrong_source_unknown_and_lonely, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_rate_quota, setup, teardown),
