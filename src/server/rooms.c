@@ -163,6 +163,7 @@ void rooms_destroy(struct rooms *t)
 	}
 	free(t->bucket);
 	free(t->tbucket);
+	free(t->abucket);
 	sodium_memzero(t->hash_key, sizeof(t->hash_key));
 	free(t);
 }
