@@ -87,7 +87,9 @@ static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t 
 			return -errno;
 		}
 		left = (int)n;
-		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, left);
+		/* mnl_nlmsg_ok compares nlmsg_len as an int: checked unsigned too */
+		for (nlh = (const struct nlmsghdr *)rbuf;
+		     mnl_nlmsg_ok(nlh, left) && nlh->nlmsg_len <= (uint32_t)left;
 		     nlh = mnl_nlmsg_next(nlh, &left)) {
 			uint32_t idx = nlh->nlmsg_seq - first;
 			int err = 0;
@@ -95,12 +97,7 @@ static int nl_exchange(struct lab_nl *nl, const void *buf, size_t len, uint32_t 
 			if (nlh->nlmsg_pid != nl->portid || idx > span)
 				continue; /* stale answer to an earlier, abandoned request */
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-				if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
-					err = -EBADMSG;
-				else
-					err = e->error > 0 ? -EPROTO : e->error;
+				err = lab_nlmsg_parse_error(nlh, (size_t)left);
 				answered++;
 			} else if (nlh->nlmsg_type == NLMSG_DONE) {
 				answered++;
@@ -144,18 +141,13 @@ int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 
 static int nl_link_index_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifi;
+	struct lab_nl_link l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi))) {
+	if (lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l) < 0 || l.ifindex <= 0) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_index <= 0) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	*(int *)data = ifi->ifi_index;
+	*(int *)data = l.ifindex;
 	return MNL_CB_STOP;
 }
 
@@ -335,41 +327,20 @@ struct nl_ready {
 	unsigned long ready; /* bit i: names[i] can transmit */
 };
 
-static int nl_ready_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
-		return MNL_CB_OK;
-	if ((type == IFLA_IFNAME || type == IFLA_QDISC) &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
-		return MNL_CB_OK;
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
-
 static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	const unsigned want = IFF_UP | IFF_LOWER_UP;
 	struct nl_ready *w = data;
-	const struct ifinfomsg *ifi;
+	struct lab_nl_link l;
 	bool ready;
 	size_t i;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)) ||
-	    mnl_attr_parse(nlh, sizeof(*ifi), nl_ready_attr_cb, tb) < 0)
-		return MNL_CB_OK;
-	ifi = mnl_nlmsg_get_payload(nlh);
-	if (!tb[IFLA_IFNAME])
+	if (lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l) < 0 || !l.name[0])
 		return MNL_CB_OK;
 	/* "noop" is the placeholder qdisc of a device not yet activated */
-	ready = (ifi->ifi_flags & want) == want && tb[IFLA_QDISC] &&
-		strcmp(mnl_attr_get_str(tb[IFLA_QDISC]), "noop") != 0;
+	ready = (l.flags & want) == want && l.qdisc[0] && strcmp(l.qdisc, "noop") != 0;
 	for (i = 0; i < w->n; i++) {
-		if (strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), w->names[i]))
+		if (strcmp(l.name, w->names[i]))
 			continue;
 		if (ready)
 			w->ready |= 1ul << i;

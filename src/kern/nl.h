@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/netlink.h>
 
 /*
  * rtnetlink (RFC 3549, rtnetlink(7)) over libmnl: just what the lab needs
@@ -111,5 +112,20 @@ int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
  * has carrier and a qdisc attached (not "noop"): only then does a veth
  * transmit. 0, or -ETIMEDOUT after timeout_ms, or -errno. */
 int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms);
+
+/* The replies nl.c reads, parsed without I/O (nlmsg.c), for the tests and
+ * the fuzz harness. */
+struct lab_nl_link {
+	int ifindex;
+	unsigned flags;     /* IFF_* */
+	char name[16];      /* IFLA_IFNAME, "" absent */
+	char qdisc[16];     /* IFLA_QDISC, "" absent */
+};
+/* One RTM_NEWLINK message (header included) of len bytes: 0, -ENOMSG for
+ * another type, -EINVAL when malformed. */
+int lab_nlmsg_parse_link(const struct nlmsghdr *nlh, size_t len, struct lab_nl_link *out);
+/* One NLMSG_ERROR message: its error (0 an ack, -errno), -EBADMSG when
+ * malformed, -ENOMSG for another type. */
+int lab_nlmsg_parse_error(const struct nlmsghdr *nlh, size_t len);
 
 #endif

@@ -5,6 +5,7 @@
  * and the I/O side (nl.c) can send one or batch several.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/if_link.h>
@@ -303,4 +304,58 @@ int lab_nlmsg_route(void *buf, size_t cap, uint32_t seq, int family, const void 
 	if (oif > 0 && !mnl_attr_put_u32_check(nlh, cap, RTA_OIF, (uint32_t)oif))
 		return -EMSGSIZE;
 	return (int)nlh->nlmsg_len;
+}
+
+/* Attribute callback of lab_nlmsg_parse_link: the strings must be
+ * NUL-terminated within their attribute. */
+static int nlmsg_link_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, IFLA_MAX) < 0)
+		return MNL_CB_OK;
+	if ((type == IFLA_IFNAME || type == IFLA_QDISC) &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+		return MNL_CB_OK;
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+int lab_nlmsg_parse_link(const struct nlmsghdr *nlh, size_t len, struct lab_nl_link *out)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
+	const struct ifinfomsg *ifi;
+
+	memset(out, 0, sizeof(*out));
+	/* the whole message, its aligned end too (libmnl reads up to it) */
+	if (len < sizeof(*nlh) || nlh->nlmsg_len > len || MNL_ALIGN(nlh->nlmsg_len) > len)
+		return -EINVAL;
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return -ENOMSG;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), nlmsg_link_attr_cb, tb) < 0)
+		return -EINVAL;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		snprintf(out->name, sizeof(out->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+	if (tb[IFLA_QDISC])
+		snprintf(out->qdisc, sizeof(out->qdisc), "%s", mnl_attr_get_str(tb[IFLA_QDISC]));
+	return 0;
+}
+
+int lab_nlmsg_parse_error(const struct nlmsghdr *nlh, size_t len)
+{
+	const struct nlmsgerr *e;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len > len)
+		return -EBADMSG;
+	if (nlh->nlmsg_type != NLMSG_ERROR)
+		return -ENOMSG;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return -EBADMSG;
+	e = mnl_nlmsg_get_payload(nlh);
+	return e->error > 0 ? -EPROTO : e->error;
 }

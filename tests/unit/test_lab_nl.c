@@ -477,9 +477,80 @@ static void test_nl_route_rejects_bad_input(void **state)
 	assert_int_equal(lab_nlmsg_route(buf, sizeof(buf), 1, 99, a, 24, a, 1), -EAFNOSUPPORT);
 }
 
+/* An RTM_NEWLINK as the kernel answers a get or announces a change. */
+static size_t make_link(uint8_t *buf, int ifindex, unsigned flags, const char *name,
+			const char *qdisc)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = flags;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (qdisc)
+		mnl_attr_put_strz(nlh, IFLA_QDISC, qdisc);
+	return nlh->nlmsg_len;
+}
+
+static void test_parse_link(void **state)
+{
+	uint8_t buf[512] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct lab_nl_link l;
+	size_t len = make_link(buf, 7, IFF_UP | IFF_RUNNING, "wan", "noqueue");
+
+	(void)state;
+	assert_int_equal(lab_nlmsg_parse_link(nlh, len, &l), 0);
+	assert_int_equal(l.ifindex, 7);
+	assert_int_equal(l.flags, IFF_UP | IFF_RUNNING);
+	assert_string_equal(l.name, "wan");
+	assert_string_equal(l.qdisc, "noqueue");
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_not_equal(lab_nlmsg_parse_link(nlh, cut, &l), 0);
+	/* a name without its NUL is not believed */
+	len = make_link(buf, 7, 0, NULL, NULL);
+	mnl_attr_put(nlh, IFLA_IFNAME, 4, "wanx");
+	assert_int_equal(lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l), 0);
+	assert_string_equal(l.name, "");
+	/* a length not a multiple of 4, the buffer ending there */
+	len = make_link(buf, 7, 0, "wan", NULL);
+	nlh->nlmsg_len = (uint32_t)len - 1;
+	assert_int_equal(lab_nlmsg_parse_link(nlh, len - 1, &l), -EINVAL);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_len = (uint32_t)len;
+	assert_int_equal(lab_nlmsg_parse_link(nlh, len, &l), -ENOMSG);
+}
+
+static void test_parse_error(void **state)
+{
+	uint8_t buf[128] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *e;
+
+	(void)state;
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = -EEXIST;
+	assert_int_equal(lab_nlmsg_parse_error(nlh, nlh->nlmsg_len), -EEXIST);
+	e->error = 0;
+	assert_int_equal(lab_nlmsg_parse_error(nlh, nlh->nlmsg_len), 0);
+	e->error = 5; /* positive: not the kernel's */
+	assert_int_equal(lab_nlmsg_parse_error(nlh, nlh->nlmsg_len), -EPROTO);
+	assert_int_equal(lab_nlmsg_parse_error(nlh, nlh->nlmsg_len - 1), -EBADMSG);
+	nlh->nlmsg_len = sizeof(*nlh) + 2;
+	assert_int_equal(lab_nlmsg_parse_error(nlh, sizeof(buf)), -EBADMSG);
+	nlh->nlmsg_type = NLMSG_DONE;
+	assert_int_equal(lab_nlmsg_parse_error(nlh, sizeof(buf)), -ENOMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_link),
+		cmocka_unit_test(test_parse_error),
 		cmocka_unit_test(test_nl_veth_nests_peer_with_its_namespace),
 		cmocka_unit_test(test_nl_veth_without_namespace_omits_fd),
 		cmocka_unit_test(test_nl_veth_up_sets_flags_on_first_end_only),
