@@ -85,6 +85,7 @@ const char *lab_cell_label(const struct lab_cell *c, char *buf, size_t len);
 struct lab_matrix_counts {
 	size_t verdict[LAB_CELL_VERDICTS]; /* by enum lab_cell_verdict */
 	size_t probes_ok;                       /* of 2 per cell */
+	bool passed; /* every cell as predicted, and no signal cut the matrix short */
 };
 void lab_matrix_count(const struct lab_matrix_result *m, struct lab_matrix_counts *k);
 /* "SIGINT" ... for m->signo into buf; "" if m was not interrupted. */

@@ -30,6 +30,7 @@ void lab_matrix_count(const struct lab_matrix_result *m, struct lab_matrix_count
 		k->verdict[lab_cell_verdict(&m->cells[i])]++;
 		k->probes_ok += m->cells[i].probe_a_ok + m->cells[i].probe_b_ok;
 	}
+	k->passed = k->verdict[LAB_CELL_OK] == m->n && !m->signo;
 }
 
 const char *lab_matrix_signal(const struct lab_matrix_result *m, char *buf, size_t len)

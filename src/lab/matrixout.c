@@ -90,7 +90,7 @@ static void text_finish(FILE *f, const struct lab_matrix_result *m)
 	if (m->signo)
 		fprintf(f, "FAIL: interrupted by %s\n", lab_sig_name(m->signo));
 	else
-		fputs(k.verdict[LAB_CELL_OK] == m->n ? "PASS\n" :
+		fputs(k.passed ? "PASS\n" :
 		      "FAIL: some cells are not as theory predicts (see above)\n", f);
 }
 
@@ -145,7 +145,7 @@ static void json_finish(FILE *f, const struct lab_matrix_result *m)
 
 	lab_matrix_count(m, &k);
 	fprintf(f, "{\"schema_version\":%d,\"result\":\"%s\",", LAB_SCHEMA_VERSION,
-		k.verdict[LAB_CELL_OK] == m->n && !m->signo ? "pass" : "fail");
+		k.passed ? "pass" : "fail");
 	lab_jw_bool(f, "interrupted", m->signo != 0);
 	fputc(',', f);
 	lab_jw_str(f, "interrupted_by", lab_matrix_signal(m, sig, sizeof(sig)));

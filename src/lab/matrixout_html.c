@@ -135,8 +135,8 @@ static void html_finish(FILE *f, const struct lab_matrix_result *m)
 	lab_html_begin(f, "hplab matrix");
 	fprintf(f, "<p class=\"result result-%s\"><b>%s</b>: %zu of %zu cells as theory predicts "
 		   "(%zu ok, %zu wrong, %zu not run); %zu of %zu probes right; %.1f s, %u at a "
-		   "time.", k.verdict[LAB_CELL_OK] == m->n && !m->signo ? "pass" : "fail",
-		k.verdict[LAB_CELL_OK] == m->n && !m->signo ? "PASS" : "FAIL",
+		   "time.", k.passed ? "pass" : "fail",
+		k.passed ? "PASS" : "FAIL",
 		k.verdict[LAB_CELL_OK], m->n, k.verdict[LAB_CELL_OK], k.verdict[LAB_CELL_WRONG],
 		k.verdict[LAB_CELL_NOT_RUN], k.probes_ok, 2 * m->n, m->seconds, m->jobs);
 	if (sig[0])
