@@ -182,6 +182,17 @@ static void expect_msg(struct fixture *f, int i, uint8_t type, size_t max_len, s
 	assert_int_equal(m->hdr.type, type);
 }
 
+/* Client `from` registers (as a proven client) alone in room: REGISTERED. */
+static void register_alone(struct fixture *f, int from, const char *room, char token, char key)
+{
+	uint8_t buf[512];
+	size_t len = make_register(buf, sizeof(buf), room, token, key, HP_REGISTER_MIN);
+	struct hp_msg m;
+
+	dispatch(f, from, buf, len);
+	expect_msg(f, from, HP_REGISTERED, len, &m);
+}
+
 static void test_pairing_introduces_both(void **state)
 {
 	struct fixture *f = *state;
@@ -216,9 +227,7 @@ static void test_room_full_and_key_change(void **state)
 	size_t len;
 	struct hp_msg m;
 
-	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "lobby", 'a', 'A');
 	len = make_register(buf, sizeof(buf), "lobby", 'b', 'B', HP_REGISTER_MIN);
 	dispatch(f, 1, buf, len);
 	expect_msg(f, 1, HP_INTRO, len, &m);
@@ -323,13 +332,9 @@ static void test_too_many_rooms(void **state)
 	size_t len;
 	struct hp_msg m;
 
-	len = make_register(buf, sizeof(buf), "r1", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "r1", 'a', 'A');
 	/* tokens are unique server-wide: one per room */
-	len = make_register(buf, sizeof(buf), "r2", 'b', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "r2", 'b', 'A');
 	len = make_register(buf, sizeof(buf), "r3", 'c', 'A', HP_REGISTER_MIN);
 	dispatch(f, 0, buf, len);
 	expect_msg(f, 0, HP_ERROR, len, &m);
@@ -396,9 +401,7 @@ static void test_leave_only_from_registered_endpoint(void **state)
 	size_t len;
 	struct hp_msg m;
 
-	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "lobby", 'a', 'A');
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_LEAVE;
 	memset(m.u.leave.token, 'a', HP_TOKEN_LEN);
@@ -421,9 +424,7 @@ static void test_token_in_another_room_refused(void **state)
 	size_t len;
 	struct hp_msg m;
 
-	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "lobby", 'a', 'A');
 	len = make_register(buf, sizeof(buf), "other", 'a', 'A', HP_REGISTER_MIN);
 	dispatch(f, 1, buf, len);
 	expect_msg(f, 1, HP_ERROR, len, &m);
@@ -439,12 +440,9 @@ static void test_leave_frees_the_slot(void **state)
 	struct fixture *f = *state;
 	uint8_t buf[512];
 	struct hp_msg m;
-	size_t len;
 	int n;
 
-	len = make_register(buf, sizeof(buf), "lobby", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "lobby", 'a', 'A');
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_LEAVE;
 	memset(m.u.leave.token, 'a', HP_TOKEN_LEN);
@@ -817,9 +815,7 @@ static void pair_for_relay(struct fixture *f)
 	size_t len;
 	struct hp_msg m;
 
-	len = make_register(buf, sizeof(buf), "relay", 'a', 'A', HP_REGISTER_MIN);
-	dispatch(f, 0, buf, len);
-	expect_msg(f, 0, HP_REGISTERED, len, &m);
+	register_alone(f, 0, "relay", 'a', 'A');
 	len = make_register(buf, sizeof(buf), "relay", 'b', 'B', HP_REGISTER_MIN);
 	dispatch(f, 1, buf, len);
 	expect_msg(f, 1, HP_INTRO, len, &m);
