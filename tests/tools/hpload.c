@@ -1,31 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * hpload MODE HOST PORT [options]: a bounded load generator for hpserver
- * (and, in the STUN modes, any STUN server) on loopback, for
- * tests/bench-server.sh. Modes, one row each in load_modes[]:
- *
- *   stun      STUN Binding requests (RFC 8489), --window of them in
- *             flight: a new one for each answer or loss
- *   register  REGISTER of a new room, with the cookie exchange
- *             (docs/protocol.md, "Return routability"); --peers 2 fills
- *             each room with a second registration (answered by INTRO).
- *             Each room comes from its own 127.x.y.z source address
- *             (IP_PKTINFO, ip(7): all of 127/8 is local on Linux)
- *   ping      one Binding request every --interval-us: answer latency
- *
- * Bounded: --count requests (rooms), --time-limit seconds. A request
- * unanswered for --timeout-ms is lost (and replaced). --pid PID adds the
- * server's CPU time (utime + stime, proc(5) /proc/PID/stat) and RSS
- * (/proc/PID/statm) over the run. Batches of datagrams go through
- * sendmmsg(2) and recvmmsg(2) on a non-blocking socket, so the generator
- * is not the bottleneck. Prints one line of key=value; exit 0 when the run
- * ended (losses are figures, not failures), 1 on an error, 2 on a usage
- * error or a target that is not loopback.
+ * hpload stun|register|ping HOST PORT [options]: a bounded load generator
+ * on IPv4 loopback for tests/bench-server.sh. stun: Binding requests
+ * (RFC 8489), --window in flight; register: REGISTER of a new room with
+ * the cookie exchange (docs/protocol.md, "Return routability"), each room
+ * from its own 127.x.y.z (IP_PKTINFO, ip(7)), --peers 2 fills the room;
+ * ping: one Binding request every --interval-us, latencies. Bounded by
+ * --count and --time-limit; unanswered for --timeout-ms is lost. --pid:
+ * the server's CPU (utime + stime) and RSS from /proc/PID/stat, proc(5).
+ * sendmmsg(2)/recvmmsg(2) batches on a non-blocking socket. One line of
+ * key=value; exit 0 when the run ended (losses are figures), 1 on an
+ * error, 2 on a usage error or a target that is not loopback.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -55,48 +44,44 @@ struct slot {
 	uint8_t cookie[HP_COOKIE_LEN];
 };
 
-struct load;
-
-struct load_mode {
-	const char *name;
-	bool spread; /* each job from its own source address */
-	int (*build)(struct load *l, uint32_t s, uint8_t *buf, size_t cap);
-	void (*reply)(struct load *l, const uint8_t *buf, size_t len, uint64_t now);
-	int (*run)(struct load *l);
-};
-
 struct load {
 	const struct load_mode *mode;
-	struct sockaddr_storage to;
-	socklen_t tolen;
+	struct sockaddr_in to; /* IPv4 loopback: the 127/8 sources need it */
 	int fd;
+	uint32_t tag; /* of this run: pid-derived */
 	unsigned long count, window, peers, timeout_ms, limit_s, interval_us, pid;
 	struct slot *slot;
 	uint32_t *pending; /* slots whose next datagram is due, in order */
 	size_t npending;
 	uint64_t issued, done, lost, late, errors, sent, t0, t1;
-	uint64_t *ping_sent, *ping_rtt; /* ping: per request; rtt UINT64_MAX = none */
+	uint64_t *ping_sent, *ping_rtt; /* ping: per request; rtt + 1, 0 = none */
 };
 
-static void be32_put(uint8_t *p, uint32_t v)
+struct load_mode {
+	const char *name;
+	bool spread; /* each job from its own source address */
+	int (*build)(struct load *l, uint32_t s, uint8_t *buf, size_t cap);
+	void (*reply)(struct load *l, const uint8_t *buf, size_t len);
+	int (*run)(struct load *l);
+};
+
+/* Fields of our own txids and tokens, read back only by us: host order. */
+static uint32_t get32(const uint8_t *p)
 {
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
-static uint32_t be32_get(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* ---- the STUN modes: txid = "hpld" slot job ---- */
 
 static int stun_build(struct load *l, uint32_t s, uint8_t *buf, size_t cap)
 {
 	uint8_t txid[STUN_TXID_LEN];
 
 	memcpy(txid, "hpld", 4);
-	be32_put(txid + 4, s);
-	be32_put(txid + 8, l->slot[s].job);
+	memcpy(txid + 4, &s, 4);
+	memcpy(txid + 8, &l->slot[s].job, 4);
 	return stun_build_request(buf, cap, txid, 0);
 }
 
@@ -108,8 +93,8 @@ static int stun_answer_of(const uint8_t *buf, size_t len, uint32_t *s, uint32_t 
 	if (stun_parse_response(&r, buf, len) < 0 || r.type != STUN_BINDING_SUCCESS ||
 	    memcmp(r.txid, "hpld", 4) != 0)
 		return -1;
-	*s = be32_get(r.txid + 4);
-	*job = be32_get(r.txid + 8);
+	*s = get32(r.txid + 4);
+	*job = get32(r.txid + 8);
 	return 0;
 }
 
@@ -142,44 +127,45 @@ static struct slot *load_slot_for(struct load *l, uint32_t s, uint32_t job)
 	return &l->slot[s];
 }
 
-static void stun_reply(struct load *l, const uint8_t *buf, size_t len, uint64_t now)
+static void stun_reply(struct load *l, const uint8_t *buf, size_t len)
 {
 	uint32_t s, job;
 
-	(void)now;
 	if (stun_answer_of(buf, len, &s, &job) < 0 || !load_slot_for(l, s, job))
 		return;
 	l->done++;
 	load_next(l, s);
 }
 
-static void ping_reply(struct load *l, const uint8_t *buf, size_t len, uint64_t now)
+static void ping_reply(struct load *l, const uint8_t *buf, size_t len)
 {
 	uint32_t s, job;
 
-	if (stun_answer_of(buf, len, &s, &job) < 0 || job >= l->count ||
-	    l->ping_rtt[job] != UINT64_MAX) {
+	if (stun_answer_of(buf, len, &s, &job) < 0 || job >= l->count || l->ping_rtt[job]) {
 		l->late++;
 		return;
 	}
-	l->ping_rtt[job] = now - l->ping_sent[job];
+	l->ping_rtt[job] = hp_clock_us() - l->ping_sent[job] + 1;
 	l->done++;
 }
 
-/* ---- register: token = job[4] slot[3] peer[1] ---- */
 
 static int reg_build(struct load *l, uint32_t s, uint8_t *buf, size_t cap)
 {
 	const struct slot *sl = &l->slot[s];
 	struct hp_msg m;
+	uint32_t v;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_REGISTER;
-	be32_put(m.u.reg.token, sl->job);
-	be32_put(m.u.reg.token + 4, s << 8 | sl->step / 2);
-	/* any key will do: the server only passes it on in INTRO */
+	/* the run's tag keeps two runs against one server out of each
+	 * other's tokens and rooms; any key will do (it is only passed on) */
+	v = sl->job ^ l->tag;
+	memcpy(m.u.reg.token, &v, 4);
+	v = s << 8 | sl->step / 2u; /* s < LOAD_MAX_WINDOW < 2^24 */
+	memcpy(m.u.reg.token + 4, &v, 4);
 	memcpy(m.u.reg.pubkey, m.u.reg.token, HP_TOKEN_LEN);
-	snprintf(m.u.reg.room, sizeof(m.u.reg.room), "load-%" PRIu32, sl->job);
+	snprintf(m.u.reg.room, sizeof(m.u.reg.room), "load-%" PRIx32 "-%" PRIu32, l->tag, sl->job);
 	m.u.reg.pad_to = HP_REGISTER_MIN;
 	if (sl->step % 2) {
 		m.u.reg.cookie_len = HP_COOKIE_LEN;
@@ -188,23 +174,22 @@ static int reg_build(struct load *l, uint32_t s, uint8_t *buf, size_t cap)
 	return hp_msg_encode(&m, buf, cap);
 }
 
-static void reg_reply(struct load *l, const uint8_t *buf, size_t len, uint64_t now)
+static void reg_reply(struct load *l, const uint8_t *buf, size_t len)
 {
 	struct hp_msg m;
 	struct slot *sl;
 	uint32_t s, peer;
 
-	(void)now;
 	if (hp_msg_decode(&m, buf, len) < 0) {
 		l->late++;
 		return;
 	}
 	/* every reply type we expect starts with the token */
-	s = be32_get(m.u.cookie.token + 4) >> 8;
-	peer = m.u.cookie.token[7];
+	s = get32(m.u.cookie.token + 4) >> 8;
+	peer = get32(m.u.cookie.token + 4) & 0xff;
 	if (m.hdr.type == HP_INTRO && peer == 0)
 		return; /* the first peer's INTRO when the second joined: expected */
-	sl = load_slot_for(l, s, be32_get(m.u.cookie.token));
+	sl = load_slot_for(l, s, get32(m.u.cookie.token) ^ l->tag);
 	if (!sl)
 		return;
 	if (peer != sl->step / 2u) {
@@ -228,7 +213,6 @@ static void reg_reply(struct load *l, const uint8_t *buf, size_t len, uint64_t n
 	}
 }
 
-/* ---- datagrams in and out ---- */
 
 /* Job j's source: 127.1.0.0 + j, so every room has an address of its own
  * (a source's registrations are limited, --max-per-source). */
@@ -247,6 +231,17 @@ static void load_pktinfo(struct msghdr *h, void *ctl, size_t cap, uint32_t job)
 	memset(&pi, 0, sizeof(pi));
 	pi.ipi_spec_dst.s_addr = htonl(0x7f000000u | (0x010000u + job % LOAD_SRC_SPAN));
 	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+}
+
+static void load_mmsg(struct mmsghdr *m, struct iovec *iov, void *buf, size_t len,
+		      struct sockaddr_in *name, socklen_t namelen)
+{
+	iov->iov_base = buf;
+	iov->iov_len = len;
+	m->msg_hdr.msg_name = name;
+	m->msg_hdr.msg_namelen = namelen;
+	m->msg_hdr.msg_iov = iov;
+	m->msg_hdr.msg_iovlen = 1;
 }
 
 /* Sends what is pending, LOAD_BATCH at a time, until the socket is full. */
@@ -268,13 +263,8 @@ static int load_flush(struct load *l)
 			len = l->mode->build(l, s, buf[k], LOAD_BUF);
 			if (len < 0)
 				return len;
-			iov[k].iov_base = buf[k];
-			iov[k].iov_len = (size_t)len;
-			mm[k].msg_hdr.msg_name = &l->to;
-			mm[k].msg_hdr.msg_namelen = l->tolen;
-			mm[k].msg_hdr.msg_iov = &iov[k];
-			mm[k].msg_hdr.msg_iovlen = 1;
-			if (l->mode->spread && l->to.ss_family == AF_INET)
+			load_mmsg(&mm[k], &iov[k], buf[k], (size_t)len, &l->to, sizeof(l->to));
+			if (l->mode->spread)
 				load_pktinfo(&mm[k].msg_hdr, ctl[k].c, sizeof(ctl[k].c), l->slot[s].job);
 		}
 		n = sendmmsg(l->fd, mm, (unsigned)want, 0);
@@ -290,45 +280,28 @@ static int load_flush(struct load *l)
 	return 0;
 }
 
-static bool load_from_server(const struct load *l, const struct sockaddr_storage *ss, socklen_t len)
-{
-	struct hp_endpoint a, b;
-
-	return hp_endpoint_from_sockaddr(&a, (const struct sockaddr *)ss, len) == 0 &&
-	       hp_endpoint_from_sockaddr(&b, (const struct sockaddr *)&l->to, l->tolen) == 0 &&
-	       hp_endpoint_equal(&a, &b);
-}
-
 /* One recvmmsg(2) batch, each datagram to the mode. Returns how many. */
 static int load_recv(struct load *l)
 {
 	struct mmsghdr mm[LOAD_BATCH];
 	struct iovec iov[LOAD_BATCH];
 	uint8_t buf[LOAD_BATCH][LOAD_BUF];
-	struct sockaddr_storage from[LOAD_BATCH];
-	uint64_t now;
+	struct sockaddr_in from[LOAD_BATCH];
 	int k, n;
 
 	memset(mm, 0, sizeof(mm));
-	for (k = 0; k < LOAD_BATCH; k++) {
-		iov[k].iov_base = buf[k];
-		iov[k].iov_len = LOAD_BUF;
-		mm[k].msg_hdr.msg_name = &from[k];
-		mm[k].msg_hdr.msg_namelen = sizeof(from[k]);
-		mm[k].msg_hdr.msg_iov = &iov[k];
-		mm[k].msg_hdr.msg_iovlen = 1;
-	}
+	for (k = 0; k < LOAD_BATCH; k++)
+		load_mmsg(&mm[k], &iov[k], buf[k], LOAD_BUF, &from[k], sizeof(from[k]));
 	n = recvmmsg(l->fd, mm, LOAD_BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
-	now = hp_clock_us();
 	for (k = 0; k < n; k++) {
-		if ((mm[k].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    !load_from_server(l, &from[k], mm[k].msg_hdr.msg_namelen)) {
+		if ((mm[k].msg_hdr.msg_flags & MSG_TRUNC) || from[k].sin_port != l->to.sin_port ||
+		    from[k].sin_addr.s_addr != l->to.sin_addr.s_addr) {
 			l->late++;
 			continue;
 		}
-		l->mode->reply(l, buf[k], mm[k].msg_len, now);
+		l->mode->reply(l, buf[k], mm[k].msg_len);
 	}
 	return n;
 }
@@ -338,14 +311,12 @@ static void load_expire(struct load *l, uint64_t now)
 {
 	uint32_t s;
 
-	for (s = 0; s < l->window; s++) {
-		struct slot *sl = &l->slot[s];
-
-		if (sl->busy && sl->sent_us && now - sl->sent_us >= l->timeout_ms * 1000) {
+	for (s = 0; s < l->window; s++)
+		if (l->slot[s].busy && l->slot[s].sent_us &&
+		    now - l->slot[s].sent_us >= l->timeout_ms * 1000) {
 			l->lost++;
 			load_next(l, s);
 		}
-	}
 }
 
 /* stun, register: keep --window requests in flight until --count ended. */
@@ -388,16 +359,6 @@ out:
 	return ret;
 }
 
-/* Sleeps until `until` (µs) or a datagram, whichever is first. */
-static void load_wait(const struct load *l, uint64_t now, uint64_t until)
-{
-	struct pollfd p = { .fd = l->fd, .events = POLLIN };
-	uint64_t us = until > now ? until - now : 0;
-	struct timespec ts = { .tv_sec = (time_t)(us / 1000000), .tv_nsec = (long)(us % 1000000) * 1000 };
-
-	(void)ppoll(&p, 1, &ts, NULL);
-}
-
 /* ping: request i leaves at t0 + i * --interval-us (later if we fell
  * behind, never in a burst to catch up). */
 static int load_ping(struct load *l)
@@ -408,6 +369,8 @@ static int load_ping(struct load *l)
 	l->t0 = next = hp_clock_us();
 	deadline = l->t0 + l->limit_s * 1000000;
 	for (;;) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
 		now = hp_clock_us();
 		if (i < l->count && now >= next) {
 			l->slot[0].job = (uint32_t)i;
@@ -426,8 +389,12 @@ static int load_ping(struct load *l)
 		ret = load_recv(l);
 		if (ret < 0)
 			return ret;
-		if (ret == 0)
-			load_wait(l, now, i < l->count ? next : l->ping_sent[i - 1] + l->timeout_ms * 1000);
+		if (ret == 0) { /* until the next send or the end, or a datagram */
+			uint64_t us = (i < l->count ? next : l->ping_sent[i - 1] + l->timeout_ms * 1000) - now;
+			struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+
+			(void)ppoll(&p, 1, &ts, NULL);
+		}
 	}
 	l->issued = i;
 	l->lost = i - l->done;
@@ -435,17 +402,14 @@ static int load_ping(struct load *l)
 	return 0;
 }
 
-/* ---- the server's CPU and memory, proc(5) ---- */
 
-struct proc_snap {
-	bool ok;
-	uint64_t cpu_us, rss_kb;
-};
+struct proc_snap { bool ok; uint64_t cpu_us, rss_kb; };
 
 static void proc_snap(unsigned long pid, struct proc_snap *p)
 {
 	char path[64], buf[1024], *q;
-	unsigned long ut, st, pages;
+	unsigned long ut, st;
+	long rss;
 	FILE *f;
 	size_t n;
 
@@ -456,27 +420,19 @@ static void proc_snap(unsigned long pid, struct proc_snap *p)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
-	/* fields 14 and 15, after the command name, which may hold ')' */
+	/* fields 14, 15 and 24 (pages), after the name, which may hold ')' */
 	q = strrchr(buf, ')');
-	if (!q || sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			 &ut, &st) != 2)
+	p->ok = q && sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu"
+			    " %*d %*d %*d %*d %*d %*d %*u %*u %ld", &ut, &st, &rss) == 3;
+	if (!p->ok)
 		return;
 	p->cpu_us = (uint64_t)(ut + st) * 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
-	snprintf(path, sizeof(path), "/proc/%lu/statm", pid);
-	if (!(f = fopen(path, "re")))
-		return;
-	if (fscanf(f, "%*u %lu", &pages) == 1) {
-		p->rss_kb = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
-		p->ok = true;
-	}
-	fclose(f);
+	p->rss_kb = (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 }
 
 static int cmp_u64(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	return (*(const uint64_t *)a > *(const uint64_t *)b) - (*(const uint64_t *)a < *(const uint64_t *)b);
 }
 
 /* ping: the answered requests' latencies, sorted in place (compacted). */
@@ -485,14 +441,13 @@ static void load_print_latency(struct load *l)
 	uint64_t i, n = 0;
 
 	for (i = 0; i < l->issued; i++)
-		if (l->ping_rtt[i] != UINT64_MAX)
-			l->ping_rtt[n++] = l->ping_rtt[i];
+		if (l->ping_rtt[i])
+			l->ping_rtt[n++] = l->ping_rtt[i] - 1;
 	if (!n)
 		return;
 	qsort(l->ping_rtt, n, sizeof(*l->ping_rtt), cmp_u64);
-	printf(" p50_us=%" PRIu64 " p99_us=%" PRIu64 " p999_us=%" PRIu64 " max_us=%" PRIu64,
-	       l->ping_rtt[n / 2], l->ping_rtt[(n * 99 + 99) / 100 - 1],
-	       l->ping_rtt[(n * 999 + 999) / 1000 - 1], l->ping_rtt[n - 1]);
+	printf(" p50_us=%" PRIu64 " p99_us=%" PRIu64 " max_us=%" PRIu64, l->ping_rtt[n / 2],
+	       l->ping_rtt[(n * 99 + 99) / 100 - 1], l->ping_rtt[n - 1]);
 }
 
 static void load_print(struct load *l, const struct proc_snap *a, const struct proc_snap *b)
@@ -509,12 +464,10 @@ static void load_print(struct load *l, const struct proc_snap *a, const struct p
 		       " rss_after_kb=%" PRIu64, b->cpu_us - a->cpu_us,
 		       l->done ? (double)(b->cpu_us - a->cpu_us) / (double)l->done : 0.0,
 		       a->rss_kb, b->rss_kb);
-	if (l->ping_rtt)
-		load_print_latency(l);
+	load_print_latency(l); /* ping only: nothing otherwise */
 	printf("\n");
 }
 
-/* ---- the command line: one row per mode, one per option ---- */
 
 static const struct load_mode load_modes[] = {
 	{ "stun", false, stun_build, stun_reply, load_window },
@@ -548,19 +501,10 @@ static void usage(FILE *f)
 		fprintf(f, "  --%s N (%lu..%lu)\n", load_opts[i].name, load_opts[i].min, load_opts[i].max);
 }
 
-static bool load_loopback(const struct hp_endpoint *ep)
-{
-	static const uint8_t v6_lo[16] = { [15] = 1 };
-
-	if (ep->family == HP_FAMILY_V4)
-		return ep->addr[0] == 127;
-	return ep->family == HP_FAMILY_V6 && memcmp(ep->addr, v6_lo, 16) == 0;
-}
-
 /* Mode, options, target. 0, or 2 after one message (the exit status). */
 static int load_args(struct load *l, int argc, char **argv)
 {
-	struct option lo[LOAD_NOPTS + 1];
+	struct option lo[LOAD_NOPTS + 1] = { { 0 } };
 	struct hp_endpoint server;
 	unsigned long port;
 	size_t i;
@@ -569,66 +513,50 @@ static int load_args(struct load *l, int argc, char **argv)
 	for (i = 0; argc > 1 && i < sizeof(load_modes) / sizeof(load_modes[0]); i++)
 		if (strcmp(argv[1], load_modes[i].name) == 0)
 			l->mode = &load_modes[i];
-	memset(lo, 0, sizeof(lo));
 	for (i = 0; i < LOAD_NOPTS; i++)
 		lo[i] = (struct option){ load_opts[i].name, required_argument, NULL, (int)i };
-	while (l->mode && (c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1) {
-		const struct load_opt *o = &load_opts[c >= 0 && c < (int)LOAD_NOPTS ? c : 0];
-
-		if (c < 0 || c >= (int)LOAD_NOPTS ||
-		    hp_parse_ulong(optarg, o->min, o->max, (unsigned long *)((char *)l + o->off)) < 0) {
-			fprintf(stderr, "hpload: bad option or value (--%s: %lu..%lu)\n", o->name, o->min, o->max);
+	while (l->mode && (c = getopt_long(argc - 1, argv + 1, "", lo, NULL)) != -1)
+		if (c < 0 || c >= (int)LOAD_NOPTS || hp_parse_ulong(optarg, load_opts[c].min,
+		    load_opts[c].max, (unsigned long *)((char *)l + load_opts[c].off)) < 0) {
+			usage(stderr);
 			return 2;
 		}
-	}
 	if (!l->mode || argc - 1 - optind != 2 || hp_parse_ulong(argv[optind + 2], 1, 65535, &port) < 0) {
 		usage(stderr);
 		return 2;
 	}
-	if (hp_endpoint_parse(&server, argv[optind + 1], (int)port) < 0 || !load_loopback(&server)) {
-		fprintf(stderr, "hpload: '%s' is not a loopback address (127.0.0.0/8 or ::1): refused\n",
+	if (hp_endpoint_parse(&server, argv[optind + 1], (int)port) < 0 ||
+	    server.family != HP_FAMILY_V4 || server.addr[0] != 127) {
+		fprintf(stderr, "hpload: '%s' is not an IPv4 loopback address (127.0.0.0/8): refused\n",
 			argv[optind + 1]);
 		return 2;
 	}
-	if (hp_endpoint_to_sockaddr(&server, &l->to, &l->tolen) < 0)
-		return 2;
+	l->to.sin_family = AF_INET;
+	l->to.sin_port = htons((uint16_t)port);
+	memcpy(&l->to.sin_addr, server.addr, 4);
 	l->window = l->mode->run == load_ping ? 1 : l->window < l->count ? l->window : l->count;
 	return 0;
 }
 
-/* Root may pass net.core.[rw]mem_max: SO_RCVBUFFORCE, socket(7). */
-static void load_sockbuf(int fd, int force, int plain)
-{
-	int v = LOAD_SOCKBUF;
-
-	if (setsockopt(fd, SOL_SOCKET, force, &v, sizeof(v)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, plain, &v, sizeof(v));
-}
-
-/* Bound to loopback: 127.0.0.1 or ::1, or for a spreading mode the IPv4
- * wildcard held to the loopback device (SO_BINDTODEVICE, socket(7)), so
- * that every 127/8 source can be used and nothing else reaches us. */
+/* Bound to 127.0.0.1, or for a spreading mode to the wildcard held to
+ * the loopback device (SO_BINDTODEVICE, socket(7)): every 127/8 source
+ * can be used and nothing from elsewhere reaches us. */
 static int load_socket(struct load *l)
 {
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(struct sockaddr_in);
+	struct sockaddr_in local = { .sin_family = AF_INET };
+	int v = LOAD_SOCKBUF;
 
-	l->fd = socket(l->to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	l->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
 		return -errno;
-	load_sockbuf(l->fd, SO_RCVBUFFORCE, SO_RCVBUF);
-	load_sockbuf(l->fd, SO_SNDBUFFORCE, SO_SNDBUF);
-	memset(&local, 0, sizeof(local));
-	local.ss_family = l->to.ss_family;
-	if (l->to.ss_family == AF_INET6) {
-		((struct sockaddr_in6 *)&local)->sin6_addr = in6addr_loopback;
-		len = sizeof(struct sockaddr_in6);
-	} else if (!l->mode->spread) {
-		((struct sockaddr_in *)&local)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else if (setsockopt(l->fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0) {
+	/* root may pass net.core.rmem_max: SO_RCVBUFFORCE, socket(7) */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	if (!l->mode->spread)
+		local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (setsockopt(l->fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0)
 		return -errno;
-	}
-	return bind(l->fd, (struct sockaddr *)&local, len) < 0 ? -errno : 0;
+	return bind(l->fd, (struct sockaddr *)&local, sizeof(local)) < 0 ? -errno : 0;
 }
 
 int main(int argc, char **argv)
@@ -636,32 +564,25 @@ int main(int argc, char **argv)
 	struct load l = { .fd = -1, .count = 10000, .window = 64, .peers = 1, .timeout_ms = 500,
 			  .limit_s = 60, .interval_us = 1000 };
 	struct proc_snap a, b;
-	uint64_t i;
 	int ret;
 
+	l.tag = (uint32_t)getpid() * 2654435761u; /* Knuth's multiplicative hash */
 	ret = load_args(&l, argc, argv);
 	if (ret)
 		return ret;
 	ret = 1;
 	l.slot = calloc(l.window, sizeof(*l.slot));
 	l.pending = calloc(l.window, sizeof(*l.pending));
-	if (l.mode->run == load_ping) {
-		l.ping_sent = calloc(l.count, sizeof(*l.ping_sent));
-		l.ping_rtt = malloc(l.count * sizeof(*l.ping_rtt));
-		for (i = 0; l.ping_rtt && i < l.count; i++)
-			l.ping_rtt[i] = UINT64_MAX;
-	}
-	if (!l.slot || !l.pending || (l.mode->run == load_ping && (!l.ping_sent || !l.ping_rtt))) {
+	l.ping_sent = calloc(l.count, sizeof(*l.ping_sent));
+	l.ping_rtt = calloc(l.count, sizeof(*l.ping_rtt));
+	if (!l.slot || !l.pending || !l.ping_sent || !l.ping_rtt) {
 		fprintf(stderr, "hpload: out of memory\n");
 		goto out;
 	}
-	if ((ret = load_socket(&l)) < 0) {
-		fprintf(stderr, "hpload: loopback socket: %s\n", strerror(-ret));
-		ret = 1;
-		goto out;
-	}
+	ret = load_socket(&l);
 	proc_snap(l.pid, &a);
-	ret = l.mode->run(&l);
+	if (ret == 0)
+		ret = l.mode->run(&l);
 	proc_snap(l.pid, &b);
 	if (ret < 0)
 		fprintf(stderr, "hpload: %s: %s\n", l.mode->name, strerror(-ret));
