@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# make bench, the server's part: hpserver against coturn (turnserver
+# --stun-only -m 0, the Debian package, installed when missing) in one
+# paired run on loopback, the load from tests/tools/hpload. Each server
+# is pinned to one core and the generator to the other (taskset); server
+# CPU is utime + stime from /proc/PID/stat over the measured interval.
+# Prints the figures and the goals; judges nothing. Knobs (environment):
+# STUN_N, BURST_N, REG_N, ROOMS (default 1000000), PING_MAX_S.
+set -euo pipefail
+BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
+LOAD=$BIN/tools/hpload
+STUN_N=${STUN_N:-300000}
+BURST_N=${BURST_N:-200000}
+REG_N=${REG_N:-200000}
+ROOMS=${ROOMS:-1000000}
+PING_MAX_S=${PING_MAX_S:-30}
+SRV_CPU=1 GEN_CPU=0
+if [ "$(nproc)" -lt 2 ]; then
+	SRV_CPU=0
+	echo "note: one CPU only: servers and generator share it"
+fi
+[ -x "$LOAD" ] || { echo "SKIP: $LOAD not built (make $BIN/tools/hpload)"; exit 0; }
+
+tmp=$(mktemp -d)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+gen() { taskset -c "$GEN_CPU" "$LOAD" "$@"; }
+# field NAME LINE: the value of NAME= in an hpload line
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+calc() { python3 -c "import sys; print(eval(sys.argv[1]))" "$1"; }
+
+# stop PID: SIGTERM, bounded wait, then it is no longer ours to clean up.
+stop() {
+	kill "$1" 2>/dev/null || true
+	timeout 5 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+	local keep=() p
+	for p in "${PIDS[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
+# hpserver's own buffer options, when this build has them.
+HP_EXTRA=()
+for o in rcvbuf sndbuf; do
+	if "$BIN/hpserver" --help 2>&1 | grep -q -- "--$o"; then
+		HP_EXTRA+=("--$o" 4194304)
+	fi
+done
+
+# start_hp ARGS...: hpserver on 127.0.0.1, a free port; sets HP_PID and
+# HP_PORT once its ready line is read (its stderr goes on to $tmp/hp.err).
+start_hp() {
+	local line
+	exec 3< <(exec taskset -c "$SRV_CPU" "$BIN/hpserver" --bind 127.0.0.1 "${HP_EXTRA[@]}" "$@" 0 2>&1)
+	HP_PID=$!
+	PIDS+=("$HP_PID")
+	read -r -t 10 -u 3 line || { echo "hpserver did not start: hpserver $*"; exit 1; }
+	HP_PORT=${line##*:}
+	cat <&3 >"$tmp/hp.err" &
+	exec 3<&-
+}
+
+# hp_counter NAME: one of hpserver's counters (SIGUSR1, stderr).
+hp_counter() {
+	local n i
+	n=$(grep -c '^hpserver: counters' "$tmp/hp.err" || true)
+	kill -USR1 "$HP_PID"
+	for i in $(seq 100); do
+		[ "$(grep -c '^hpserver: counters' "$tmp/hp.err" || true)" -gt "$n" ] && break
+		sleep 0.05
+	done
+	grep '^hpserver: counters' "$tmp/hp.err" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# coturn: installed when missing (a Debian package), else its figures are
+# left out with the reason.
+COTURN=
+if ! command -v turnserver >/dev/null 2>&1; then
+	echo "turnserver missing: apt-get install coturn"
+	if [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q coturn \
+		>"$tmp/apt.log" 2>&1; then
+		echo "coturn installed"
+	else
+		echo "SKIP coturn: apt-get install coturn failed; its figures are left out:"
+		tail -n 3 "$tmp/apt.log" 2>/dev/null | sed 's/^/  | /'
+	fi
+fi
+command -v turnserver >/dev/null 2>&1 && COTURN=$(dpkg-query -W -f '${Version}' coturn 2>/dev/null || echo "?")
+
+# start_coturn: STUN only, one thread for relaying (-m 0), no CLI, TLS,
+# DTLS or config file. It prints no line that says its UDP listener is
+# open: ready when it answers a Binding request.
+start_coturn() {
+	local port i
+	for port in $(seq 34780 34880); do
+		[ -z "$(ss -Hlun "sport = :$port" 2>/dev/null)" ] && break
+	done
+	taskset -c "$SRV_CPU" turnserver -n --stun-only --no-cli -m 0 \
+		--listening-ip 127.0.0.1 --listening-port "$port" --no-tls --no-dtls \
+		--log-file stdout --pidfile "$tmp/turn.pid" >"$tmp/turn.log" 2>&1 &
+	TURN_PID=$!
+	PIDS+=("$TURN_PID")
+	for i in $(seq 50); do
+		[ "$(field answered "$(gen stun 127.0.0.1 "$port" --count 1 --timeout-ms 200)")" = 1 ] && break
+	done
+	[ "$i" -lt 50 ] || { echo "turnserver did not answer"; tail -n 5 "$tmp/turn.log"; exit 1; }
+	TURN_PORT=$port
+}
+
+echo "== hpserver vs coturn ${COTURN:-(not installed)}: servers on CPU $SRV_CPU, hpload on CPU $GEN_CPU"
+[ "${#HP_EXTRA[@]}" -gt 0 ] && echo "hpserver buffer options: ${HP_EXTRA[*]}"
+echo "net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max) rmem_default=$(cat /proc/sys/net/core/rmem_default)"
+
+# 1 and 3: STUN capacity (window 128) and a burst (window 512), each
+# server fresh; lost = unanswered for 2 s.
+start_hp
+hp_stun=$(gen stun 127.0.0.1 "$HP_PORT" --count "$STUN_N" --window 128 --timeout-ms 2000 --pid "$HP_PID")
+echo "hpserver stun:  $hp_stun"
+hp_burst=$(gen stun 127.0.0.1 "$HP_PORT" --count "$BURST_N" --window 512 --timeout-ms 2000 --pid "$HP_PID")
+echo "hpserver burst: $hp_burst"
+stop "$HP_PID"
+if [ -n "$COTURN" ]; then
+	start_coturn
+	tu_stun=$(gen stun 127.0.0.1 "$TURN_PORT" --count "$((STUN_N / 2))" --window 128 --timeout-ms 2000 --pid "$TURN_PID")
+	echo "coturn stun:    $tu_stun"
+	tu_burst=$(gen stun 127.0.0.1 "$TURN_PORT" --count "$BURST_N" --window 512 --timeout-ms 2000 --pid "$TURN_PID")
+	echo "coturn burst:   $tu_burst"
+	stop "$TURN_PID"
+fi
+
+# 2: REGISTER of a new room, the cookie exchange included, every room
+# from its own 127.x.y.z. The per-address limits are lifted all the same:
+# --register-rate's buckets are shared by every address hashing to one
+# slot, and this is one client registering faster than any address may.
+LIMITS=(--max-per-source 0 --register-rate 0)
+start_hp --max-rooms "$((REG_N + 1000))" "${LIMITS[@]}"
+hp_reg=$(gen register 127.0.0.1 "$HP_PORT" --count "$REG_N" --window 64 --timeout-ms 2000 --pid "$HP_PID" --time-limit 120)
+echo "hpserver register: $hp_reg"
+stop "$HP_PID"
+
+# 4: ROOMS one-peer rooms held, their RSS; then a ping every 1 ms while
+# they are held and, from --room-timeout on, expire. The timeout is what
+# the registration should take at the rate just measured, plus 30 % and
+# 5 s; the ping goes on 5 s into the expiry (PING_MAX_S at most).
+reg_rate=$(field rate "$hp_reg")
+timeout_s=$(calc "max(10, min(300, int(1.3 * $ROOMS / max($reg_rate, 1)) + 5))")
+start_hp --max-rooms "$((ROOMS + 1000))" --room-timeout "$timeout_s" "${LIMITS[@]}"
+t_start=$(date +%s)
+hp_rooms=$(gen register 127.0.0.1 "$HP_PORT" --count "$ROOMS" --window 64 --timeout-ms 2000 --pid "$HP_PID" --time-limit 300)
+echo "hpserver $ROOMS rooms (--room-timeout $timeout_s): $hp_rooms"
+held=$(( $(hp_counter registers) - $(hp_counter expired) ))
+ping_s=$(( timeout_s - ($(date +%s) - t_start) + 5 ))
+[ "$ping_s" -gt "$PING_MAX_S" ] && ping_s=$PING_MAX_S
+[ "$ping_s" -lt 5 ] && ping_s=5
+hp_ping=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((ping_s * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((ping_s + 10))")
+echo "hpserver ping ${ping_s} s (held $held, expired by its end $(hp_counter expired)): $hp_ping"
+stop "$HP_PID"
+
+# two-peer rooms: ROOMS / 4 of them (half the peers, to keep the time)
+start_hp --max-rooms "$((ROOMS / 4 + 1000))" "${LIMITS[@]}"
+hp_pairs=$(gen register 127.0.0.1 "$HP_PORT" --count "$((ROOMS / 4))" --peers 2 --window 64 --timeout-ms 2000 --pid "$HP_PID" --time-limit 300)
+echo "hpserver $((ROOMS / 4)) two-peer rooms: $hp_pairs"
+stop "$HP_PID"
+
+per_room() { # LINE ROOMS: bytes of RSS per room
+	calc "round(($(field rss_after_kb "$1") - $(field rss_before_kb "$1")) * 1024 / max($2, 1))"
+}
+hp_cpu=$(field cpu_us_per_req "$hp_stun")
+single_b=$(per_room "$hp_rooms" "$held")
+pair_b=$(per_room "$hp_pairs" "$(field answered "$hp_pairs")")
+echo
+printf '%-52s %12s %12s   %s\n' figure hpserver coturn goal
+row() { printf '%-52s %12s %12s   %s\n' "$@"; }
+row "STUN Binding: server CPU per request (us)" "$hp_cpu" "$(field cpu_us_per_req "${tu_stun:-}")" ""
+if [ -n "$COTURN" ]; then
+	row "STUN capacity hpserver / coturn (CPU ratio)" "$(calc "round($(field cpu_us_per_req "$tu_stun") / $hp_cpu, 2)")x" "" ">= 3x"
+fi
+row "REGISTER new room, cookie incl.: CPU per room (us)" "$(field cpu_us_per_req "$hp_reg")" "-" ""
+row "REGISTER rate / STUN rate" "$(calc "round($hp_cpu / $(field cpu_us_per_req "$hp_reg"), 2)")" "-" ">= 0.7"
+row "burst, 512 in flight, $BURST_N requests: lost" "$(field lost "$hp_burst")" "$(field lost "${tu_burst:-}")" "hpserver 0"
+row "RSS per one-peer room, $held held (bytes)" "$single_b" "-" "<= 320"
+row "RSS per two-peer room / two one-peer rooms" "$pair_b / $((2 * single_b))" "-" ""
+row "ping 1/ms, rooms held+expiring: p99 (us)" "$(field p99_us "$hp_ping")" "-" ""
+row "ping 1/ms, rooms held+expiring: worst (us)" "$(field max_us "$hp_ping")" "-" "<= 2000"
+row "ping 1/ms: lost" "$(field lost "$hp_ping")" "-" ""
