@@ -313,7 +313,7 @@ static void load_expire(struct load *l, uint64_t now)
 
 	for (s = 0; s < l->window; s++)
 		if (l->slot[s].busy && l->slot[s].sent_us &&
-		    now - l->slot[s].sent_us >= l->timeout_ms * 1000) {
+		    l->slot[s].sent_us + l->timeout_ms * 1000 <= now) {
 			l->lost++;
 			load_next(l, s);
 		}
