@@ -5,7 +5,7 @@
 # is pinned to one core and the generator to the other (taskset); server
 # CPU is utime + stime from /proc/PID/stat over the measured interval.
 # Prints the figures and the goals; judges nothing. Knobs (environment):
-# STUN_N, BURST_N, REG_N, ROOMS (default 1000000), PING_MAX_S.
+# STUN_N, BURST_N, REG_N, ROOMS (default 1000000), PING_S.
 set -euo pipefail
 BIN=${HPLAB_BIN:?HPLAB_BIN must name the build dir}
 LOAD=$BIN/tools/hpload
@@ -13,7 +13,7 @@ STUN_N=${STUN_N:-300000}
 BURST_N=${BURST_N:-200000}
 REG_N=${REG_N:-200000}
 ROOMS=${ROOMS:-1000000}
-PING_MAX_S=${PING_MAX_S:-30}
+PING_S=${PING_S:-15}
 SRV_CPU=1 GEN_CPU=0
 if [ "$(nproc)" -lt 2 ]; then
 	SRV_CPU=0
@@ -157,7 +157,7 @@ stop "$HP_PID"
 # 4: ROOMS one-peer rooms held, their RSS; then a ping every 1 ms while
 # they are held and, from --room-timeout on, expire. The timeout is what
 # the registration should take at the rate just measured, plus 30 % and
-# 5 s; the ping goes on 5 s into the expiry (PING_MAX_S at most).
+# 5 s; the ping runs PING_S seconds and ends 5 s into the expiry.
 reg_rate=$(field rate "$hp_reg")
 timeout_s=$(calc "max(10, min(300, int(1.3 * $ROOMS / max($reg_rate, 1)) + 5))")
 start_hp --max-rooms "$((ROOMS + 1000))" --room-timeout "$timeout_s" "${LIMITS[@]}"
@@ -165,11 +165,13 @@ t_start=$(date +%s)
 hp_rooms=$(gen register 127.0.0.1 "$HP_PORT" --count "$ROOMS" --window 64 --timeout-ms 2000 --pid "$HP_PID" --time-limit 300)
 echo "hpserver $ROOMS rooms (--room-timeout $timeout_s): $hp_rooms"
 held=$(( $(hp_counter registers) - $(hp_counter expired) ))
-ping_s=$(( timeout_s - ($(date +%s) - t_start) + 5 ))
-[ "$ping_s" -gt "$PING_MAX_S" ] && ping_s=$PING_MAX_S
-[ "$ping_s" -lt 5 ] && ping_s=5
-hp_ping=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((ping_s * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((ping_s + 10))")
-echo "hpserver ping ${ping_s} s (held $held, expired by its end $(hp_counter expired)): $hp_ping"
+wait_s=$(( t_start + timeout_s + 5 - PING_S - $(date +%s) ))
+if [ "$wait_s" -gt 0 ]; then
+	echo "(${wait_s} s until the ping's start: the registrations expire from $timeout_s s on)"
+	sleep "$wait_s"
+fi
+hp_ping=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((PING_S * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((PING_S + 10))")
+echo "hpserver ping ${PING_S} s (held $held before, expired by its end $(hp_counter expired)): $hp_ping"
 stop "$HP_PID"
 
 # two-peer rooms: ROOMS / 4 of them (half the peers, to keep the time)
