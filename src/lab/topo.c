@@ -16,6 +16,17 @@
 
 #define TOPO_OPER_WAIT_MS 3000
 
+const char *const lab_topo_step_names[LAB_TOPO_STEPS] = {
+	[LAB_TOPO_STEP_NETNS] = "namespaces",
+	[LAB_TOPO_STEP_NAT_START] = "rules started",
+	[LAB_TOPO_STEP_LINKS] = "veths",
+	[LAB_TOPO_STEP_CONFIG] = "addresses+routes",
+	[LAB_TOPO_STEP_SYSCTL] = "forwarding",
+	[LAB_TOPO_STEP_OPER] = "links ready",
+	[LAB_TOPO_STEP_NAT_WAIT] = "rules wait",
+	[LAB_TOPO_STEP_CT] = "ct timeouts",
+};
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -432,13 +443,47 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Charges the time since *mark to step s and moves the mark. */
+static void topo_lap(struct lab_topo *t, enum lab_topo_step s, uint64_t *mark)
+{
+	uint64_t now = now_us();
+
+	t->us[s] += now - *mark;
+	*mark = now;
+}
+
+static int topo_configure(struct lab_topo *t, uint64_t *mark, char *err, size_t errlen)
+{
+	int n, ret;
+
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
+		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
+		topo_lap(t, LAB_TOPO_STEP_CONFIG, mark);
+		if (ret < 0)
+			return ret;
+		if (lab_plan_nodes[n].forwarding) {
+			ret = lab_netns_sysctl(t->fds[n], "net/ipv4/ip_forward", "1");
+			topo_lap(t, LAB_TOPO_STEP_SYSCTL, mark);
+			if (ret < 0) {
+				snprintf(err, errlen, "%s: cannot enable forwarding: %s",
+					 t->names[n], strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
 	struct lab_ipt_job job = { 0 };
-	uint64_t t0 = now_us(), t1;
-	int n, ret, r;
+	uint64_t mark = now_us();
+	int ret, r;
 
+	memset(t->us, 0, sizeof(t->us));
 	t->plan = lab_plan_get(t->opts.topology, t->opts.same_nat);
 	t->nat[LAB_NODE_RA] = nat_a;
 	t->nat[LAB_NODE_RB] = t->plan->one_router ? NULL : nat_b;
@@ -447,48 +492,33 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] =
 			t->opts.nat_cgn ? t->opts.nat_cgn : lab_nat_find(LAB_NAT_DEFAULT);
 	ret = topo_create_namespaces(t, err, errlen);
-	t->us_netns = now_us() - t0;
+	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
 		goto out;
 	/* iptables-restore runs while netlink does the rest */
 	ret = topo_nat_start(t, &job, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_NAT_START, &mark);
 	if (ret < 0)
 		goto out;
-	t1 = now_us();
 	ret = topo_create_links(t, err, errlen);
-	t->us_links = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_LINKS, &mark);
 	if (ret < 0)
 		goto out;
-	t1 = now_us();
-	for (n = 0; n < LAB_NODE_COUNT; n++) {
-		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
-			continue;
-		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
-		if (ret < 0)
-			goto out;
-		if (lab_plan_nodes[n].forwarding) {
-			ret = lab_netns_sysctl(t->fds[n], "net/ipv4/ip_forward", "1");
-			if (ret < 0) {
-				snprintf(err, errlen, "%s: cannot enable forwarding: %s",
-					 t->names[n], strerror(-ret));
-				goto out;
-			}
-		}
-	}
-	t->us_config = now_us() - t1;
-	t1 = now_us();
+	ret = topo_configure(t, &mark, err, errlen);
+	if (ret < 0)
+		goto out;
 	ret = topo_wait_links(t, err, errlen);
-	t->us_oper = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_OPER, &mark);
 out:
-	t1 = now_us();
 	r = lab_ipt_apply_finish(&job);
-	t->us_nat_wait = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_NAT_WAIT, &mark);
 	if (r < 0 && ret == 0) {
 		ret = r;
 		snprintf(err, errlen, "NAT rules: %s", job.err);
 	}
 	if (ret == 0 && t->opts.udp_timeout)
 		ret = topo_set_udp_timeouts(t, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_CT, &mark);
 	return ret;
 }
 
