@@ -24,6 +24,9 @@ struct lab_nl {
 /* Opens a route socket inside namespace ns_fd (-1: the caller's own). */
 int lab_nl_open(struct lab_nl *nl, int ns_fd);
 void lab_nl_close(struct lab_nl *nl);
+/* Makes a NETLINK_ROUTE socket fd (lab_netns_create_in's, say) a lab_nl;
+ * fd is nl's from then on, closed on failure too. */
+int lab_nl_adopt(struct lab_nl *nl, int fd);
 
 /* Creates veth pair name <-> peer with each end created directly in its
  * namespace (IFLA_NET_NS_FD), so nothing ever appears in the root namespace. */
@@ -112,6 +115,9 @@ int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
  * has carrier and a qdisc attached (not "noop"): only then does a veth
  * transmit. 0, or -ETIMEDOUT after timeout_ms, or -errno. */
 int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms);
+/* One look (a dump on nl) at the same condition: 1 if every named link
+ * can transmit now, 0 if not, or -errno. */
+int lab_nl_links_ready(struct lab_nl *nl, const char *const *names, size_t n);
 
 /* The replies nl.c reads, parsed without I/O (nlmsg.c), for the tests and
  * the fuzz harness. */

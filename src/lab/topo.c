@@ -21,7 +21,6 @@ const char *const lab_topo_step_names[LAB_TOPO_STEPS] = {
 	[LAB_TOPO_STEP_NAT_START] = "rules started",
 	[LAB_TOPO_STEP_LINKS] = "veths",
 	[LAB_TOPO_STEP_CONFIG] = "addresses+routes",
-	[LAB_TOPO_STEP_SYSCTL] = "forwarding",
 	[LAB_TOPO_STEP_OPER] = "links ready",
 	[LAB_TOPO_STEP_NAT_WAIT] = "rules wait",
 	[LAB_TOPO_STEP_CT] = "ct timeouts",
@@ -52,27 +51,63 @@ int lab_topo_init(struct lab_topo *t, const char *prefix)
 	return 0;
 }
 
-static int topo_create_namespaces(struct lab_topo *t, char *err, size_t errlen)
+/* Written in a namespace as it is made (lab_netns_create_in). The lab
+ * speaks IPv4 only: new devices get no IPv6 (no link-local address,
+ * duplicate address detection, router solicitations or MLD reports to
+ * make, nor to show up in a capture); lo keeps ::1. */
+static const struct lab_netns_sysctl topo_sysctl_no_ipv6 = {
+	"net/ipv6/conf/default/disable_ipv6", "1", true /* absent: no IPv6 at all */
+};
+static const struct lab_netns_sysctl topo_sysctl_forward = { "net/ipv4/ip_forward", "1", false };
+/* A bridged frame must not meet the router's iptables: with br_netfilter
+ * loaded, bridge-nf-call-iptables (per namespace, default 1) would send
+ * the hosts' own LAN traffic through FORWARD, where the one-router
+ * ruleset (nat.c) drops lan-to-lan datagrams that were not hairpinned.
+ * Absent without br_netfilter: nothing to stop. */
+static const struct lab_netns_sysctl topo_sysctl_bridge_nf = {
+	"net/bridge/bridge-nf-call-iptables", "0", true
+};
+
+static bool topo_has_bridge(const struct lab_plan *p, enum lab_node node)
+{
+	size_t i;
+
+	for (i = 0; i < p->nbridges; i++)
+		if (p->bridges[i].node == node)
+			return true;
+	return false;
+}
+
+/* The plan's namespaces with a NAT (nats) or without, each with its
+ * rtnetlink socket and sysctls made while inside it anyway. */
+static int topo_create_namespaces(struct lab_topo *t, bool nats, char *err, size_t errlen)
 {
 	int n, ret;
 
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
-		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+		struct lab_netns_sysctl sc[3] = { topo_sysctl_no_ipv6 };
+		struct lab_netns_inside in = { sc, 1, NETLINK_ROUTE, -1, -1 };
+
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n) || !t->nat[n] != !nats)
 			continue;
-		ret = lab_netns_create(t->names[n]);
+		if (lab_plan_nodes[n].forwarding)
+			sc[in.nsysctls++] = topo_sysctl_forward;
+		if (topo_has_bridge(t->plan, (enum lab_node)n))
+			sc[in.nsysctls++] = topo_sysctl_bridge_nf;
+		ret = lab_netns_create_in(t->names[n], &in);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot create namespace %s: %s", t->names[n],
 				 strerror(-ret));
 			return ret;
 		}
 		t->created[n] = true;
-		ret = lab_netns_open(t->names[n]);
+		t->fds[n] = in.ns_fd;
+		ret = lab_nl_adopt(&t->nl[n], in.sock);
 		if (ret < 0) {
-			snprintf(err, errlen, "cannot open namespace %s: %s", t->names[n],
+			snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[n],
 				 strerror(-ret));
 			return ret;
 		}
-		t->fds[n] = ret;
 	}
 	return 0;
 }
@@ -82,17 +117,10 @@ static int topo_create_namespaces(struct lab_topo *t, char *err, size_t errlen)
 static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
 {
 	struct lab_nl_batch batch;
-	struct lab_nl nl;
 	size_t i;
 	int ret;
 
-	ret = lab_nl_open(&nl, t->fds[LAB_NODE_CORE]);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[LAB_NODE_CORE],
-			 strerror(-ret));
-		return ret;
-	}
-	lab_nl_batch_init(&batch, &nl);
+	lab_nl_batch_init(&batch, &t->nl[LAB_NODE_CORE]);
 	for (i = 0; i < t->plan->nlinks; i++) {
 		const struct lab_link *l = &t->plan->links[i];
 
@@ -102,7 +130,6 @@ static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
 	ret = lab_nl_batch_commit(&batch);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot create veth pairs: %s", strerror(-ret));
-	lab_nl_close(&nl);
 	return ret;
 }
 
@@ -131,11 +158,8 @@ static const struct lab_iface *iface_towards(const struct lab_plan *p, enum lab_
 }
 
 /* node's bridges (the plan's LAN switches), built at once; then, in the
- * batch that brings lo up, each one's address. A bridged frame must not
- * meet the router's iptables: with br_netfilter loaded,
- * bridge-nf-call-iptables (per namespace, default 1) would send the
- * hosts' own LAN traffic through FORWARD, where the one-router ruleset
- * (nat.c) drops lan-to-lan datagrams that were not hairpinned. */
+ * batch that brings lo up, each one's address (their sysctl: see
+ * topo_sysctl_bridge_nf). */
 static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl *nl,
 			struct lab_nl_batch *batch, char *err, size_t errlen)
 {
@@ -159,47 +183,35 @@ static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl *n
 			return ret;
 		}
 		lab_nl_batch_addr(batch, idx, AF_INET, &a, br->prefixlen);
-		ret = lab_netns_sysctl(t->fds[node], "net/bridge/bridge-nf-call-iptables", "0");
-		if (ret < 0 && ret != -ENOENT) { /* ENOENT: no br_netfilter, nothing to stop */
-			snprintf(err, errlen, "%s: cannot keep bridged frames out of iptables: %s",
-				 t->names[node], strerror(-ret));
-			return ret;
-		}
 	}
 	return 0;
 }
 
-/* lo up, addresses, default route: one batch per namespace. */
+/* lo up, links up, addresses, default route: one batch per namespace. */
 static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err,
 			       size_t errlen)
 {
 	struct lab_nl_batch batch;
-	struct lab_nl nl;
+	struct lab_nl *nl = &t->nl[node];
 	struct in_addr a, gw;
 	size_t i;
 	int ret, idx;
 
-	ret = lab_nl_open(&nl, t->fds[node]);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[node],
-			 strerror(-ret));
-		return ret;
-	}
-	ret = topo_bridges(t, node, &nl, &batch, err, errlen);
+	ret = topo_bridges(t, node, nl, &batch, err, errlen);
 	if (ret < 0)
-		goto out;
+		return ret;
 	for (i = 0; i < t->plan->nlinks * 2; i++) {
 		const struct lab_iface *f =
 			i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
 		if (f->node != node)
 			continue;
-		idx = lab_nl_link_index(&nl, f->name);
+		idx = lab_nl_link_index(nl, f->name);
 		if (idx < 0 || (f->addr && parse_v4(f->addr, &a) < 0)) {
 			ret = idx < 0 ? idx : -EINVAL;
 			snprintf(err, errlen, "%s: no interface %s: %s", t->names[node], f->name,
 				 strerror(-ret));
-			goto out;
+			return ret;
 		}
 		/* the peer end of a veth cannot be born up (nlmsg.c): IPv4 adds
 		 * the prefix route only on an up link, so up goes first */
@@ -219,24 +231,20 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 			continue;
 		f = iface_towards(t->plan, node, r->gw);
 		if (!f || parse_v4(r->gw, &gw) < 0) {
-			ret = -EINVAL;
 			snprintf(err, errlen, "plan: no interface of %s faces %s",
 				 lab_plan_nodes[node].suffix, r->gw);
-			goto out;
+			return -EINVAL;
 		}
-		idx = lab_nl_link_index(&nl, f->name);
+		idx = lab_nl_link_index(nl, f->name);
 		if (idx < 0) {
-			ret = idx;
 			snprintf(err, errlen, "%s: no interface %s", t->names[node], f->name);
-			goto out;
+			return idx;
 		}
 		lab_nl_batch_route(&batch, AF_INET, NULL, 0, &gw, idx);
 	}
 	ret = lab_nl_batch_commit(&batch);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot configure %s: %s", t->names[node], strerror(-ret));
-out:
-	lab_nl_close(&nl);
 	return ret;
 }
 
@@ -433,7 +441,10 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 		for (i = 0; i < t->plan->nbridges && k < 16; i++)
 			if (t->plan->bridges[i].node == (enum lab_node)n)
 				names[k++] = t->plan->bridges[i].name;
-		ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
+		/* one look first: usually they are; only if not, subscribe and wait */
+		ret = lab_nl_links_ready(&t->nl[n], names, k);
+		if (ret == 0)
+			ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
 		if (ret < 0) {
 			snprintf(err, errlen, "%s: links not ready to transmit after %d ms: %s",
 				 t->names[n], TOPO_OPER_WAIT_MS, strerror(-ret));
@@ -452,7 +463,7 @@ static void topo_lap(struct lab_topo *t, enum lab_topo_step s, uint64_t *mark)
 	*mark = now;
 }
 
-static int topo_configure(struct lab_topo *t, uint64_t *mark, char *err, size_t errlen)
+static int topo_configure(struct lab_topo *t, char *err, size_t errlen)
 {
 	int n, ret;
 
@@ -460,18 +471,8 @@ static int topo_configure(struct lab_topo *t, uint64_t *mark, char *err, size_t 
 		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
 			continue;
 		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
-		topo_lap(t, LAB_TOPO_STEP_CONFIG, mark);
 		if (ret < 0)
 			return ret;
-		if (lab_plan_nodes[n].forwarding) {
-			ret = lab_netns_sysctl(t->fds[n], "net/ipv4/ip_forward", "1");
-			topo_lap(t, LAB_TOPO_STEP_SYSCTL, mark);
-			if (ret < 0) {
-				snprintf(err, errlen, "%s: cannot enable forwarding: %s",
-					 t->names[n], strerror(-ret));
-				return ret;
-			}
-		}
 	}
 	return 0;
 }
@@ -481,7 +482,7 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 {
 	struct lab_ipt_job job = { 0 };
 	uint64_t mark = now_us();
-	int ret, r;
+	int n, ret, r;
 
 	memset(t->us, 0, sizeof(t->us));
 	t->plan = lab_plan_get(t->opts.topology, t->opts.same_nat);
@@ -491,25 +492,33 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	if (lab_plan_has_node(t->plan, LAB_NODE_CA))
 		t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] =
 			t->opts.nat_cgn ? t->opts.nat_cgn : lab_nat_find(LAB_NAT_DEFAULT);
-	ret = topo_create_namespaces(t, err, errlen);
+	/* the routers first: loading their rules takes longest (each a
+	 * process of its own, ipt.c), and runs while netlink does the rest */
+	ret = topo_create_namespaces(t, true, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
 		goto out;
-	/* iptables-restore runs while netlink does the rest */
 	ret = topo_nat_start(t, &job, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_NAT_START, &mark);
+	if (ret < 0)
+		goto out;
+	ret = topo_create_namespaces(t, false, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
 		goto out;
 	ret = topo_create_links(t, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_LINKS, &mark);
 	if (ret < 0)
 		goto out;
-	ret = topo_configure(t, &mark, err, errlen);
+	ret = topo_configure(t, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_CONFIG, &mark);
 	if (ret < 0)
 		goto out;
 	ret = topo_wait_links(t, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_OPER, &mark);
 out:
+	for (n = 0; n < LAB_NODE_COUNT; n++)
+		lab_nl_close(&t->nl[n]);
 	r = lab_ipt_apply_finish(&job);
 	topo_lap(t, LAB_TOPO_STEP_NAT_WAIT, &mark);
 	if (r < 0 && ret == 0) {

@@ -8,6 +8,7 @@
 
 #include "lab/impair.h"
 #include "netns.h"
+#include "nl.h"
 #include "plan.h"
 #include "theory.h"
 
@@ -39,11 +40,10 @@ struct lab_topo_opts {
 /* The steps of lab_topo_build, in the order they run; their names are
  * lab_topo_step_names[] (what `labrun bench` prints). */
 enum lab_topo_step {
-	LAB_TOPO_STEP_NETNS,     /* namespaces created and opened */
+	LAB_TOPO_STEP_NETNS,     /* namespaces, each with its sysctls and socket */
 	LAB_TOPO_STEP_NAT_START, /* rulesets written, their loaders started */
 	LAB_TOPO_STEP_LINKS,     /* veth pairs */
 	LAB_TOPO_STEP_CONFIG,    /* bridges, lo, links up, addresses, routes */
-	LAB_TOPO_STEP_SYSCTL,    /* forwarding */
 	LAB_TOPO_STEP_OPER,      /* waiting for links to transmit */
 	LAB_TOPO_STEP_NAT_WAIT,  /* waiting for the loaders */
 	LAB_TOPO_STEP_CT,        /* conntrack UDP timeouts */
@@ -59,6 +59,7 @@ struct lab_topo {
 	int fds[LAB_NODE_COUNT];
 	bool created[LAB_NODE_COUNT];
 	const struct lab_nat_personality *nat[LAB_NODE_COUNT];
+	struct lab_nl nl[LAB_NODE_COUNT]; /* rtnetlink in each, while building */
 	/* where setup time went, per step, in microseconds (`labrun bench`) */
 	uint64_t us[LAB_TOPO_STEPS];
 };
