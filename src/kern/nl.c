@@ -209,21 +209,6 @@ int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newn
 						       newname));
 }
 
-int lab_nl_bridge_create(struct lab_nl *nl, const char *name)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_request(nl, buf, lab_nlmsg_bridge(buf, sizeof(buf), nl_next_seq(nl), name, 1));
-}
-
-int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, int master_ifindex)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_request(nl, buf, lab_nlmsg_link_master(buf, sizeof(buf), nl_next_seq(nl),
-							 ifname, master_ifindex));
-}
-
 int lab_nl_link_del(struct lab_nl *nl, const char *ifname)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
@@ -298,13 +283,25 @@ static int nl_batch_add(struct lab_nl_batch *b, int len)
 
 #define BATCH_TAIL(b) ((b)->buf + (b)->len), (sizeof((b)->buf) - (b)->len)
 
-int lab_nl_batch_veth(struct lab_nl_batch *b, const char *name, int ns_fd, const char *peer,
-		      int peer_ns_fd, int up)
+int lab_nl_batch_veth_at(struct lab_nl_batch *b, const struct lab_nl_veth *v)
 {
 	uint32_t seq = nl_batch_seq(b);
 
-	return nl_batch_add(b, lab_nlmsg_veth_ex(BATCH_TAIL(b), seq, name, ns_fd, peer,
-						 peer_ns_fd, up));
+	return nl_batch_add(b, lab_nlmsg_veth_at(BATCH_TAIL(b), seq, v));
+}
+
+int lab_nl_batch_bridge(struct lab_nl_batch *b, const char *name, int ifindex)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_bridge_at(BATCH_TAIL(b), seq, name, ifindex, 1));
+}
+
+int lab_nl_batch_master(struct lab_nl_batch *b, const char *ifname, int master_ifindex)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_link_master(BATCH_TAIL(b), seq, ifname, master_ifindex));
 }
 
 int lab_nl_batch_link_up(struct lab_nl_batch *b, const char *ifname)

@@ -112,6 +112,40 @@ static int topo_create_namespaces(struct lab_topo *t, bool nats, char *err, size
 	return 0;
 }
 
+static int parse_v4(const char *s, struct in_addr *a)
+{
+	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * Every interface of the lab gets its index from the plan, chosen at
+ * creation (lab_nl_veth): then no request waits on a lookup. They are
+ * distinct across the whole lab, because the core's socket creates every
+ * pair and the kernel first looks the index up in the sender's namespace;
+ * and they start well above what a fresh namespace holds (lo is 1; the
+ * fallback tunnels some modules add, tunl0, sit0..., take the next ones).
+ * Link i's ends are base + 2i and base + 2i + 1, then the bridges.
+ */
+#define TOPO_IFINDEX0 100
+
+static int topo_iface_index(const struct lab_plan *p, const struct lab_iface *f)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++) {
+		if (f == &p->links[i].a)
+			return TOPO_IFINDEX0 + 2 * (int)i;
+		if (f == &p->links[i].b)
+			return TOPO_IFINDEX0 + 2 * (int)i + 1;
+	}
+	return -ENODEV;
+}
+
+static int topo_bridge_index(const struct lab_plan *p, size_t bridge)
+{
+	return TOPO_IFINDEX0 + 2 * (int)p->nlinks + (int)bridge;
+}
+
 /* All five veth pairs in one netlink batch, each end born in its own
  * namespace and already up. */
 static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
@@ -124,18 +158,16 @@ static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
 	for (i = 0; i < t->plan->nlinks; i++) {
 		const struct lab_link *l = &t->plan->links[i];
 
-		lab_nl_batch_veth(&batch, l->a.name, t->fds[l->a.node], l->b.name,
-				  t->fds[l->b.node], 1);
+		struct lab_nl_veth v = { l->a.name, t->fds[l->a.node],
+					 topo_iface_index(t->plan, &l->a), l->b.name,
+					 t->fds[l->b.node], topo_iface_index(t->plan, &l->b), 1 };
+
+		lab_nl_batch_veth_at(&batch, &v);
 	}
 	ret = lab_nl_batch_commit(&batch);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot create veth pairs: %s", strerror(-ret));
 	return ret;
-}
-
-static int parse_v4(const char *s, struct in_addr *a)
-{
-	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
 }
 
 /* The neighbour's interface that owns gw, and our interface facing it. */
@@ -157,47 +189,43 @@ static const struct lab_iface *iface_towards(const struct lab_plan *p, enum lab_
 	return NULL;
 }
 
-/* node's bridges (the plan's LAN switches), built at once; then, in the
- * batch that brings lo up, each one's address (their sysctl: see
- * topo_sysctl_bridge_nf). */
-static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl *nl,
-			struct lab_nl_batch *batch, char *err, size_t errlen)
+/* node's bridges (the plan's LAN switches) and each one's address, on
+ * node's configuration batch (their sysctl: see topo_sysctl_bridge_nf). */
+static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl_batch *batch,
+			char *err, size_t errlen)
 {
 	struct in_addr a;
 	size_t i;
-	int ret, idx;
 
-	lab_nl_batch_init(batch, nl);
-	lab_nl_batch_link_up(batch, "lo");
 	for (i = 0; i < t->plan->nbridges; i++) {
 		const struct lab_bridge *br = &t->plan->bridges[i];
+		int idx = topo_bridge_index(t->plan, i);
 
 		if (br->node != node)
 			continue;
-		ret = lab_topo_bridge_build(nl, br);
-		idx = ret < 0 ? ret : lab_nl_link_index(nl, br->name);
-		if (idx < 0 || parse_v4(br->addr, &a) < 0) {
-			ret = idx < 0 ? idx : -EINVAL;
-			snprintf(err, errlen, "%s: cannot build the bridge %s: %s", t->names[node],
-				 br->name, strerror(-ret));
-			return ret;
+		if (parse_v4(br->addr, &a) < 0) {
+			snprintf(err, errlen, "plan: the bridge %s has no address", br->name);
+			return -EINVAL;
 		}
+		lab_topo_bridge_queue(batch, br, idx);
 		lab_nl_batch_addr(batch, idx, AF_INET, &a, br->prefixlen);
 	}
 	return 0;
 }
 
-/* lo up, links up, addresses, default route: one batch per namespace. */
+/* lo up, bridges, links up, addresses, default route: one batch per
+ * namespace, sent once, every index known in advance. */
 static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err,
 			       size_t errlen)
 {
 	struct lab_nl_batch batch;
-	struct lab_nl *nl = &t->nl[node];
 	struct in_addr a, gw;
 	size_t i;
 	int ret, idx;
 
-	ret = topo_bridges(t, node, nl, &batch, err, errlen);
+	lab_nl_batch_init(&batch, &t->nl[node]);
+	lab_nl_batch_link_up(&batch, "lo");
+	ret = topo_bridges(t, node, &batch, err, errlen);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < t->plan->nlinks * 2; i++) {
@@ -206,12 +234,10 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 
 		if (f->node != node)
 			continue;
-		idx = lab_nl_link_index(nl, f->name);
-		if (idx < 0 || (f->addr && parse_v4(f->addr, &a) < 0)) {
-			ret = idx < 0 ? idx : -EINVAL;
-			snprintf(err, errlen, "%s: no interface %s: %s", t->names[node], f->name,
-				 strerror(-ret));
-			return ret;
+		idx = topo_iface_index(t->plan, f);
+		if (f->addr && parse_v4(f->addr, &a) < 0) {
+			snprintf(err, errlen, "plan: %s has no address", f->name);
+			return -EINVAL;
 		}
 		/* the peer end of a veth cannot be born up (nlmsg.c): IPv4 adds
 		 * the prefix route only on an up link, so up goes first */
@@ -235,11 +261,7 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 				 lab_plan_nodes[node].suffix, r->gw);
 			return -EINVAL;
 		}
-		idx = lab_nl_link_index(nl, f->name);
-		if (idx < 0) {
-			snprintf(err, errlen, "%s: no interface %s", t->names[node], f->name);
-			return idx;
-		}
+		idx = topo_iface_index(t->plan, f);
 		lab_nl_batch_route(&batch, AF_INET, NULL, 0, &gw, idx);
 	}
 	ret = lab_nl_batch_commit(&batch);
