@@ -67,8 +67,9 @@ int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newn
 /* The same with each end's interface index chosen (0: the kernel's
  * choice; the peer's needs the first end's): a device's index known in
  * advance needs no lookup before addresses and routes name it. An index
- * already taken in that namespace fails the request (-EBUSY), as does
- * one naming a device in the sender's namespace (-EEXIST). */
+ * already taken where the device goes, or naming a device in the
+ * sender's namespace, fails the request (-EEXIST; -EBUSY on older
+ * kernels). */
 struct lab_nl_veth {
 	const char *name;
 	int ns_fd, ifindex;           /* ns_fd -1: the sender's namespace */
