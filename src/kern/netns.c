@@ -86,12 +86,80 @@ int lab_netns_enter(int fd)
 	return 0;
 }
 
-int lab_netns_create(const char *name)
+static int netns_write(int file, const char *value)
+{
+	size_t len = strlen(value), off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = write(file, value + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int netns_check_sysctl_path(const char *path)
+{
+	const char *p;
+
+	if (!path || !*path || path[0] == '/')
+		return -EINVAL;
+	for (p = path; *p; p++) {
+		if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* While the thread is inside the new namespace: /proc/sys/net and new
+ * sockets resolve against the thread's namespace (proc_sys_net, socket(2)). */
+static int netns_inside(struct lab_netns_inside *in)
+{
+	char full[PATH_MAX];
+	size_t i;
+	int file, ret;
+
+	in->ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (in->ns_fd < 0)
+		return -errno;
+	for (i = 0; i < in->nsysctls; i++) {
+		const struct lab_netns_sysctl *sc = &in->sysctls[i];
+
+		if (netns_check_sysctl_path(sc->path) < 0 || !sc->value)
+			return -EINVAL;
+		if ((size_t)snprintf(full, sizeof(full), "/proc/sys/%s", sc->path) >= sizeof(full))
+			return -ENAMETOOLONG;
+		file = open(full, O_WRONLY | O_CLOEXEC);
+		if (file < 0 && errno == ENOENT && sc->optional)
+			continue;
+		if (file < 0)
+			return -errno;
+		ret = netns_write(file, sc->value);
+		close(file);
+		if (ret < 0)
+			return ret;
+	}
+	if (in->netlink_bus >= 0) {
+		in->sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, in->netlink_bus);
+		if (in->sock < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int lab_netns_create_in(const char *name, struct lab_netns_inside *in)
 {
 	char path[PATH_MAX];
 	int saved = -1, fd = -1, ret;
 	int created = 0;
 
+	if (in)
+		in->ns_fd = in->sock = -1;
 	ret = netns_path(path, sizeof(path), name);
 	if (ret < 0)
 		return ret;
@@ -120,6 +188,8 @@ int lab_netns_create(const char *name)
 	}
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0)
 		ret = -errno;
+	if (ret == 0 && in)
+		ret = netns_inside(in);
 	if (setns(saved, CLONE_NEWNET) < 0 && ret == 0)
 		ret = -errno;
 out:
@@ -127,9 +197,21 @@ out:
 		umount2(path, MNT_DETACH);
 		unlink(path);
 	}
+	if (ret < 0 && in) {
+		if (in->ns_fd >= 0)
+			close(in->ns_fd);
+		if (in->sock >= 0)
+			close(in->sock);
+		in->ns_fd = in->sock = -1;
+	}
 	if (saved >= 0)
 		close(saved);
 	return ret;
+}
+
+int lab_netns_create(const char *name)
+{
+	return lab_netns_create_in(name, NULL);
 }
 
 int lab_netns_open(const char *name)
@@ -188,19 +270,6 @@ int lab_netns_list(const char *prefix, char (*names)[LAB_NETNS_NAME_MAX], size_t
 	return count;
 }
 
-static int netns_check_sysctl_path(const char *path)
-{
-	const char *p;
-
-	if (!path || !*path || path[0] == '/')
-		return -EINVAL;
-	for (p = path; *p; p++) {
-		if (p[0] == '.' && p[1] == '.' && (p == path || p[-1] == '/'))
-			return -EINVAL;
-	}
-	return 0;
-}
-
 /*
  * /proc/sys/net resolves against the namespace of the thread doing the
  * lookup, so opening the file while inside fd is enough; the open file
@@ -242,27 +311,14 @@ out:
 
 int lab_netns_sysctl(int fd, const char *path, const char *value)
 {
-	size_t len, off = 0;
-	ssize_t n;
-	int file, ret = 0;
+	int file, ret;
 
 	if (!value)
 		return -EINVAL;
 	file = netns_sysctl_open(fd, path, O_WRONLY);
 	if (file < 0)
 		return file;
-	len = strlen(value);
-	while (off < len) {
-		n = write(file, value + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto out;
-		}
-		off += (size_t)n;
-	}
-out:
+	ret = netns_write(file, value);
 	close(file);
 	return ret;
 }

@@ -2,6 +2,7 @@
 #ifndef LAB_NETNS_H
 #define LAB_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -15,6 +16,22 @@
 
 /* Creates /run/netns/NAME holding a fresh namespace (lo down). -EEXIST if taken. */
 int lab_netns_create(const char *name);
+/* What lab_netns_create_in does while the thread is inside the new
+ * namespace anyway, saving a setns(2) round trip for each. */
+struct lab_netns_sysctl {
+	const char *path, *value; /* as lab_netns_sysctl() */
+	bool optional;            /* no such file (the kernel lacks it): skipped */
+};
+struct lab_netns_inside {
+	const struct lab_netns_sysctl *sysctls; /* written in order */
+	size_t nsysctls;
+	int netlink_bus;          /* >= 0: a NETLINK_* socket born inside, in sock */
+	int sock;                 /* out: that socket (CLOEXEC, unbound), or -1 */
+	int ns_fd;                /* out: the namespace, as lab_netns_open() */
+};
+/* lab_netns_create, and in (may be NULL) done inside. On failure nothing
+ * is left: no namespace, no descriptor. */
+int lab_netns_create_in(const char *name, struct lab_netns_inside *in);
 /* Opens the namespace: returns an O_RDONLY|O_CLOEXEC fd or -errno. */
 int lab_netns_open(const char *name);
 /* Unmounts and removes /run/netns/NAME. -ENOENT if absent. */

@@ -41,6 +41,30 @@ int lab_nl_open(struct lab_nl *nl, int ns_fd)
 	return 0;
 }
 
+int lab_nl_adopt(struct lab_nl *nl, int fd)
+{
+	struct mnl_socket *sock;
+	int one = 1, ret;
+
+	memset(nl, 0, sizeof(*nl));
+	sock = mnl_socket_fdopen(fd);
+	if (!sock) {
+		ret = errno ? -errno : -ENOMEM;
+		close(fd);
+		return ret;
+	}
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		mnl_socket_close(sock);
+		return ret;
+	}
+	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->sock = sock;
+	nl->portid = mnl_socket_get_portid(sock);
+	nl->seq = 1;
+	return 0;
+}
+
 void lab_nl_close(struct lab_nl *nl)
 {
 	if (nl && nl->sock) {
@@ -185,21 +209,6 @@ int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newn
 						       newname));
 }
 
-int lab_nl_bridge_create(struct lab_nl *nl, const char *name)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_request(nl, buf, lab_nlmsg_bridge(buf, sizeof(buf), nl_next_seq(nl), name, 1));
-}
-
-int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, int master_ifindex)
-{
-	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_request(nl, buf, lab_nlmsg_link_master(buf, sizeof(buf), nl_next_seq(nl),
-							 ifname, master_ifindex));
-}
-
 int lab_nl_link_del(struct lab_nl *nl, const char *ifname)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
@@ -274,13 +283,25 @@ static int nl_batch_add(struct lab_nl_batch *b, int len)
 
 #define BATCH_TAIL(b) ((b)->buf + (b)->len), (sizeof((b)->buf) - (b)->len)
 
-int lab_nl_batch_veth(struct lab_nl_batch *b, const char *name, int ns_fd, const char *peer,
-		      int peer_ns_fd, int up)
+int lab_nl_batch_veth_at(struct lab_nl_batch *b, const struct lab_nl_veth *v)
 {
 	uint32_t seq = nl_batch_seq(b);
 
-	return nl_batch_add(b, lab_nlmsg_veth_ex(BATCH_TAIL(b), seq, name, ns_fd, peer,
-						 peer_ns_fd, up));
+	return nl_batch_add(b, lab_nlmsg_veth_at(BATCH_TAIL(b), seq, v));
+}
+
+int lab_nl_batch_bridge(struct lab_nl_batch *b, const char *name, int ifindex)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_bridge_at(BATCH_TAIL(b), seq, name, ifindex, 1));
+}
+
+int lab_nl_batch_master(struct lab_nl_batch *b, const char *ifname, int master_ifindex)
+{
+	uint32_t seq = nl_batch_seq(b);
+
+	return nl_batch_add(b, lab_nlmsg_link_master(BATCH_TAIL(b), seq, ifname, master_ifindex));
 }
 
 int lab_nl_batch_link_up(struct lab_nl_batch *b, const char *ifname)
@@ -348,6 +369,31 @@ static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
 			w->ready &= ~(1ul << i);
 	}
 	return MNL_CB_OK;
+}
+
+int lab_nl_links_ready(struct lab_nl *nl, const char *const *names, size_t n)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nl_ready w = { .names = names, .n = n };
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	int ret;
+
+	if (n == 0)
+		return 1;
+	if (n >= sizeof(w.ready) * 8)
+		return -E2BIG;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = nl_next_seq(nl);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	/* a dump ends in NLMSG_DONE: one answer */
+	ret = nl_exchange(nl, buf, nlh->nlmsg_len, nl->seq, 0, 1, nl_ready_cb, &w);
+	if (ret < 0)
+		return ret;
+	return (w.ready & ((1ul << n) - 1)) == (1ul << n) - 1;
 }
 
 static uint64_t nl_now_ms(void)

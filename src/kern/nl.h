@@ -24,6 +24,9 @@ struct lab_nl {
 /* Opens a route socket inside namespace ns_fd (-1: the caller's own). */
 int lab_nl_open(struct lab_nl *nl, int ns_fd);
 void lab_nl_close(struct lab_nl *nl);
+/* Makes a NETLINK_ROUTE socket fd (lab_netns_create_in's, say) a lab_nl;
+ * fd is nl's from then on, closed on failure too. */
+int lab_nl_adopt(struct lab_nl *nl, int fd);
 
 /* Creates veth pair name <-> peer with each end created directly in its
  * namespace (IFLA_NET_NS_FD), so nothing ever appears in the root namespace. */
@@ -60,11 +63,20 @@ int lab_nl_veth_create_ex(struct lab_nl *nl, const char *name, int ns_fd,
 /* Renames a link. Rename it while down: older kernels refuse to rename
  * a running device (-EBUSY). */
 int lab_nl_link_set_name(struct lab_nl *nl, const char *ifname, const char *newname);
-/* A bridge (a LAN switch), up; ifname enslaved to the bridge of
- * master_ifindex (0: released). */
-int lab_nl_bridge_create(struct lab_nl *nl, const char *name);
-int lab_nl_link_set_master(struct lab_nl *nl, const char *ifname, int master_ifindex);
 
+/* The same with each end's interface index chosen (0: the kernel's
+ * choice; the peer's needs the first end's): a device's index known in
+ * advance needs no lookup before addresses and routes name it. An index
+ * already taken where the device goes, or naming a device in the
+ * sender's namespace, fails the request (-EEXIST; -EBUSY on older
+ * kernels). */
+struct lab_nl_veth {
+	const char *name;
+	int ns_fd, ifindex;           /* ns_fd -1: the sender's namespace */
+	const char *peer;
+	int peer_ns_fd, peer_ifindex;
+	int up;                       /* the first end up, as lab_nlmsg_veth_ex */
+};
 /*
  * Batch: queue requests in one buffer, send them with one sendto() and
  * collect every ACK. The kernel processes each message even when an
@@ -83,8 +95,11 @@ struct lab_nl_batch {
 	uint8_t buf[LAB_NL_BATCH_SIZE] __attribute__((aligned(4)));
 };
 void lab_nl_batch_init(struct lab_nl_batch *b, struct lab_nl *nl);
-int lab_nl_batch_veth(struct lab_nl_batch *b, const char *name, int ns_fd,
-		      const char *peer, int peer_ns_fd, int up);
+int lab_nl_batch_veth_at(struct lab_nl_batch *b, const struct lab_nl_veth *v);
+/* A bridge, up, of index ifindex (0: the kernel's choice); ifname
+ * enslaved to the bridge of master_ifindex. */
+int lab_nl_batch_bridge(struct lab_nl_batch *b, const char *name, int ifindex);
+int lab_nl_batch_master(struct lab_nl_batch *b, const char *ifname, int master_ifindex);
 int lab_nl_batch_link_up(struct lab_nl_batch *b, const char *ifname);
 int lab_nl_batch_addr(struct lab_nl_batch *b, int ifindex, int family,
 		      const void *addr, uint8_t prefixlen);
@@ -93,13 +108,16 @@ int lab_nl_batch_route(struct lab_nl_batch *b, int family, const void *dst,
 int lab_nl_batch_commit(struct lab_nl_batch *b);
 
 /* More builders. bridge (kind "bridge", up as above) and link_master
- * (enslave to a bridge, index 0: release): lab_nl_bridge_create and
- * lab_nl_link_set_master send them.
+ * (enslave to a bridge, index 0: release): lab_nl_batch_bridge and
+ * lab_nl_batch_master queue them.
  * link_up_name/link_master/link_get/link_del address the
  * link by IFLA_IFNAME (ifi_index 0), which the kernel resolves itself;
  * link_name addresses it by index and puts the new name in IFLA_IFNAME. */
 int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
 		      const char *peer, int peer_ns_fd, int up);
+int lab_nlmsg_veth_at(void *buf, size_t cap, uint32_t seq, const struct lab_nl_veth *v);
+int lab_nlmsg_bridge_at(void *buf, size_t cap, uint32_t seq, const char *name, int ifindex,
+			int up);
 int lab_nlmsg_bridge(void *buf, size_t cap, uint32_t seq, const char *name, int up);
 int lab_nlmsg_link_up_name(void *buf, size_t cap, uint32_t seq, const char *ifname);
 int lab_nlmsg_link_master(void *buf, size_t cap, uint32_t seq, const char *ifname,
@@ -112,6 +130,9 @@ int lab_nlmsg_link_del(void *buf, size_t cap, uint32_t seq, const char *ifname);
  * has carrier and a qdisc attached (not "noop"): only then does a veth
  * transmit. 0, or -ETIMEDOUT after timeout_ms, or -errno. */
 int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms);
+/* One look (a dump on nl) at the same condition: 1 if every named link
+ * can transmit now, 0 if not, or -errno. */
+int lab_nl_links_ready(struct lab_nl *nl, const char *const *names, size_t n);
 
 /* The replies nl.c reads, parsed without I/O (nlmsg.c), for the tests and
  * the fuzz harness. */

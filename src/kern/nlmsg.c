@@ -84,24 +84,29 @@ static int nlmsg_link_common(void *buf, size_t cap, uint32_t seq, uint16_t type,
  * created administratively up (ifi_flags apply at creation), saving a
  * round trip. The peer cannot be: the kernel registers and configures it
  * before the pair is joined, and opening a lone veth fails (ENOTCONN).
+ * A nonzero ifi_index is the new device's index (rtnl_newlink_create);
+ * the peer's is honoured only when the first end's is given too
+ * (veth_newlink).
  */
-int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
-		      const char *peer, int peer_ns_fd, int up)
+int lab_nlmsg_veth_at(void *buf, size_t cap, uint32_t seq, const struct lab_nl_veth *v)
 {
-	unsigned int flags = up ? IFF_UP : 0;
+	unsigned int flags = v->up ? IFF_UP : 0;
 	struct nlattr *info, *data, *pnest;
 	struct ifinfomsg *pifi;
 	struct nlmsghdr *nlh;
 	int ret;
 
-	if (nlmsg_check_ifname(name) < 0 || nlmsg_check_ifname(peer) < 0)
+	if (nlmsg_check_ifname(v->name) < 0 || nlmsg_check_ifname(v->peer) < 0 ||
+	    v->ifindex < 0 || v->peer_ifindex < 0 || (v->peer_ifindex && !v->ifindex))
 		return -EINVAL;
 	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK,
 				NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-				0, name, flags, flags, &nlh);
+				0, v->name, flags, flags, &nlh);
 	if (ret < 0)
 		return ret;
-	if (ns_fd >= 0 && !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)ns_fd))
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index = v->ifindex;
+	if (v->ns_fd >= 0 &&
+	    !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)v->ns_fd))
 		return -EMSGSIZE;
 	info = mnl_attr_nest_start_check(nlh, cap, IFLA_LINKINFO);
 	if (!info || !mnl_attr_put_strz_check(nlh, cap, IFLA_INFO_KIND, "veth"))
@@ -114,15 +119,24 @@ int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int
 		return -EMSGSIZE;
 	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
 	pifi->ifi_family = AF_UNSPEC;
-	if (!mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, peer))
+	pifi->ifi_index = v->peer_ifindex;
+	if (!mnl_attr_put_strz_check(nlh, cap, IFLA_IFNAME, v->peer))
 		return -EMSGSIZE;
-	if (peer_ns_fd >= 0 &&
-	    !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)peer_ns_fd))
+	if (v->peer_ns_fd >= 0 &&
+	    !mnl_attr_put_u32_check(nlh, cap, IFLA_NET_NS_FD, (uint32_t)v->peer_ns_fd))
 		return -EMSGSIZE;
 	mnl_attr_nest_end(nlh, pnest);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return (int)nlh->nlmsg_len;
+}
+
+int lab_nlmsg_veth_ex(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
+		      const char *peer, int peer_ns_fd, int up)
+{
+	struct lab_nl_veth v = { name, ns_fd, 0, peer, peer_ns_fd, 0, up };
+
+	return lab_nlmsg_veth_at(buf, cap, seq, &v);
 }
 
 int lab_nlmsg_veth(void *buf, size_t cap, uint32_t seq, const char *name, int ns_fd,
@@ -133,18 +147,25 @@ int lab_nlmsg_veth(void *buf, size_t cap, uint32_t seq, const char *name, int ns
 
 int lab_nlmsg_bridge(void *buf, size_t cap, uint32_t seq, const char *name, int up)
 {
+	return lab_nlmsg_bridge_at(buf, cap, seq, name, 0, up);
+}
+
+int lab_nlmsg_bridge_at(void *buf, size_t cap, uint32_t seq, const char *name, int ifindex,
+			int up)
+{
 	unsigned int flags = up ? IFF_UP : 0;
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
 	int ret;
 
-	if (nlmsg_check_ifname(name) < 0)
+	if (nlmsg_check_ifname(name) < 0 || ifindex < 0)
 		return -EINVAL;
 	ret = nlmsg_link_common(buf, cap, seq, RTM_NEWLINK,
 				NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
 				0, name, flags, flags, &nlh);
 	if (ret < 0)
 		return ret;
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index = ifindex;
 	info = mnl_attr_nest_start_check(nlh, cap, IFLA_LINKINFO);
 	if (!info || !mnl_attr_put_strz_check(nlh, cap, IFLA_INFO_KIND, "bridge"))
 		return -EMSGSIZE;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 #include "state.h"
 #include "topo.h"
 
+/* A run's figures in ms: setup, teardown, then each step of the setup. */
+enum { S_SETUP, S_TEARDOWN, S_STEP0, S_FIELDS = S_STEP0 + LAB_TOPO_STEPS };
 struct sample {
-	double setup, teardown, netns, links, config, nat_wait;
+	double v[S_FIELDS];
 };
 
 static double now_ms(void)
@@ -33,7 +36,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(const struct sample *s, size_t n, size_t field)
+/* The median (min: false) or minimum of one field over n runs. */
+static double pick(const struct sample *s, size_t n, size_t field, bool min)
 {
 	double *v = calloc(n, sizeof(*v)), m;
 	size_t i;
@@ -41,11 +45,22 @@ static double median(const struct sample *s, size_t n, size_t field)
 	if (!v)
 		return -1;
 	for (i = 0; i < n; i++)
-		v[i] = ((const double *)&s[i])[field];
+		v[i] = s[i].v[field];
 	qsort(v, n, sizeof(*v), cmp_double);
-	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	m = min ? v[0] : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	free(v);
 	return m;
+}
+
+/* "(namespaces 1.2, veths 3.4, ...)": the steps of one run, or their medians */
+static void print_steps(const struct sample *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < LAB_TOPO_STEPS; k++)
+		printf("%s%s %.1f", k ? ", " : "(", lab_topo_step_names[k],
+		       n == 1 ? s->v[S_STEP0 + k] : pick(s, n, S_STEP0 + k, false));
+	printf(")");
 }
 
 int lab_bench_run(const struct lab_args *a, int sigfd)
@@ -54,7 +69,7 @@ int lab_bench_run(const struct lab_args *a, int sigfd)
 	struct lab_state st = { 0 };
 	struct lab_topo t;
 	char prefix[32], err[320];
-	size_t i, done = 0;
+	size_t i, k, done = 0;
 	int ret = 0;
 
 	if (!s)
@@ -86,20 +101,23 @@ int lab_bench_run(const struct lab_args *a, int sigfd)
 			lab_err("run %zu: %s", i + 1, err);
 			break;
 		}
-		s[i] = (struct sample){ t1 - t0, t2 - t1, t.us_netns / 1e3, t.us_links / 1e3,
-					(t.us_config + t.us_oper) / 1e3, t.us_nat_wait / 1e3 };
-		printf("run %zu: setup %.1f ms (namespaces %.1f, veths %.1f, addresses+routes+links up %.1f, "
-		       "waiting for iptables-restore %.1f), teardown %.1f ms\n",
-		       i + 1, s[i].setup, s[i].netns, s[i].links, s[i].config, s[i].nat_wait,
-		       s[i].teardown);
+		s[i].v[S_SETUP] = t1 - t0;
+		s[i].v[S_TEARDOWN] = t2 - t1;
+		for (k = 0; k < LAB_TOPO_STEPS; k++)
+			s[i].v[S_STEP0 + k] = (double)t.us[k] / 1e3;
+		printf("run %zu: setup %.1f ms ", i + 1, s[i].v[S_SETUP]);
+		print_steps(&s[i], 1);
+		printf(", teardown %.1f ms\n", s[i].v[S_TEARDOWN]);
 		done++;
 	}
 	lab_state_remove(prefix);
-	if (done)
-		printf("median of %zu: setup_ms=%.1f teardown_ms=%.1f (namespaces %.1f, veths %.1f, "
-		       "addresses+routes %.1f, iptables-restore wait %.1f)\n",
-		       done, median(s, done, 0), median(s, done, 1), median(s, done, 2),
-		       median(s, done, 3), median(s, done, 4), median(s, done, 5));
+	if (done) {
+		printf("median of %zu: setup_ms=%.1f teardown_ms=%.1f min_setup_ms=%.1f ", done,
+		       pick(s, done, S_SETUP, false), pick(s, done, S_TEARDOWN, false),
+		       pick(s, done, S_SETUP, true));
+		print_steps(s, done);
+		printf("\n");
+	}
 	free(s);
 	return ret < 0 || done < a->runs ? 2 : 0;
 }

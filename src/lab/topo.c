@@ -16,6 +16,16 @@
 
 #define TOPO_OPER_WAIT_MS 3000
 
+const char *const lab_topo_step_names[LAB_TOPO_STEPS] = {
+	[LAB_TOPO_STEP_NETNS] = "namespaces",
+	[LAB_TOPO_STEP_NAT_START] = "rules started",
+	[LAB_TOPO_STEP_LINKS] = "veths",
+	[LAB_TOPO_STEP_CONFIG] = "addresses+routes",
+	[LAB_TOPO_STEP_OPER] = "links ready",
+	[LAB_TOPO_STEP_NAT_WAIT] = "rules wait",
+	[LAB_TOPO_STEP_CT] = "ct timeouts",
+};
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -41,29 +51,99 @@ int lab_topo_init(struct lab_topo *t, const char *prefix)
 	return 0;
 }
 
-static int topo_create_namespaces(struct lab_topo *t, char *err, size_t errlen)
+/* Written in a namespace as it is made (lab_netns_create_in). The lab
+ * speaks IPv4 only: new devices get no IPv6 (no link-local address,
+ * duplicate address detection, router solicitations or MLD reports to
+ * make, nor to show up in a capture); lo keeps ::1. */
+static const struct lab_netns_sysctl topo_sysctl_no_ipv6 = {
+	"net/ipv6/conf/default/disable_ipv6", "1", true /* absent: no IPv6 at all */
+};
+static const struct lab_netns_sysctl topo_sysctl_forward = { "net/ipv4/ip_forward", "1", false };
+/* A bridged frame must not meet the router's iptables: with br_netfilter
+ * loaded, bridge-nf-call-iptables (per namespace, default 1) would send
+ * the hosts' own LAN traffic through FORWARD, where the one-router
+ * ruleset (nat.c) drops lan-to-lan datagrams that were not hairpinned.
+ * Absent without br_netfilter: nothing to stop. */
+static const struct lab_netns_sysctl topo_sysctl_bridge_nf = {
+	"net/bridge/bridge-nf-call-iptables", "0", true
+};
+
+static bool topo_has_bridge(const struct lab_plan *p, enum lab_node node)
+{
+	size_t i;
+
+	for (i = 0; i < p->nbridges; i++)
+		if (p->bridges[i].node == node)
+			return true;
+	return false;
+}
+
+/* The plan's namespaces with a NAT (nats) or without, each with its
+ * rtnetlink socket and sysctls made while inside it anyway. */
+static int topo_create_namespaces(struct lab_topo *t, bool nats, char *err, size_t errlen)
 {
 	int n, ret;
 
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
-		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+		struct lab_netns_sysctl sc[3] = { topo_sysctl_no_ipv6 };
+		struct lab_netns_inside in = { sc, 1, NETLINK_ROUTE, -1, -1 };
+
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n) || !t->nat[n] != !nats)
 			continue;
-		ret = lab_netns_create(t->names[n]);
+		if (lab_plan_nodes[n].forwarding)
+			sc[in.nsysctls++] = topo_sysctl_forward;
+		if (topo_has_bridge(t->plan, (enum lab_node)n))
+			sc[in.nsysctls++] = topo_sysctl_bridge_nf;
+		ret = lab_netns_create_in(t->names[n], &in);
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot create namespace %s: %s", t->names[n],
 				 strerror(-ret));
 			return ret;
 		}
 		t->created[n] = true;
-		ret = lab_netns_open(t->names[n]);
+		t->fds[n] = in.ns_fd;
+		ret = lab_nl_adopt(&t->nl[n], in.sock);
 		if (ret < 0) {
-			snprintf(err, errlen, "cannot open namespace %s: %s", t->names[n],
+			snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[n],
 				 strerror(-ret));
 			return ret;
 		}
-		t->fds[n] = ret;
 	}
 	return 0;
+}
+
+static int parse_v4(const char *s, struct in_addr *a)
+{
+	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * Every interface of the lab gets its index from the plan, chosen at
+ * creation (lab_nl_veth): then no request waits on a lookup. They are
+ * distinct across the whole lab, because the core's socket creates every
+ * pair and the kernel first looks the index up in the sender's namespace;
+ * and they start well above what a fresh namespace holds (lo is 1; the
+ * fallback tunnels some modules add, tunl0, sit0..., take the next ones).
+ * Link i's ends are base + 2i and base + 2i + 1, then the bridges.
+ */
+#define TOPO_IFINDEX0 100
+
+static int topo_iface_index(const struct lab_plan *p, const struct lab_iface *f)
+{
+	size_t i;
+
+	for (i = 0; i < p->nlinks; i++) {
+		if (f == &p->links[i].a)
+			return TOPO_IFINDEX0 + 2 * (int)i;
+		if (f == &p->links[i].b)
+			return TOPO_IFINDEX0 + 2 * (int)i + 1;
+	}
+	return -ENODEV;
+}
+
+static int topo_bridge_index(const struct lab_plan *p, size_t bridge)
+{
+	return TOPO_IFINDEX0 + 2 * (int)p->nlinks + (int)bridge;
 }
 
 /* All five veth pairs in one netlink batch, each end born in its own
@@ -71,33 +151,23 @@ static int topo_create_namespaces(struct lab_topo *t, char *err, size_t errlen)
 static int topo_create_links(struct lab_topo *t, char *err, size_t errlen)
 {
 	struct lab_nl_batch batch;
-	struct lab_nl nl;
 	size_t i;
 	int ret;
 
-	ret = lab_nl_open(&nl, t->fds[LAB_NODE_CORE]);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[LAB_NODE_CORE],
-			 strerror(-ret));
-		return ret;
-	}
-	lab_nl_batch_init(&batch, &nl);
+	lab_nl_batch_init(&batch, &t->nl[LAB_NODE_CORE]);
 	for (i = 0; i < t->plan->nlinks; i++) {
 		const struct lab_link *l = &t->plan->links[i];
 
-		lab_nl_batch_veth(&batch, l->a.name, t->fds[l->a.node], l->b.name,
-				  t->fds[l->b.node], 1);
+		struct lab_nl_veth v = { l->a.name, t->fds[l->a.node],
+					 topo_iface_index(t->plan, &l->a), l->b.name,
+					 t->fds[l->b.node], topo_iface_index(t->plan, &l->b), 1 };
+
+		lab_nl_batch_veth_at(&batch, &v);
 	}
 	ret = lab_nl_batch_commit(&batch);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot create veth pairs: %s", strerror(-ret));
-	lab_nl_close(&nl);
 	return ret;
-}
-
-static int parse_v4(const char *s, struct in_addr *a)
-{
-	return inet_pton(AF_INET, s, a) == 1 ? 0 : -EINVAL;
 }
 
 /* The neighbour's interface that owns gw, and our interface facing it. */
@@ -119,76 +189,55 @@ static const struct lab_iface *iface_towards(const struct lab_plan *p, enum lab_
 	return NULL;
 }
 
-/* node's bridges (the plan's LAN switches), built at once; then, in the
- * batch that brings lo up, each one's address. A bridged frame must not
- * meet the router's iptables: with br_netfilter loaded,
- * bridge-nf-call-iptables (per namespace, default 1) would send the
- * hosts' own LAN traffic through FORWARD, where the one-router ruleset
- * (nat.c) drops lan-to-lan datagrams that were not hairpinned. */
-static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl *nl,
-			struct lab_nl_batch *batch, char *err, size_t errlen)
+/* node's bridges (the plan's LAN switches) and each one's address, on
+ * node's configuration batch (their sysctl: see topo_sysctl_bridge_nf). */
+static int topo_bridges(struct lab_topo *t, enum lab_node node, struct lab_nl_batch *batch,
+			char *err, size_t errlen)
 {
 	struct in_addr a;
 	size_t i;
-	int ret, idx;
 
-	lab_nl_batch_init(batch, nl);
-	lab_nl_batch_link_up(batch, "lo");
 	for (i = 0; i < t->plan->nbridges; i++) {
 		const struct lab_bridge *br = &t->plan->bridges[i];
+		int idx = topo_bridge_index(t->plan, i);
 
 		if (br->node != node)
 			continue;
-		ret = lab_topo_bridge_build(nl, br);
-		idx = ret < 0 ? ret : lab_nl_link_index(nl, br->name);
-		if (idx < 0 || parse_v4(br->addr, &a) < 0) {
-			ret = idx < 0 ? idx : -EINVAL;
-			snprintf(err, errlen, "%s: cannot build the bridge %s: %s", t->names[node],
-				 br->name, strerror(-ret));
-			return ret;
+		if (parse_v4(br->addr, &a) < 0) {
+			snprintf(err, errlen, "plan: the bridge %s has no address", br->name);
+			return -EINVAL;
 		}
+		lab_topo_bridge_queue(batch, br, idx);
 		lab_nl_batch_addr(batch, idx, AF_INET, &a, br->prefixlen);
-		ret = lab_netns_sysctl(t->fds[node], "net/bridge/bridge-nf-call-iptables", "0");
-		if (ret < 0 && ret != -ENOENT) { /* ENOENT: no br_netfilter, nothing to stop */
-			snprintf(err, errlen, "%s: cannot keep bridged frames out of iptables: %s",
-				 t->names[node], strerror(-ret));
-			return ret;
-		}
 	}
 	return 0;
 }
 
-/* lo up, addresses, default route: one batch per namespace. */
+/* lo up, bridges, links up, addresses, default route: one batch per
+ * namespace, sent once, every index known in advance. */
 static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err,
 			       size_t errlen)
 {
 	struct lab_nl_batch batch;
-	struct lab_nl nl;
 	struct in_addr a, gw;
 	size_t i;
 	int ret, idx;
 
-	ret = lab_nl_open(&nl, t->fds[node]);
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot open rtnetlink in %s: %s", t->names[node],
-			 strerror(-ret));
-		return ret;
-	}
-	ret = topo_bridges(t, node, &nl, &batch, err, errlen);
+	lab_nl_batch_init(&batch, &t->nl[node]);
+	lab_nl_batch_link_up(&batch, "lo");
+	ret = topo_bridges(t, node, &batch, err, errlen);
 	if (ret < 0)
-		goto out;
+		return ret;
 	for (i = 0; i < t->plan->nlinks * 2; i++) {
 		const struct lab_iface *f =
 			i % 2 ? &t->plan->links[i / 2].b : &t->plan->links[i / 2].a;
 
 		if (f->node != node)
 			continue;
-		idx = lab_nl_link_index(&nl, f->name);
-		if (idx < 0 || (f->addr && parse_v4(f->addr, &a) < 0)) {
-			ret = idx < 0 ? idx : -EINVAL;
-			snprintf(err, errlen, "%s: no interface %s: %s", t->names[node], f->name,
-				 strerror(-ret));
-			goto out;
+		idx = topo_iface_index(t->plan, f);
+		if (f->addr && parse_v4(f->addr, &a) < 0) {
+			snprintf(err, errlen, "plan: %s has no address", f->name);
+			return -EINVAL;
 		}
 		/* the peer end of a veth cannot be born up (nlmsg.c): IPv4 adds
 		 * the prefix route only on an up link, so up goes first */
@@ -208,24 +257,16 @@ static int topo_configure_node(struct lab_topo *t, enum lab_node node, char *err
 			continue;
 		f = iface_towards(t->plan, node, r->gw);
 		if (!f || parse_v4(r->gw, &gw) < 0) {
-			ret = -EINVAL;
 			snprintf(err, errlen, "plan: no interface of %s faces %s",
 				 lab_plan_nodes[node].suffix, r->gw);
-			goto out;
+			return -EINVAL;
 		}
-		idx = lab_nl_link_index(&nl, f->name);
-		if (idx < 0) {
-			ret = idx;
-			snprintf(err, errlen, "%s: no interface %s", t->names[node], f->name);
-			goto out;
-		}
+		idx = topo_iface_index(t->plan, f);
 		lab_nl_batch_route(&batch, AF_INET, NULL, 0, &gw, idx);
 	}
 	ret = lab_nl_batch_commit(&batch);
 	if (ret < 0)
 		snprintf(err, errlen, "cannot configure %s: %s", t->names[node], strerror(-ret));
-out:
-	lab_nl_close(&nl);
 	return ret;
 }
 
@@ -422,7 +463,10 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 		for (i = 0; i < t->plan->nbridges && k < 16; i++)
 			if (t->plan->bridges[i].node == (enum lab_node)n)
 				names[k++] = t->plan->bridges[i].name;
-		ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
+		/* one look first: usually they are; only if not, subscribe and wait */
+		ret = lab_nl_links_ready(&t->nl[n], names, k);
+		if (ret == 0)
+			ret = lab_nl_wait_ready(t->fds[n], names, k, TOPO_OPER_WAIT_MS);
 		if (ret < 0) {
 			snprintf(err, errlen, "%s: links not ready to transmit after %d ms: %s",
 				 t->names[n], TOPO_OPER_WAIT_MS, strerror(-ret));
@@ -432,13 +476,37 @@ static int topo_wait_links(struct lab_topo *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* Charges the time since *mark to step s and moves the mark. */
+static void topo_lap(struct lab_topo *t, enum lab_topo_step s, uint64_t *mark)
+{
+	uint64_t now = now_us();
+
+	t->us[s] += now - *mark;
+	*mark = now;
+}
+
+static int topo_configure(struct lab_topo *t, char *err, size_t errlen)
+{
+	int n, ret;
+
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
+		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
+			continue;
+		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
 	struct lab_ipt_job job = { 0 };
-	uint64_t t0 = now_us(), t1;
+	uint64_t mark = now_us();
 	int n, ret, r;
 
+	memset(t->us, 0, sizeof(t->us));
 	t->plan = lab_plan_get(t->opts.topology, t->opts.same_nat);
 	t->nat[LAB_NODE_RA] = nat_a;
 	t->nat[LAB_NODE_RB] = t->plan->one_router ? NULL : nat_b;
@@ -446,49 +514,42 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	if (lab_plan_has_node(t->plan, LAB_NODE_CA))
 		t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] =
 			t->opts.nat_cgn ? t->opts.nat_cgn : lab_nat_find(LAB_NAT_DEFAULT);
-	ret = topo_create_namespaces(t, err, errlen);
-	t->us_netns = now_us() - t0;
+	/* the routers first: loading their rules takes longest (each a
+	 * process of its own, ipt.c), and runs while netlink does the rest */
+	ret = topo_create_namespaces(t, true, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
 		goto out;
-	/* iptables-restore runs while netlink does the rest */
 	ret = topo_nat_start(t, &job, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_NAT_START, &mark);
 	if (ret < 0)
 		goto out;
-	t1 = now_us();
+	ret = topo_create_namespaces(t, false, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
+	if (ret < 0)
+		goto out;
 	ret = topo_create_links(t, err, errlen);
-	t->us_links = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_LINKS, &mark);
 	if (ret < 0)
 		goto out;
-	t1 = now_us();
-	for (n = 0; n < LAB_NODE_COUNT; n++) {
-		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
-			continue;
-		ret = topo_configure_node(t, (enum lab_node)n, err, errlen);
-		if (ret < 0)
-			goto out;
-		if (lab_plan_nodes[n].forwarding) {
-			ret = lab_netns_sysctl(t->fds[n], "net/ipv4/ip_forward", "1");
-			if (ret < 0) {
-				snprintf(err, errlen, "%s: cannot enable forwarding: %s",
-					 t->names[n], strerror(-ret));
-				goto out;
-			}
-		}
-	}
-	t->us_config = now_us() - t1;
-	t1 = now_us();
+	ret = topo_configure(t, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_CONFIG, &mark);
+	if (ret < 0)
+		goto out;
 	ret = topo_wait_links(t, err, errlen);
-	t->us_oper = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_OPER, &mark);
 out:
-	t1 = now_us();
+	for (n = 0; n < LAB_NODE_COUNT; n++)
+		lab_nl_close(&t->nl[n]);
 	r = lab_ipt_apply_finish(&job);
-	t->us_nat_wait = now_us() - t1;
+	topo_lap(t, LAB_TOPO_STEP_NAT_WAIT, &mark);
 	if (r < 0 && ret == 0) {
 		ret = r;
 		snprintf(err, errlen, "NAT rules: %s", job.err);
 	}
 	if (ret == 0 && t->opts.udp_timeout)
 		ret = topo_set_udp_timeouts(t, err, errlen);
+	topo_lap(t, LAB_TOPO_STEP_CT, &mark);
 	return ret;
 }
 

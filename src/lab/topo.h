@@ -8,6 +8,7 @@
 
 #include "lab/impair.h"
 #include "netns.h"
+#include "nl.h"
 #include "plan.h"
 #include "theory.h"
 
@@ -36,6 +37,20 @@ struct lab_topo_opts {
 
 #define LAB_TOPO_NFQ(i) ((uint16_t)(11 + (i)))
 
+/* The steps of lab_topo_build, in the order they run; their names are
+ * lab_topo_step_names[] (what `labrun bench` prints). */
+enum lab_topo_step {
+	LAB_TOPO_STEP_NETNS,     /* namespaces, each with its sysctls and socket */
+	LAB_TOPO_STEP_NAT_START, /* rulesets written, their loaders started */
+	LAB_TOPO_STEP_LINKS,     /* veth pairs */
+	LAB_TOPO_STEP_CONFIG,    /* bridges, lo, links up, addresses, routes */
+	LAB_TOPO_STEP_OPER,      /* waiting for links to transmit */
+	LAB_TOPO_STEP_NAT_WAIT,  /* waiting for the loaders */
+	LAB_TOPO_STEP_CT,        /* conntrack UDP timeouts */
+	LAB_TOPO_STEPS
+};
+extern const char *const lab_topo_step_names[LAB_TOPO_STEPS];
+
 struct lab_topo {
 	char prefix[32];
 	struct lab_topo_opts opts;
@@ -44,8 +59,9 @@ struct lab_topo {
 	int fds[LAB_NODE_COUNT];
 	bool created[LAB_NODE_COUNT];
 	const struct lab_nat_personality *nat[LAB_NODE_COUNT];
-	/* where setup time went, in microseconds (for `labrun bench`) */
-	uint64_t us_netns, us_links, us_config, us_oper, us_nat_wait;
+	struct lab_nl nl[LAB_NODE_COUNT]; /* rtnetlink in each, while building */
+	/* where setup time went, per step, in microseconds (`labrun bench`) */
+	uint64_t us[LAB_TOPO_STEPS];
 };
 
 /* Fills names and fds without creating anything (fds -1), default opts. */

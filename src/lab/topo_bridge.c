@@ -1,26 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * A LAN switch for the plan's bridges (plan.h): one Linux bridge, up, its
- * ports enslaved, over src/kern's rtnetlink calls.
+ * ports enslaved, queued on a batch of src/kern's rtnetlink requests.
  */
 #include "nl.h"
 #include "topo_bridge.h"
 
-int lab_topo_bridge_build(struct lab_nl *nl, const struct lab_bridge *br)
+void lab_topo_bridge_queue(struct lab_nl_batch *b, const struct lab_bridge *br, int ifindex)
 {
 	size_t i;
-	int ret, idx;
 
-	ret = lab_nl_bridge_create(nl, br->name);
-	if (ret < 0)
-		return ret;
-	idx = lab_nl_link_index(nl, br->name);
-	if (idx < 0)
-		return idx;
-	for (i = 0; i < LAB_BRIDGE_PORTS && br->ports[i]; i++) {
-		ret = lab_nl_link_set_master(nl, br->ports[i], idx);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	lab_nl_batch_bridge(b, br->name, ifindex);
+	for (i = 0; i < LAB_BRIDGE_PORTS && br->ports[i]; i++)
+		lab_nl_batch_master(b, br->ports[i], ifindex);
 }

@@ -242,6 +242,70 @@ static void test_netns_sysctl_is_per_namespace(void **state)
 	assert_string_equal(val, before);
 }
 
+/* Made inside: the sysctls land in the new namespace only, the socket
+ * lives there; a missing optional knob is skipped, a missing required
+ * one fails and leaves nothing. */
+static void test_netns_create_in_works_inside(void **state)
+{
+	const struct lab_netns_sysctl sc[] = { { "net/ipv4/no_such_knob", "1", true },
+					       { "net/ipv4/ip_forward", "1", false } };
+	const struct lab_netns_sysctl bad = { "net/ipv4/no_such_knob", "1", false };
+	struct lab_netns_inside in = { sc, 2, NETLINK_ROUTE, -1, -1 };
+	char name[LAB_NETNS_NAME_MAX], before[16], val[16];
+	const char *lo[] = { "lo" };
+	struct fixture *f = *state;
+
+	need_root();
+	assert_true(lab_netns_sysctl_get(-1, "net/ipv4/ip_forward", before, sizeof(before)) > 0);
+	ns_name(name, sizeof(name), f, "in");
+	assert_int_equal(lab_netns_create_in(name, &in), 0);
+	f->fds[0] = in.ns_fd;
+	assert_true(f->fds[0] >= 0);
+	assert_int_equal(lab_netns_sysctl_get(f->fds[0], "net/ipv4/ip_forward", val, sizeof(val)), 1);
+	assert_string_equal(val, "1");
+	assert_true(lab_netns_sysctl_get(-1, "net/ipv4/ip_forward", val, sizeof(val)) > 0);
+	assert_string_equal(val, before);
+	/* the socket's lo is the new namespace's: down until it says so */
+	assert_int_equal(lab_nl_adopt(&f->nls[0], in.sock), 0);
+	assert_int_equal(lab_nl_open(&f->nls[1], f->fds[0]), 0);
+	assert_int_equal(lab_nl_links_ready(&f->nls[1], lo, 1), 0);
+	assert_int_equal(lab_nl_link_up(&f->nls[0], "lo"), 0);
+	assert_int_equal(lab_nl_links_ready(&f->nls[1], lo, 1), 1);
+
+	in = (struct lab_netns_inside){ &bad, 1, -1, -1, -1 };
+	ns_name(name, sizeof(name), f, "in2");
+	assert_int_equal(lab_netns_create_in(name, &in), -ENOENT);
+	assert_int_equal(in.ns_fd, -1);
+	assert_int_equal(in.sock, -1);
+	assert_int_equal(lab_netns_open(name), -ENOENT);
+}
+
+/* Indexes chosen at creation are the devices' indexes; one taken in its
+ * namespace fails the request. */
+static void test_netns_veth_at_chosen_indexes(void **state)
+{
+	struct lab_nl_veth v = { "hpi-a", -1, 120, "hpi-b", -1, 121, 1 };
+	struct lab_nl_batch *b = calloc(1, sizeof(*b));
+	struct fixture *f = *state;
+
+	need_root();
+	assert_non_null(b);
+	make_ns(f, 0, "ia");
+	make_ns(f, 1, "ib");
+	v.ns_fd = f->fds[0];
+	v.peer_ns_fd = f->fds[1];
+	lab_nl_batch_init(b, &f->nls[0]);
+	lab_nl_batch_veth_at(b, &v);
+	assert_int_equal(lab_nl_batch_commit(b), 0);
+	assert_int_equal(lab_nl_link_index(&f->nls[0], "hpi-a"), 120);
+	assert_int_equal(lab_nl_link_index(&f->nls[1], "hpi-b"), 121);
+	v = (struct lab_nl_veth){ "hpi-c", f->fds[1], 121, "hpi-d", f->fds[0], 122, 0 };
+	lab_nl_batch_veth_at(b, &v);
+	assert_true(lab_nl_batch_commit(b) < 0); /* -EEXIST on 6.x, -EBUSY before */
+	assert_int_equal(lab_nl_link_index(&f->nls[0], "hpi-d"), -ENODEV);
+	free(b);
+}
+
 static void test_netns_batch_reports_first_failure(void **state)
 {
 	struct fixture *f = *state;
@@ -502,6 +566,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_netns_veth_between_two_namespaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_wait_ready_follows_link_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_sysctl_is_per_namespace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netns_create_in_works_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netns_veth_at_chosen_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_batch_reports_first_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_lab_topology_simple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_lab_topology_batched, setup, teardown),

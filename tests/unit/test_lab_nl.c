@@ -306,6 +306,58 @@ static void test_nl_link_rename_by_index(void **state)
 	assert_int_equal(lab_nlmsg_link_name(buf, sizeof(buf), 1, 8, ""), -EINVAL);
 }
 
+/* The chosen indexes sit in each end's own ifinfomsg; a peer's index
+ * without the first end's would be ignored by the kernel: refused. */
+static void test_nl_veth_at_chooses_both_indexes(void **state)
+{
+	struct lab_nl_veth v = { "a", 3, 100, "b", 4, 101, 1 };
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct ifinfomsg *ifi, *pifi;
+	struct attrs top, info, data;
+	struct nlmsghdr *nlh;
+	int len;
+
+	(void)state;
+	len = lab_nlmsg_veth_at(buf, sizeof(buf), 5, &v);
+	nlh = check_header(buf, len, RTM_NEWLINK, NEW_FLAGS, 5);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifi->ifi_index, 100);
+	assert_int_equal(ifi->ifi_flags, IFF_UP);
+	parse_msg(nlh, sizeof(*ifi), &top);
+	assert_strz(top.tb[IFLA_IFNAME], "a");
+	assert_u32(top.tb[IFLA_NET_NS_FD], 3);
+	parse_nested(top.tb[IFLA_LINKINFO], &info);
+	parse_nested(info.tb[IFLA_INFO_DATA], &data);
+	pifi = mnl_attr_get_payload(data.tb[VETH_INFO_PEER]);
+	assert_int_equal(pifi->ifi_index, 101);
+	assert_int_equal(pifi->ifi_flags, 0);
+	v.ifindex = 0;
+	assert_int_equal(lab_nlmsg_veth_at(buf, sizeof(buf), 1, &v), -EINVAL);
+	v.peer_ifindex = 0;
+	assert_true(lab_nlmsg_veth_at(buf, sizeof(buf), 1, &v) > 0);
+	v.ifindex = -1;
+	assert_int_equal(lab_nlmsg_veth_at(buf, sizeof(buf), 1, &v), -EINVAL);
+}
+
+static void test_nl_bridge_at_chooses_its_index(void **state)
+{
+	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct ifinfomsg *ifi;
+	struct attrs top;
+	struct nlmsghdr *nlh;
+	int len;
+
+	(void)state;
+	len = lab_nlmsg_bridge_at(buf, sizeof(buf), 3, "lan", 110, 1);
+	nlh = check_header(buf, len, RTM_NEWLINK, NEW_FLAGS, 3);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(ifi->ifi_index, 110);
+	assert_int_equal(ifi->ifi_flags, IFF_UP);
+	parse_msg(nlh, sizeof(*ifi), &top);
+	assert_strz(top.tb[IFLA_IFNAME], "lan");
+	assert_int_equal(lab_nlmsg_bridge_at(buf, sizeof(buf), 3, "lan", -2, 1), -EINVAL);
+}
+
 static void test_nl_bridge_and_master(void **state)
 {
 	uint8_t buf[MNL_SOCKET_BUFFER_SIZE];
@@ -561,6 +613,8 @@ int main(void)
 		cmocka_unit_test(test_nl_link_get_and_del),
 		cmocka_unit_test(test_nl_link_rename_by_index),
 		cmocka_unit_test(test_nl_bridge_and_master),
+		cmocka_unit_test(test_nl_veth_at_chooses_both_indexes),
+		cmocka_unit_test(test_nl_bridge_at_chooses_its_index),
 		cmocka_unit_test(test_nl_addr_v4_has_local_and_address),
 		cmocka_unit_test(test_nl_addr_v6_is_nodad_address_only),
 		cmocka_unit_test(test_nl_addr_rejects_bad_input),
