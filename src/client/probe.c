@@ -14,8 +14,12 @@
 /*
  * The tests (RFC 5780 s.4.3, s.4.4): where each request goes (`to`), the
  * CHANGE-REQUEST it carries (`flags`: where its answer must come from)
- * and its round. Round 0 (filtering) sends only to the primary address;
- * round 1 (mapping) to the other address, after round 0's verdict.
+ * and its round. A round's requests go out together, when the verdict
+ * first needs one of them. Round 0 (filtering) sends only to the primary
+ * address; the verdict needs round 1 (to the other address) only once
+ * the filtering is known, and round 2 only if M2 differs from M1: a
+ * request that cannot change the verdict is not sent, since every
+ * destination contacted changes what the NAT holds (docs/nat-types.md).
  */
 static const struct probe_test_row {
 	unsigned to, flags, round;
@@ -24,10 +28,8 @@ static const struct probe_test_row {
 	[PROBE_T_CHANGE_BOTH] = { 0, ALT_ADDR | ALT_PORT, 0 },
 	[PROBE_T_CHANGE_PORT] = { 0, ALT_PORT, 0 },
 	[PROBE_T_ALT_ADDR] = { ALT_ADDR, 0, 1 },
-	[PROBE_T_ALT_BOTH] = { ALT_ADDR | ALT_PORT, 0, 1 },
+	[PROBE_T_ALT_BOTH] = { ALT_ADDR | ALT_PORT, 0, 2 },
 };
-
-#define PROBE_ROUNDS 2
 
 /* What became of a test: one setter, probe_settle(). */
 enum probe_outcome { PROBE_NOT_STARTED, PROBE_PENDING, PROBE_ANSWERED, PROBE_UNANSWERED };
@@ -35,6 +37,7 @@ enum probe_outcome { PROBE_NOT_STARTED, PROBE_PENDING, PROBE_ANSWERED, PROBE_UNA
 struct probe_state {
 	const struct probe_io *io;
 	const struct hp_endpoint *server;
+	enum probe_test need;           /* what the verdict waits for, on -EAGAIN */
 	enum probe_outcome out[PROBE_TESTS];
 	struct stun_response resp[PROBE_TESTS];
 	struct hp_endpoint from[PROBE_TESTS];
@@ -95,15 +98,23 @@ static void probe_settle(struct probe_state *st, enum probe_test t, enum probe_o
 	st->out[t] = o;
 }
 
+/* -EAGAIN with st->need = t if t has no outcome yet, else 0. */
+static int probe_wait(struct probe_state *st, enum probe_test t)
+{
+	if (st->out[t] != PROBE_NOT_STARTED && st->out[t] != PROBE_PENDING)
+		return 0;
+	st->need = t;
+	return -EAGAIN;
+}
+
 /* A test that must be answered with a mapped address: 0, -EAGAIN while
  * it is open, or -errno with res->error. */
-static int probe_need(const struct probe_state *st, enum probe_test t,
-		      struct probe_result *res)
+static int probe_need(struct probe_state *st, enum probe_test t, struct probe_result *res)
 {
 	char b[HP_ENDPOINT_STRLEN];
 	struct hp_endpoint to = probe_endpoint(st, res, probe_tests[t].to);
 
-	if (st->out[t] == PROBE_PENDING)
+	if (probe_wait(st, t) < 0)
 		return -EAGAIN;
 	hp_endpoint_format(&to, b, sizeof(b));
 	if (st->out[t] != PROBE_ANSWERED)
@@ -119,12 +130,11 @@ static int probe_need(const struct probe_state *st, enum probe_test t,
  * server answering from the same address would make every NAT look
  * endpoint-independent.
  */
-static int probe_changed(const struct probe_state *st, enum probe_test t,
-			 struct probe_result *res)
+static int probe_changed(struct probe_state *st, enum probe_test t, struct probe_result *res)
 {
 	struct hp_endpoint want = probe_endpoint(st, res, probe_tests[t].flags);
 
-	if (st->out[t] == PROBE_PENDING)
+	if (probe_wait(st, t) < 0)
 		return -EAGAIN;
 	if (st->out[t] != PROBE_ANSWERED)
 		return 0;
@@ -137,7 +147,7 @@ static int probe_changed(const struct probe_state *st, enum probe_test t,
 }
 
 /* Test I's answer: M1 and the server's other address. */
-static int probe_primary(const struct probe_state *st, const struct hp_endpoint *local,
+static int probe_primary(struct probe_state *st, const struct hp_endpoint *local,
 			 struct probe_result *res)
 {
 	const struct stun_response *r = &st->resp[PROBE_T_BIND];
@@ -165,11 +175,11 @@ static int probe_primary(const struct probe_state *st, const struct hp_endpoint 
 }
 
 /*
- * Round 0's verdict, as soon as the outcomes prove it: an answer from the
+ * The filtering, as soon as the outcomes prove it: an answer from the
  * other address and port is endpoint-independent filtering whatever test
  * III says; without it, test III decides. 0, -EAGAIN (not yet), -errno.
  */
-static int probe_filtering(const struct probe_state *st, const struct hp_endpoint *local,
+static int probe_filtering(struct probe_state *st, const struct hp_endpoint *local,
 			   struct probe_result *res)
 {
 	int ret = probe_primary(st, local, res);
@@ -190,15 +200,13 @@ static int probe_filtering(const struct probe_state *st, const struct hp_endpoin
 	return 0;
 }
 
-/* Round 1's: M2 = M1 is endpoint-independent mapping, test III is not
- * waited for; otherwise M3 = M2 is address-dependent. */
-static int probe_mapping(const struct probe_state *st, const struct hp_endpoint *local,
-			 struct probe_result *res)
+/* The mapping: M2 = M1 is endpoint-independent, and M3 is not asked
+ * for; otherwise M3 = M2 is address-dependent. */
+static int probe_mapping(struct probe_state *st, struct probe_result *res)
 {
 	const struct hp_endpoint *m2 = &st->resp[PROBE_T_ALT_ADDR].mapped;
 	int ret = probe_need(st, PROBE_T_ALT_ADDR, res);
 
-	(void)local;
 	if (ret < 0)
 		return ret;
 	if (hp_endpoint_equal(m2, &res->mapped)) {
@@ -213,12 +221,15 @@ static int probe_mapping(const struct probe_state *st, const struct hp_endpoint 
 	return 0;
 }
 
-static int (*const probe_judges[PROBE_ROUNDS])(const struct probe_state *,
-					       const struct hp_endpoint *,
-					       struct probe_result *) = {
-	probe_filtering,
-	probe_mapping,
-};
+/* The whole verdict: 0, -EAGAIN (st->need says for what) or -errno.
+ * Filtering first: the mapping's requests may open holes. */
+static int probe_judge(struct probe_state *st, const struct hp_endpoint *local,
+		       struct probe_result *res)
+{
+	int ret = probe_filtering(st, local, res);
+
+	return ret < 0 ? ret : probe_mapping(st, res);
+}
 
 /* One outcome from the io into the state; a stray one (a test already
  * settled or stopped) is dropped. */
@@ -250,44 +261,51 @@ static int probe_take(struct probe_state *st, struct probe_result *res)
 	return 0;
 }
 
-/* A round's requests all at once, then outcomes until its judge decides;
- * what is still open then is stopped. */
-static int probe_round(struct probe_state *st, unsigned round, const struct hp_endpoint *local,
-		       struct probe_result *res)
+/* Round `round`'s requests, all at once; what earlier rounds left open
+ * is stopped: the verdict has moved past it. */
+static int probe_start_round(struct probe_state *st, unsigned round, struct probe_result *res)
 {
 	char b[HP_ENDPOINT_STRLEN];
 	unsigned t;
-	int ret = 0;
+	int ret;
 
-	for (t = 0; t < PROBE_TESTS && ret == 0; t++) {
+	for (t = 0; t < PROBE_TESTS; t++)
+		if (st->out[t] == PROBE_PENDING && probe_tests[t].round != round) {
+			st->io->stop(st->io->ctx, (enum probe_test)t);
+			probe_settle(st, (enum probe_test)t, PROBE_NOT_STARTED);
+		}
+	for (t = 0; t < PROBE_TESTS; t++) {
 		struct hp_endpoint to = probe_endpoint(st, res, probe_tests[t].to);
 
-		if (probe_tests[t].round != round)
+		if (probe_tests[t].round != round || st->out[t] != PROBE_NOT_STARTED)
 			continue;
 		ret = st->io->start(st->io->ctx, (enum probe_test)t, &to, probe_tests[t].flags);
 		if (ret < 0)
-			ret = probe_fail(res, ret, "cannot reach STUN server %s",
-					 hp_endpoint_format(&to, b, sizeof(b)));
-		else
-			probe_settle(st, (enum probe_test)t, PROBE_PENDING);
+			return probe_fail(res, ret, "cannot reach STUN server %s",
+					  hp_endpoint_format(&to, b, sizeof(b)));
+		probe_settle(st, (enum probe_test)t, PROBE_PENDING);
 	}
-	while (ret == 0 && (ret = probe_judges[round](st, local, res)) == -EAGAIN)
-		ret = probe_take(st, res);
-	for (t = 0; t < PROBE_TESTS; t++)
-		if (probe_tests[t].round == round && st->out[t] == PROBE_PENDING)
-			st->io->stop(st->io->ctx, (enum probe_test)t);
-	return ret;
+	return 0;
 }
 
 int probe_discover(const struct probe_io *io, const struct hp_endpoint *server,
 		   const struct hp_endpoint *local, struct probe_result *res)
 {
 	struct probe_state st = { .io = io, .server = server };
-	unsigned round;
-	int ret = 0;
+	unsigned t;
+	int ret;
 
 	memset(res, 0, sizeof(*res));
-	for (round = 0; round < PROBE_ROUNDS && ret == 0; round++)
-		ret = probe_round(&st, round, local, res);
+	while ((ret = probe_judge(&st, local, res)) == -EAGAIN) {
+		if (st.out[st.need] == PROBE_NOT_STARTED)
+			ret = probe_start_round(&st, probe_tests[st.need].round, res);
+		else
+			ret = probe_take(&st, res);
+		if (ret < 0)
+			break;
+	}
+	for (t = 0; t < PROBE_TESTS; t++)
+		if (st.out[t] == PROBE_PENDING)
+			io->stop(io->ctx, (enum probe_test)t);
 	return ret;
 }

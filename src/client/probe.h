@@ -5,13 +5,14 @@
 /*
  * NAT behaviour discovery, RFC 5780 s.4.3 (mapping) and s.4.4 (filtering),
  * against a STUN server with a second address and port (hpserver
- * --alt-addr). The tests run from one local socket in two rounds, so that
- * no test disturbs a later one: the filtering round first (its three
+ * --alt-addr). The tests run from one local socket in rounds, so that no
+ * test disturbs a later one: the filtering round first (its three
  * requests all go to the primary address, so nothing else is open in our
  * NAT when the answers from the other address and port come back), then
- * the mapping round (to the other address). Within a round the requests
- * go out at once, each with its own transaction id, and a round ends as
- * soon as the outcomes so far prove its verdict.
+ * the mapping's (to the other address), the second of them only if the
+ * first leaves the mapping open. A round's requests go out at once, each
+ * with its own transaction id, and the verdict is taken as soon as the
+ * outcomes so far prove it.
  *
  * The verdict logic talks to the network only through struct probe_io, so
  * it can be tested with a scripted fake.
