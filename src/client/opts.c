@@ -12,7 +12,8 @@
 #include "parse.h"
 
 enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
-       OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE, OPT_VERSION };
+       OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE, OPT_PROBE_WAIT,
+       OPT_VERSION };
 
 /* Seconds with up to three decimals ("1.5") into milliseconds. */
 static int opts_secs_ms(const char *s, unsigned long max_s, unsigned *out)
@@ -111,6 +112,13 @@ static int opt_relay_after(struct client_opts *o, const char *arg, FILE *err)
 	return 0;
 }
 
+static int opt_probe_wait(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opts_secs_ms(arg, 60, &o->probe_wait_ms) < 0 || o->probe_wait_ms < 1)
+		return opts_fail(err, "--probe-wait wants 0.001..60 seconds", arg);
+	return 0;
+}
+
 static void client_opts_usage(FILE *f);
 
 static void client_opts_version(FILE *f)
@@ -156,6 +164,10 @@ static const struct opt_row {
 	{ "probe", OPT_PROBE, NULL, offsetof(struct client_opts, probe), NULL,
 	  "  --probe           report our NAT's mapping and filtering behaviour\n"
 	  "                    (RFC 5780; server needs --alt-addr) and exit\n" },
+	{ "probe-wait", OPT_PROBE_WAIT, opt_probe_wait, 0, NULL,
+	  "  --probe-wait SECS  with --probe: how long a test whose answer the NAT\n"
+	  "                    may filter waits at least, from the first answer\n"
+	  "                    (default 0.7, decimals allowed; 4 round trips if more)\n" },
 	{ "json", OPT_JSON, NULL, offsetof(struct client_opts, json), NULL,
 	  "  --json            one JSON event per line on stdout\n" },
 	{ "quiet", 'q', NULL, offsetof(struct client_opts, quiet), NULL,
@@ -189,6 +201,7 @@ static void opts_defaults(struct client_opts *o)
 	o->keepalive_ms = 15000;
 	o->punch_ttl = 2;
 	o->relay_after_ms = 1500;
+	o->probe_wait_ms = 700;
 }
 
 /* One option as getopt_long returned it: 0, 1 (--help) or -EINVAL. */

@@ -22,6 +22,7 @@ struct client_opts {
 	bool no_relay;             /* never relay: punching timeout is fatal */
 	bool force_relay;          /* testing: relay at once, never go direct */
 	bool probe;                /* RFC 5780 NAT behaviour discovery, then exit */
+	unsigned probe_wait_ms;    /* --probe: least wait for an unanswered test */
 	bool json, quiet, verbose;
 };
 

@@ -6,13 +6,52 @@
 
 #include "client/probe.h"
 
+/* Bits of `to` and `flags` below: which half of the server's other
+ * endpoint replaces the primary's (RFC 5780 s.7.2 CHANGE-REQUEST's). */
+#define ALT_ADDR STUN_CHANGE_IP
+#define ALT_PORT STUN_CHANGE_PORT
+
+/*
+ * The tests (RFC 5780 s.4.3, s.4.4): where each request goes (`to`), the
+ * CHANGE-REQUEST it carries (`flags`: where its answer must come from)
+ * and its round. A round's requests go out together, when the verdict
+ * first needs one of them. Round 0 (filtering) sends only to the primary
+ * address; the verdict needs round 1 (to the other address) only once
+ * the filtering is known, and round 2 only if M2 differs from M1: a
+ * request that cannot change the verdict is not sent, since every
+ * destination contacted changes what the NAT holds (docs/nat-types.md).
+ */
+static const struct probe_test_row {
+	unsigned to, flags, round;
+} probe_tests[PROBE_TESTS] = {
+	[PROBE_T_BIND] = { 0, 0, 0 },
+	[PROBE_T_CHANGE_BOTH] = { 0, ALT_ADDR | ALT_PORT, 0 },
+	[PROBE_T_CHANGE_PORT] = { 0, ALT_PORT, 0 },
+	[PROBE_T_ALT_ADDR] = { ALT_ADDR, 0, 1 },
+	[PROBE_T_ALT_BOTH] = { ALT_ADDR | ALT_PORT, 0, 2 },
+};
+
+/* What became of a test: one setter, probe_settle(). */
+enum probe_outcome { PROBE_NOT_STARTED, PROBE_PENDING, PROBE_ANSWERED, PROBE_UNANSWERED };
+
+struct probe_state {
+	const struct probe_io *io;
+	const struct hp_endpoint *server;
+	enum probe_test need;           /* what the verdict waits for, on -EAGAIN */
+	enum probe_outcome out[PROBE_TESTS];
+	struct stun_response resp[PROBE_TESTS];
+	struct hp_endpoint from[PROBE_TESTS];
+};
+
+static const char *const behaviour_names[PROBE_BEHAVIOURS] = {
+	[PROBE_EI] = "endpoint-independent",
+	[PROBE_AD] = "address-dependent",
+	[PROBE_APD] = "address-and-port-dependent",
+};
+
 const char *probe_behaviour_name(enum probe_behaviour b)
 {
-	switch (b) {
-	case PROBE_EI:  return "endpoint-independent";
-	case PROBE_AD:  return "address-dependent";
-	default:        return "address-and-port-dependent";
-	}
+	return (unsigned)b < PROBE_BEHAVIOURS ? behaviour_names[b] : "?";
 }
 
 const char *probe_nat_name(const struct probe_result *res)
@@ -39,111 +78,234 @@ static int probe_fail(struct probe_result *res, int err, const char *fmt, ...)
 	return err;
 }
 
-/* One exchange that must be answered with a mapped address. */
-static int probe_need(const struct probe_io *io, const struct hp_endpoint *to, uint32_t flags,
-		      struct stun_response *resp, struct hp_endpoint *from,
-		      struct probe_result *res)
+/* server with the halves named by bits taken from the other endpoint. */
+static struct hp_endpoint probe_endpoint(const struct probe_state *st,
+					 const struct probe_result *res, unsigned bits)
+{
+	struct hp_endpoint e = *st->server;
+
+	if (bits & ALT_ADDR) {
+		e.family = res->other.family;
+		memcpy(e.addr, res->other.addr, sizeof(e.addr));
+	}
+	if (bits & ALT_PORT)
+		e.port = res->other.port;
+	return e;
+}
+
+static void probe_settle(struct probe_state *st, enum probe_test t, enum probe_outcome o)
+{
+	st->out[t] = o;
+}
+
+/* -EAGAIN with st->need = t if t has no outcome yet, else 0. */
+static int probe_wait(struct probe_state *st, enum probe_test t)
+{
+	if (st->out[t] != PROBE_NOT_STARTED && st->out[t] != PROBE_PENDING)
+		return 0;
+	st->need = t;
+	return -EAGAIN;
+}
+
+/* A test that must be answered with a mapped address: 0, -EAGAIN while
+ * it is open, or -errno with res->error. */
+static int probe_need(struct probe_state *st, enum probe_test t, struct probe_result *res)
 {
 	char b[HP_ENDPOINT_STRLEN];
-	int ret = io->exchange(io->ctx, to, flags, resp, from);
+	struct hp_endpoint to = probe_endpoint(st, res, probe_tests[t].to);
 
-	hp_endpoint_format(to, b, sizeof(b));
-	if (ret == -ETIMEDOUT)
-		return probe_fail(res, ret, "no answer from STUN server %s", b);
-	if (ret < 0)
-		return probe_fail(res, ret, "cannot reach STUN server %s", b);
-	if (resp->type != STUN_BINDING_SUCCESS || !resp->has_mapped)
+	if (probe_wait(st, t) < 0)
+		return -EAGAIN;
+	hp_endpoint_format(&to, b, sizeof(b));
+	if (st->out[t] != PROBE_ANSWERED)
+		return probe_fail(res, -ETIMEDOUT, "no answer from STUN server %s", b);
+	if (st->resp[t].type != STUN_BINDING_SUCCESS || !st->resp[t].has_mapped)
 		return probe_fail(res, -EPROTO, "STUN server %s answered without a mapped address", b);
 	return 0;
 }
 
 /*
- * A CHANGE-REQUEST answer counts only if it came from the address the
- * request asked for: a server answering from the same address would make
- * every NAT look endpoint-independent. 1 = answered, 0 = not.
+ * A CHANGE-REQUEST test: 1 answered, 0 not, -EAGAIN still open. An answer
+ * counts only if it came from the address the request asked for: a
+ * server answering from the same address would make every NAT look
+ * endpoint-independent.
  */
-static int probe_changed(const struct probe_io *io, const struct hp_endpoint *server,
-			 const struct hp_endpoint *want_from, uint32_t flags,
-			 struct probe_result *res)
+static int probe_changed(struct probe_state *st, enum probe_test t, struct probe_result *res)
 {
-	struct stun_response resp;
-	struct hp_endpoint from;
-	int ret = io->exchange(io->ctx, server, flags, &resp, &from);
+	struct hp_endpoint want = probe_endpoint(st, res, probe_tests[t].flags);
 
-	if (ret == -ETIMEDOUT)
+	if (probe_wait(st, t) < 0)
+		return -EAGAIN;
+	if (st->out[t] != PROBE_ANSWERED)
 		return 0;
-	if (ret < 0)
-		return probe_fail(res, ret, "%s", "STUN exchange failed");
-	if (resp.type != STUN_BINDING_SUCCESS)
+	if (st->resp[t].type != STUN_BINDING_SUCCESS)
 		return probe_fail(res, -EPROTO, "%s", "server refused CHANGE-REQUEST");
-	if (!hp_endpoint_equal(&from, want_from))
+	if (!hp_endpoint_equal(&st->from[t], &want))
 		return probe_fail(res, -EPROTO, "%s",
 				  "server answered CHANGE-REQUEST from the wrong address");
 	return 1;
 }
 
-int probe_discover(const struct probe_io *io, const struct hp_endpoint *server,
-		   const struct hp_endpoint *local, struct probe_result *res)
+/* Test I's answer: M1 and the server's other address. */
+static int probe_primary(struct probe_state *st, const struct hp_endpoint *local,
+			 struct probe_result *res)
 {
-	struct stun_response resp;
-	struct hp_endpoint from, alt_ip, alt_port, m2, m3;
-	int ret;
+	const struct stun_response *r = &st->resp[PROBE_T_BIND];
+	const struct hp_endpoint *server = st->server;
+	char b[HP_ENDPOINT_STRLEN];
+	int ret = probe_need(st, PROBE_T_BIND, res);
 
-	memset(res, 0, sizeof(*res));
-	/* filtering, test I: the mapping M1 and the server's other address */
-	ret = probe_need(io, server, 0, &resp, &from, res);
 	if (ret < 0)
 		return ret;
-	res->mapped = resp.mapped;
-	res->no_nat = local && hp_endpoint_equal(&resp.mapped, local);
+	res->mapped = r->mapped;
+	res->no_nat = local && hp_endpoint_equal(&r->mapped, local);
 	/* RFC 5780 s.4.2: OTHER-ADDRESS is how a server says it supports
 	 * NAT behaviour discovery; the server may be any STUN server */
-	if (!resp.has_other) {
-		char b[HP_ENDPOINT_STRLEN];
-
+	if (!r->has_other)
 		return probe_fail(res, -ENOTSUP,
 				  "STUN server %s has no alternate address (RFC 5780 OTHER-ADDRESS "
 				  "missing): it does not support NAT behaviour discovery; hpserver "
 				  "needs --alt-addr", hp_endpoint_format(server, b, sizeof(b)));
-	}
-	res->other = resp.other;
-	if (resp.other.family != server->family || hp_endpoint_same_addr(&resp.other, server) ||
-	    resp.other.port == server->port)
+	res->other = r->other;
+	if (r->other.family != server->family || hp_endpoint_same_addr(&r->other, server) ||
+	    r->other.port == server->port)
 		return probe_fail(res, -EPROTO, "%s",
 				  "server's OTHER-ADDRESS differs from it in address or port only");
+	return 0;
+}
 
-	/* test II: answer from the other address and port */
-	ret = probe_changed(io, server, &resp.other, STUN_CHANGE_IP | STUN_CHANGE_PORT, res);
+/*
+ * The filtering, as soon as the outcomes prove it: an answer from the
+ * other address and port is endpoint-independent filtering whatever test
+ * III says; without it, test III decides. 0, -EAGAIN (not yet), -errno.
+ */
+static int probe_filtering(struct probe_state *st, const struct hp_endpoint *local,
+			   struct probe_result *res)
+{
+	int ret = probe_primary(st, local, res);
+
+	if (ret < 0)
+		return ret;
+	ret = probe_changed(st, PROBE_T_CHANGE_BOTH, res);
 	if (ret < 0)
 		return ret;
 	if (ret) {
 		res->filtering = PROBE_EI;
-	} else {
-		/* test III: same address, other port */
-		alt_port = *server;
-		alt_port.port = resp.other.port;
-		ret = probe_changed(io, server, &alt_port, STUN_CHANGE_PORT, res);
-		if (ret < 0)
-			return ret;
-		res->filtering = ret ? PROBE_AD : PROBE_APD;
+		return 0;
 	}
-
-	/* mapping, test II: other address, primary port */
-	alt_ip = resp.other;
-	alt_ip.port = server->port;
-	ret = probe_need(io, &alt_ip, 0, &resp, &from, res);
+	ret = probe_changed(st, PROBE_T_CHANGE_PORT, res);
 	if (ret < 0)
 		return ret;
-	m2 = resp.mapped;
-	if (hp_endpoint_equal(&m2, &res->mapped)) {
+	res->filtering = ret ? PROBE_AD : PROBE_APD;
+	return 0;
+}
+
+/* The mapping: M2 = M1 is endpoint-independent, and M3 is not asked
+ * for; otherwise M3 = M2 is address-dependent. */
+static int probe_mapping(struct probe_state *st, struct probe_result *res)
+{
+	const struct hp_endpoint *m2 = &st->resp[PROBE_T_ALT_ADDR].mapped;
+	int ret = probe_need(st, PROBE_T_ALT_ADDR, res);
+
+	if (ret < 0)
+		return ret;
+	if (hp_endpoint_equal(m2, &res->mapped)) {
 		res->mapping = PROBE_EI;
 		return 0;
 	}
-	/* test III: other address, other port */
-	ret = probe_need(io, &res->other, 0, &resp, &from, res);
+	ret = probe_need(st, PROBE_T_ALT_BOTH, res);
 	if (ret < 0)
 		return ret;
-	m3 = resp.mapped;
-	res->mapping = hp_endpoint_equal(&m3, &m2) ? PROBE_AD : PROBE_APD;
+	res->mapping = hp_endpoint_equal(&st->resp[PROBE_T_ALT_BOTH].mapped, m2) ? PROBE_AD :
+										    PROBE_APD;
 	return 0;
+}
+
+/* The whole verdict: 0, -EAGAIN (st->need says for what) or -errno.
+ * Filtering first: the mapping's requests may open holes. */
+static int probe_judge(struct probe_state *st, const struct hp_endpoint *local,
+		       struct probe_result *res)
+{
+	int ret = probe_filtering(st, local, res);
+
+	return ret < 0 ? ret : probe_mapping(st, res);
+}
+
+/* One outcome from the io into the state; a stray one (a test already
+ * settled or stopped) is dropped. */
+static int probe_take(struct probe_state *st, struct probe_result *res)
+{
+	struct stun_response resp;
+	struct hp_endpoint from;
+	enum probe_test t = PROBE_TESTS;
+	int ret = st->io->next(st->io->ctx, &t, &resp, &from);
+
+	if (ret < 0 && ret != -ETIMEDOUT && (unsigned)t < PROBE_TESTS) {
+		char b[HP_ENDPOINT_STRLEN];
+		struct hp_endpoint to = probe_endpoint(st, res, probe_tests[t].to);
+
+		return probe_fail(res, ret, "cannot reach STUN server %s: %s",
+				  hp_endpoint_format(&to, b, sizeof(b)), strerror(-ret));
+	}
+	if (ret < 0 && ret != -ETIMEDOUT)
+		return probe_fail(res, ret, "STUN exchange failed: %s", strerror(-ret));
+	if ((unsigned)t >= PROBE_TESTS || st->out[t] != PROBE_PENDING)
+		return 0;
+	if (ret == -ETIMEDOUT) {
+		probe_settle(st, t, PROBE_UNANSWERED);
+		return 0;
+	}
+	st->resp[t] = resp;
+	st->from[t] = from;
+	probe_settle(st, t, PROBE_ANSWERED);
+	return 0;
+}
+
+/* Round `round`'s requests, all at once; what earlier rounds left open
+ * is stopped: the verdict has moved past it. */
+static int probe_start_round(struct probe_state *st, unsigned round, struct probe_result *res)
+{
+	char b[HP_ENDPOINT_STRLEN];
+	unsigned t;
+	int ret;
+
+	for (t = 0; t < PROBE_TESTS; t++)
+		if (st->out[t] == PROBE_PENDING && probe_tests[t].round != round) {
+			st->io->stop(st->io->ctx, (enum probe_test)t);
+			probe_settle(st, (enum probe_test)t, PROBE_NOT_STARTED);
+		}
+	for (t = 0; t < PROBE_TESTS; t++) {
+		struct hp_endpoint to = probe_endpoint(st, res, probe_tests[t].to);
+
+		if (probe_tests[t].round != round || st->out[t] != PROBE_NOT_STARTED)
+			continue;
+		ret = st->io->start(st->io->ctx, (enum probe_test)t, &to, probe_tests[t].flags);
+		if (ret < 0)
+			return probe_fail(res, ret, "cannot reach STUN server %s",
+					  hp_endpoint_format(&to, b, sizeof(b)));
+		probe_settle(st, (enum probe_test)t, PROBE_PENDING);
+	}
+	return 0;
+}
+
+int probe_discover(const struct probe_io *io, const struct hp_endpoint *server,
+		   const struct hp_endpoint *local, struct probe_result *res)
+{
+	struct probe_state st = { .io = io, .server = server };
+	unsigned t;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	while ((ret = probe_judge(&st, local, res)) == -EAGAIN) {
+		if (st.out[st.need] == PROBE_NOT_STARTED)
+			ret = probe_start_round(&st, probe_tests[st.need].round, res);
+		else
+			ret = probe_take(&st, res);
+		if (ret < 0)
+			break;
+	}
+	for (t = 0; t < PROBE_TESTS; t++)
+		if (st.out[t] == PROBE_PENDING)
+			io->stop(io->ctx, (enum probe_test)t);
+	return ret;
 }

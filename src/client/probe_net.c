@@ -13,87 +13,211 @@
 #include "client/netio.h"
 #include "client/probe.h"
 
-#define PROBE_TRIES    3
-#define PROBE_FIRST_MS 100 /* then 200, 400: a lost answer costs 700 ms */
+/*
+ * Retransmissions (RFC 8489 s.6.2.1 style): from PROBE_FIRST_MS, doubling,
+ * capped at PROBE_MAX_RTO_MS. A request without CHANGE-REQUEST must be
+ * answered: it is retried until the probe's deadline, so a slow first path
+ * (neighbour discovery, a lost datagram) is not mistaken for a dead
+ * server. One with CHANGE-REQUEST may rightly go unanswered (the NAT
+ * filters the answer): it was sent with test I, whose answer gives the
+ * path's round trip; it gets max(PROBE_WAIT_RTTS round trips, --probe-wait)
+ * from then, in PROBE_WAIT_TRIES tries, before it counts as not answered.
+ * The answers to all three come from one server, over one path, at once.
+ */
+#define PROBE_FIRST_MS   100
 #define PROBE_MAX_RTO_MS 1000
+#define PROBE_WAIT_RTTS  4
+#define PROBE_WAIT_TRIES 3
+
+/* One test's request while it has no outcome. */
+struct probe_req {
+	bool open;
+	bool may_fail;          /* CHANGE-REQUEST: may go unanswered */
+	struct hp_endpoint to;
+	uint8_t txid[STUN_TXID_LEN];
+	uint8_t msg[STUN_ANSWER_MAX];
+	size_t len;
+	uint64_t first_ms;      /* its first send */
+	uint64_t next_ms;       /* its next retransmission */
+	uint64_t rto_ms;
+	uint64_t give_up_ms;    /* may_fail, once the round trip is known; 0: not yet */
+};
 
 struct probe_net {
 	int fd;
-	uint64_t deadline; /* --timeout bounds the whole probe */
+	uint64_t deadline;      /* --timeout bounds the whole probe */
+	unsigned wait_ms;       /* --probe-wait */
+	bool have_rtt;
+	uint64_t rtt_ms;        /* the first answer's, from its request's first send */
 	volatile sig_atomic_t *stop;
+	struct probe_req req[PROBE_TESTS];
 };
 
-/* Waits until `until` for the answer with txid; 1 = got it, 0 = not yet. */
-static int probe_net_wait(struct probe_net *n, const uint8_t txid[STUN_TXID_LEN], uint64_t until,
+/* How long an unanswered CHANGE-REQUEST is given, from the first answer. */
+static uint64_t probe_net_wait_ms(const struct probe_net *n)
+{
+	uint64_t k = PROBE_WAIT_RTTS * n->rtt_ms;
+
+	return k > n->wait_ms ? k : n->wait_ms;
+}
+
+/* Once the round trip is known, a request that may go unanswered gets its
+ * window: the rest of its tries spread over it. */
+static void probe_net_window(struct probe_net *n, struct probe_req *q, uint64_t now)
+{
+	uint64_t w = probe_net_wait_ms(n);
+
+	if (!q->may_fail || q->give_up_ms || !n->have_rtt)
+		return;
+	q->give_up_ms = (q->first_ms > now ? q->first_ms : now) + w;
+	q->rto_ms = w / PROBE_WAIT_TRIES ? w / PROBE_WAIT_TRIES : 1;
+	if (q->next_ms > now + q->rto_ms)
+		q->next_ms = now + q->rto_ms;
+}
+
+static int probe_net_send(struct probe_net *n, struct probe_req *q, uint64_t now)
+{
+	int ret = netio_send(n->fd, &q->to, q->msg, q->len, 0);
+
+	if (ret < 0 && ret != -ECONNREFUSED)
+		return ret;
+	q->next_ms = now + q->rto_ms;
+	if (!q->give_up_ms)
+		q->rto_ms = q->rto_ms * 2 > PROBE_MAX_RTO_MS ? PROBE_MAX_RTO_MS : q->rto_ms * 2;
+	return 0;
+}
+
+static int probe_net_start(void *ctx, enum probe_test test, const struct hp_endpoint *to,
+			   uint32_t change_flags)
+{
+	struct probe_net *n = ctx;
+	struct probe_req *q = &n->req[test];
+	uint64_t now = hp_clock_ms();
+	int len;
+
+	memset(q, 0, sizeof(*q));
+	hp_crypto_random(q->txid, sizeof(q->txid));
+	/* hpserver's answer is no longer than the request: padded (RFC 5780
+	 * s.7.6) to the longest answer, it carries OTHER-ADDRESS and
+	 * RESPONSE-ORIGIN (docs/protocol.md, "Anti-amplification") */
+	len = stun_build_request_padded(q->msg, sizeof(q->msg), q->txid, change_flags,
+					sizeof(q->msg));
+	if (len < 0)
+		return len;
+	q->len = (size_t)len;
+	q->to = *to;
+	q->may_fail = change_flags != 0;
+	q->first_ms = now;
+	q->rto_ms = PROBE_FIRST_MS;
+	q->open = true;
+	probe_net_window(n, q, now);
+	return probe_net_send(n, q, now);
+}
+
+static void probe_net_stop(void *ctx, enum probe_test test)
+{
+	struct probe_net *n = ctx;
+
+	n->req[test].open = false;
+}
+
+/* Everything the socket holds, until an answer to an open request: 1
+ * with it, 0 when the socket is empty. Strays are dropped. */
+static int probe_net_read(struct probe_net *n, enum probe_test *test,
 			  struct stun_response *resp, struct hp_endpoint *from)
 {
 	uint8_t buf[HP_MAX_DATAGRAM + 1];
-	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
-	struct timespec ts;
-	sigset_t none;
 	uint64_t now;
 	ssize_t len;
+	unsigned t;
 
-	sigemptyset(&none);
-	while ((now = hp_clock_ms()) < until) {
-		if (*n->stop)
-			return -EINTR;
-		ts.tv_sec = (time_t)((until - now) / 1000);
-		ts.tv_nsec = (long)((until - now) % 1000) * 1000000L;
-		if (ppoll(&pfd, 1, &ts, &none) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!(pfd.revents & POLLIN))
-			continue;
+	for (;;) {
 		len = netio_recv(n->fd, buf, sizeof(buf), from);
-		if (len < 0 || (size_t)len > HP_MAX_DATAGRAM)
-			continue; /* ICMP errors, strays: keep waiting */
-		if (stun_parse_response(resp, buf, (size_t)len) == 0 &&
-		    !memcmp(resp->txid, txid, STUN_TXID_LEN))
+		if (len == -EINTR)
+			continue;
+		if (len < 0)
+			return 0;
+		if ((size_t)len > HP_MAX_DATAGRAM || stun_parse_response(resp, buf, (size_t)len) != 0)
+			continue;
+		for (t = 0; t < PROBE_TESTS; t++)
+			if (n->req[t].open && !memcmp(resp->txid, n->req[t].txid, STUN_TXID_LEN))
+				break;
+		if (t == PROBE_TESTS)
+			continue;
+		n->req[t].open = false;
+		*test = (enum probe_test)t;
+		now = hp_clock_ms();
+		if (!n->have_rtt) {
+			n->have_rtt = true;
+			n->rtt_ms = now - n->req[t].first_ms;
+			for (t = 0; t < PROBE_TESTS; t++)
+				if (n->req[t].open)
+					probe_net_window(n, &n->req[t], now);
+		}
+		return 1;
+	}
+}
+
+/* Timers: a request given up on (1, *test), a retransmission that failed
+ * (-errno, *test), or 0 with *wake set to the next timer. */
+static int probe_net_timers(struct probe_net *n, uint64_t now, enum probe_test *test,
+			    uint64_t *wake)
+{
+	unsigned t;
+	int ret;
+
+	*wake = n->deadline;
+	for (t = 0; t < PROBE_TESTS; t++) {
+		struct probe_req *q = &n->req[t];
+
+		if (!q->open)
+			continue;
+		*test = (enum probe_test)t;
+		if (now >= n->deadline || (q->give_up_ms && now >= q->give_up_ms)) {
+			q->open = false;
 			return 1;
+		}
+		if (now >= q->next_ms && (ret = probe_net_send(n, q, now)) < 0)
+			return ret;
+		if (q->next_ms < *wake)
+			*wake = q->next_ms;
+		if (q->give_up_ms && q->give_up_ms < *wake)
+			*wake = q->give_up_ms;
 	}
 	return 0;
 }
 
-/*
- * A plain request must be answered: it is retransmitted (RFC 8489 s.6.2.1
- * style, doubling, capped at 1 s) until the probe's deadline, so a slow
- * first path (neighbour discovery, a lost datagram) is not mistaken for a
- * dead server. A CHANGE-REQUEST may rightly go unanswered (the NAT filters
- * the answer): three tries, 700 ms, then "not answered".
- */
-static int probe_net_exchange(void *ctx, const struct hp_endpoint *to, uint32_t change_flags,
-			      struct stun_response *resp, struct hp_endpoint *from)
+/* The next outcome: an answer read before any timer is looked at, so a
+ * late reader does not give up on what already came. */
+static int probe_net_next(void *ctx, enum probe_test *test, struct stun_response *resp,
+			  struct hp_endpoint *from)
 {
 	struct probe_net *n = ctx;
-	uint8_t req[STUN_ANSWER_MAX], txid[STUN_TXID_LEN];
-	uint64_t wait = PROBE_FIRST_MS, until;
-	int len, i, ret;
+	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
+	struct timespec ts;
+	sigset_t none;
+	uint64_t now, wake;
+	int ret;
 
-	hp_crypto_random(txid, sizeof(txid));
-	/* hpserver's answer is no longer than the request: padded (RFC 5780
-	 * s.7.6) to the longest answer, it carries OTHER-ADDRESS and
-	 * RESPONSE-ORIGIN (docs/protocol.md, "Anti-amplification") */
-	len = stun_build_request_padded(req, sizeof(req), txid, change_flags, sizeof(req));
-	if (len < 0)
-		return len;
-	for (i = 0; change_flags == 0 || i < PROBE_TRIES; i++) {
-		if (hp_clock_ms() >= n->deadline)
-			break;
-		ret = netio_send(n->fd, to, req, (size_t)len, 0);
-		if (ret < 0 && ret != -ECONNREFUSED)
-			return ret;
-		until = hp_clock_ms() + wait;
-		if (until > n->deadline)
-			until = n->deadline;
-		ret = probe_net_wait(n, txid, until, resp, from);
-		if (ret != 0)
-			return ret < 0 ? ret : 0;
-		wait = wait * 2 > PROBE_MAX_RTO_MS ? PROBE_MAX_RTO_MS : wait * 2;
+	sigemptyset(&none);
+	*test = PROBE_TESTS;
+	for (;;) {
+		if (*n->stop)
+			return -EINTR;
+		if (probe_net_read(n, test, resp, from))
+			return 0;
+		now = hp_clock_ms();
+		ret = probe_net_timers(n, now, test, &wake);
+		if (ret)
+			return ret > 0 ? -ETIMEDOUT : ret;
+		*test = PROBE_TESTS;
+		if (wake <= now)
+			continue;
+		ts.tv_sec = (time_t)((wake - now) / 1000);
+		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+		if (ppoll(&pfd, 1, &ts, &none) < 0 && errno != EINTR)
+			return -errno;
 	}
-	return -ETIMEDOUT;
 }
 
 /* Our address as routing picks it towards the server, with our port. */
@@ -128,8 +252,9 @@ int probe_run(const struct client_opts *o, volatile sig_atomic_t *stop)
 	struct output out = { .json = o->json, .quiet = o->quiet, .verbose = o->verbose };
 	struct hp_endpoint server, local;
 	struct probe_result res;
-	struct probe_net n = { .fd = -1, .stop = stop };
-	struct probe_io io = { .exchange = probe_net_exchange, .ctx = &n };
+	struct probe_net n = { .fd = -1, .stop = stop, .wait_ms = o->probe_wait_ms };
+	struct probe_io io = { .start = probe_net_start, .stop = probe_net_stop,
+			       .next = probe_net_next, .ctx = &n };
 	uint16_t port;
 	uint64_t t0 = hp_clock_ms();
 	int ret, code = 1;

@@ -90,6 +90,18 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 	return n;
 }
 
+void lab_matrix_start_order(const struct lab_cell *cells, size_t n, size_t *order)
+{
+	const char *relay = lab_outcome_name(LAB_OUTCOME_RELAY);
+	size_t i, k = 0;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++)
+			if (!strcmp(cells[i].expected, relay) == !pass)
+				order[k++] = i;
+}
+
 /* From a finished run's report: what the chat did, against the theory
  * (the cell's own, which is the run's: a matrix run has no fault). A run a
  * signal cut short observed nothing. */
@@ -355,22 +367,25 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 {
 	struct worker w[LAB_JOBS_MAX];
 	struct pollfd pfd[LAB_JOBS_MAX + 1];
-	size_t next = 0, running = 0, done = 0, i, k;
+	size_t order[LAB_MATRIX_MAX_CELLS];
+	size_t next = 0, running = 0, done = 0, i, k, c;
 	unsigned jobs = a->jobs < LAB_JOBS_MAX ? a->jobs : LAB_JOBS_MAX;
 	int signo = 0, ret = 0;
 	uint64_t stop_by = 0;
 
 	memset(w, 0, sizeof(w));
+	lab_matrix_start_order(cells, n, order);
 	while (next < n || running) {
 		while (!signo && next < n && running < jobs) {
 			for (k = 0; w[k].pid; k++)
 				;
-			ret = worker_start(&w[k], a, sigfd, bindir, cells, next);
+			c = order[next];
+			ret = worker_start(&w[k], a, sigfd, bindir, cells, c);
 			if (ret < 0) {
-				snprintf(cells[next].observed, sizeof(cells[next].observed), "failed");
-				snprintf(cells[next].reason, sizeof(cells[next].reason),
+				snprintf(cells[c].observed, sizeof(cells[c].observed), "failed");
+				snprintf(cells[c].reason, sizeof(cells[c].reason),
 					 "cannot fork: %s", strerror(-ret));
-				lab_matrix_print_progress(stderr, &cells[next], ++done, n);
+				lab_matrix_print_progress(stderr, &cells[c], ++done, n);
 			} else {
 				running++;
 			}

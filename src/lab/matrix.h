@@ -70,6 +70,11 @@ struct lab_matrix_result {
  * hairpin on and off, then same-LAN with hairpin on and off, each with theory's prediction. Returns how many
  * (<= max). */
 size_t lab_matrix_cells(struct lab_cell *cells, size_t max);
+/* The order the cells start in, into order[0..n): the ones theory sees
+ * relaying first (they wait out the clients' --relay-after, the longest
+ * cells), each group in table order; the short ones fill in after, so
+ * no long cell starts last. Pure. */
+void lab_matrix_start_order(const struct lab_cell *cells, size_t n, size_t *order);
 /* The output in format fmt (matrixout.c): what comes before the cells run
  * (m's cells not run yet), then the whole matrix. */
 void lab_matrix_print_begin(FILE *f, enum lab_format fmt, const struct lab_matrix_result *m);

@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "glass.h"
 #include "nfq.h"
+#include "pace.h"
 #include "plan.h"
 #include "report.h"
 #include "scenario_int.h"
@@ -26,7 +27,7 @@
 #define CLIENT_TIMEOUT_S 10      /* hpclient --timeout: registration + punch */
 #define CLIENT_GRACE_MS 500
 #define SERVER_GRACE_MS 1000
-#define PROBE_MS 8000            /* both hosts' NAT discovery, at once */
+#define PROBE_MS 8000            /* both hosts' NAT discovery, at once: a bound */
 
 /* Who chats from where: pairs 0-1 and 2-3 talk to each other. */
 static const struct {
@@ -124,9 +125,16 @@ void run_server_term(struct run *r)
 		kill(r->server.pid, SIGTERM);
 }
 
+/* The clients' waits for this run's paths (pace.h). */
+static void run_pace(const struct run *r, struct lab_pace *p)
+{
+	lab_pace_get(r->args->imp, r->topo->plan->one_router, r->fault.ops != NULL, p);
+}
+
 int run_start_client(struct run *r, struct side *s, const char *room)
 {
-	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12];
+	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12], relay[16];
+	struct lab_pace pace;
 	const char *argv[24];
 	const char *const *extra = lab_fault_client_opts(&r->fault);
 	struct lab_spawn sp = { .ns_fd = r->topo->fds[s->host], .argv = argv, .pipe_in = true,
@@ -152,6 +160,11 @@ int run_start_client(struct run *r, struct side *s, const char *room)
 			 r->args->punch_ttl >= 0 ? r->args->punch_ttl : r->topo->plan->punch_ttl);
 		argv[n++] = "--punch-ttl";
 		argv[n++] = ttl;
+	}
+	run_pace(r, &pace);
+	if (pace.relay_after_ms) {
+		argv[n++] = "--relay-after";
+		argv[n++] = lab_pace_secs(relay, sizeof(relay), pace.relay_after_ms);
 	}
 	/* a later option wins: the fault's (e.g. a shorter --timeout) last */
 	for (; extra && *extra && n < 18; extra++)
@@ -226,15 +239,28 @@ static void probes_collect(struct run *r)
  * (a full-cone router forwards only that one), before the chat starts. */
 void run_probe_nats(struct run *r)
 {
-	char path[PATH_MAX], cport[8], sport[8];
-	const char *argv[] = { path, "--probe", "--json", cport, lab_plan_server_addr(), sport,
-			       NULL };
+	char path[PATH_MAX], cport[8], sport[8], wait[16];
+	const char *argv[10];
 	uint64_t deadline = hp_clock_ms() + PROBE_MS;
+	struct lab_pace pace;
+	size_t n = 0;
 	int i, ret;
 
 	snprintf(path, sizeof(path), "%s/hpclient", r->bindir);
 	snprintf(cport, sizeof(cport), "%d", LAB_CLIENT_PORT);
 	snprintf(sport, sizeof(sport), "%d", LAB_SERVER_PORT);
+	run_pace(r, &pace);
+	argv[n++] = path;
+	argv[n++] = "--probe";
+	argv[n++] = "--json";
+	if (pace.probe_wait_ms) {
+		argv[n++] = "--probe-wait";
+		argv[n++] = lab_pace_secs(wait, sizeof(wait), pace.probe_wait_ms);
+	}
+	argv[n++] = cport;
+	argv[n++] = lab_plan_server_addr();
+	argv[n++] = sport;
+	argv[n] = NULL;
 	for (i = 0; i < 2; i++) {
 		struct side *s = &r->side[i];
 		struct lab_spawn sp = { .ns_fd = r->topo->fds[s->host], .argv = argv,

@@ -129,6 +129,30 @@ static size_t interrupted_matrix(struct lab_cell *cells, struct lab_matrix_resul
 	return n;
 }
 
+/* Relayed cells (the longest: they wait --relay-after) start first, then
+ * the rest; each cell once, each group in table order. */
+static void test_start_order_relay_first(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
+	size_t order[LAB_MATRIX_MAX_CELLS], n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	size_t i, relays = 0;
+	bool seen[LAB_MATRIX_MAX_CELLS] = { false };
+
+	(void)state;
+	lab_matrix_start_order(cells, n, order);
+	for (i = 0; i < n; i++)
+		relays += !strcmp(cells[i].expected, "relay");
+	assert_true(relays > 0 && relays < n);
+	for (i = 0; i < n; i++) {
+		assert_true(order[i] < n);
+		assert_false(seen[order[i]]);
+		seen[order[i]] = true;
+		assert_int_equal(!strcmp(cells[order[i]].expected, "relay"), i < relays);
+		if (i + 1 != relays && i + 1 < n)
+			assert_true(order[i] < order[i + 1]);
+	}
+}
+
 static void test_json_shape(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
@@ -292,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cells_cover_every_pair_and_same_nat),
+		cmocka_unit_test(test_start_order_relay_first),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_interrupted_counts),
 		cmocka_unit_test(test_progress_line),
