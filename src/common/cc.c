@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/* The congestion window (cc.h). Called by reliab.c; calls nothing. */
+#include <string.h>
+
+#include "cc.h"
+
+void hp_cc_init(struct hp_cc *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cwnd = HP_CC_INIT;
+	c->ssthresh = UINT32_MAX;
+}
+
+void hp_cc_acked(struct hp_cc *c, uint64_t xmit, uint32_t cap)
+{
+	/* a line sent before the episode began says nothing about the
+	 * reduced window: no growth for it (RFC 9002 s.7.3.2) */
+	if (c->in_recovery) {
+		if (xmit < c->recovery_xmit)
+			return;
+		c->in_recovery = false;
+	}
+	if (c->cwnd >= cap)
+		return;
+	if (c->cwnd < c->ssthresh) {
+		c->cwnd++; /* slow start: +1 per line, doubling per round trip */
+		return;
+	}
+	if (++c->acc >= c->cwnd) {
+		c->acc = 0;
+		c->cwnd++;
+	}
+}
+
+void hp_cc_lost(struct hp_cc *c, uint64_t xmit, uint64_t next_xmit)
+{
+	if (c->in_recovery && xmit < c->recovery_xmit)
+		return; /* the same episode */
+	c->in_recovery = true;
+	c->recovery_xmit = next_xmit;
+	c->ssthresh = c->cwnd / 2 > HP_CC_MIN ? c->cwnd / 2 : HP_CC_MIN;
+	c->cwnd = c->ssthresh;
+	c->acc = 0;
+	c->n_episodes++;
+}
+
+void hp_cc_collapse(struct hp_cc *c, uint64_t next_xmit)
+{
+	c->ssthresh = c->cwnd / 2 > HP_CC_MIN ? c->cwnd / 2 : HP_CC_MIN;
+	c->cwnd = HP_CC_MIN;
+	c->acc = 0;
+	c->in_recovery = true;
+	c->recovery_xmit = next_xmit;
+}
