@@ -116,21 +116,41 @@ static void rsend_mark_lost(struct hp_rsend *s, size_t i)
 		s->lost_from = i;
 }
 
-/* RFC 6298 s.5.4-5.6 with RFC 6675 s.5.1's scoreboard: nothing was
- * acknowledged for an RTO, so nothing in flight is believed to arrive. */
-static void rsend_timeout(struct hp_rsend *s, uint64_t now_us)
+/* The oldest line in flight (neither acknowledged nor lost), or n_tx. */
+static size_t rsend_oldest_in_flight(const struct hp_rsend *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->n_tx && s->in_flight; i++) {
-		struct hp_rsend_item *it = rsend_at(s, i);
+	for (i = 0; i < s->n_tx; i++) {
+		const struct hp_rsend_item *it = rsend_at(s, i);
 
 		if (!it->acked && !it->lost)
-			rsend_mark_lost(s, i);
+			break;
 	}
-	hp_cc_collapse(&s->cc, s->next_xmit);
+	return i;
+}
+
+/*
+ * Nothing acknowledged for an RTO: a probe, as RFC 9002 s.6.2.4 has it,
+ * not a verdict. One line may go beyond the window: a new one if there is
+ * one, else the oldest in flight again; what the probe's ACK shows
+ * arrived is not sent again, what it shows missing is lost by the usual
+ * thresholds. HP_PTO_COLLAPSE timeouts in a row without any ACK are
+ * persistent congestion (s.7.6): the window goes to its minimum.
+ */
+static void rsend_timeout(struct hp_rsend *s, uint64_t now_us)
+{
+	size_t i = rsend_oldest_in_flight(s);
+	bool new_ok = s->n_tx < s->count &&
+		      rsend_at(s, s->n_tx)->seq <= (uint64_t)s->peer_seq + s->peer_window;
+
+	if (!new_ok && !s->n_lost && i < s->n_tx)
+		rsend_mark_lost(s, i);
+	s->probes = 1;
 	if (rsend_backoff(s) < US(HP_RTO_MAX_MS))
 		s->backoff++;
+	if (s->backoff >= HP_PTO_COLLAPSE)
+		hp_cc_collapse(&s->cc, s->next_xmit);
 	s->rto_base_us = now_us;
 }
 
@@ -140,7 +160,7 @@ static void rsend_detect(struct hp_rsend *s, uint64_t now_us);
  * inside the receiver's. */
 static bool rsend_may_send(const struct hp_rsend *s, const struct hp_rsend_item *it)
 {
-	if (s->in_flight >= s->cc.cwnd)
+	if (s->in_flight >= s->cc.cwnd && !s->probes)
 		return false;
 	return it->tx || it->seq <= (uint64_t)s->peer_seq + s->peer_window;
 }
@@ -186,6 +206,8 @@ const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us)
 		s->n_lost--;
 		s->n_retx++;
 	}
+	if (s->probes)
+		s->probes--;
 	if (!s->in_flight)
 		s->rto_base_us = now_us; /* the RTO runs from the first copy in flight */
 	s->in_flight++;
@@ -263,6 +285,7 @@ static void rsend_ack_one(struct hp_rsend *s, size_t i, uint64_t now_us, hp_rsen
 	uint32_t cap = s->peer_window > HP_CC_INIT ? s->peer_window : HP_CC_INIT;
 
 	it->acked = true;
+	s->n_sacked++;
 	if (it->lost) {
 		it->lost = false;
 		s->n_lost--;
@@ -294,6 +317,7 @@ static void rsend_trim(struct hp_rsend *s)
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
 		s->n_tx--;
+		s->n_sacked--;
 		if (s->lost_from)
 			s->lost_from--;
 	}
@@ -425,7 +449,7 @@ bool hp_rsend_all_acked(const struct hp_rsend *s)
 
 size_t hp_rsend_pending(const struct hp_rsend *s)
 {
-	return s ? s->count : 0;
+	return s ? s->count - s->n_sacked : 0;
 }
 
 size_t hp_rsend_in_flight(const struct hp_rsend *s)

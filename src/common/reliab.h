@@ -37,6 +37,7 @@
 #define HP_RTO_MIN_MS      100
 #define HP_RTO_MAX_MS      2000
 #define HP_LOSS_PKT_THRESH 3 /* kPacketThreshold, RFC 9002 s.6.1.1 */
+#define HP_PTO_COLLAPSE    3 /* timeouts in a row that collapse the window */
 
 struct hp_rsend_item {
 	uint32_t seq;
@@ -56,6 +57,8 @@ struct hp_rsend {
 	size_t n_tx;             /* q[0..n_tx) have been sent at least once */
 	size_t lost_from;        /* no lost line below this index */
 	size_t n_lost, in_flight; /* sent, neither acked nor lost: in_flight */
+	size_t n_sacked;         /* acknowledged but still in the ring (a gap below) */
+	unsigned probes;         /* lines that may go beyond the window (after an RTO) */
 	uint32_t next_seq;       /* seq of the next pushed line */
 	uint64_t next_xmit;      /* transmission number of the next copy */
 	uint64_t largest_acked_xmit; /* 0: none yet */
@@ -84,8 +87,7 @@ int hp_rsend_push(struct hp_rsend *s, const char *text, size_t len, uint32_t *se
  * The next line that may go out now (lost lines first, lowest seq first,
  * then new ones; inside the congestion and the receiver's window), marked
  * as transmitted at now_us; NULL when none. Call repeatedly until NULL.
- * Also runs the RTO: expired, every line in flight is lost (RFC 6675
- * s.5.1 does the same after a TCP RTO). it->tx > 1: a retransmission.
+ * Also runs the RTO (a probe, reliab.c). it->tx > 1: a retransmission.
  */
 const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us);
 /* When hp_rsend_due() may next return a line: 0 = now, UINT64_MAX = never. */
