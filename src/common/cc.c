@@ -11,7 +11,7 @@ void hp_cc_init(struct hp_cc *c)
 	c->ssthresh = UINT32_MAX;
 }
 
-void hp_cc_acked(struct hp_cc *c, uint64_t xmit, uint32_t cap)
+void hp_cc_acked(struct hp_cc *c, uint64_t xmit, uint32_t bytes, uint32_t cap)
 {
 	/* a line sent before the episode began says nothing about the
 	 * reduced window: no growth for it (RFC 9002 s.7.3.2) */
@@ -23,13 +23,20 @@ void hp_cc_acked(struct hp_cc *c, uint64_t xmit, uint32_t cap)
 	if (c->cwnd >= cap)
 		return;
 	if (c->cwnd < c->ssthresh) {
-		c->cwnd++; /* slow start: +1 per line, doubling per round trip */
+		c->cwnd += bytes; /* slow start: doubling per round trip (s.7.3.1) */
 		return;
 	}
-	if (++c->acc >= c->cwnd) {
-		c->acc = 0;
-		c->cwnd++;
+	/* s.7.3.3: one largest datagram per window acknowledged */
+	c->acc += bytes;
+	if (c->acc >= c->cwnd) {
+		c->acc -= c->cwnd;
+		c->cwnd += HP_CC_DGRAM_MAX;
 	}
+}
+
+static uint32_t cc_half(const struct hp_cc *c)
+{
+	return c->cwnd / 2 > HP_CC_MIN ? c->cwnd / 2 : HP_CC_MIN;
 }
 
 void hp_cc_lost(struct hp_cc *c, uint64_t xmit, uint64_t next_xmit)
@@ -38,7 +45,7 @@ void hp_cc_lost(struct hp_cc *c, uint64_t xmit, uint64_t next_xmit)
 		return; /* the same episode */
 	c->in_recovery = true;
 	c->recovery_xmit = next_xmit;
-	c->ssthresh = c->cwnd / 2 > HP_CC_MIN ? c->cwnd / 2 : HP_CC_MIN;
+	c->ssthresh = cc_half(c); /* kLossReductionFactor 0.5, s.7.3.2 */
 	c->cwnd = c->ssthresh;
 	c->acc = 0;
 	c->n_episodes++;
@@ -46,7 +53,7 @@ void hp_cc_lost(struct hp_cc *c, uint64_t xmit, uint64_t next_xmit)
 
 void hp_cc_collapse(struct hp_cc *c, uint64_t next_xmit)
 {
-	c->ssthresh = c->cwnd / 2 > HP_CC_MIN ? c->cwnd / 2 : HP_CC_MIN;
+	c->ssthresh = cc_half(c);
 	c->cwnd = HP_CC_MIN;
 	c->acc = 0;
 	c->in_recovery = true;

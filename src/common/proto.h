@@ -166,7 +166,7 @@ struct hp_msg {
  * one before, so no other shape can be expressed.
  */
 #define HP_ACK_RANGES_MAX 16
-#define HP_ACK_MIN_WINDOW 32 /* a receiver buffers at least this many lines */
+#define HP_ACK_MIN_WINDOW 128 /* a receiver buffers at least this many lines */
 
 struct hp_ack_range {
 	uint32_t lo, hi; /* lines lo..hi (inclusive) arrived */

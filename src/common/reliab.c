@@ -112,6 +112,7 @@ static void rsend_mark_lost(struct hp_rsend *s, size_t i)
 	it->lost = true;
 	s->n_lost++;
 	s->in_flight--;
+	s->in_flight_bytes -= HP_RSEND_WIRE(it->len);
 	if (i < s->lost_from)
 		s->lost_from = i;
 }
@@ -160,7 +161,7 @@ static void rsend_detect(struct hp_rsend *s, uint64_t now_us);
  * inside the receiver's. */
 static bool rsend_may_send(const struct hp_rsend *s, const struct hp_rsend_item *it)
 {
-	if (s->in_flight >= s->cc.cwnd && !s->probes)
+	if (s->in_flight_bytes >= s->cc.cwnd && !s->probes)
 		return false;
 	return it->tx || it->seq <= (uint64_t)s->peer_seq + s->peer_window;
 }
@@ -211,6 +212,7 @@ const struct hp_rsend_item *hp_rsend_due(struct hp_rsend *s, uint64_t now_us)
 	if (!s->in_flight)
 		s->rto_base_us = now_us; /* the RTO runs from the first copy in flight */
 	s->in_flight++;
+	s->in_flight_bytes += HP_RSEND_WIRE(it->len);
 	it->tx++;
 	it->last_us = now_us;
 	it->xmit = s->next_xmit++;
@@ -282,7 +284,7 @@ static void rsend_ack_one(struct hp_rsend *s, size_t i, uint64_t now_us, hp_rsen
 			  void *ctx, struct hp_rsend_item **newest)
 {
 	struct hp_rsend_item *it = rsend_at(s, i);
-	uint32_t cap = s->peer_window > HP_CC_INIT ? s->peer_window : HP_CC_INIT;
+	uint32_t cap = s->peer_window * HP_CC_DGRAM_MAX; /* the receiver's window, in bytes */
 
 	it->acked = true;
 	s->n_sacked++;
@@ -291,8 +293,9 @@ static void rsend_ack_one(struct hp_rsend *s, size_t i, uint64_t now_us, hp_rsen
 		s->n_lost--;
 	} else {
 		s->in_flight--;
+		s->in_flight_bytes -= HP_RSEND_WIRE(it->len);
 	}
-	hp_cc_acked(&s->cc, it->xmit, cap);
+	hp_cc_acked(&s->cc, it->xmit, (uint32_t)HP_RSEND_WIRE(it->len), cap);
 	/* Karn: which copy arrived is unknown for a retransmitted line; one
 	 * acknowledged sooner than half the smallest round trip after its
 	 * latest copy was surely an earlier copy's, so it must not move the

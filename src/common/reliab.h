@@ -17,7 +17,8 @@
  * passed since its copy left; only lost lines are retransmitted. The RTO
  * (RFC 6298 estimator, Karn's rule, exponential backoff) is the backstop
  * when nothing is acknowledged at all. How many lines may be in flight is
- * the congestion window (cc.c) and never more than the receiver's window.
+ * the congestion window (cc.c, in bytes) and never more lines than the
+ * receiver's window.
  *
  * Receiver (rrecv.c): takes lines up to HP_RRECV_WINDOW beyond the
  * cumulative point, hands them out in order exactly once, and builds the
@@ -37,6 +38,8 @@
 #define HP_RTO_MIN_MS      100
 #define HP_RTO_MAX_MS      2000
 #define HP_LOSS_PKT_THRESH 3 /* kPacketThreshold, RFC 9002 s.6.1.1 */
+/* a CHAT datagram's size on the wire: header, seal, counter, seq, len, text */
+#define HP_RSEND_WIRE(len) (HP_HDR_LEN + HP_SEAL_OVERHEAD + 8 + 4 + 2 + (size_t)(len))
 #define HP_PTO_COLLAPSE    3 /* timeouts in a row that collapse the window */
 
 struct hp_rsend_item {
@@ -57,6 +60,7 @@ struct hp_rsend {
 	size_t n_tx;             /* q[0..n_tx) have been sent at least once */
 	size_t lost_from;        /* no lost line below this index */
 	size_t n_lost, in_flight; /* sent, neither acked nor lost: in_flight */
+	size_t in_flight_bytes;  /* their datagrams' size (HP_RSEND_WIRE) */
 	size_t n_sacked;         /* acknowledged but still in the ring (a gap below) */
 	unsigned probes;         /* lines that may go beyond the window (after an RTO) */
 	uint32_t next_seq;       /* seq of the next pushed line */

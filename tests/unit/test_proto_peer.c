@@ -213,7 +213,7 @@ static void test_ack_malformed(void **state)
 	(void)state;
 	/* the good one: seq 10, lines 12..13 and 20 */
 	gl[0] = 1, gl[1] = 2, gl[2] = 6, gl[3] = 1;
-	n = ack_bytes(buf, 10, 64, gl, 2);
+	n = ack_bytes(buf, 10, 200, gl, 2);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), 0);
 	assert_int_equal(out.u.ack.range[0].lo, 12);
 	assert_int_equal(out.u.ack.range[0].hi, 13);
@@ -221,14 +221,14 @@ static void test_ack_malformed(void **state)
 	assert_int_equal(out.u.ack.range[1].hi, 20);
 	/* no gap: adjacent to the cumulative point, or to the range before */
 	gl[0] = 0;
-	n = ack_bytes(buf, 10, 64, gl, 2);
+	n = ack_bytes(buf, 10, 200, gl, 2);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
 	gl[0] = 1, gl[2] = 0;
-	n = ack_bytes(buf, 10, 64, gl, 2);
+	n = ack_bytes(buf, 10, 200, gl, 2);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
 	/* an empty range */
 	gl[2] = 6, gl[3] = 0;
-	n = ack_bytes(buf, 10, 64, gl, 2);
+	n = ack_bytes(buf, 10, 200, gl, 2);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
 	/* beyond the window it announces */
 	gl[3] = 1;
@@ -239,7 +239,7 @@ static void test_ack_malformed(void **state)
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
 	/* past UINT32_MAX: refused, not wrapped */
 	gl[0] = 1, gl[1] = 100;
-	n = ack_bytes(buf, UINT32_MAX - 50, 64, gl, 1);
+	n = ack_bytes(buf, UINT32_MAX - 50, 200, gl, 1);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
 	/* too many ranges, even with the bytes there */
 	for (i = 0; i < 2 * (HP_ACK_RANGES_MAX + 1); i++)
@@ -259,7 +259,7 @@ static void test_ack_malformed(void **state)
 	in.u.ack.n_ranges = HP_ACK_RANGES_MAX + 1;
 	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
 	/* the earlier builds' 12-byte ACK: refused (docs/protocol.md) */
-	n = ack_bytes(buf, 10, 64, gl, 0);
+	n = ack_bytes(buf, 10, 200, gl, 0);
 	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, 12), -EBADMSG);
 }
 

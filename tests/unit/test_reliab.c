@@ -183,8 +183,8 @@ static void test_rto_probe_and_backoff(void **state)
 	hp_rsend_init(&s);
 	rto = hp_rsend_rto(&s);
 	assert_int_equal(rto, MS(HP_RTO_INIT_MS));
-	push_n(&s, 40);
-	assert_int_equal(send_all(&s, MS(0), NULL), HP_CC_INIT);
+	push_n(&s, 200);
+	assert_int_equal(send_all(&s, MS(0), NULL), HP_ACK_MIN_WINDOW);
 	assert_int_equal(hp_rsend_deadline(&s), rto);
 	assert_null(hp_rsend_due(&s, rto - 1));
 	it = hp_rsend_due(&s, rto);
@@ -208,39 +208,51 @@ static void test_rto_probe_and_backoff(void **state)
 	hp_rsend_free(&s);
 }
 
+/* Lines of 38 bytes: 100-byte datagrams, so windows count in lines. */
+static void push_fixed(struct hp_rsend *s, unsigned n)
+{
+	const char *t = "01234567890123456789012345678901234567";
+	unsigned i;
+
+	assert_int_equal(HP_RSEND_WIRE(strlen(t)), 100);
+	for (i = 0; i < n; i++)
+		assert_int_equal(hp_rsend_push(s, t, strlen(t), NULL), 0);
+}
+
 /* Slow start doubles per round trip, one halving per loss episode. */
 static void test_cwnd_growth_and_decrease(void **state)
 {
 	struct hp_rsend s;
 	uint32_t last = 0;
 	struct hp_ack k;
-	uint32_t r[2];
+	uint32_t r[] = { 109, 109, 111, 0 };
 
 	(void)state;
 	hp_rsend_init(&s);
-	push_n(&s, 400);
-	assert_int_equal(send_all(&s, MS(0), &last), HP_CC_INIT);
+	push_fixed(&s, 1000);
+	/* the initial window, 10620 bytes: sends while below it */
+	assert_int_equal(send_all(&s, MS(0), &last), 107);
 	k = ack_of(last, 0, NULL);
 	hp_rsend_ack(&s, &k, MS(10), NULL, NULL);
-	assert_int_equal(s.cc.cwnd, 2 * HP_CC_INIT);
-	assert_int_equal(send_all(&s, MS(10), &last), 2 * HP_CC_INIT);
-	assert_int_equal(last, 3 * HP_CC_INIT);
-	/* lines 33 and 35 lost in the same window: one halving */
-	r[0] = 34, r[1] = 34;
-	k = ack_of(32, 1, r);
-	k.range[1].lo = 36, k.range[1].hi = last, k.n_ranges = 2;
+	assert_int_equal(s.cc.cwnd, HP_CC_INIT + 107 * 100);
+	assert_int_equal(send_all(&s, MS(10), &last), 214);
+	assert_int_equal(last, 321);
+	/* lines 108 and 110 lost in the same window: one halving */
+	r[3] = last;
+	k = ack_of(107, 2, r);
 	hp_rsend_ack(&s, &k, MS(20), NULL, NULL);
-	assert_int_equal(s.cc.cwnd, (2 * HP_CC_INIT + 62) / 2);
-	assert_int_equal(s.cc.n_episodes, 1);
 	assert_int_equal(s.n_lost, 2);
+	assert_int_equal(s.cc.n_episodes, 1);
+	assert_int_equal(s.cc.cwnd, (HP_CC_INIT + 107 * 100 + 212 * 100) / 2);
+	assert_int_equal(s.cc.ssthresh, s.cc.cwnd);
 	/* their retransmissions lost too: sent after the episode began, so
 	 * a second halving */
-	send_all(&s, MS(20), &last);
-	k.range[1].hi = last;
-	k.range[1].lo = 36;
+	assert_int_equal(send_all(&s, MS(20), &last), 213);
+	r[3] = last;
+	k = ack_of(107, 2, r);
 	hp_rsend_ack(&s, &k, MS(30), NULL, NULL);
 	assert_int_equal(s.cc.n_episodes, 2);
-	assert_int_equal(s.cc.cwnd, 31);
+	assert_int_equal(s.cc.cwnd, (HP_CC_INIT + 107 * 100 + 212 * 100) / 4);
 	hp_rsend_free(&s);
 }
 
@@ -253,15 +265,15 @@ static void test_receiver_window_respected(void **state)
 
 	(void)state;
 	hp_rsend_init(&s);
-	push_n(&s, 200);
-	s.cc.cwnd = 150; /* as if grown */
+	push_n(&s, 400);
+	s.cc.cwnd = 100000; /* as if grown */
 	assert_int_equal(send_all(&s, MS(0), &last), HP_ACK_MIN_WINDOW);
 	assert_int_equal(last, HP_ACK_MIN_WINDOW);
 	k.seq = 10;
-	k.window = 40;
+	k.window = HP_ACK_MIN_WINDOW + 12;
 	hp_rsend_ack(&s, &k, MS(5), NULL, NULL);
 	send_all(&s, MS(5), &last);
-	assert_int_equal(last, 50);
+	assert_int_equal(last, 10 + HP_ACK_MIN_WINDOW + 12);
 	hp_rsend_free(&s);
 }
 
