@@ -212,6 +212,7 @@ helptext: $(LABRUN)
 
 bench: all
 	@$(TEST_ENV) bash tests/bench.sh
+	@$(TEST_ENV) bash tests/bench-chat.sh
 	@$(TEST_ENV) bash tests/bench-wrapper.sh
 	@$(TEST_ENV) bash tests/bench-server.sh
 

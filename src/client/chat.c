@@ -16,19 +16,24 @@
 int chat_init(struct chat *ch, const struct client_opts *o, const struct output *out,
 	      struct path *p)
 {
+	int ret;
+
 	memset(ch, 0, sizeof(*ch));
 	ch->o = o;
 	ch->out = out;
 	ch->path = p;
 	ch->phase = CHAT_TYPING;
-	hp_rrecv_init(&ch->rx);
 	linebuf_init(&ch->lb);
-	return hp_rsend_init(&ch->tx, HP_RELIAB_WINDOW);
+	ret = hp_rrecv_init(&ch->rx);
+	if (ret < 0)
+		return ret;
+	return hp_rsend_init(&ch->tx);
 }
 
 void chat_free(struct chat *ch)
 {
 	hp_rsend_free(&ch->tx);
+	hp_rrecv_free(&ch->rx);
 }
 
 bool chat_wants_input(const struct chat *ch)
@@ -102,7 +107,11 @@ int chat_new_session(struct chat *ch, bool had_peer, uint64_t server_rtt_ms)
 	ch->peer_bye = false;
 	if (ch->phase == CHAT_LINGERING)
 		ch->phase = CHAT_DRAINING; /* the new peer has not had our BYE */
-	hp_rrecv_init(&ch->rx);
+	ch->ack_owed = 0;
+	hp_rrecv_free(&ch->rx);
+	ret = hp_rrecv_init(&ch->rx);
+	if (ret < 0)
+		return ret;
 	/* sequence numbers restart with a new session; lines typed before
 	 * the first peer are simply queued for it */
 	if (had_peer) {
@@ -113,7 +122,7 @@ int chat_new_session(struct chat *ch, bool had_peer, uint64_t server_rtt_ms)
 		ch->st_sent += ch->tx.n_sent;
 		ch->st_retx += ch->tx.n_retx;
 		hp_rsend_free(&ch->tx);
-		ret = hp_rsend_init(&ch->tx, HP_RELIAB_WINDOW);
+		ret = hp_rsend_init(&ch->tx);
 		if (ret < 0)
 			return ret;
 	}
@@ -150,8 +159,10 @@ static void chat_send_simple(struct chat *ch, uint8_t type, uint64_t now_us)
 
 	memset(&m, 0, sizeof(m));
 	m.type = type;
-	if (type == HP_ACK)
-		m.u.ack.seq = hp_rrecv_ack(&ch->rx);
+	if (type == HP_ACK) {
+		hp_rrecv_ack(&ch->rx, &m.u.ack);
+		ch->ack_owed = 0;
+	}
 	path_send(ch->path, &m, now_us);
 }
 
@@ -171,15 +182,20 @@ static void chat_on_chat(struct chat *ch, const struct hp_peer_msg *m, uint64_t 
 
 	ch->last_chat_rx = now_us / 1000;
 	ret = hp_rrecv_accept(&ch->rx, m->u.chat.seq, m->u.chat.text, m->u.chat.len);
-	if (ret == HP_RRECV_NEW) {
-		while (hp_rrecv_pop(&ch->rx, &seq, &text, &len)) {
-			out_message(ch->out, ch->path->nick, seq, text, len);
-			ch->st_delivered++;
-		}
-	} else if (ret == HP_RRECV_DUP) {
+	if (ret == HP_RRECV_DUP)
 		ch->st_dup++;
+	while (hp_rrecv_pop(&ch->rx, &seq, &text, &len)) {
+		out_message(ch->out, ch->path->nick, seq, text, len);
+		ch->st_delivered++;
 	}
-	/* duplicates too: our earlier ACK may have been the one lost */
+	/*
+	 * RFC 9000 s.13.2: in order, the ACK waits for the end of this read
+	 * round (chat_tick) or for CHAT_ACK_EVERY lines; out of order, a
+	 * duplicate (our earlier ACK may have been the one lost) or beyond
+	 * the window, it goes at once.
+	 */
+	if (ret == HP_RRECV_NEW && ++ch->ack_owed < CHAT_ACK_EVERY)
+		return;
 	chat_send_simple(ch, HP_ACK, now_us);
 }
 
@@ -192,7 +208,7 @@ enum chat_verdict chat_input(struct chat *ch, const struct hp_peer_msg *m, uint6
 		chat_on_chat(ch, m, now_us);
 		break;
 	case HP_ACK:
-		ret = hp_rsend_ack(&ch->tx, m->u.ack.seq, now_us, chat_on_acked, ch);
+		ret = hp_rsend_ack(&ch->tx, &m->u.ack, now_us, chat_on_acked, ch);
 		if (ret < 0)
 			out_debug(ch->out, "ack %u for a message never sent", m->u.ack.seq);
 		else if (ret > 0 && ch->phase != CHAT_TYPING)
@@ -223,6 +239,8 @@ void chat_tick(struct chat *ch, uint64_t now_us, uint64_t *wake)
 	struct hp_peer_msg m;
 	uint64_t d;
 
+	if (ch->ack_owed)
+		chat_send_simple(ch, HP_ACK, now_us);
 	while ((it = hp_rsend_due(&ch->tx, now_us))) {
 		if (it->tx > 1)
 			out_retransmit(ch->out, it->seq, it->tx);

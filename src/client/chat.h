@@ -4,7 +4,7 @@
 
 /*
  * The chat over the path: stdin lines become numbered CHAT messages
- * (reliab.h: window, RTO, in-order delivery), and at stdin EOF the close:
+ * (reliab.h: selective ACKs, congestion window, in-order delivery), and at stdin EOF the close:
  * drain until every line is acknowledged, then BYE and linger for the
  * peer's last lines (docs/hpclient.md, "Life of a run", step 6).
  */
@@ -19,6 +19,7 @@
 #include "reliab.h"
 
 #define CHAT_QUEUE_MAX 4096 /* stop reading stdin beyond this many unsent lines */
+#define CHAT_ACK_EVERY 8    /* lines in order before an ACK goes without waiting */
 
 enum chat_phase {
 	CHAT_TYPING,    /* stdin is open */
@@ -35,6 +36,7 @@ struct chat {
 	struct linebuf lb;
 	enum chat_phase phase;
 	bool peer_bye;
+	unsigned ack_owed;       /* lines taken in order since our last ACK */
 	uint64_t close_deadline; /* drain: no ACK progress until then = failure */
 	uint64_t bye_next, linger_until, last_chat_rx;
 	/* totals for the stats event (tx is per session, these per run) */

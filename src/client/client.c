@@ -339,6 +339,7 @@ static int client_wait(struct client *c, uint64_t wake)
 		wake = now + 60000;
 	ts.tv_sec = (time_t)((wake - now) / 1000);
 	ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+	out_flush(); /* whatever this round said is out before we block */
 	/* signals are blocked except inside ppoll: no lost wakeup */
 	ret = ppoll(pfd, (nfds_t)nfds, &ts, &none);
 	if (ret < 0) {
@@ -381,6 +382,7 @@ int client_run(struct client *c, volatile sig_atomic_t *stop)
 {
 	uint64_t wake;
 
+	out_batch(true); /* flushed before every wait, client_wait() */
 	while (!client_done(c)) {
 		c->now_us = hp_clock_us();
 		if (*stop) {

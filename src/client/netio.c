@@ -30,6 +30,10 @@ int netio_open(uint16_t port, uint16_t *bound_port)
 	}
 	if (bound_port)
 		*bound_port = ntohs(sin.sin_port);
+	/* room for a receive window of chat lines (reliab.h: 1024 lines of
+	 * ~1.1 kB each as the kernel counts them, socket(7) SO_RCVBUF, which
+	 * the kernel doubles and caps at rmem_max); failing is harmless */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
 	return fd;
 }
 

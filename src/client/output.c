@@ -77,9 +77,27 @@ static const char *out_addr(const struct hp_endpoint *ep, char *buf, size_t len)
 	return buf;
 }
 
+/* Batched (the chat loop, out_batch()), no flush per event: the loop
+ * flushes before it waits (out_flush()), so a reader still sees every
+ * event before the client blocks, and a burst of lines costs one
+ * write(2) rather than two per line. Otherwise each event goes at once. */
+static bool out_batched;
+
 static void out_json_end(void)
 {
 	fputs("}\n", stdout);
+	if (!out_batched)
+		fflush(stdout);
+}
+
+void out_batch(bool on)
+{
+	out_batched = on;
+	fflush(stdout);
+}
+
+void out_flush(void)
+{
 	fflush(stdout);
 }
 
@@ -217,7 +235,8 @@ void out_message(const struct output *o, const char *nick, uint32_t seq, const c
 	fputs(": ", stdout);
 	out_write_safe(stdout, text, len);
 	fputc('\n', stdout);
-	fflush(stdout);
+	if (!out_batched)
+		fflush(stdout);
 }
 
 void out_acked(const struct output *o, uint32_t seq, uint64_t rtt_us, unsigned tx)

@@ -78,4 +78,9 @@ void out_probe(const struct output *o, const char *mapping, const char *filterin
 void out_debug(const struct output *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* on: events on stdout are buffered until out_flush() (the chat loop
+ * calls it before every wait); off: each goes at once (the default). */
+void out_batch(bool on);
+void out_flush(void);
+
 #endif

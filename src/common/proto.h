@@ -156,6 +156,29 @@ struct hp_msg {
 	} u;
 };
 
+/*
+ * ACK (docs/protocol.md, "ACK"): the cumulative point, the receiver's
+ * window, and up to HP_ACK_RANGES_MAX ranges of lines received beyond the
+ * cumulative point (selective ACK, as QUIC's ACK frame, RFC 9000 s.19.3).
+ * Decoded ranges are absolute, ascending, disjoint and never adjacent
+ * (there is a missing line before each): seq < lo[0] - 1, and
+ * hi[i] + 1 < lo[i + 1]. On the wire each is (gap, len) relative to the
+ * one before, so no other shape can be expressed.
+ */
+#define HP_ACK_RANGES_MAX 16
+#define HP_ACK_MIN_WINDOW 128 /* a receiver buffers at least this many lines */
+
+struct hp_ack_range {
+	uint32_t lo, hi; /* lines lo..hi (inclusive) arrived */
+};
+
+struct hp_ack {
+	uint32_t seq;      /* cumulative: every CHAT <= seq arrived */
+	uint16_t window;   /* the receiver takes lines up to seq + window */
+	uint8_t n_ranges;  /* 0..HP_ACK_RANGES_MAX */
+	struct hp_ack_range range[HP_ACK_RANGES_MAX];
+};
+
 /* Plaintext of a sealed peer datagram. */
 struct hp_peer_msg {
 	uint8_t type;     /* HP_PUNCH .. HP_BYE, copied from the header */
@@ -163,7 +186,7 @@ struct hp_peer_msg {
 	union {
 		struct { uint64_t id; uint8_t ttl; } punch;     /* PUNCH, PUNCH_ACK (id echoed) */
 		struct { uint32_t seq; uint16_t len; char text[HP_CHAT_MAX + 1]; } chat;
-		struct { uint32_t seq; } ack;                   /* cumulative: all <= seq */
+		struct hp_ack ack;
 	} u; /* KEEPALIVE and BYE carry nothing beyond the counter */
 };
 

@@ -10,6 +10,83 @@
 #include "cursor.h"
 #include "proto.h"
 
+/*
+ * ACK body after the counter: seq u32, window u16, n u8, then n times
+ * (gap u16, len u16): range i starts gap + 1 lines after the end of the
+ * one before (range 0: after seq) and holds len lines. gap >= 1 and
+ * len >= 1, so ranges are ascending, disjoint and never touch; every
+ * line of them lies within seq + window (docs/protocol.md, "ACK").
+ */
+static bool ack_valid(const struct hp_ack *a)
+{
+	uint64_t prev = a->seq, top = (uint64_t)a->seq + a->window;
+	unsigned i;
+
+	if (a->window < HP_ACK_MIN_WINDOW || a->n_ranges > HP_ACK_RANGES_MAX)
+		return false;
+	for (i = 0; i < a->n_ranges; i++) {
+		const struct hp_ack_range *r = &a->range[i];
+
+		if (r->lo < prev + 2 || r->hi < r->lo || r->hi > top || r->lo - prev - 1 > UINT16_MAX ||
+		    r->hi - r->lo + 1 > UINT16_MAX)
+			return false;
+		prev = r->hi;
+	}
+	return true;
+}
+
+static void ack_encode(struct hp_wr *w, const struct hp_ack *a)
+{
+	uint32_t prev = a->seq;
+	unsigned i;
+
+	if (!ack_valid(a)) {
+		hp_wr_fail(w, -EINVAL);
+		return;
+	}
+	hp_wr_u32(w, a->seq);
+	hp_wr_u16(w, a->window);
+	hp_wr_u8(w, a->n_ranges);
+	for (i = 0; i < a->n_ranges; i++) {
+		hp_wr_u16(w, (uint16_t)(a->range[i].lo - prev - 1));
+		hp_wr_u16(w, (uint16_t)(a->range[i].hi - a->range[i].lo + 1));
+		prev = a->range[i].hi;
+	}
+}
+
+static void ack_decode(struct hp_rd *r, struct hp_ack *a)
+{
+	uint64_t prev, lo, len;
+	unsigned i;
+
+	a->seq = hp_rd_u32(r);
+	a->window = hp_rd_u16(r);
+	a->n_ranges = hp_rd_u8(r);
+	if (r->err)
+		return;
+	if (a->n_ranges > HP_ACK_RANGES_MAX) {
+		hp_rd_fail(r, -EBADMSG);
+		return;
+	}
+	prev = a->seq;
+	for (i = 0; i < a->n_ranges && !r->err; i++) {
+		lo = prev + 1 + hp_rd_u16(r);
+		len = hp_rd_u16(r);
+		/* 64-bit sums: a range past UINT32_MAX is refused, not wrapped */
+		if (lo + len - 1 > UINT32_MAX) {
+			hp_rd_fail(r, -EBADMSG);
+			break;
+		}
+		a->range[i].lo = (uint32_t)lo;
+		a->range[i].hi = (uint32_t)(lo + len - 1);
+		prev = lo + len - 1;
+		if (len == 0) /* hi < lo: ack_valid() refuses it */
+			break;
+	}
+	if (!r->err && !ack_valid(a))
+		hp_rd_fail(r, -EBADMSG);
+}
+
 int hp_peer_encode(const struct hp_peer_msg *m, uint8_t *buf, size_t cap)
 {
 	struct hp_wr w = { .buf = buf, .cap = cap };
@@ -35,7 +112,7 @@ int hp_peer_encode(const struct hp_peer_msg *m, uint8_t *buf, size_t cap)
 		break;
 	case HP_ACK:
 		hp_wr_u64(&w, m->counter);
-		hp_wr_u32(&w, m->u.ack.seq);
+		ack_encode(&w, &m->u.ack);
 		break;
 	case HP_KEEPALIVE:
 	case HP_BYE:
@@ -86,7 +163,7 @@ int hp_peer_decode(struct hp_peer_msg *m, uint8_t type, const uint8_t *buf, size
 		break;
 	case HP_ACK:
 		m->counter = hp_rd_u64(&r);
-		m->u.ack.seq = hp_rd_u32(&r);
+		ack_decode(&r, &m->u.ack);
 		break;
 	case HP_KEEPALIVE:
 	case HP_BYE:

@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for the wire codec: anything the decoders accept must
  * encode back to exactly the bytes they were given (flags aside), so no
- * input is silently reinterpreted. See docs/protocol.md for how to run it.
+ * input is silently reinterpreted; a decoded ACK's ranges are ascending,
+ * disjoint, apart and inside its window. See docs/protocol.md for how to run it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,22 @@ static void fuzz_control(const uint8_t *data, size_t size)
 		abort();
 }
 
+/* What the sender (reliab.c) relies on in a decoded ACK. */
+static void check_ack(const struct hp_ack *a)
+{
+	uint64_t prev = a->seq;
+	unsigned i;
+
+	if (a->n_ranges > HP_ACK_RANGES_MAX || a->window < HP_ACK_MIN_WINDOW)
+		abort();
+	for (i = 0; i < a->n_ranges; i++) {
+		if (a->range[i].lo < prev + 2 || a->range[i].hi < a->range[i].lo ||
+		    a->range[i].hi > (uint64_t)a->seq + a->window)
+			abort();
+		prev = a->range[i].hi;
+	}
+}
+
 static void fuzz_peer(const uint8_t *data, size_t size)
 {
 	uint8_t out[HP_MAX_DATAGRAM + HP_CHAT_MAX];
@@ -37,6 +54,8 @@ static void fuzz_peer(const uint8_t *data, size_t size)
 		return;
 	if (p.type == HP_CHAT && strlen(p.u.chat.text) != p.u.chat.len)
 		abort();
+	if (p.type == HP_ACK)
+		check_ack(&p.u.ack);
 	n = hp_peer_encode(&p, out, sizeof(out));
 	if (n < 0 || (size_t)n != size - 1 || memcmp(out, data + 1, size - 1) != 0)
 		abort();

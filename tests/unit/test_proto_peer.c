@@ -42,6 +42,10 @@ static void make_peer(struct hp_peer_msg *p, int which)
 	case 4:
 		p->type = HP_ACK;
 		p->u.ack.seq = 99;
+		p->u.ack.window = 1024;
+		p->u.ack.n_ranges = 2;
+		p->u.ack.range[0] = (struct hp_ack_range){ 101, 105 };
+		p->u.ack.range[1] = (struct hp_ack_range){ 200, 200 };
 		break;
 	case 5:
 		p->type = HP_KEEPALIVE;
@@ -105,7 +109,10 @@ static void test_peer_round_trip(void **state)
 			break;
 		case HP_ACK:
 			assert_int_equal(out.u.ack.seq, in.u.ack.seq);
-			assert_int_equal(n, 12);
+			assert_int_equal(out.u.ack.window, in.u.ack.window);
+			assert_int_equal(out.u.ack.n_ranges, 2);
+			assert_memory_equal(out.u.ack.range, in.u.ack.range, 2 * sizeof(in.u.ack.range[0]));
+			assert_int_equal(n, 8 + 4 + 2 + 1 + 2 * 4);
 			break;
 		default:
 			assert_int_equal(n, 8);
@@ -180,6 +187,82 @@ static void test_chat_limits(void **state)
 	assert_string_equal(out.u.chat.text, "");
 }
 
+/* The wire bytes of an ACK after the counter, built by hand. */
+static size_t ack_bytes(uint8_t *b, uint32_t seq, uint16_t window, const uint16_t *gl, uint8_t n)
+{
+	size_t o = 8, i;
+
+	memset(b, 0, 8);
+	b[o++] = (uint8_t)(seq >> 24), b[o++] = (uint8_t)(seq >> 16);
+	b[o++] = (uint8_t)(seq >> 8), b[o++] = (uint8_t)seq;
+	b[o++] = (uint8_t)(window >> 8), b[o++] = (uint8_t)window;
+	b[o++] = n;
+	for (i = 0; i < 2 * (size_t)n; i++)
+		b[o++] = (uint8_t)(gl[i] >> 8), b[o++] = (uint8_t)gl[i];
+	return o;
+}
+
+static void test_ack_malformed(void **state)
+{
+	struct hp_peer_msg in, out;
+	uint8_t buf[BUFSZ];
+	uint16_t gl[2 * (HP_ACK_RANGES_MAX + 1)];
+	size_t n;
+	unsigned i;
+
+	(void)state;
+	/* the good one: seq 10, lines 12..13 and 20 */
+	gl[0] = 1, gl[1] = 2, gl[2] = 6, gl[3] = 1;
+	n = ack_bytes(buf, 10, 200, gl, 2);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), 0);
+	assert_int_equal(out.u.ack.range[0].lo, 12);
+	assert_int_equal(out.u.ack.range[0].hi, 13);
+	assert_int_equal(out.u.ack.range[1].lo, 20);
+	assert_int_equal(out.u.ack.range[1].hi, 20);
+	/* no gap: adjacent to the cumulative point, or to the range before */
+	gl[0] = 0;
+	n = ack_bytes(buf, 10, 200, gl, 2);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	gl[0] = 1, gl[2] = 0;
+	n = ack_bytes(buf, 10, 200, gl, 2);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	/* an empty range */
+	gl[2] = 6, gl[3] = 0;
+	n = ack_bytes(buf, 10, 200, gl, 2);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	/* beyond the window it announces */
+	gl[3] = 1;
+	n = ack_bytes(buf, 10, 9, gl, 2);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	/* a window below the least a receiver promises */
+	n = ack_bytes(buf, 10, HP_ACK_MIN_WINDOW - 1, gl, 0);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	/* past UINT32_MAX: refused, not wrapped */
+	gl[0] = 1, gl[1] = 100;
+	n = ack_bytes(buf, UINT32_MAX - 50, 200, gl, 1);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	/* too many ranges, even with the bytes there */
+	for (i = 0; i < 2 * (HP_ACK_RANGES_MAX + 1); i++)
+		gl[i] = 1;
+	n = ack_bytes(buf, 0, UINT16_MAX, gl, HP_ACK_RANGES_MAX + 1);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), -EBADMSG);
+	n = ack_bytes(buf, 0, UINT16_MAX, gl, HP_ACK_RANGES_MAX);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, n), 0);
+	/* the encoder takes no other shape either: overlapping, descending */
+	make_peer(&in, 4);
+	in.u.ack.range[1] = (struct hp_ack_range){ 104, 110 };
+	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
+	in.u.ack.range[1] = (struct hp_ack_range){ 50, 60 };
+	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
+	in.u.ack.range[1] = (struct hp_ack_range){ 106, 106 }; /* touching */
+	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
+	in.u.ack.n_ranges = HP_ACK_RANGES_MAX + 1;
+	assert_int_equal(hp_peer_encode(&in, buf, sizeof(buf)), -EINVAL);
+	/* the earlier builds' 12-byte ACK: refused (docs/protocol.md) */
+	n = ack_bytes(buf, 10, 200, gl, 0);
+	assert_int_equal(hp_peer_decode(&out, HP_ACK, buf, 12), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_peer_round_trip),
 		cmocka_unit_test(test_peer_truncations_and_trailing),
 		cmocka_unit_test(test_chat_limits),
+		cmocka_unit_test(test_ack_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
