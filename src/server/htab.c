@@ -13,17 +13,46 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "server/htab.h"
 
 #define HTAB_STEP 8
+/* From this size a bucket array is mapped on its own (mmap(2)): its zero
+ * pages come on first touch, spread over the moves, where calloc(3) from
+ * the heap may clear the whole array at once (8 MiB at a million rooms:
+ * milliseconds), and unmapping it gives the memory back. */
+#define HTAB_MAP_BYTES (64u * 1024)
+
+static struct htab_node **htab_alloc(size_t n)
+{
+	void *p;
+
+	if (n > SIZE_MAX / sizeof(struct htab_node *))
+		return NULL;
+	if (n * sizeof(struct htab_node *) < HTAB_MAP_BYTES)
+		return calloc(n, sizeof(struct htab_node *));
+	p = mmap(NULL, n * sizeof(struct htab_node *), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void htab_free(struct htab_node **b, size_t n)
+{
+	if (!b)
+		return;
+	if (n * sizeof(*b) < HTAB_MAP_BYTES)
+		free(b);
+	else
+		munmap(b, n * sizeof(*b));
+}
 
 int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void *arg)
 {
 	*h = (struct htab){ .min_buckets = min_buckets, .hash = hash, .arg = arg };
 	if (!min_buckets || (min_buckets & (min_buckets - 1)) || !hash)
 		return -EINVAL;
-	h->cur = calloc(min_buckets, sizeof(*h->cur));
+	h->cur = htab_alloc(min_buckets);
 	if (!h->cur)
 		return -ENOMEM;
 	h->n_cur = min_buckets;
@@ -32,8 +61,8 @@ int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void 
 
 void htab_fini(struct htab *h)
 {
-	free(h->cur);
-	free(h->old);
+	htab_free(h->cur, h->n_cur);
+	htab_free(h->old, h->n_old);
 	h->cur = h->old = NULL;
 	h->n_cur = h->n_old = h->count = 0;
 }
@@ -67,7 +96,7 @@ static void htab_step(struct htab *h)
 		}
 		h->old[h->moved] = NULL;
 		if (++h->moved == h->n_old) {
-			free(h->old);
+			htab_free(h->old, h->n_old);
 			h->old = NULL;
 			h->n_old = h->moved = 0;
 		}
@@ -77,7 +106,7 @@ static void htab_step(struct htab *h)
 /* Starts a resize to n buckets; on no memory, stays as it is. */
 static void htab_resize(struct htab *h, size_t n)
 {
-	struct htab_node **b = calloc(n, sizeof(*b));
+	struct htab_node **b = htab_alloc(n);
 
 	if (!b)
 		return;

@@ -5,7 +5,7 @@
 /*
  * A chained hash table of intrusive nodes that grows and shrinks with
  * its contents, a little at a time: a resize allocates the new bucket
- * array (calloc of fresh pages: no zeroing pass) and every later insert
+ * array (big ones mapped: no zeroing pass) and every later insert
  * or remove moves a few old buckets into it (HTAB_STEP), so no single
  * call walks the table. While a resize is under way a key lives in its
  * old bucket until that bucket has been moved, then in its new one;
