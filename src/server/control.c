@@ -138,13 +138,17 @@ static bool control_proven(struct server_ctx *c, const struct server_request *re
 {
 	const struct rooms_peer *p;
 
+	/* the registration first: a lookup, where the cookie is a keyed
+	 * BLAKE2b that clients resend on every refresh */
+	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
+	if (p && hp_endpoint_equal(&p->public_ep, &req->from))
+		return true;
 	if (reg->cookie_len) {
 		if (cookie_valid(&c->cookies, req->now_ms, &req->from, reg->token, reg->cookie))
 			return true;
 		counters_inc(&c->counters, CNT_DROP_COOKIE); /* stale, or not made for it */
 	}
-	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
-	return p && hp_endpoint_equal(&p->public_ep, &req->from);
+	return false;
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)

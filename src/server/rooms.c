@@ -482,7 +482,6 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 	struct rooms_peer *held;
 	uint64_t hv;
 	size_t len;
-	bool same;
 	int ret;
 
 	if (!t || !reg || !from || !out)
@@ -496,23 +495,28 @@ int rooms_register(struct rooms *t, const struct hp_register *reg,
 	 * sender by token alone) */
 	hv = rooms_hash(t, reg->token, HP_TOKEN_LEN);
 	held = rooms_token_holder(t, reg->token, hv);
-	same = held && held->room->name_len == len && !memcmp(held->room->name, reg->room, len);
+	/* its room, if it is this one: a refresh (the common REGISTER) finds
+	 * it without a second lookup */
+	r = held && held->room->name_len == len && !memcmp(held->room->name, reg->room, len) ?
+		    held->room : NULL;
 	if (held && rooms_peer_stale(t, held, now_ms)) {
-		/* expired, not yet swept: in its own room the lazy expiry
-		 * below drops it (the room and its relay quota stay) */
-		if (!same) {
-			r = held->room;
+		/* expired, not yet swept: in this room the lazy expiry below
+		 * drops it (the room and its relay quota stay) */
+		if (!r) {
+			struct rooms_room *old = held->room;
+
 			rooms_drop_peer(t, held);
-			rooms_room_release(t, r);
+			rooms_room_release(t, old);
 		}
 		held = NULL;
 	}
-	if (held && !same)
+	if (held && !r)
 		return -EEXIST;
 	if (rooms_source_full(t, held, from, now_ms))
 		return -EDQUOT;
-	ret = rooms_get_room(t, reg->room, len, now_ms, &r);
-	if (ret < 0)
+	if (r)
+		rooms_expire_room(t, r, now_ms); /* as rooms_get_room does */
+	else if ((ret = rooms_get_room(t, reg->room, len, now_ms, &r)) < 0)
 		return ret;
 	ret = rooms_join_room(t, r, reg, from, hv, now_ms, out);
 	/* a room made (or emptied by the lazy expiry) for a refused
