@@ -37,14 +37,29 @@ static struct htab_node **htab_alloc(size_t n)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void htab_free(struct htab_node **b, size_t n)
+/* b[0..from) are already unmapped (htab_release). */
+static void htab_free(struct htab_node **b, size_t n, size_t from)
 {
 	if (!b)
 		return;
 	if (n * sizeof(*b) < HTAB_MAP_BYTES)
 		free(b);
-	else
-		munmap(b, n * sizeof(*b));
+	else if (from < n)
+		munmap(b + from, (n - from) * sizeof(*b));
+}
+
+/* A mapped old array goes back HTAB_MAP_BYTES at a time as its buckets
+ * are moved: unmapping 8 MiB of touched pages at once can take
+ * milliseconds, 64 KiB is 16 pages. (Mapped arrays are powers of two of
+ * at least HTAB_MAP_BYTES, so the pieces tile them.) */
+static void htab_release(struct htab *h)
+{
+	size_t chunk = HTAB_MAP_BYTES / sizeof(*h->old);
+
+	if (h->n_old * sizeof(*h->old) < HTAB_MAP_BYTES || h->moved - h->released < chunk)
+		return;
+	munmap(h->old + h->released, HTAB_MAP_BYTES);
+	h->released += chunk;
 }
 
 int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void *arg)
@@ -61,8 +76,8 @@ int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void 
 
 void htab_fini(struct htab *h)
 {
-	htab_free(h->cur, h->n_cur);
-	htab_free(h->old, h->n_old);
+	htab_free(h->cur, h->n_cur, 0);
+	htab_free(h->old, h->n_old, h->released);
 	h->cur = h->old = NULL;
 	h->n_cur = h->n_old = h->count = 0;
 }
@@ -95,10 +110,12 @@ static void htab_step(struct htab *h)
 			n = next;
 		}
 		h->old[h->moved] = NULL;
-		if (++h->moved == h->n_old) {
-			htab_free(h->old, h->n_old);
+		h->moved++;
+		htab_release(h);
+		if (h->moved == h->n_old) {
+			htab_free(h->old, h->n_old, h->released);
 			h->old = NULL;
-			h->n_old = h->moved = 0;
+			h->n_old = h->moved = h->released = 0;
 		}
 	}
 }
@@ -112,7 +129,7 @@ static void htab_resize(struct htab *h, size_t n)
 		return;
 	h->old = h->cur;
 	h->n_old = h->n_cur;
-	h->moved = 0;
+	h->moved = h->released = 0;
 	h->cur = b;
 	h->n_cur = n;
 }
@@ -154,5 +171,5 @@ void htab_remove(struct htab *h, struct htab_node *n, uint64_t hv)
 
 size_t htab_bytes(const struct htab *h)
 {
-	return (h->n_cur + (h->old ? h->n_old : 0)) * sizeof(*h->cur);
+	return (h->n_cur + (h->old ? h->n_old - h->released : 0)) * sizeof(*h->cur);
 }

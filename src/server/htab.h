@@ -33,6 +33,7 @@ struct htab {
 	struct htab_node **old;  /* being moved into cur; NULL = no resize */
 	size_t n_old;
 	size_t moved;            /* old[0..moved) are empty already */
+	size_t released;         /* old[0..released) are unmapped (htab.c) */
 	size_t count;
 	size_t min_buckets;
 	htab_hash_fn hash;
