@@ -26,11 +26,11 @@
 #define SERVER_RX_BUDGET 256
 /* Expiry sweep period; registrations also expire lazily on lookup. */
 #define SERVER_SWEEP_MS 1000u
-/* Registrations one sweep drops at most (about 1 us each at a million
+/* Registrations one sweep drops at most (1-1.5 us each at a million
  * rooms, cache misses mostly): a burst that times out at once is taken
  * over several turns of the loop, with the sockets served in between,
  * not in one long stall. */
-#define SERVER_EXPIRE_BUDGET 256
+#define SERVER_EXPIRE_BUDGET 128
 
 /* Binds one socket to ep; *local gets the address actually bound. */
 static int server_bind_one(const struct hp_endpoint *ep, int *fd_out,
