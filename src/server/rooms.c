@@ -15,8 +15,6 @@
 #include "rooms.h"
 
 #define ROOMS_MIN_BUCKETS 16u
-/* the address index key: family, then the address bytes */
-#define ROOMS_AKEY_LEN 17
 
 struct rooms {
 	struct htab names;  /* rooms_room.hnode by name */
@@ -52,7 +50,7 @@ static uint64_t rooms_hash(const struct rooms *t, const void *key, size_t len)
  * behind one address is one source, whatever ports it uses. */
 static uint64_t rooms_addr_hash(const struct rooms *t, const struct hp_endpoint *ep)
 {
-	uint8_t key[ROOMS_AKEY_LEN];
+	uint8_t key[17]; /* the family, then the address bytes */
 
 	key[0] = ep->family;
 	memcpy(key + 1, ep->addr, 16);
