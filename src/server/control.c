@@ -46,11 +46,11 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 	m.hdr.type = HP_INTRO;
 	memcpy(m.u.intro.token, to->token, HP_TOKEN_LEN);
 	m.u.intro.reflexive = to->public_ep;
-	memcpy(m.u.intro.peer_nick, peer->nick, sizeof(m.u.intro.peer_nick));
+	memcpy(m.u.intro.peer_nick, rooms_peer_nick(peer), strlen(rooms_peer_nick(peer)));
 	memcpy(m.u.intro.peer_pubkey, peer->pubkey, HP_KEY_LEN);
 	m.u.intro.peer_public = peer->public_ep;
 	m.u.intro.n_priv = peer->n_priv;
-	memcpy(m.u.intro.peer_priv, peer->priv, sizeof(m.u.intro.peer_priv));
+	memcpy(m.u.intro.peer_priv, peer->priv, peer->n_priv * sizeof(peer->priv[0]));
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
@@ -59,9 +59,10 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 	}
 	if (reply_send(c, req, 0, &to->public_ep, out, (size_t)len, false) == 0) {
 		counters_inc(&c->counters, CNT_INTROS);
-		server_log(&c->log, "intro to %s: peer %s",
-			   hp_endpoint_format(&to->public_ep, a, sizeof(a)),
-			   hp_endpoint_format(&peer->public_ep, b, sizeof(b)));
+		if (c->log.verbosity >= SERVER_VERBOSE) /* formatting is not free */
+			server_log(&c->log, "intro to %s: peer %s",
+				   hp_endpoint_format(&to->public_ep, a, sizeof(a)),
+				   hp_endpoint_format(&peer->public_ep, b, sizeof(b)));
 	}
 }
 
@@ -137,13 +138,17 @@ static bool control_proven(struct server_ctx *c, const struct server_request *re
 {
 	const struct rooms_peer *p;
 
+	/* the registration first: a lookup, where the cookie is a keyed
+	 * BLAKE2b that clients resend on every refresh */
+	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
+	if (p && hp_endpoint_equal(&p->public_ep, &req->from))
+		return true;
 	if (reg->cookie_len) {
 		if (cookie_valid(&c->cookies, req->now_ms, &req->from, reg->token, reg->cookie))
 			return true;
 		counters_inc(&c->counters, CNT_DROP_COOKIE); /* stale, or not made for it */
 	}
-	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
-	return p && hp_endpoint_equal(&p->public_ep, &req->from);
+	return false;
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
@@ -187,13 +192,14 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 		return;
 	}
 	counters_inc(&c->counters, CNT_REGISTERS);
-	self = &j.room->peer[j.self];
-	other = &j.room->peer[rooms_other(j.self)];
-	server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
-		   control_printable(room, sizeof(room), j.room->name),
-		   control_printable(nick, sizeof(nick), self->nick),
-		   hp_endpoint_format(&req->from, from, sizeof(from)),
-		   j.fresh ? " (new)" : " (refresh)", j.moved ? " (moved)" : "");
+	self = j.room->peer[j.self];
+	other = j.room->peer[rooms_other(j.self)]; /* NULL unless paired */
+	if (c->log.verbosity >= SERVER_VERBOSE) /* formatting is not free */
+		server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
+			   control_printable(room, sizeof(room), j.room->name),
+			   control_printable(nick, sizeof(nick), rooms_peer_nick(self)),
+			   hp_endpoint_format(&req->from, from, sizeof(from)),
+			   j.fresh ? " (new)" : " (refresh)", j.moved ? " (moved)" : "");
 	if (!j.paired) {
 		control_send_registered(c, req, self);
 		return;

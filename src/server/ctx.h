@@ -29,6 +29,8 @@
  * so CHANGE-REQUEST flags map to an index by XOR. */
 #define SERVER_SOCKS 4
 
+struct reply_queue;
+
 /* One received datagram, as every handler sees it. */
 struct server_request {
 	const uint8_t *buf;
@@ -55,6 +57,8 @@ struct server_ctx {
 	uint32_t relay_rate;  /* per-room datagrams per second (bucket depth 1 s) */
 	struct cookie_jar cookies; /* return routability (cookie.h) */
 	struct limits limits;      /* per-source rates (limits.h) */
+	struct reply_queue *txq;   /* replies waiting for one sendmmsg (reply.h);
+				    * NULL: each is sent at once */
 };
 
 #endif

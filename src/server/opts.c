@@ -100,6 +100,18 @@ static void set_alt_port(struct server_opts *o, const char *arg, unsigned long v
 	o->alt_port = (int)v;
 }
 
+static void set_rcvbuf(struct server_opts *o, const char *arg, unsigned long v)
+{
+	(void)arg;
+	o->rcvbuf = v;
+}
+
+static void set_sndbuf(struct server_opts *o, const char *arg, unsigned long v)
+{
+	(void)arg;
+	o->sndbuf = v;
+}
+
 static void set_verbose(struct server_opts *o, const char *arg, unsigned long v)
 {
 	(void)arg, (void)v;
@@ -141,6 +153,12 @@ static const struct opts_row opts_rows[] = {
 	  OPTS_IP, 0, 0, "an IP address", set_alt_addr },
 	{ "alt-port", 0, "P", "second port (default: port + 1)",
 	  OPTS_NUM, 1, 65535, "1..65535", set_alt_port },
+	{ "rcvbuf", 0, "BYTES", "receive buffer per socket (default "
+				OPTS_STR(SERVER_DEFAULT_RCVBUF) ";\n0: the system's)",
+	  OPTS_NUM, 0, 1ul << 30, "0..2^30", set_rcvbuf },
+	{ "sndbuf", 0, "BYTES", "send buffer per socket (default "
+				OPTS_STR(SERVER_DEFAULT_SNDBUF) ";\n0: the system's)",
+	  OPTS_NUM, 0, 1ul << 30, "0..2^30", set_sndbuf },
 	{ "verbose", 'v', NULL, "log each register/intro/error; counters at exit",
 	  OPTS_FLAG, 0, 0, NULL, set_verbose },
 	{ "quiet", 'q', NULL, "print only the ready line and fatal errors",
@@ -280,6 +298,8 @@ static void opts_defaults(struct server_opts *o)
 	o->register_rate = SERVER_DEFAULT_REGISTER_RATE;
 	o->relay_source_rate = SERVER_DEFAULT_RELAY_SOURCE_RATE;
 	o->alt_port = -1;
+	o->rcvbuf = SERVER_DEFAULT_RCVBUF;
+	o->sndbuf = SERVER_DEFAULT_SNDBUF;
 }
 
 int server_opts_parse(struct server_opts *o, int argc, char **argv, FILE *out, FILE *err)

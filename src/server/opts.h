@@ -26,6 +26,11 @@
 #define SERVER_DEFAULT_MAX_PER_SOURCE 16  /* registrations held by one address */
 #define SERVER_DEFAULT_REGISTER_RATE  20  /* registrations per second per address */
 #define SERVER_DEFAULT_RELAY_SOURCE_RATE 2097152 /* relayed bytes per second per address */
+/* Socket buffers: a burst of 512 small requests takes about 1 MiB of
+ * receive buffer (each queued datagram is charged its whole sk_buff,
+ * socket(7)); the system default (net.core.rmem_default) is ~208 KiB. */
+#define SERVER_DEFAULT_RCVBUF 4194304
+#define SERVER_DEFAULT_SNDBUF 1048576
 
 struct server_opts {
 	const char *bind_addr; /* IP literal, v4 or v6; NULL = 0.0.0.0 */
@@ -40,6 +45,8 @@ struct server_opts {
 	uint64_t relay_source_rate; /* relayed bytes per second per address; 0 = no limit */
 	const char *alt_addr;  /* RFC 5780 second address; NULL = none */
 	int alt_port;          /* -1 = port + 1 (or any free one when port is 0) */
+	size_t rcvbuf;         /* SO_RCVBUF per socket; 0 = the system default */
+	size_t sndbuf;         /* SO_SNDBUF per socket; 0 = the system default */
 };
 
 /*

@@ -3,7 +3,7 @@
  * Replies (reply.h): the server's only way out. Owns the no-amplification
  * check, the v4-mapped address form of a dual-stack socket, and the ERROR
  * builder every handler shares. Called by the handlers; calls counters,
- * log and sendto(2), never up into the loop.
+ * log and sendto(2)/sendmmsg(2), never up into the loop.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -51,6 +51,52 @@ const struct hp_endpoint *reply_sock_local(const struct server_ctx *c, int sock)
 	return &c->socks.local[sock];
 }
 
+/*
+ * sendmmsg(2) stops at the first datagram it cannot send and reports how
+ * many went: that one is lost (counted) and the rest are tried again,
+ * except on a full buffer (EAGAIN), which would refuse them all too.
+ */
+void reply_flush(struct server_ctx *c)
+{
+	struct reply_queue *q = c->txq;
+	int off = 0, n;
+
+	if (!q)
+		return;
+	while (off < q->n) {
+		n = sendmmsg(q->fd, q->msg + off, (unsigned int)(q->n - off), MSG_DONTWAIT);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->counters.v[CNT_DROP_SEND] += (uint64_t)(q->n - off);
+			break;
+		}
+		counters_inc(&c->counters, CNT_DROP_SEND);
+		off++;
+	}
+	q->n = 0;
+}
+
+static void reply_enqueue(struct server_ctx *c, int fd, const struct sockaddr_storage *ss,
+			  socklen_t sslen, const uint8_t *buf, size_t len)
+{
+	struct reply_queue *q = c->txq;
+	int i;
+
+	if (q->n == REPLY_BATCH || (q->n && q->fd != fd))
+		reply_flush(c);
+	i = q->n++;
+	q->fd = fd;
+	memcpy(q->buf[i], buf, len);
+	memcpy(&q->to[i], ss, sslen);
+	q->iov[i] = (struct iovec){ .iov_base = q->buf[i], .iov_len = len };
+	q->msg[i] = (struct mmsghdr){ .msg_hdr = {
+		.msg_name = &q->to[i], .msg_namelen = sslen, .msg_iov = &q->iov[i], .msg_iovlen = 1,
+	} };
+}
+
 int reply_send(struct server_ctx *c, const struct server_request *req, int sock,
 	       const struct hp_endpoint *to, const uint8_t *buf, size_t len, bool exempt)
 {
@@ -66,6 +112,10 @@ int reply_send(struct server_ctx *c, const struct server_request *req, int sock,
 	if (fd < 0 || len > HP_MAX_DATAGRAM || reply_sockaddr(&c->socks, to, &ss, &sslen) < 0) {
 		counters_inc(&c->counters, CNT_DROP_SEND);
 		ret = -EINVAL;
+		goto out;
+	}
+	if (c->txq) {
+		reply_enqueue(c, fd, &ss, sslen, buf, len);
 		goto out;
 	}
 	if (sendto(fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ss, sslen) < 0) {
@@ -86,8 +136,9 @@ void reply_error(struct server_ctx *c, const struct server_request *req,
 	char from[HP_ENDPOINT_STRLEN];
 	int len;
 
-	server_log(&c->log, "error %u (%s) to %s", code, reason,
-		   hp_endpoint_format(&req->from, from, sizeof(from)));
+	if (c->log.verbosity >= SERVER_VERBOSE) /* formatting is not free */
+		server_log(&c->log, "error %u (%s) to %s", code, reason,
+			   hp_endpoint_format(&req->from, from, sizeof(from)));
 	if (req->len < REPLY_ERROR_FIXED) {
 		counters_inc(&c->counters, CNT_DROP_AMPLIFY);
 		return;

@@ -14,11 +14,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
+#include "stun.h"
 #include "server/ctx.h"
 #include "server/opts.h"
 
+/* Datagrams one recvmmsg(2) takes at most. */
+#define SERVER_BATCH 64
+
+/* The receive side of a batch: buffers recvmmsg(2) fills. */
+struct server_rx {
+	struct mmsghdr msg[SERVER_BATCH];
+	struct iovec iov[SERVER_BATCH];
+	struct sockaddr_storage from[SERVER_BATCH];
+	/* a padded STUN request (stun.h) is the longest thing accepted */
+	uint8_t buf[SERVER_BATCH][STUN_MAX_REQUEST];
+};
+
 struct server {
 	struct server_opts cfg;
+	struct server_rx *rx;         /* allocated by server_open */
+	struct reply_queue *txq;      /* ctx.txq points here */
 	struct server_ctx ctx; /* what dispatch and the handlers work with */
 	int sig_fd;            /* signalfd for SIGINT, SIGTERM, SIGUSR1 */
 	bool sigmask_saved;

@@ -66,6 +66,8 @@ static void test_defaults(void **state)
 	assert_int_equal(p.o.relay_source_rate, 2097152);
 	assert_null(p.o.alt_addr);
 	assert_int_equal(p.o.alt_port, -1);
+	assert_int_equal(p.o.rcvbuf, 4194304);
+	assert_int_equal(p.o.sndbuf, 1048576);
 	assert_string_equal(p.out, "");
 	assert_string_equal(p.err, "");
 	done(&p);
@@ -79,7 +81,7 @@ static void test_every_option(void **state)
 	PARSE(&p, "--bind", "192.0.2.1", "--max-rooms", "16777216", "--room-timeout", "86400",
 	      "--relay-bytes", "0", "--relay-rate=7", "--alt-addr", "192.0.2.2", "--alt-port", "9",
 	      "--max-per-source", "0", "--register-rate", "1000000", "--source-relay", "5",
-	      "-q", "--verbose", "3478");
+	      "--rcvbuf", "1073741824", "--sndbuf", "0", "-q", "--verbose", "3478");
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(p.o.bind_addr, "192.0.2.1");
 	assert_int_equal(p.o.port, 3478);
@@ -93,6 +95,8 @@ static void test_every_option(void **state)
 	assert_int_equal(p.o.relay_source_rate, 5);
 	assert_string_equal(p.o.alt_addr, "192.0.2.2");
 	assert_int_equal(p.o.alt_port, 9);
+	assert_int_equal(p.o.rcvbuf, 1u << 30);
+	assert_int_equal(p.o.sndbuf, 0);
 	done(&p);
 	/* abbreviations, options after the port, v6, and a fresh parse */
 	PARSE(&p, "65535", "--bi", "::", "--relay-b", "1099511627776", "-v", "-q");
@@ -130,6 +134,10 @@ static const char usage_text[] =
 	"  --alt-addr IP        second address for RFC 5780 NAT discovery\n"
 	"                       (needs --bind IP of the same family)\n"
 	"  --alt-port P         second port (default: port + 1)\n"
+	"  --rcvbuf BYTES       receive buffer per socket (default 4194304;\n"
+	"                       0: the system's)\n"
+	"  --sndbuf BYTES       send buffer per socket (default 1048576;\n"
+	"                       0: the system's)\n"
 	"  -v, --verbose        log each register/intro/error; counters at exit\n"
 	"  -q, --quiet          print only the ready line and fatal errors\n"
 	"  -h, --help           show this help\n"
@@ -201,6 +209,8 @@ static void test_usage_errors(void **state)
 	EXPECT("--relay-rate: '0' is not 1..1000000", "--relay-rate", "0", "0");
 	EXPECT("--alt-addr: 'zz' is not an IP address", "--alt-addr", "zz", "0");
 	EXPECT("--alt-port: '0' is not 1..65535", "--alt-port", "0", "0");
+	EXPECT("--rcvbuf: '1073741825' is not 0..2^30", "--rcvbuf", "1073741825", "0");
+	EXPECT("--sndbuf: '-1' is not 0..2^30", "--sndbuf", "-1", "0");
 	EXPECT("missing <port>", "-v");
 	EXPECT("too many arguments", "1", "2");
 	EXPECT("bad port '70000' (0..65535)", "70000");

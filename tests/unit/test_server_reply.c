@@ -240,6 +240,58 @@ static void test_dual_stack_sends_v4_mapped(void **state)
 	assert_memory_equal(buf, out, sizeof(out));
 }
 
+/* Sends a 2-byte datagram numbered i from the server's socket, past any
+ * queue: what arrives before it was sent before it. */
+static void send_direct(struct fixture *f, uint16_t i)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	uint8_t b[2] = { (uint8_t)(i >> 8), (uint8_t)i };
+
+	assert_true(hp_endpoint_to_sockaddr(&f->client_ep, &ss, &len) >= 0);
+	assert_int_equal(sendto(f->ctx.socks.fd[0], b, sizeof(b), 0, (struct sockaddr *)&ss, len),
+			 sizeof(b));
+}
+
+static void expect_numbered(struct fixture *f, uint16_t i)
+{
+	uint8_t buf[2048];
+
+	assert_int_equal(recv_reply(f, buf, sizeof(buf)), 2);
+	assert_int_equal(buf[0] << 8 | buf[1], i);
+}
+
+/* With a queue, replies wait for the flush, or for the queue to fill:
+ * REPLY_BATCH + 2 replies leave as a full batch, then two at the flush. */
+static void test_queue_holds_until_flush(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t i, n = REPLY_BATCH + 2;
+
+	f->ctx.txq = calloc(1, sizeof(*f->ctx.txq));
+	assert_non_null(f->ctx.txq);
+	for (i = 0; i < n; i++) {
+		uint8_t b[2] = { (uint8_t)(i >> 8), (uint8_t)i };
+
+		assert_int_equal(reply_send(&f->ctx, &f->req, 0, &f->client_ep, b, sizeof(b), false), 0);
+	}
+	assert_int_equal(f->ctx.txq->n, 2);
+	send_direct(f, 1000);
+	reply_flush(&f->ctx);
+	assert_int_equal(f->ctx.txq->n, 0);
+	for (i = 0; i < REPLY_BATCH; i++)
+		expect_numbered(f, i);
+	expect_numbered(f, 1000);
+	expect_numbered(f, REPLY_BATCH);
+	expect_numbered(f, REPLY_BATCH + 1);
+	assert_int_equal(f->ctx.counters.v[CNT_DROP_SEND], 0);
+	reply_flush(&f->ctx); /* nothing queued: nothing sent */
+	send_direct(f, 1001);
+	expect_numbered(f, 1001);
+	free(f->ctx.txq);
+	f->ctx.txq = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_short_reason_and_no_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_not_sent_when_even_empty_would_amplify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dual_stack_sends_v4_mapped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_holds_until_flush, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Incrementally resized chained hash table (htab.h).
+ *
+ * Sizing: it grows to twice its buckets when it holds more nodes than
+ * buckets and halves when it holds fewer than a quarter. HTAB_STEP old
+ * buckets move per insert or remove, which finishes any resize before
+ * the next one can be due: a shrink from n buckets starts at n/4 nodes and
+ * the next is due below n/8 (a quarter of the new n/2): n/8 removes to
+ * move n old buckets, 8 a call; the next grow is n/4 inserts away (4 a
+ * call); after a grow from n it takes n more inserts (1 a call). A resize that comes due while one is under way
+ * waits for it, so the table is only briefly more loaded.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "server/htab.h"
+
+#define HTAB_STEP 8
+/* From this size a bucket array is mapped on its own (mmap(2)): its zero
+ * pages come on first touch, spread over the moves, where calloc(3) from
+ * the heap may clear the whole array at once (8 MiB at a million rooms:
+ * milliseconds), and unmapping it gives the memory back. */
+#define HTAB_MAP_BYTES (64u * 1024)
+
+static struct htab_node **htab_alloc(size_t n)
+{
+	void *p;
+
+	if (n > SIZE_MAX / sizeof(struct htab_node *))
+		return NULL;
+	if (n * sizeof(struct htab_node *) < HTAB_MAP_BYTES)
+		return calloc(n, sizeof(struct htab_node *));
+	p = mmap(NULL, n * sizeof(struct htab_node *), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* b[0..from) are already unmapped (htab_release). */
+static void htab_free(struct htab_node **b, size_t n, size_t from)
+{
+	if (!b)
+		return;
+	if (n * sizeof(*b) < HTAB_MAP_BYTES)
+		free(b);
+	else if (from < n)
+		munmap(b + from, (n - from) * sizeof(*b));
+}
+
+/* A mapped old array goes back HTAB_MAP_BYTES at a time as its buckets
+ * are moved: unmapping 8 MiB of touched pages at once can take
+ * milliseconds, 64 KiB is 16 pages. (Mapped arrays are powers of two of
+ * at least HTAB_MAP_BYTES, so the pieces tile them.) */
+static void htab_release(struct htab *h)
+{
+	size_t chunk = HTAB_MAP_BYTES / sizeof(*h->old);
+
+	if (h->n_old * sizeof(*h->old) < HTAB_MAP_BYTES || h->moved - h->released < chunk)
+		return;
+	munmap(h->old + h->released, HTAB_MAP_BYTES);
+	h->released += chunk;
+}
+
+int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void *arg)
+{
+	*h = (struct htab){ .min_buckets = min_buckets, .hash = hash, .arg = arg };
+	if (!min_buckets || (min_buckets & (min_buckets - 1)) || !hash)
+		return -EINVAL;
+	h->cur = htab_alloc(min_buckets);
+	if (!h->cur)
+		return -ENOMEM;
+	h->n_cur = min_buckets;
+	return 0;
+}
+
+void htab_fini(struct htab *h)
+{
+	htab_free(h->cur, h->n_cur, 0);
+	htab_free(h->old, h->n_old, h->released);
+	h->cur = h->old = NULL;
+	h->n_cur = h->n_old = h->count = 0;
+}
+
+struct htab_node **htab_chain(const struct htab *h, uint64_t hv)
+{
+	if (h->old) {
+		size_t i = (size_t)(hv & (h->n_old - 1));
+
+		if (i >= h->moved)
+			return &h->old[i];
+	}
+	return &h->cur[hv & (h->n_cur - 1)];
+}
+
+/* Moves up to HTAB_STEP old buckets into cur; frees old once empty. */
+static void htab_step(struct htab *h)
+{
+	int k;
+
+	for (k = 0; h->old && k < HTAB_STEP; k++) {
+		struct htab_node *n = h->old[h->moved];
+
+		while (n) {
+			struct htab_node *next = n->next;
+			struct htab_node **head = &h->cur[h->hash(n, h->arg) & (h->n_cur - 1)];
+
+			n->next = *head;
+			*head = n;
+			n = next;
+		}
+		h->old[h->moved] = NULL;
+		h->moved++;
+		htab_release(h);
+		if (h->moved == h->n_old) {
+			htab_free(h->old, h->n_old, h->released);
+			h->old = NULL;
+			h->n_old = h->moved = h->released = 0;
+		}
+	}
+}
+
+/* Starts a resize to n buckets; on no memory, stays as it is. */
+static void htab_resize(struct htab *h, size_t n)
+{
+	struct htab_node **b = htab_alloc(n);
+
+	if (!b)
+		return;
+	h->old = h->cur;
+	h->n_old = h->n_cur;
+	h->moved = h->released = 0;
+	h->cur = b;
+	h->n_cur = n;
+}
+
+static void htab_balance(struct htab *h)
+{
+	htab_step(h);
+	if (h->old)
+		return;
+	if (h->count > h->n_cur && h->n_cur <= SIZE_MAX / 2 / sizeof(*h->cur))
+		htab_resize(h, h->n_cur * 2);
+	else if (h->n_cur > h->min_buckets && h->count < h->n_cur / 4)
+		htab_resize(h, h->n_cur / 2);
+}
+
+void htab_insert(struct htab *h, struct htab_node *n, uint64_t hv)
+{
+	struct htab_node **head = htab_chain(h, hv);
+
+	n->next = *head;
+	*head = n;
+	h->count++;
+	htab_balance(h);
+}
+
+void htab_remove(struct htab *h, struct htab_node *n, uint64_t hv)
+{
+	struct htab_node **link = htab_chain(h, hv);
+
+	while (*link && *link != n)
+		link = &(*link)->next;
+	if (!*link)
+		return;
+	*link = n->next;
+	n->next = NULL;
+	h->count--;
+	htab_balance(h);
+}
+
+size_t htab_bytes(const struct htab *h)
+{
+	return (h->n_cur + (h->old ? h->n_old - h->released : 0)) * sizeof(*h->cur);
+}
