@@ -320,7 +320,7 @@ static uint64_t client_tick(struct client *c)
 /* One ppoll() until the next timer; 0, or -1 when the loop must end. */
 static int client_wait(struct client *c, uint64_t wake)
 {
-	uint64_t now = c->now_us / 1000;
+	uint64_t now = c->now_us / 1000, wait_us;
 	struct pollfd pfd[2];
 	struct timespec ts;
 	sigset_t none;
@@ -333,12 +333,13 @@ static int client_wait(struct client *c, uint64_t wake)
 		pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		nfds = 2;
 	}
-	if (wake < now)
-		wake = now;
-	if (wake - now > 60000)
+	if (wake - now > 60000 && wake > now)
 		wake = now + 60000;
-	ts.tv_sec = (time_t)((wake - now) / 1000);
-	ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+	/* to the microsecond: from now_ms, a whole-millisecond sleep would
+	 * overshoot its timer by up to 1 ms (the punch timing is finer) */
+	wait_us = wake * 1000 > c->now_us ? wake * 1000 - c->now_us : 0;
+	ts.tv_sec = (time_t)(wait_us / 1000000);
+	ts.tv_nsec = (long)(wait_us % 1000000) * 1000L;
 	/* signals are blocked except inside ppoll: no lost wakeup */
 	ret = ppoll(pfd, (nfds_t)nfds, &ts, &none);
 	if (ret < 0) {

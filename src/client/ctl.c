@@ -39,6 +39,7 @@ static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_REGISTER;
+	m.hdr.flags = HP_FLAG_TIMING; /* we read an INTRO's timing (path.c) */
 	memcpy(m.u.reg.token, w->token, HP_TOKEN_LEN);
 	memcpy(m.u.reg.pubkey, ctl->pk, HP_KEY_LEN);
 	memcpy(m.u.reg.room, ctl->o->room, sizeof(m.u.reg.room));

@@ -15,7 +15,8 @@
 #define PUNCH_FAST_MS      100  /* punch interval for the first two seconds */
 #define PUNCH_SLOW_MS      250
 #define PUNCH_FAST_FOR_MS  2000
-#define PUBLIC_DELAY_MIN   30   /* normal-TTL punches to the public endpoint wait this long at least */
+#define PUBLIC_DELAY_MIN   30   /* without INTRO timing: normal-TTL punches to the public
+				 * endpoint wait this long at least */
 #define STALL_MIN_MS       1500 /* silence while awaiting an answer: path dead */
 #define STALL_RTOS         4    /* ... or this many RTOs, if longer */
 #define PROBE_MIN_MS       200  /* keepalive probes while an answer is overdue */
@@ -159,14 +160,48 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
 }
 
 /*
- * Our short-TTL punch must have opened our NAT before a normal one can
- * reach the peer's NAT and leave an unreplied conntrack entry there
- * (docs/nat-types.md, `--no-firewall`); the peer's intro may come up to
- * about a server round trip after ours.
+ * How long (us) the normal-TTL punches to the peer's public endpoint wait
+ * after our short-TTL one. Our NAT must have a mapping to the peer before
+ * the peer's normal punch reaches it: an earlier one finds no mapping and,
+ * on a router without a firewall, leaves an unreplied conntrack entry to
+ * the router itself, so our own mapping later clashes and MASQUERADE gives
+ * it another port (docs/nat-types.md, `--no-firewall`). Both peers send the
+ * short-TTL punch on reading the INTRO, then wait W. With T the moment the
+ * server sends both INTROs (it sends them back to back), s_X the one-way
+ * delay server -> X and p_XY that of the path X's NAT -> Y's NAT, the
+ * peer's mapping opens at T + s_peer and our normal punch reaches it at
+ * T + s_self + W + p_self,peer, so the condition is
+ *
+ *     W >= s_peer - s_self - p_self,peer
+ *
+ * (and the same with the roles swapped, which the peer sees to). One-way
+ * delays cannot be measured without synchronised clocks; the server
+ * measures each registration's round trip r_X (its COOKIE to the REGISTER
+ * that returns it, cookie.h) and the INTRO carries both. With s_X = r_X/2
+ * (legs of equal delay) and p >= 0 left out (it only adds slack, and
+ * peers on one LAN behind a hairpinning NAT make it ~0):
+ *
+ *     W = max(0, (r_peer - r_self) / 2) + margin
+ *
+ * The margin covers what the formula does not see: the two hosts' time
+ * from reading the INTRO to sending (a scheduler wakeup, the key exchange
+ * of a new session) and the server sending one INTRO after the other;
+ * 1 ms, where any path with p >= 1 ms needs none. Without the timing (an
+ * older server, or a peer that does not ask for it) the peer may hear
+ * the INTRO up to about a server round trip after us: 2 x our own, at
+ * least PUBLIC_DELAY_MIN.
  */
-static uint64_t path_public_delay(const struct path *p)
+static uint64_t path_public_wait(const struct path *p, const struct hp_intro *in)
 {
-	return 2 * p->server_rtt > PUBLIC_DELAY_MIN ? 2 * p->server_rtt : PUBLIC_DELAY_MIN;
+	uint64_t ms;
+
+	if (in->rtt_us && in->peer_rtt_us) {
+		if (in->peer_rtt_us <= in->rtt_us)
+			return PATH_PUBLIC_MARGIN_US;
+		return (in->peer_rtt_us - in->rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
+	}
+	ms = 2 * p->server_rtt > PUBLIC_DELAY_MIN ? 2 * p->server_rtt : PUBLIC_DELAY_MIN;
+	return ms * 1000;
 }
 
 void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, uint64_t now_us)
@@ -191,7 +226,8 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->public_punch = PATH_PUBLIC_FIRST;
 	p->t_intro = now;
 	p->punch_next = now;
-	p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
+	p->public_wait = p->o->punch_ttl > 0 ? path_public_wait(p, in) : 0;
+	p->public_normal_at = now_us + p->public_wait;
 	snprintf(why, sizeof(why), "the server introduced %s", p->nick);
 	path_set(p, PATH_PUNCHING, now, why, in);
 }
@@ -229,7 +265,8 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 		cand_set_public(p->cand, &p->n_cand, &in->peer_public);
 		/* the short-TTL trick again for the new public endpoint */
 		p->public_punch = p->o->punch_ttl <= 0 ? PATH_PUBLIC_DELAY : PATH_PUBLIC_FIRST;
-		p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
+		p->public_wait = p->o->punch_ttl > 0 ? path_public_wait(p, in) : 0;
+		p->public_normal_at = now_us + p->public_wait;
 	}
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
 		cand_add(p->cand, &p->n_cand, &in->peer_priv[i], PATH_CAND_PRIVATE, p->out);
@@ -385,7 +422,6 @@ void path_relay_refused(struct path *p, const char *reason)
 
 static void path_punch_round(struct path *p, uint64_t now_us)
 {
-	uint64_t now = now_us / 1000;
 	bool direct = path_is_direct(p->state), sent_peer = false;
 	size_t i;
 
@@ -395,9 +431,13 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 		if (i == 0 && p->o->punch_ttl > 0 && p->public_punch == PATH_PUBLIC_FIRST) {
 			path_punch_cand(p, 0, p->o->punch_ttl, 0, now_us);
 			p->public_punch = PATH_PUBLIC_DELAY;
+			/* counted from this punch, not from the INTRO: the time
+			 * each host takes to read an INTRO and set up the session
+			 * before this punch cancels out between the two */
+			p->public_normal_at = now_us + p->public_wait;
 			continue;
 		}
-		if (i == 0 && now < p->public_normal_at)
+		if (i == 0 && now_us < p->public_normal_at)
 			continue;
 		if (i == 0)
 			p->public_punch = PATH_PUBLIC_NORMAL;
@@ -489,7 +529,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 			return PATH_GAVE_UP;
 	}
 	if (!p->o->force_relay && p->public_punch == PATH_PUBLIC_DELAY &&
-	    now >= p->public_normal_at) {
+	    now_us >= p->public_normal_at) {
 		path_punch_cand(p, 0, 0, 0, now_us);
 		p->public_punch = PATH_PUBLIC_NORMAL;
 	}
@@ -503,7 +543,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 	}
 	path_wake_at(wake, p->punch_next);
 	if (p->public_punch != PATH_PUBLIC_NORMAL && !p->o->force_relay)
-		path_wake_at(wake, p->public_normal_at);
+		path_wake_at(wake, (p->public_normal_at + 999) / 1000); /* wake is in ms */
 	if (direct)
 		path_wake_at(wake, deadline);
 	return PATH_GOING;

@@ -98,6 +98,10 @@ void cand_reset(struct path_cand *c, size_t n);
 /* May c be punched once more? Counts the punch when it may. */
 bool cand_take(struct path_cand *c);
 
+/* With the INTRO's timing, the normal punches to the public endpoint wait
+ * this long beyond the skew the timing shows (path.c, path_public_wait). */
+#define PATH_PUBLIC_MARGIN_US 1000
+
 /* The first punch to the peer's public endpoint, then the normal ones. */
 enum path_public {
 	PATH_PUBLIC_FIRST, /* short-TTL punch still to go (if --punch-ttl > 0) */
@@ -121,7 +125,9 @@ struct path {
 	uint64_t n_punch; /* punches sent in this run: the punch event's n */
 	struct hp_endpoint ep; /* the peer, valid once direct */
 
-	uint64_t t_intro, punch_next, public_normal_at;
+	uint64_t t_intro, punch_next; /* ms */
+	uint64_t public_wait;          /* us: path_public_wait() of the last INTRO */
+	uint64_t public_normal_at;     /* us: public_wait after the short-TTL punch */
 	enum path_public public_punch;
 	uint64_t relay_at;  /* when to fall back to relaying */
 	bool relay_refused; /* the server said HP_ERR_QUOTA before we connected */

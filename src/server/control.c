@@ -12,6 +12,10 @@
 
 /* a peer that moved this recently is news to its peer's every REGISTER */
 #define CONTROL_MOVE_NEWS_MS 10000
+/* A cookie older than this is not an answer to the COOKIE just sent (the
+ * client keeps it for every later REGISTER, docs/protocol.md "Return
+ * routability" 3), so its age is no round trip. */
+#define CONTROL_RTT_MAX_US 2000000
 
 static void control_send_registered(struct server_ctx *c, const struct server_request *req,
 				    const struct rooms_peer *self)
@@ -51,6 +55,13 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 	m.u.intro.peer_public = peer->public_ep;
 	m.u.intro.n_priv = peer->n_priv;
 	memcpy(m.u.intro.peer_priv, peer->priv, sizeof(m.u.intro.peer_priv));
+	/* the timing only for a recipient that reads it (rtt_us is kept only
+	 * for a REGISTER with HP_FLAG_TIMING) and only when both are known:
+	 * what the client derives from it is path.c's path_public_wait() */
+	if (to->rtt_us && peer->rtt_us) {
+		m.u.intro.rtt_us = to->rtt_us;
+		m.u.intro.peer_rtt_us = peer->rtt_us;
+	}
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
@@ -115,7 +126,7 @@ static void control_send_cookie(struct server_ctx *c, const struct server_reques
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_COOKIE;
 	memcpy(m.u.cookie.token, token, HP_TOKEN_LEN);
-	cookie_make(&c->cookies, req->now_ms, &req->from, token, m.u.cookie.cookie);
+	cookie_make(&c->cookies, req->now_us, &req->from, token, m.u.cookie.cookie);
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
 		counters_inc(&c->counters, CNT_DROP_SEND);
@@ -130,20 +141,44 @@ static void control_send_cookie(struct server_ctx *c, const struct server_reques
  * cookie made for it and this token, or it is where the token's live
  * registration already is (it proved that when it registered). Anything
  * else gets a COOKIE and no state: a spoofed source never becomes a peer
- * (docs/protocol.md, "Return routability").
+ * (docs/protocol.md, "Return routability"). *rtt_us: the cookie's age if
+ * it is young enough to be the answer to our COOKIE (the client answers
+ * one at once, docs/protocol.md), else 0.
  */
 static bool control_proven(struct server_ctx *c, const struct server_request *req,
-			   const struct hp_register *reg)
+			   const struct hp_register *reg, uint32_t *rtt_us)
 {
 	const struct rooms_peer *p;
+	uint64_t age;
 
+	*rtt_us = 0;
 	if (reg->cookie_len) {
-		if (cookie_valid(&c->cookies, req->now_ms, &req->from, reg->token, reg->cookie))
+		if (cookie_valid(&c->cookies, req->now_us, &req->from, reg->token, reg->cookie,
+				 &age)) {
+			if (age < CONTROL_RTT_MAX_US)
+				*rtt_us = age ? (uint32_t)age : 1; /* 0 would say "unknown" */
 			return true;
+		}
 		counters_inc(&c->counters, CNT_DROP_COOKIE); /* stale, or not made for it */
 	}
 	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
 	return p && hp_endpoint_equal(&p->public_ep, &req->from);
+}
+
+/* A refresh from where the registration is needs no cookie, so it is no
+ * round trip: the one measured when it proved its source stays (a rebind
+ * is a new source, so it is measured again). A client that does not read
+ * INTRO timing gets no round trip: that keeps the timing out of every
+ * INTRO it is sent. */
+static void control_note_rtt(struct rooms_peer *self, const struct hp_msg *m, uint32_t rtt_us,
+			     bool fresh)
+{
+	if (!(m->hdr.flags & HP_FLAG_TIMING))
+		self->rtt_us = 0;
+	else if (rtt_us)
+		self->rtt_us = rtt_us;
+	else if (fresh)
+		self->rtt_us = 0;
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
@@ -153,6 +188,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	struct rooms_peer *self, *other;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
 	bool other_moved, other_uninformed, recent;
+	uint32_t rtt_us;
 	uint16_t code;
 	int ret;
 
@@ -167,7 +203,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 			    "register shorter than 256 bytes");
 		return;
 	}
-	if (!control_proven(c, req, &m.u.reg)) {
+	if (!control_proven(c, req, &m.u.reg, &rtt_us)) {
 		control_send_cookie(c, req, m.u.reg.token);
 		return;
 	}
@@ -189,6 +225,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	counters_inc(&c->counters, CNT_REGISTERS);
 	self = &j.room->peer[j.self];
 	other = &j.room->peer[rooms_other(j.self)];
+	control_note_rtt(self, &m, rtt_us, j.fresh);
 	server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
 		   control_printable(room, sizeof(room), j.room->name),
 		   control_printable(nick, sizeof(nick), self->nick),

@@ -33,6 +33,7 @@ struct rooms_peer {
 	struct rooms_room *room;  /* the room holding this slot */
 	struct rooms_peer *tnext; /* token index chain */
 	struct rooms_peer *anext; /* source address index chain */
+	uint32_t rtt_us; /* server-measured round trip of this registration, µs, 0 = unknown */
 };
 
 struct rooms_room {

@@ -196,7 +196,7 @@ int server_open(struct server *s, const struct server_opts *cfg)
 	}
 	rooms_set_source_limit(s->ctx.rooms, cfg->max_per_source);
 	/* rooms_create initialised libsodium */
-	cookie_init(&s->ctx.cookies, hp_clock_ms());
+	cookie_init(&s->ctx.cookies, hp_clock_us());
 	limits_init(&s->ctx.limits, cfg->register_rate, cfg->relay_source_rate);
 	ret = server_signals_open(s);
 	if (ret < 0)
@@ -284,7 +284,8 @@ static void server_read_datagrams(struct server *s, int sock)
 		memset(&req, 0, sizeof(req));
 		req.buf = buf;
 		req.len = (size_t)n;
-		req.now_ms = hp_clock_ms();
+		req.now_us = hp_clock_us();
+		req.now_ms = req.now_us / 1000;
 		req.sock = sock;
 		if (hp_endpoint_from_sockaddr(&req.from, (struct sockaddr *)&ss, sslen) < 0) {
 			counters_inc(&s->ctx.counters, CNT_RX);
