@@ -213,6 +213,7 @@ helptext: $(LABRUN)
 bench: all
 	@$(TEST_ENV) bash tests/bench.sh
 	@$(TEST_ENV) bash tests/bench-wrapper.sh
+	@$(TEST_ENV) bash tests/bench-punch.sh
 
 MAN1 := $(wildcard docs/man/*.1)
 MAN8 := $(wildcard docs/man/*.8)
