@@ -274,14 +274,18 @@ static void client_read_socket(struct client *c)
 /* Punching, then (once there is a path) the chat and its liveness. */
 static void client_peer_tick(struct client *c, uint64_t *wake)
 {
-	enum path_verdict v;
+	enum path_verdict v = PATH_GOING;
 
 	if (!path_is_introduced(c->path.state))
 		return;
-	if (!c->chat.peer_bye && path_punch_tick(&c->path, c->now_us, wake) == PATH_GAVE_UP) {
+	if (!c->chat.peer_bye)
+		v = path_punch_tick(&c->path, c->now_us, wake);
+	if (v == PATH_GAVE_UP) {
 		client_finish(c, 1);
 		return;
 	}
+	if (v == PATH_OPENED)
+		ctl_opened(&c->ctl, &c->wire, c->now_us / 1000);
 	if (!path_is_connected(c->path.state) && !path_is_reconnecting(c->path.state))
 		return;
 	/* after the peer's BYE our unacknowledged lines still go: it lingers */

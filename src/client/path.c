@@ -184,18 +184,34 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
  *     W = max(0, (r_peer - r_self) / 2) + margin
  *
  * The margin covers what the formula does not see: the two hosts' time
- * from reading the INTRO to sending (a scheduler wakeup, the key exchange
- * of a new session) and the server sending one INTRO after the other;
- * 1 ms, where any path with p >= 1 ms needs none. Without the timing (an
- * older server, or a peer that does not ask for it) the peer may hear
- * the INTRO up to about a server round trip after us: 2 x our own, at
- * least PUBLIC_DELAY_MIN.
+ * from reading the INTRO to sending (the key exchange of a new session;
+ * counted from our own short punch, the mean of it cancels) and the
+ * server sending one INTRO after the other: 1 ms, where any path with
+ * p >= 1 ms needs none.
+ *
+ * What it cannot cover is a peer that is not scheduled for longer than
+ * W + p after its INTRO arrived (a loaded machine). So the peer also tells
+ * us when its short punch is out: a REGISTER with HP_FLAG_OPENED, which
+ * the server passes on as an INTRO with that flag (path_reintro), about
+ * (r_peer + r_self) / 2 after the peer sent it, and on that word the
+ * normal punches start at once, safely however late the peer was. When
+ * the word is expected within PATH_OPENED_WAIT_MAX_US (a near server: the
+ * word is cheap, and a short path leaves no slack for a late peer), the
+ * timer only covers its loss: the old fixed wait below. Beyond (a far
+ * server, where the word would cost a server round trip and the path
+ * between the peers is likely long enough to absorb a late one) the
+ * formula above.
+ *
+ * Without the timing (an older server, or a peer that does not ask for
+ * it) the peer may hear the INTRO up to about a server round trip after
+ * us: 2 x our own, at least PUBLIC_DELAY_MIN.
  */
 static uint64_t path_public_wait(const struct path *p, const struct hp_intro *in)
 {
 	uint64_t ms;
 
-	if (in->rtt_us && in->peer_rtt_us) {
+	if (in->rtt_us && in->peer_rtt_us &&
+	    ((uint64_t)in->rtt_us + in->peer_rtt_us) / 2 >= PATH_OPENED_WAIT_MAX_US) {
 		if (in->peer_rtt_us <= in->rtt_us)
 			return PATH_PUBLIC_MARGIN_US;
 		return (in->peer_rtt_us - in->rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
@@ -228,6 +244,8 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->punch_next = now;
 	p->public_wait = p->o->punch_ttl > 0 ? path_public_wait(p, in) : 0;
 	p->public_normal_at = now_us + p->public_wait;
+	p->timed = in->rtt_us && in->peer_rtt_us;
+	p->peer_opened = in->peer_opened;
 	snprintf(why, sizeof(why), "the server introduced %s", p->nick);
 	path_set(p, PATH_PUNCHING, now, why, in);
 }
@@ -252,6 +270,17 @@ static enum path_verdict path_reconnect(struct path *p, uint64_t now, const char
 	return PATH_REREGISTER;
 }
 
+/* The server passed on the peer's HP_FLAG_OPENED: its NAT maps towards
+ * us, our normal punches cannot arrive too early any more. */
+static void path_peer_opened(struct path *p, const struct hp_intro *in, uint64_t now_us)
+{
+	if (!in->peer_opened)
+		return;
+	p->peer_opened = true;
+	if (p->public_punch == PATH_PUBLIC_DELAY && now_us < p->public_normal_at)
+		p->public_normal_at = now_us;
+}
+
 enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool self_moved,
 			       bool peer_bye, uint64_t now_us)
 {
@@ -267,7 +296,10 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 		p->public_punch = p->o->punch_ttl <= 0 ? PATH_PUBLIC_DELAY : PATH_PUBLIC_FIRST;
 		p->public_wait = p->o->punch_ttl > 0 ? path_public_wait(p, in) : 0;
 		p->public_normal_at = now_us + p->public_wait;
+		p->timed = in->rtt_us && in->peer_rtt_us;
+		p->peer_opened = false;
 	}
+	path_peer_opened(p, in, now_us);
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
 		cand_add(p->cand, &p->n_cand, &in->peer_priv[i], PATH_CAND_PRIVATE, p->out);
 	if (peer_bye || p->o->force_relay)
@@ -420,9 +452,10 @@ void path_relay_refused(struct path *p, const char *reason)
 		path_set(p, PATH_RECONNECTING, 0, "the server refused to relay", NULL);
 }
 
-static void path_punch_round(struct path *p, uint64_t now_us)
+/* Returns whether the short-TTL punch went in this round. */
+static bool path_punch_round(struct path *p, uint64_t now_us)
 {
-	bool direct = path_is_direct(p->state), sent_peer = false;
+	bool direct = path_is_direct(p->state), sent_peer = false, opened = false;
 	size_t i;
 
 	for (i = 0; i < p->n_cand; i++) {
@@ -434,7 +467,8 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 			/* counted from this punch, not from the INTRO: the time
 			 * each host takes to read an INTRO and set up the session
 			 * before this punch cancels out between the two */
-			p->public_normal_at = now_us + p->public_wait;
+			p->public_normal_at = now_us + (p->peer_opened ? 0 : p->public_wait);
+			opened = true;
 			continue;
 		}
 		if (i == 0 && now_us < p->public_normal_at)
@@ -446,6 +480,7 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 	/* a peer-reflexive endpoint (symmetric NAT) is not among the candidates */
 	if (direct && !sent_peer)
 		path_punch(p, &p->ep, 0, CAND_PEER, PATH_CAND_PEER, now_us);
+	return opened;
 }
 
 /* Fatal: before the first connection an error, afterwards the peer is lost. */
@@ -514,7 +549,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 {
 	uint64_t now = now_us / 1000;
 	uint64_t deadline = p->t_intro + (uint64_t)p->o->timeout_s * 1000;
-	bool direct = path_is_direct(p->state);
+	bool direct = path_is_direct(p->state), opened = false;
 
 	if (!path_is_introduced(p->state) || p->state == PATH_CONFIRMED)
 		return PATH_GOING;
@@ -535,7 +570,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 	}
 	if (now >= p->punch_next) {
 		if (!p->o->force_relay)
-			path_punch_round(p, now_us);
+			opened = path_punch_round(p, now_us);
 		/* until the peer answers through the relay, ask it there too */
 		if (p->state == PATH_RELAYING || p->state == PATH_RECONNECTING_RELAY)
 			path_punch(p, NULL, 0, CAND_RELAY, PATH_CAND_RELAY, now_us);
@@ -546,7 +581,8 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 		path_wake_at(wake, (p->public_normal_at + 999) / 1000); /* wake is in ms */
 	if (direct)
 		path_wake_at(wake, deadline);
-	return PATH_GOING;
+	/* the peer waits for this word only if the server passes it on */
+	return opened && p->timed ? PATH_OPENED : PATH_GOING;
 }
 
 static void path_keepalive(struct path *p, uint64_t now_us)

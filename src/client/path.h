@@ -101,6 +101,9 @@ bool cand_take(struct path_cand *c);
 /* With the INTRO's timing, the normal punches to the public endpoint wait
  * this long beyond the skew the timing shows (path.c, path_public_wait). */
 #define PATH_PUBLIC_MARGIN_US 1000
+/* ... but when the peer's word that its NAT is open (HP_FLAG_OPENED) is
+ * expected sooner than this, they wait for it instead (path_public_wait) */
+#define PATH_OPENED_WAIT_MAX_US 25000
 
 /* The first punch to the peer's public endpoint, then the normal ones. */
 enum path_public {
@@ -127,6 +130,8 @@ struct path {
 
 	uint64_t t_intro, punch_next; /* ms */
 	uint64_t public_wait;          /* us: path_public_wait() of the last INTRO */
+	bool timed;                    /* ... which had the timing: say PATH_OPENED */
+	bool peer_opened;              /* the server passed on the peer's HP_FLAG_OPENED */
 	uint64_t public_normal_at;     /* us: public_wait after the short-TTL punch */
 	enum path_public public_punch;
 	uint64_t relay_at;  /* when to fall back to relaying */
@@ -143,6 +148,7 @@ enum path_verdict {
 	PATH_GOING,
 	PATH_REREGISTER, /* the path died: ask the server again at once */
 	PATH_GAVE_UP,    /* UNREACHABLE or LOST: the run ends, exit 1 */
+	PATH_OPENED,     /* our short-TTL punch is out: tell the peer (ctl_opened) */
 };
 
 /* What an authenticated datagram did to the path. */

@@ -129,6 +129,7 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 {
 	struct hp_wr w = { .buf = buf, .cap = cap };
+	uint16_t flags;
 	size_t body;
 	int ret;
 
@@ -147,8 +148,11 @@ int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 	if (ret < 0)
 		return ret;
 	/* the flags field (offset 6) as the message has it */
-	buf[6] = (uint8_t)(m->hdr.flags >> 8);
-	buf[7] = (uint8_t)m->hdr.flags;
+	flags = m->hdr.flags;
+	if (m->hdr.type == HP_INTRO && m->u.intro.peer_opened)
+		flags |= HP_FLAG_OPENED;
+	buf[6] = (uint8_t)(flags >> 8);
+	buf[7] = (uint8_t)flags;
 	return (int)w.off;
 }
 
@@ -212,6 +216,7 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_endpoint(&r, &m->u.intro.peer_public);
 		hp_rd_endpoints(&r, &m->u.intro.n_priv, m->u.intro.peer_priv);
 		intro_decode_timing(&r, &m->u.intro);
+		m->u.intro.peer_opened = (m->hdr.flags & HP_FLAG_OPENED) != 0;
 		hp_rd_end(&r, false);
 		break;
 	case HP_ERROR:

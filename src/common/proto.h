@@ -13,7 +13,9 @@
  *   magic   0x4850 ("HP"): first two bits are 01, STUN's are 00 (RFC 8489 s.5)
  *   length  exactly the number of body bytes after the 8-byte header
  *   flags   receivers ignore unknown bits; version 1 defines one:
- *           HP_FLAG_TIMING (REGISTER: the sender reads an INTRO's timing)
+ *           HP_FLAG_TIMING (REGISTER: the sender reads an INTRO's timing),
+ *           HP_FLAG_OPENED (REGISTER: my NAT is open to my peer; INTRO: the
+ *           peer's is)
  *
  * Multi-byte integers are big-endian. Strings are a u8 length then bytes,
  * not NUL-terminated, no embedded NUL allowed.
@@ -65,6 +67,11 @@
  * that predates it never sets it: neither ever sees an INTRO longer than
  * it expects. */
 #define HP_FLAG_TIMING  0x0001u
+/* Header flag of a REGISTER: the sender's short-TTL punch to its peer is
+ * out, its NAT maps towards the peer; the server passes it on as the same
+ * flag on an INTRO to that peer (struct hp_intro.peer_opened). Only a
+ * client that got an INTRO with timing sets it. */
+#define HP_FLAG_OPENED  0x0002u
 
 enum hp_type {
 	/* control, cleartext */
@@ -143,6 +150,7 @@ struct hp_intro {
 	 * in µs; both 0 = not sent (an old server, or a peer it cannot time) */
 	uint32_t rtt_us;
 	uint32_t peer_rtt_us;
+	bool peer_opened; /* the header's HP_FLAG_OPENED: the peer's NAT is open to us */
 };
 
 struct hp_error {

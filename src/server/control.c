@@ -39,7 +39,7 @@ static void control_send_registered(struct server_ctx *c, const struct server_re
 
 /* Tells `to` about `peer`. */
 static void control_send_intro(struct server_ctx *c, const struct server_request *req,
-			       struct rooms_peer *to, const struct rooms_peer *peer)
+			       struct rooms_peer *to, const struct rooms_peer *peer, bool opened)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
 	char a[HP_ENDPOINT_STRLEN], b[HP_ENDPOINT_STRLEN];
@@ -62,6 +62,7 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 		m.u.intro.rtt_us = to->rtt_us;
 		m.u.intro.peer_rtt_us = peer->rtt_us;
 	}
+	m.u.intro.peer_opened = opened;
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
@@ -165,20 +166,19 @@ static bool control_proven(struct server_ctx *c, const struct server_request *re
 	return p && hp_endpoint_equal(&p->public_ep, &req->from);
 }
 
-/* A refresh from where the registration is needs no cookie, so it is no
- * round trip: the one measured when it proved its source stays (a rebind
- * is a new source, so it is measured again). A client that does not read
+/* Only the REGISTER that proved a new source (a new registration, or a
+ * rebind) answers the COOKIE just sent: a refresh may carry the same
+ * cookie a few hundred ms later (the client keeps it), and its age is no
+ * round trip, so the one measured stays. A client that does not read
  * INTRO timing gets no round trip: that keeps the timing out of every
  * INTRO it is sent. */
 static void control_note_rtt(struct rooms_peer *self, const struct hp_msg *m, uint32_t rtt_us,
-			     bool fresh)
+			     bool new_source)
 {
 	if (!(m->hdr.flags & HP_FLAG_TIMING))
 		self->rtt_us = 0;
-	else if (rtt_us)
+	else if (new_source)
 		self->rtt_us = rtt_us;
-	else if (fresh)
-		self->rtt_us = 0;
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
@@ -187,7 +187,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	struct hp_msg m;
 	struct rooms_peer *self, *other;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
-	bool other_moved, other_uninformed, recent;
+	bool other_moved, other_uninformed, recent, opened;
 	uint32_t rtt_us;
 	uint16_t code;
 	int ret;
@@ -225,7 +225,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	counters_inc(&c->counters, CNT_REGISTERS);
 	self = &j.room->peer[j.self];
 	other = &j.room->peer[rooms_other(j.self)];
-	control_note_rtt(self, &m, rtt_us, j.fresh);
+	control_note_rtt(self, &m, rtt_us, j.fresh || j.moved);
 	server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
 		   control_printable(room, sizeof(room), j.room->name),
 		   control_printable(nick, sizeof(nick), self->nick),
@@ -244,9 +244,12 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	other_moved = !hp_endpoint_equal(&self->told_ep, &other->public_ep);
 	other_uninformed = !hp_endpoint_equal(&other->told_ep, &self->public_ep);
 	recent = other->moved_ms && req->now_ms - other->moved_ms < CONTROL_MOVE_NEWS_MS;
-	control_send_intro(c, req, self, other);
-	if (j.fresh || j.moved || other_moved || other_uninformed || recent)
-		control_send_intro(c, req, other, self);
+	/* "my NAT is open to you" (HP_FLAG_OPENED) goes on to the other at
+	 * once: it may start its normal punches (path.c, path_public_wait) */
+	opened = (m.hdr.flags & HP_FLAG_OPENED) != 0;
+	control_send_intro(c, req, self, other, false);
+	if (j.fresh || j.moved || other_moved || other_uninformed || recent || opened)
+		control_send_intro(c, req, other, self, opened);
 }
 
 void control_handle_leave(struct server_ctx *c, const struct server_request *req)

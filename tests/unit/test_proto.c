@@ -731,6 +731,16 @@ static void test_header_flags(void **state)
 	assert_int_equal(buf[7], HP_FLAG_TIMING);
 	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
 	assert_int_equal(out.hdr.flags, HP_FLAG_TIMING);
+	/* an INTRO's peer_opened is the header's HP_FLAG_OPENED */
+	make_intro(&m);
+	m.u.intro.peer_opened = true;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(buf[7], HP_FLAG_OPENED);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_true(out.u.intro.peer_opened);
+	buf[7] = 0;
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_false(out.u.intro.peer_opened);
 }
 
 static uint32_t xorshift(uint32_t *s)

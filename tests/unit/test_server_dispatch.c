@@ -278,6 +278,21 @@ static void test_intro_timing(void **state)
 	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
 	assert_int_equal(m.u.intro.rtt_us, 9000);
 	assert_int_equal(m.u.intro.peer_rtt_us, 4000);
+	assert_false(m.u.intro.peer_opened);
+	assert_no_reply(f, 0);
+	/* "my NAT is open to you": the peer hears it at once, in an INTRO
+	 * with HP_FLAG_OPENED; the sender's own INTRO has no such flag (and
+	 * the refresh a few ms after the exchange is no round trip either) */
+	b.hdr.flags = HP_FLAG_TIMING | HP_FLAG_OPENED;
+	n = hp_msg_encode(&b, buf, sizeof(buf));
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_false(m.u.intro.peer_opened);
+	assert_int_equal(m.u.intro.rtt_us, 9000);
+	expect_msg(f, 0, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_true(m.u.intro.peer_opened);
+	assert_int_equal(m.u.intro.rtt_us, 4000);
+	assert_int_equal(m.u.intro.peer_rtt_us, 9000);
 }
 
 /* A client that does not set HP_FLAG_TIMING (one that predates it) is
