@@ -197,7 +197,8 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
  * normal punches start at once, safely however late the peer was. When
  * the word is expected within PATH_OPENED_WAIT_MAX_US (a near server: the
  * word is cheap, and a short path leaves no slack for a late peer), the
- * timer only covers its loss: the old fixed wait below. Beyond (a far
+ * timer only covers its loss: 4 x the word's expected delay, at least the
+ * old fixed wait below. Beyond (a far
  * server, where the word would cost a server round trip and the path
  * between the peers is likely long enough to absorb a late one) the
  * formula above.
@@ -208,16 +209,20 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
  */
 static uint64_t path_public_wait(const struct path *p, const struct hp_intro *in)
 {
-	uint64_t ms;
+	uint64_t ms = 2 * p->server_rtt > PUBLIC_DELAY_MIN ? 2 * p->server_rtt : PUBLIC_DELAY_MIN;
+	uint64_t both = (uint64_t)in->rtt_us + in->peer_rtt_us, word;
 
-	if (in->rtt_us && in->peer_rtt_us &&
-	    ((uint64_t)in->rtt_us + in->peer_rtt_us) / 2 >= PATH_OPENED_WAIT_MAX_US) {
-		if (in->peer_rtt_us <= in->rtt_us)
-			return PATH_PUBLIC_MARGIN_US;
-		return (in->peer_rtt_us - in->rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
+	if (!in->rtt_us || !in->peer_rtt_us)
+		return ms * 1000;
+	if (both / 2 < PATH_OPENED_WAIT_MAX_US) {
+		/* a fallback for a lost word: four times its expected delay, at
+		 * least the old wait (a word is causal, a timer a guess) */
+		word = 2 * both;
+		return word > ms * 1000 ? word : ms * 1000;
 	}
-	ms = 2 * p->server_rtt > PUBLIC_DELAY_MIN ? 2 * p->server_rtt : PUBLIC_DELAY_MIN;
-	return ms * 1000;
+	if (in->peer_rtt_us <= in->rtt_us)
+		return PATH_PUBLIC_MARGIN_US;
+	return (in->peer_rtt_us - in->rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
 }
 
 void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, uint64_t now_us)
