@@ -184,8 +184,10 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
  *     W = max(0, (r_peer - r_self) / 2) + margin
  *
  * and, as the split of a round trip into its legs is only assumed, we add
- * the uncertainty |r_peer - r_self| / 2 on top (nothing when the round
- * trips are alike, as on a symmetric path, where the wait is the margin).
+ * the doubt |r_peer - r_self| on top (nothing when the round trips are
+ * alike, as on a symmetric path, where the wait is the margin; under
+ * --delay-a 20 with a client slow to answer its COOKIE, half of it was
+ * not enough).
  *
  * The margin covers what the formula does not see: the two hosts' time
  * from reading the INTRO to sending (the key exchange of a new session;
@@ -224,12 +226,12 @@ static uint64_t path_public_wait(const struct path *p, const struct hp_intro *in
 		word = 2 * both;
 		return word > ms * 1000 ? word : ms * 1000;
 	}
-	/* plus the uncertainty of the estimate: how a round trip splits into
-	 * its two legs is unknown, and lopsided round trips (one far peer, or
-	 * one slow to answer the COOKIE) make the split matter */
+	/* plus the doubt of the estimate: how a round trip splits into its
+	 * two legs is unknown, and lopsided round trips (one far peer, or one
+	 * slow to answer the COOKIE) make the split matter */
 	if (in->peer_rtt_us <= in->rtt_us)
-		return (in->rtt_us - in->peer_rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
-	return in->peer_rtt_us - in->rtt_us + PATH_PUBLIC_MARGIN_US;
+		return in->rtt_us - in->peer_rtt_us + PATH_PUBLIC_MARGIN_US;
+	return 3 * (uint64_t)(in->peer_rtt_us - in->rtt_us) / 2 + PATH_PUBLIC_MARGIN_US;
 }
 
 void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, uint64_t now_us)

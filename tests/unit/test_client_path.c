@@ -477,8 +477,8 @@ static void test_punch_timing(void **state)
 	/* the peer is 6 ms further from the server: it hears the INTRO 3 ms
 	 * after us */
 	timed_intro(40000, 46000);
-	/* the skew, the margin, and the skew again for the estimate's doubt */
-	w = (46000 - 40000) / 2 + PATH_PUBLIC_MARGIN_US + (46000 - 40000) / 2;
+	/* the skew, the margin, and the difference for the estimate's doubt */
+	w = (46000 - 40000) / 2 + PATH_PUBLIC_MARGIN_US + (46000 - 40000);
 	assert_int_equal(f.p.public_wait, w);
 	/* the first tick is a little later than the INTRO: counted from it */
 	assert_int_equal(tick(T0 + 5, PATH_OPENED), T0 + 5 + (w + 999) / 1000);
@@ -500,7 +500,7 @@ static void test_punch_timing_rounded(void **state)
 
 	(void)state;
 	timed_intro(40000, 42300);
-	w = (42300 - 40000) + PATH_PUBLIC_MARGIN_US;
+	w = 3 * (42300 - 40000) / 2 + PATH_PUBLIC_MARGIN_US;
 	wake = tick(T0, PATH_OPENED);
 	assert_int_equal(wake, T0 + (w + 999) / 1000);
 	expect_punch(&f.pub, 2, 0, T0, PUB);
@@ -520,8 +520,8 @@ static void test_punch_timing_peer_first(void **state)
 {
 	(void)state;
 	timed_intro(60000, 40000);
-	assert_int_equal(f.p.public_wait, (60000 - 40000) / 2 + PATH_PUBLIC_MARGIN_US);
-	assert_int_equal(tick(T0, PATH_OPENED), T0 + 11);
+	assert_int_equal(f.p.public_wait, (60000 - 40000) + PATH_PUBLIC_MARGIN_US);
+	assert_int_equal(tick(T0, PATH_OPENED), T0 + 21);
 	timed_intro(40000, 40000);
 	assert_int_equal(f.p.public_wait, PATH_PUBLIC_MARGIN_US);
 }
