@@ -41,6 +41,7 @@
 
 #include "client/opts.h"
 #include "client/output.h"
+#include "client/punchwait.h"
 #include "client/wire.h"
 #include "proto.h"
 
@@ -98,13 +99,6 @@ void cand_reset(struct path_cand *c, size_t n);
 /* May c be punched once more? Counts the punch when it may. */
 bool cand_take(struct path_cand *c);
 
-/* With the INTRO's timing, the normal punches to the public endpoint wait
- * this long beyond the skew the timing shows (path.c, path_public_wait). */
-#define PATH_PUBLIC_MARGIN_US 1000
-/* ... but when the peer's word that its NAT is open (HP_FLAG_OPENED) is
- * expected sooner than this, they wait for it instead (path_public_wait) */
-#define PATH_OPENED_WAIT_MAX_US 25000
-
 /* The first punch to the peer's public endpoint, then the normal ones. */
 enum path_public {
 	PATH_PUBLIC_FIRST, /* short-TTL punch still to go (if --punch-ttl > 0) */
@@ -129,7 +123,7 @@ struct path {
 	struct hp_endpoint ep; /* the peer, valid once direct */
 
 	uint64_t t_intro, punch_next; /* ms */
-	uint64_t public_wait;          /* us: path_public_wait() of the last INTRO */
+	uint64_t public_wait;          /* us: punch_wait_us() of the last INTRO */
 	bool timed;                    /* ... which had the timing: say PATH_OPENED */
 	bool peer_opened;              /* the server passed on the peer's HP_FLAG_OPENED */
 	uint64_t public_normal_at;     /* us: public_wait after the short-TTL punch */

@@ -57,7 +57,7 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 	memcpy(m.u.intro.peer_priv, peer->priv, sizeof(m.u.intro.peer_priv));
 	/* the timing only for a recipient that reads it (rtt_us is kept only
 	 * for a REGISTER with HP_FLAG_TIMING) and only when both are known:
-	 * what the client derives from it is path.c's path_public_wait() */
+	 * what the client derives from it: src/client/punchwait.c */
 	if (to->rtt_us && peer->rtt_us) {
 		m.u.intro.rtt_us = to->rtt_us;
 		m.u.intro.peer_rtt_us = peer->rtt_us;
@@ -245,7 +245,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	other_uninformed = !hp_endpoint_equal(&other->told_ep, &self->public_ep);
 	recent = other->moved_ms && req->now_ms - other->moved_ms < CONTROL_MOVE_NEWS_MS;
 	/* "my NAT is open to you" (HP_FLAG_OPENED) goes on to the other at
-	 * once: it may start its normal punches (path.c, path_public_wait) */
+	 * once: it may start its normal punches (src/client/punchwait.c) */
 	opened = (m.hdr.flags & HP_FLAG_OPENED) != 0;
 	control_send_intro(c, req, self, other, false);
 	if (j.fresh || j.moved || other_moved || other_uninformed || recent || opened)
