@@ -274,14 +274,18 @@ static void client_read_socket(struct client *c)
 /* Punching, then (once there is a path) the chat and its liveness. */
 static void client_peer_tick(struct client *c, uint64_t *wake)
 {
-	enum path_verdict v;
+	enum path_verdict v = PATH_GOING;
 
 	if (!path_is_introduced(c->path.state))
 		return;
-	if (!c->chat.peer_bye && path_punch_tick(&c->path, c->now_us, wake) == PATH_GAVE_UP) {
+	if (!c->chat.peer_bye)
+		v = path_punch_tick(&c->path, c->now_us, wake);
+	if (v == PATH_GAVE_UP) {
 		client_finish(c, 1);
 		return;
 	}
+	if (v == PATH_OPENED)
+		ctl_opened(&c->ctl, &c->wire, c->now_us / 1000);
 	if (!path_is_connected(c->path.state) && !path_is_reconnecting(c->path.state))
 		return;
 	/* after the peer's BYE our unacknowledged lines still go: it lingers */
@@ -320,7 +324,7 @@ static uint64_t client_tick(struct client *c)
 /* One ppoll() until the next timer; 0, or -1 when the loop must end. */
 static int client_wait(struct client *c, uint64_t wake)
 {
-	uint64_t now = c->now_us / 1000;
+	uint64_t now = c->now_us / 1000, wait_us;
 	struct pollfd pfd[2];
 	struct timespec ts;
 	sigset_t none;
@@ -333,12 +337,13 @@ static int client_wait(struct client *c, uint64_t wake)
 		pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		nfds = 2;
 	}
-	if (wake < now)
-		wake = now;
-	if (wake - now > 60000)
+	if (wake - now > 60000 && wake > now)
 		wake = now + 60000;
-	ts.tv_sec = (time_t)((wake - now) / 1000);
-	ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+	/* to the microsecond: from now_ms, a whole-millisecond sleep would
+	 * overshoot its timer by up to 1 ms (the punch timing is finer) */
+	wait_us = wake * 1000 > c->now_us ? wake * 1000 - c->now_us : 0;
+	ts.tv_sec = (time_t)(wait_us / 1000000);
+	ts.tv_nsec = (long)(wait_us % 1000000) * 1000L;
 	out_flush(); /* whatever this round said is out before we block */
 	/* signals are blocked except inside ppoll: no lost wakeup */
 	ret = ppoll(pfd, (nfds_t)nfds, &ts, &none);

@@ -31,7 +31,7 @@ void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output 
 	ctl->reg_next = t_start;
 }
 
-static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
+static int ctl_send_flagged(struct ctl *ctl, struct wire *w, uint16_t flags, uint64_t now)
 {
 	uint8_t buf[HP_MAX_DATAGRAM];
 	struct hp_msg m;
@@ -39,6 +39,7 @@ static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_REGISTER;
+	m.hdr.flags = HP_FLAG_TIMING | flags; /* we read an INTRO's timing (path.c) */
 	memcpy(m.u.reg.token, w->token, HP_TOKEN_LEN);
 	memcpy(m.u.reg.pubkey, ctl->pk, HP_KEY_LEN);
 	memcpy(m.u.reg.room, ctl->o->room, sizeof(m.u.reg.room));
@@ -59,6 +60,17 @@ static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
 		out_debug(ctl->out, "register send failed");
 	ctl->reg_last_sent = now;
 	return 0;
+}
+
+static int ctl_send_register(struct ctl *ctl, struct wire *w, uint64_t now)
+{
+	return ctl_send_flagged(ctl, w, 0, now);
+}
+
+void ctl_opened(struct ctl *ctl, struct wire *w, uint64_t now)
+{
+	/* a refresh that says so: the server passes it on to the peer */
+	ctl_send_flagged(ctl, w, HP_FLAG_OPENED, now);
 }
 
 void ctl_unreachable(struct ctl *ctl, const struct wire *w, const char *words)

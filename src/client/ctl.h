@@ -71,6 +71,9 @@ enum ctl_verdict ctl_handle(struct ctl *ctl, struct wire *w, const uint8_t *buf,
  * intro must be on its way or lost; ask again (at most once a second:
  * the datagram is not authenticated, anyone could send it). */
 int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
+/* Our short-TTL punch is out (path.c's PATH_OPENED): a REGISTER with
+ * HP_FLAG_OPENED, which the server passes on to the peer. */
+void ctl_opened(struct ctl *ctl, struct wire *w, uint64_t now);
 /* We have a new peer: refresh at the keepalive pace from now. */
 void ctl_introduced(struct ctl *ctl, uint64_t now);
 /* Ask the server again at once, retrying quickly (the path died). */

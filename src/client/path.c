@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "client/path.h"
+#include "client/punchwait.h"
 
 #define PUNCH_FAST_MS      100  /* punch interval for the first two seconds */
 #define PUNCH_SLOW_MS      250
 #define PUNCH_FAST_FOR_MS  2000
-#define PUBLIC_DELAY_MIN   30   /* normal-TTL punches to the public endpoint wait this long at least */
 #define STALL_MIN_MS       1500 /* silence while awaiting an answer: path dead */
 #define STALL_RTOS         4    /* ... or this many RTOs, if longer */
 #define PROBE_MIN_MS       200  /* keepalive probes while an answer is overdue */
@@ -158,16 +158,6 @@ static void path_punch_cand(struct path *p, size_t i, int ttl, unsigned idx, uin
 	path_punch(p, &p->cand[i].ep, ttl, idx, p->cand[i].kind, now_us);
 }
 
-/*
- * Our short-TTL punch must have opened our NAT before a normal one can
- * reach the peer's NAT and leave an unreplied conntrack entry there
- * (docs/nat-types.md, `--no-firewall`); the peer's intro may come up to
- * about a server round trip after ours.
- */
-static uint64_t path_public_delay(const struct path *p)
-{
-	return 2 * p->server_rtt > PUBLIC_DELAY_MIN ? 2 * p->server_rtt : PUBLIC_DELAY_MIN;
-}
 
 void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, uint64_t now_us)
 {
@@ -191,7 +181,10 @@ void path_intro(struct path *p, const struct hp_intro *in, uint64_t server_rtt, 
 	p->public_punch = PATH_PUBLIC_FIRST;
 	p->t_intro = now;
 	p->punch_next = now;
-	p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
+	p->public_wait = p->o->punch_ttl > 0 ? punch_wait_us(in, p->server_rtt) : 0;
+	p->public_normal_at = now_us + p->public_wait;
+	p->timed = in->rtt_us && in->peer_rtt_us;
+	p->peer_opened = in->peer_opened;
 	snprintf(why, sizeof(why), "the server introduced %s", p->nick);
 	path_set(p, PATH_PUNCHING, now, why, in);
 }
@@ -216,6 +209,17 @@ static enum path_verdict path_reconnect(struct path *p, uint64_t now, const char
 	return PATH_REREGISTER;
 }
 
+/* The server passed on the peer's HP_FLAG_OPENED: its NAT maps towards
+ * us, our normal punches cannot arrive too early any more. */
+static void path_peer_opened(struct path *p, const struct hp_intro *in, uint64_t now_us)
+{
+	if (!in->peer_opened)
+		return;
+	p->peer_opened = true;
+	if (p->public_punch == PATH_PUBLIC_DELAY && now_us < p->public_normal_at)
+		p->public_normal_at = now_us;
+}
+
 enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool self_moved,
 			       bool peer_bye, uint64_t now_us)
 {
@@ -229,8 +233,12 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
 		cand_set_public(p->cand, &p->n_cand, &in->peer_public);
 		/* the short-TTL trick again for the new public endpoint */
 		p->public_punch = p->o->punch_ttl <= 0 ? PATH_PUBLIC_DELAY : PATH_PUBLIC_FIRST;
-		p->public_normal_at = p->o->punch_ttl > 0 ? now + path_public_delay(p) : now;
+		p->public_wait = p->o->punch_ttl > 0 ? punch_wait_us(in, p->server_rtt) : 0;
+		p->public_normal_at = now_us + p->public_wait;
+		p->timed = in->rtt_us && in->peer_rtt_us;
+		p->peer_opened = false;
 	}
+	path_peer_opened(p, in, now_us);
 	for (i = 0; i < in->n_priv && i < HP_MAX_PRIV; i++)
 		cand_add(p->cand, &p->n_cand, &in->peer_priv[i], PATH_CAND_PRIVATE, p->out);
 	if (peer_bye || p->o->force_relay)
@@ -383,10 +391,10 @@ void path_relay_refused(struct path *p, const char *reason)
 		path_set(p, PATH_RECONNECTING, 0, "the server refused to relay", NULL);
 }
 
-static void path_punch_round(struct path *p, uint64_t now_us)
+/* Returns whether the short-TTL punch went in this round. */
+static bool path_punch_round(struct path *p, uint64_t now_us)
 {
-	uint64_t now = now_us / 1000;
-	bool direct = path_is_direct(p->state), sent_peer = false;
+	bool direct = path_is_direct(p->state), sent_peer = false, opened = false;
 	size_t i;
 
 	for (i = 0; i < p->n_cand; i++) {
@@ -395,9 +403,14 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 		if (i == 0 && p->o->punch_ttl > 0 && p->public_punch == PATH_PUBLIC_FIRST) {
 			path_punch_cand(p, 0, p->o->punch_ttl, 0, now_us);
 			p->public_punch = PATH_PUBLIC_DELAY;
+			/* counted from this punch, not from the INTRO: the time
+			 * each host takes to read an INTRO and set up the session
+			 * before this punch cancels out between the two */
+			p->public_normal_at = now_us + (p->peer_opened ? 0 : p->public_wait);
+			opened = true;
 			continue;
 		}
-		if (i == 0 && now < p->public_normal_at)
+		if (i == 0 && now_us < p->public_normal_at)
 			continue;
 		if (i == 0)
 			p->public_punch = PATH_PUBLIC_NORMAL;
@@ -406,6 +419,7 @@ static void path_punch_round(struct path *p, uint64_t now_us)
 	/* a peer-reflexive endpoint (symmetric NAT) is not among the candidates */
 	if (direct && !sent_peer)
 		path_punch(p, &p->ep, 0, CAND_PEER, PATH_CAND_PEER, now_us);
+	return opened;
 }
 
 /* Fatal: before the first connection an error, afterwards the peer is lost. */
@@ -474,7 +488,7 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 {
 	uint64_t now = now_us / 1000;
 	uint64_t deadline = p->t_intro + (uint64_t)p->o->timeout_s * 1000;
-	bool direct = path_is_direct(p->state);
+	bool direct = path_is_direct(p->state), opened = false;
 
 	if (!path_is_introduced(p->state) || p->state == PATH_CONFIRMED)
 		return PATH_GOING;
@@ -489,13 +503,13 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 			return PATH_GAVE_UP;
 	}
 	if (!p->o->force_relay && p->public_punch == PATH_PUBLIC_DELAY &&
-	    now >= p->public_normal_at) {
+	    now_us >= p->public_normal_at) {
 		path_punch_cand(p, 0, 0, 0, now_us);
 		p->public_punch = PATH_PUBLIC_NORMAL;
 	}
 	if (now >= p->punch_next) {
 		if (!p->o->force_relay)
-			path_punch_round(p, now_us);
+			opened = path_punch_round(p, now_us);
 		/* until the peer answers through the relay, ask it there too */
 		if (p->state == PATH_RELAYING || p->state == PATH_RECONNECTING_RELAY)
 			path_punch(p, NULL, 0, CAND_RELAY, PATH_CAND_RELAY, now_us);
@@ -503,10 +517,11 @@ enum path_verdict path_punch_tick(struct path *p, uint64_t now_us, uint64_t *wak
 	}
 	path_wake_at(wake, p->punch_next);
 	if (p->public_punch != PATH_PUBLIC_NORMAL && !p->o->force_relay)
-		path_wake_at(wake, p->public_normal_at);
+		path_wake_at(wake, (p->public_normal_at + 999) / 1000); /* wake is in ms */
 	if (direct)
 		path_wake_at(wake, deadline);
-	return PATH_GOING;
+	/* the peer waits for this word only if the server passes it on */
+	return opened && p->timed ? PATH_OPENED : PATH_GOING;
 }
 
 static void path_keepalive(struct path *p, uint64_t now_us)

@@ -41,6 +41,7 @@
 
 #include "client/opts.h"
 #include "client/output.h"
+#include "client/punchwait.h"
 #include "client/wire.h"
 #include "proto.h"
 
@@ -121,7 +122,11 @@ struct path {
 	uint64_t n_punch; /* punches sent in this run: the punch event's n */
 	struct hp_endpoint ep; /* the peer, valid once direct */
 
-	uint64_t t_intro, punch_next, public_normal_at;
+	uint64_t t_intro, punch_next; /* ms */
+	uint64_t public_wait;          /* us: punch_wait_us() of the last INTRO */
+	bool timed;                    /* ... which had the timing: say PATH_OPENED */
+	bool peer_opened;              /* the server passed on the peer's HP_FLAG_OPENED */
+	uint64_t public_normal_at;     /* us: public_wait after the short-TTL punch */
 	enum path_public public_punch;
 	uint64_t relay_at;  /* when to fall back to relaying */
 	bool relay_refused; /* the server said HP_ERR_QUOTA before we connected */
@@ -137,6 +142,7 @@ enum path_verdict {
 	PATH_GOING,
 	PATH_REREGISTER, /* the path died: ask the server again at once */
 	PATH_GAVE_UP,    /* UNREACHABLE or LOST: the run ends, exit 1 */
+	PATH_OPENED,     /* our short-TTL punch is out: tell the peer (ctl_opened) */
 };
 
 /* What an authenticated datagram did to the path. */

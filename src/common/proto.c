@@ -100,6 +100,10 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_bytes(w, m->u.intro.peer_pubkey, HP_KEY_LEN);
 		hp_wr_endpoint(w, &m->u.intro.peer_public);
 		hp_wr_endpoints(w, m->u.intro.n_priv, m->u.intro.peer_priv);
+		if (m->u.intro.rtt_us || m->u.intro.peer_rtt_us) {
+			hp_wr_u32(w, m->u.intro.rtt_us);
+			hp_wr_u32(w, m->u.intro.peer_rtt_us);
+		}
 		break;
 	case HP_ERROR:
 		hp_wr_bytes(w, m->u.error.token, HP_TOKEN_LEN);
@@ -125,6 +129,7 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 {
 	struct hp_wr w = { .buf = buf, .cap = cap };
+	uint16_t flags;
 	size_t body;
 	int ret;
 
@@ -142,6 +147,12 @@ int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 	ret = hp_header_encode(buf, cap, m->hdr.type, (uint16_t)body);
 	if (ret < 0)
 		return ret;
+	/* the flags field (offset 6) as the message has it */
+	flags = m->hdr.flags;
+	if (m->hdr.type == HP_INTRO && m->u.intro.peer_opened)
+		flags |= HP_FLAG_OPENED;
+	buf[6] = (uint8_t)(flags >> 8);
+	buf[7] = (uint8_t)flags;
 	return (int)w.off;
 }
 
@@ -159,6 +170,16 @@ static void reg_decode_cookie(struct hp_rd *r, struct hp_register *reg)
 		return;
 	}
 	hp_rd_copy(r, reg->cookie, HP_COOKIE_LEN);
+}
+
+/* The timing an INTRO may append: absent (nothing left), or both round
+ * trips (8 bytes); anything else is -EBADMSG (hp_rd_u32, hp_rd_end). */
+static void intro_decode_timing(struct hp_rd *r, struct hp_intro *in)
+{
+	if (r->err || r->off >= r->len)
+		return;
+	in->rtt_us = hp_rd_u32(r);
+	in->peer_rtt_us = hp_rd_u32(r);
 }
 
 int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
@@ -194,6 +215,8 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_copy(&r, m->u.intro.peer_pubkey, HP_KEY_LEN);
 		hp_rd_endpoint(&r, &m->u.intro.peer_public);
 		hp_rd_endpoints(&r, &m->u.intro.n_priv, m->u.intro.peer_priv);
+		intro_decode_timing(&r, &m->u.intro);
+		m->u.intro.peer_opened = (m->hdr.flags & HP_FLAG_OPENED) != 0;
 		hp_rd_end(&r, false);
 		break;
 	case HP_ERROR:

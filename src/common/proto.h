@@ -12,7 +12,10 @@
  *   +------+--------+-----+--------+-------+------------
  *   magic   0x4850 ("HP"): first two bits are 01, STUN's are 00 (RFC 8489 s.5)
  *   length  exactly the number of body bytes after the 8-byte header
- *   flags   0 in version 1; receivers ignore unknown bits
+ *   flags   receivers ignore unknown bits; version 1 defines one:
+ *           HP_FLAG_TIMING (REGISTER: the sender reads an INTRO's timing),
+ *           HP_FLAG_OPENED (REGISTER: my NAT is open to my peer; INTRO: the
+ *           peer's is)
  *
  * Multi-byte integers are big-endian. Strings are a u8 length then bytes,
  * not NUL-terminated, no embedded NUL allowed.
@@ -43,7 +46,7 @@
 #define HP_NICK_MAX     32   /* bytes, 0..32 */
 #define HP_KEY_LEN      32   /* X25519 public key */
 #define HP_TOKEN_LEN    8    /* random per client run; names a registration */
-#define HP_COOKIE_LEN   16   /* MAC of the source endpoint and token (COOKIE) */
+#define HP_COOKIE_LEN   16   /* opaque to the client: the server's proof (COOKIE) */
 #define HP_MAX_PRIV     4    /* private (host) candidates per register */
 #define HP_REASON_MAX   120
 #define HP_CHAT_MAX     1000 /* bytes of text in one chat message */
@@ -57,6 +60,18 @@
  * caused it: the server never amplifies.
  */
 #define HP_REGISTER_MIN 256
+
+/* Header flag of a REGISTER: its sender decodes the timing an INTRO may
+ * append (struct hp_intro), so the server may send it. A server that
+ * predates it ignores the bit (unknown flags are ignored) and a client
+ * that predates it never sets it: neither ever sees an INTRO longer than
+ * it expects. */
+#define HP_FLAG_TIMING  0x0001u
+/* Header flag of a REGISTER: the sender's short-TTL punch to its peer is
+ * out, its NAT maps towards the peer; the server passes it on as the same
+ * flag on an INTRO to that peer (struct hp_intro.peer_opened). Only a
+ * client that got an INTRO with timing sets it. */
+#define HP_FLAG_OPENED  0x0002u
 
 enum hp_type {
 	/* control, cleartext */
@@ -130,6 +145,12 @@ struct hp_intro {
 	struct hp_endpoint peer_public;
 	uint8_t n_priv;
 	struct hp_endpoint peer_priv[HP_MAX_PRIV];
+	/* optional, appended (docs/protocol.md, INTRO): the round trips the
+	 * server measured for the recipient's registration and the peer's,
+	 * in µs; both 0 = not sent (an old server, or a peer it cannot time) */
+	uint32_t rtt_us;
+	uint32_t peer_rtt_us;
+	bool peer_opened; /* the header's HP_FLAG_OPENED: the peer's NAT is open to us */
 };
 
 struct hp_error {

@@ -12,6 +12,10 @@
 
 /* a peer that moved this recently is news to its peer's every REGISTER */
 #define CONTROL_MOVE_NEWS_MS 10000
+/* A cookie older than this is not an answer to the COOKIE just sent (the
+ * client keeps it for every later REGISTER, docs/protocol.md "Return
+ * routability" 3), so its age is no round trip. */
+#define CONTROL_RTT_MAX_US 2000000
 
 static void control_send_registered(struct server_ctx *c, const struct server_request *req,
 				    const struct rooms_peer *self)
@@ -35,7 +39,7 @@ static void control_send_registered(struct server_ctx *c, const struct server_re
 
 /* Tells `to` about `peer`. */
 static void control_send_intro(struct server_ctx *c, const struct server_request *req,
-			       struct rooms_peer *to, const struct rooms_peer *peer)
+			       struct rooms_peer *to, const struct rooms_peer *peer, bool opened)
 {
 	uint8_t out[HP_MAX_DATAGRAM];
 	char a[HP_ENDPOINT_STRLEN], b[HP_ENDPOINT_STRLEN];
@@ -51,6 +55,14 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 	m.u.intro.peer_public = peer->public_ep;
 	m.u.intro.n_priv = peer->n_priv;
 	memcpy(m.u.intro.peer_priv, peer->priv, peer->n_priv * sizeof(peer->priv[0]));
+	/* the timing only for a recipient that reads it (rtt_us is kept only
+	 * for a REGISTER with HP_FLAG_TIMING) and only when both are known:
+	 * what the client derives from it: src/client/punchwait.c */
+	if (to->rtt_us && peer->rtt_us) {
+		m.u.intro.rtt_us = to->rtt_us;
+		m.u.intro.peer_rtt_us = peer->rtt_us;
+	}
+	m.u.intro.peer_opened = opened;
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
@@ -116,7 +128,7 @@ static void control_send_cookie(struct server_ctx *c, const struct server_reques
 	memset(&m, 0, sizeof(m));
 	m.hdr.type = HP_COOKIE;
 	memcpy(m.u.cookie.token, token, HP_TOKEN_LEN);
-	cookie_make(&c->cookies, req->now_ms, &req->from, token, m.u.cookie.cookie);
+	cookie_make(&c->cookies, req->now_us, &req->from, token, m.u.cookie.cookie);
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
 		counters_inc(&c->counters, CNT_DROP_SEND);
@@ -131,24 +143,47 @@ static void control_send_cookie(struct server_ctx *c, const struct server_reques
  * cookie made for it and this token, or it is where the token's live
  * registration already is (it proved that when it registered). Anything
  * else gets a COOKIE and no state: a spoofed source never becomes a peer
- * (docs/protocol.md, "Return routability").
+ * (docs/protocol.md, "Return routability"). *rtt_us: the cookie's age if
+ * it is young enough to be the answer to our COOKIE (the client answers
+ * one at once, docs/protocol.md), else 0.
  */
 static bool control_proven(struct server_ctx *c, const struct server_request *req,
-			   const struct hp_register *reg)
+			   const struct hp_register *reg, uint32_t *rtt_us)
 {
 	const struct rooms_peer *p;
+	uint64_t age;
 
+	*rtt_us = 0;
 	/* the registration first: a lookup, where the cookie is a keyed
 	 * BLAKE2b that clients resend on every refresh */
 	p = rooms_find_token_peer(c->rooms, reg->token, req->now_ms);
 	if (p && hp_endpoint_equal(&p->public_ep, &req->from))
 		return true;
 	if (reg->cookie_len) {
-		if (cookie_valid(&c->cookies, req->now_ms, &req->from, reg->token, reg->cookie))
+		if (cookie_valid(&c->cookies, req->now_us, &req->from, reg->token, reg->cookie,
+				 &age)) {
+			if (age < CONTROL_RTT_MAX_US)
+				*rtt_us = age ? (uint32_t)age : 1; /* 0 would say "unknown" */
 			return true;
+		}
 		counters_inc(&c->counters, CNT_DROP_COOKIE); /* stale, or not made for it */
 	}
 	return false;
+}
+
+/* Only the REGISTER that proved a new source (a new registration, or a
+ * rebind) answers the COOKIE just sent: a refresh may carry the same
+ * cookie a few hundred ms later (the client keeps it), and its age is no
+ * round trip, so the one measured stays. A client that does not read
+ * INTRO timing gets no round trip: that keeps the timing out of every
+ * INTRO it is sent. */
+static void control_note_rtt(struct rooms_peer *self, const struct hp_msg *m, uint32_t rtt_us,
+			     bool new_source)
+{
+	if (!(m->hdr.flags & HP_FLAG_TIMING))
+		self->rtt_us = 0;
+	else if (new_source)
+		self->rtt_us = rtt_us;
 }
 
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
@@ -157,7 +192,8 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	struct hp_msg m;
 	struct rooms_peer *self, *other;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
-	bool other_moved, other_uninformed, recent;
+	bool other_moved, other_uninformed, recent, opened;
+	uint32_t rtt_us;
 	uint16_t code;
 	int ret;
 
@@ -172,7 +208,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 			    "register shorter than 256 bytes");
 		return;
 	}
-	if (!control_proven(c, req, &m.u.reg)) {
+	if (!control_proven(c, req, &m.u.reg, &rtt_us)) {
 		control_send_cookie(c, req, m.u.reg.token);
 		return;
 	}
@@ -194,6 +230,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	counters_inc(&c->counters, CNT_REGISTERS);
 	self = j.room->peer[j.self];
 	other = j.room->peer[rooms_other(j.self)]; /* NULL unless paired */
+	control_note_rtt(self, &m, rtt_us, j.fresh || j.moved);
 	if (c->log.verbosity >= SERVER_VERBOSE) /* formatting is not free */
 		server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
 			   control_printable(room, sizeof(room), j.room->name),
@@ -213,9 +250,12 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	other_moved = !hp_endpoint_equal(&self->told_ep, &other->public_ep);
 	other_uninformed = !hp_endpoint_equal(&other->told_ep, &self->public_ep);
 	recent = other->moved_ms && req->now_ms - other->moved_ms < CONTROL_MOVE_NEWS_MS;
-	control_send_intro(c, req, self, other);
-	if (j.fresh || j.moved || other_moved || other_uninformed || recent)
-		control_send_intro(c, req, other, self);
+	/* "my NAT is open to you" (HP_FLAG_OPENED) goes on to the other at
+	 * once: it may start its normal punches (src/client/punchwait.c) */
+	opened = (m.hdr.flags & HP_FLAG_OPENED) != 0;
+	control_send_intro(c, req, self, other, false);
+	if (j.fresh || j.moved || other_moved || other_uninformed || recent || opened)
+		control_send_intro(c, req, other, self, opened);
 }
 
 void control_handle_leave(struct server_ctx *c, const struct server_request *req)

@@ -37,6 +37,7 @@ struct server_request {
 	size_t len;
 	struct hp_endpoint from;
 	uint64_t now_ms;
+	uint64_t now_us; /* the same instant in µs: a cookie's issue time (cookie.h) */
 	int sock; /* which socket it came in on, 0..SERVER_SOCKS-1 */
 };
 

@@ -277,7 +277,7 @@ int server_open(struct server *s, const struct server_opts *cfg)
 	s->ctx.txq = s->txq;
 	server_rx_init(s->rx);
 	/* rooms_create initialised libsodium */
-	cookie_init(&s->ctx.cookies, hp_clock_ms());
+	cookie_init(&s->ctx.cookies, hp_clock_us());
 	limits_init(&s->ctx.limits, cfg->register_rate, cfg->relay_source_rate);
 	ret = server_signals_open(s);
 	if (ret < 0)
@@ -373,7 +373,8 @@ static void server_read_datagrams(struct server *s, int sock)
 		if (n <= 0)
 			break;
 		got += n;
-		req = (struct server_request){ .now_ms = hp_clock_ms(), .sock = sock };
+		req = (struct server_request){ .now_us = hp_clock_us(), .sock = sock };
+		req.now_ms = req.now_us / 1000;
 		for (i = 0; i < n; i++) {
 			req.buf = rx->buf[i];
 			req.len = rx->msg[i].msg_len;

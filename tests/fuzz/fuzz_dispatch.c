@@ -23,7 +23,7 @@ static size_t prove(uint8_t *buf, size_t len, size_t cap, const struct server_re
 	if (hp_msg_decode(&m, buf, len) < 0 || m.hdr.type != HP_REGISTER)
 		return len;
 	m.u.reg.cookie_len = HP_COOKIE_LEN;
-	cookie_make(&ctx.cookies, req->now_ms, &req->from, m.u.reg.token, m.u.reg.cookie);
+	cookie_make(&ctx.cookies, req->now_us, &req->from, m.u.reg.token, m.u.reg.cookie);
 	n = hp_msg_encode(&m, buf, cap);
 	return n > 0 ? (size_t)n : len;
 }
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* records: [flags: bit 7 proven, bits 0-3 the source][len hi][len lo][bytes...] */
 	while (off + 3 <= size) {
-		struct server_request req = { .now_ms = now };
+		struct server_request req = { .now_ms = now, .now_us = now * 1000 };
 		size_t len = (size_t)data[off + 1] << 8 | data[off + 2], n;
 		uint8_t *buf, tmp[HP_MAX_DATAGRAM];
 

@@ -454,6 +454,132 @@ static void test_punch_ttl_off(void **state)
 	expect_nothing_sent();
 }
 
+/* The INTRO's timing (docs/hpclient.md, "Punch timing"), a far server
+ * (the two round trips average at least PATH_OPENED_WAIT_MAX_US): the
+ * normal punch to the public endpoint waits half the difference of the
+ * two round trips plus PATH_PUBLIC_MARGIN_US, counted from the short-TTL
+ * punch; the wake-up is that instant rounded up to the millisecond. The
+ * tick that sends the short punch says PATH_OPENED. */
+static void timed_intro(uint32_t rtt_us, uint32_t peer_rtt_us)
+{
+	f.in.rtt_us = rtt_us;
+	f.in.peer_rtt_us = peer_rtt_us;
+	at(T0);
+	path_intro(&f.p, &f.in, 20, f.now_us);
+	(void)events();
+}
+
+static void test_punch_timing(void **state)
+{
+	uint64_t w;
+
+	(void)state;
+	/* the peer is 6 ms further from the server: it hears the INTRO 3 ms
+	 * after us */
+	timed_intro(40000, 46000);
+	/* the skew, the margin, and the difference for the estimate's doubt */
+	w = (46000 - 40000) / 2 + PATH_PUBLIC_MARGIN_US + (46000 - 40000);
+	assert_int_equal(f.p.public_wait, w);
+	/* the first tick is a little later than the INTRO: counted from it */
+	assert_int_equal(tick(T0 + 5, PATH_OPENED), T0 + 5 + (w + 999) / 1000);
+	expect_punch(&f.pub, 2, 0, T0 + 5, PUB);
+	expect_punch(&f.priv, 0, 1, T0 + 5, PRIV);
+	expect_nothing_sent();
+	tick(T0 + 5 + w / 1000 - 1, PATH_GOING);
+	expect_nothing_sent();
+	tick(T0 + 5 + w / 1000, PATH_GOING);
+	expect_punch(&f.pub, 0, 0, T0 + 5 + w / 1000, PUB);
+	expect_nothing_sent();
+}
+
+/* A wait that is not a whole number of milliseconds: not a microsecond
+ * early, and the wake-up the next millisecond. */
+static void test_punch_timing_rounded(void **state)
+{
+	uint64_t w, wake;
+
+	(void)state;
+	timed_intro(40000, 42300);
+	w = 3 * (42300 - 40000) / 2 + PATH_PUBLIC_MARGIN_US;
+	wake = tick(T0, PATH_OPENED);
+	assert_int_equal(wake, T0 + (w + 999) / 1000);
+	expect_punch(&f.pub, 2, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
+	f.now_us = T0 * 1000 + w - 1;
+	assert_int_equal(path_punch_tick(&f.p, f.now_us, &(uint64_t){ UINT64_MAX }), PATH_GOING);
+	expect_nothing_sent();
+	tick(wake, PATH_GOING);
+	expect_punch(&f.pub, 0, 0, wake, PUB);
+	expect_nothing_sent();
+}
+
+/* The peer is nearer the server than we are: it heard the INTRO first,
+ * the margin and the estimate's doubt are left; alike round trips leave
+ * the margin alone. */
+static void test_punch_timing_peer_first(void **state)
+{
+	(void)state;
+	timed_intro(60000, 40000);
+	assert_int_equal(f.p.public_wait, (60000 - 40000) + PATH_PUBLIC_MARGIN_US);
+	assert_int_equal(tick(T0, PATH_OPENED), T0 + 21);
+	timed_intro(40000, 40000);
+	assert_int_equal(f.p.public_wait, PATH_PUBLIC_MARGIN_US);
+}
+
+/* A near server: the peer's word (an INTRO with HP_FLAG_OPENED) is
+ * expected well within PATH_OPENED_WAIT_MAX_US, so the timer is only the
+ * fallback (the old wait, 40 ms here) and the word starts the normal
+ * punches at once; a word before our own short punch lets the normal
+ * ones follow it in the next tick. */
+static void test_punch_timing_opened(void **state)
+{
+	struct hp_intro in;
+
+	(void)state;
+	timed_intro(2000, 8000);
+	assert_int_equal(f.p.public_wait, 40000);
+	assert_int_equal(tick(T0, PATH_OPENED), T0 + 40);
+	expect_punch(&f.pub, 2, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
+	expect_nothing_sent();
+	at(T0 + 3);
+	in = f.in;
+	in.peer_opened = true;
+	assert_int_equal(path_reintro(&f.p, &in, false, false, f.now_us), PATH_GOING);
+	tick(T0 + 3, PATH_GOING);
+	expect_punch(&f.pub, 0, 0, T0 + 3, PUB);
+	expect_nothing_sent();
+
+	f.in.peer_opened = true;
+	timed_intro(2000, 8000);
+	assert_int_equal(tick(T0, PATH_OPENED), T0);
+	expect_punch(&f.pub, 2, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
+	tick(T0, PATH_GOING);
+	expect_punch(&f.pub, 0, 0, T0, PUB);
+	expect_nothing_sent();
+}
+
+/* No timing (an older server), or only half of it: the old floor,
+ * max(PUBLIC_DELAY_MIN 30 ms, 2 x our server round trip): 40 ms here. */
+static void test_punch_timing_absent(void **state)
+{
+	(void)state;
+	timed_intro(0, 0);
+	assert_int_equal(f.p.public_wait, 40000);
+	timed_intro(5000, 0);
+	assert_int_equal(f.p.public_wait, 40000);
+	path_intro(&f.p, &f.in, 5, f.now_us);
+	assert_int_equal(f.p.public_wait, 30000);
+	(void)events();
+	assert_int_equal(tick(T0, PATH_GOING), T0 + 30);
+	expect_punch(&f.pub, 2, 0, T0, PUB);
+	expect_punch(&f.priv, 0, 1, T0, PRIV);
+	tick(T0 + 30, PATH_GOING);
+	expect_punch(&f.pub, 0, 0, T0 + 30, PUB);
+	expect_nothing_sent();
+}
+
 /* The first authenticated datagram comes from an endpoint that is not a
  * candidate (a symmetric NAT's new port): it becomes the peer, is answered
  * and punched; a PUNCH_ACK from it confirms the path and stops punching. */
@@ -862,6 +988,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_punch_schedule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_candidates_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_punch_ttl_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punch_timing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punch_timing_rounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punch_timing_peer_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punch_timing_opened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_punch_timing_absent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_reflexive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intro_after_punch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_fallback, setup, teardown),

@@ -138,6 +138,8 @@ static void assert_msg_equal(const struct hp_msg *a, const struct hp_msg *b)
 		assert_int_equal(a->u.intro.n_priv, b->u.intro.n_priv);
 		for (i = 0; i < a->u.intro.n_priv; i++)
 			assert_ep_equal(&a->u.intro.peer_priv[i], &b->u.intro.peer_priv[i]);
+		assert_int_equal(a->u.intro.rtt_us, b->u.intro.rtt_us);
+		assert_int_equal(a->u.intro.peer_rtt_us, b->u.intro.peer_rtt_us);
 		break;
 	case HP_ERROR:
 		assert_memory_equal(a->u.error.token, b->u.error.token, HP_TOKEN_LEN);
@@ -669,6 +671,78 @@ static void test_replies_fit_under_register(void **state)
 	assert_true(196 <= HP_REGISTER_MIN);
 }
 
+/* The timing an INTRO may append: 8 bytes, both round trips big-endian;
+ * without it the INTRO is byte for byte what it was; a part of it is
+ * malformed. The largest INTRO with it still fits under a REGISTER. */
+static void test_intro_timing(void **state)
+{
+	struct hp_msg m, out;
+	uint8_t buf[BUFSZ], bare[BUFSZ];
+	int n, n0;
+	size_t cut;
+
+	(void)state;
+	make_intro(&m);
+	n0 = hp_msg_encode(&m, bare, sizeof(bare));
+	assert_true(n0 > 0);
+	assert_int_equal(hp_msg_decode(&out, bare, (size_t)n0), 0);
+	assert_int_equal(out.u.intro.rtt_us, 0);
+	assert_int_equal(out.u.intro.peer_rtt_us, 0);
+	m.u.intro.rtt_us = 0x01020304;
+	m.u.intro.peer_rtt_us = 0x0a0b0c0d;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, n0 + 8);
+	assert_memory_equal(buf + HP_HDR_LEN, bare + HP_HDR_LEN, (size_t)n0 - HP_HDR_LEN);
+	assert_memory_equal(buf + n0, "\x01\x02\x03\x04\x0a\x0b\x0c\x0d", 8);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_msg_equal(&m, &out);
+	for (cut = 1; cut < 8; cut++) {
+		set_len(buf, (size_t)n - cut);
+		assert_int_equal(hp_msg_decode(&out, buf, (size_t)n - cut), -EBADMSG);
+	}
+	buf[n] = 0;
+	set_len(buf, (size_t)n + 1);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n + 1), -EBADMSG);
+
+	memset(m.u.intro.peer_nick, 'n', HP_NICK_MAX);
+	m.u.intro.reflexive = ep_v6(1, 1);
+	m.u.intro.peer_public = ep_v6(2, 2);
+	m.u.intro.n_priv = HP_MAX_PRIV;
+	for (n = 0; n < HP_MAX_PRIV; n++)
+		m.u.intro.peer_priv[n] = ep_v6((uint8_t)n, 3);
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), 204);
+	assert_true(204 <= HP_REGISTER_MIN);
+}
+
+/* The header's flags go out as the message has them and come back: a
+ * REGISTER's HP_FLAG_TIMING. */
+static void test_header_flags(void **state)
+{
+	struct hp_msg m, out;
+	uint8_t buf[BUFSZ];
+	int n;
+
+	(void)state;
+	make_register(&m, 0);
+	m.hdr.flags = HP_FLAG_TIMING;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(buf[6], 0);
+	assert_int_equal(buf[7], HP_FLAG_TIMING);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_int_equal(out.hdr.flags, HP_FLAG_TIMING);
+	/* an INTRO's peer_opened is the header's HP_FLAG_OPENED */
+	make_intro(&m);
+	m.u.intro.peer_opened = true;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(buf[7], HP_FLAG_OPENED);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_true(out.u.intro.peer_opened);
+	buf[7] = 0;
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_false(out.u.intro.peer_opened);
+}
+
 static uint32_t xorshift(uint32_t *s)
 {
 	*s ^= *s << 13;
@@ -734,6 +808,8 @@ int main(void)
 		cmocka_unit_test(test_is_stun),
 		cmocka_unit_test(test_type_names),
 		cmocka_unit_test(test_replies_fit_under_register),
+		cmocka_unit_test(test_intro_timing),
+		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_mutations_canonical),
 	};
 

@@ -92,6 +92,7 @@ static void dispatch_raw(struct fixture *f, int from, const uint8_t *buf, size_t
 {
 	struct server_request req = {
 		.buf = buf, .len = len, .from = f->client_ep[from], .now_ms = f->now,
+		.now_us = f->now * 1000,
 	};
 
 	server_dispatch(&f->srv, &req);
@@ -114,7 +115,8 @@ static void dispatch(struct fixture *f, int from, const uint8_t *buf, size_t len
 		return;
 	}
 	m.u.reg.cookie_len = HP_COOKIE_LEN;
-	cookie_make(&f->srv.cookies, f->now, &f->client_ep[from], m.u.reg.token, m.u.reg.cookie);
+	cookie_make(&f->srv.cookies, f->now * 1000, &f->client_ep[from], m.u.reg.token,
+		    m.u.reg.cookie);
 	m.u.reg.pad_to = (uint16_t)len;
 	n = hp_msg_encode(&m, proven, sizeof(proven));
 	assert_int_equal(n, (int)len);
@@ -218,6 +220,104 @@ static void test_pairing_introduces_both(void **state)
 	assert_int_equal(m.u.intro.peer_pubkey[0], 'B');
 	assert_true(hp_endpoint_equal(&m.u.intro.peer_public, &f->client_ep[1]));
 	assert_int_equal(f->srv.counters.v[CNT_INTROS], 2);
+}
+
+/*
+ * The cookie exchange as a client does it, with `flags` in the header: a
+ * REGISTER without a cookie at f->now gets a COOKIE, and rtt_ms later the
+ * REGISTER that returns it is dispatched (its answers are the caller's).
+ */
+static void register_timed(struct fixture *f, int from, char token, char key, uint16_t flags,
+			   uint64_t rtt_ms, struct hp_msg *kept)
+{
+	uint8_t buf[512];
+	size_t len = make_register(buf, sizeof(buf), "lobby", token, key, HP_REGISTER_MIN);
+	struct hp_msg m, c;
+	int n;
+
+	assert_int_equal(hp_msg_decode(&m, buf, len), 0);
+	m.hdr.flags = flags;
+	m.u.reg.pad_to = HP_REGISTER_MIN;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	dispatch_raw(f, from, buf, (size_t)n);
+	expect_msg(f, from, HP_COOKIE, (size_t)n, &c);
+	f->now += rtt_ms;
+	m.u.reg.cookie_len = HP_COOKIE_LEN;
+	memcpy(m.u.reg.cookie, c.u.cookie.cookie, HP_COOKIE_LEN);
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	dispatch_raw(f, from, buf, (size_t)n);
+	if (kept)
+		*kept = m;
+}
+
+/* The INTRO carries both round trips as the cookie exchanges showed them,
+ * each from its recipient's point of view; a refresh (no new exchange)
+ * keeps them. */
+static void test_intro_timing(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	struct hp_msg m, b;
+	int n;
+
+	register_timed(f, 0, 'a', 'A', HP_FLAG_TIMING, 4, NULL);
+	expect_msg(f, 0, HP_REGISTERED, HP_REGISTER_MIN, &m);
+	f->now += 100;
+	register_timed(f, 1, 'b', 'B', HP_FLAG_TIMING, 9, &b);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.rtt_us, 9000);
+	assert_int_equal(m.u.intro.peer_rtt_us, 4000);
+	expect_msg(f, 0, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.rtt_us, 4000);
+	assert_int_equal(m.u.intro.peer_rtt_us, 9000);
+	/* a refresh seconds later, with the same cookie: no round trip, the
+	 * measured one stays */
+	f->now += 5000;
+	n = hp_msg_encode(&b, buf, sizeof(buf));
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.rtt_us, 9000);
+	assert_int_equal(m.u.intro.peer_rtt_us, 4000);
+	assert_false(m.u.intro.peer_opened);
+	assert_no_reply(f, 0);
+	/* "my NAT is open to you": the peer hears it at once, in an INTRO
+	 * with HP_FLAG_OPENED; the sender's own INTRO has no such flag (and
+	 * the refresh a few ms after the exchange is no round trip either) */
+	b.hdr.flags = HP_FLAG_TIMING | HP_FLAG_OPENED;
+	n = hp_msg_encode(&b, buf, sizeof(buf));
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_false(m.u.intro.peer_opened);
+	assert_int_equal(m.u.intro.rtt_us, 9000);
+	expect_msg(f, 0, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_true(m.u.intro.peer_opened);
+	assert_int_equal(m.u.intro.rtt_us, 4000);
+	assert_int_equal(m.u.intro.peer_rtt_us, 9000);
+}
+
+/* A client that does not set HP_FLAG_TIMING (one that predates it) is
+ * never sent the timing, and its peer gets none either: half is no use. */
+static void test_intro_timing_old_client(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[2048];
+	struct hp_msg m;
+	ssize_t n;
+
+	register_timed(f, 0, 'a', 'A', 0, 4, NULL);
+	expect_msg(f, 0, HP_REGISTERED, HP_REGISTER_MIN, &m);
+	register_timed(f, 1, 'b', 'B', HP_FLAG_TIMING, 9, NULL);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.rtt_us, 0);
+	assert_int_equal(m.u.intro.peer_rtt_us, 0);
+	/* what the old client gets is the INTRO of before, to the byte */
+	n = recv_reply(f, 0, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(hp_msg_decode(&m, buf, (size_t)n), 0);
+	assert_int_equal(m.hdr.type, HP_INTRO);
+	assert_int_equal(m.u.intro.rtt_us, 0);
+	m.u.intro.rtt_us = 1; /* the same INTRO with the timing is 8 bytes longer */
+	assert_int_equal(hp_msg_encode(&m, buf + 1024, 1024), n + 8);
 }
 
 static void test_room_full_and_key_change(void **state)
@@ -383,7 +483,7 @@ static void test_unproven_register_gets_cookie_only(void **state)
 	len = make_register(buf, sizeof(buf), "lobby", 'b', 'B', HP_REGISTER_MIN);
 	assert_int_equal(hp_msg_decode(&r, buf, len), 0);
 	r.u.reg.cookie_len = HP_COOKIE_LEN;
-	cookie_make(&f->srv.cookies, f->now, &f->client_ep[1], r.u.reg.token, r.u.reg.cookie);
+	cookie_make(&f->srv.cookies, f->now * 1000, &f->client_ep[1], r.u.reg.token, r.u.reg.cookie);
 	r.u.reg.pad_to = HP_REGISTER_MIN;
 	n = hp_msg_encode(&r, buf, sizeof(buf));
 	f->now += 2 * COOKIE_ROTATE_MS;
@@ -1099,6 +1199,8 @@ static void test_relay_disabled_refuses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_intro_timing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intro_timing_old_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairing_introduces_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_room_full_and_key_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebind_answers_with_intro_from_new_endpoint, setup, teardown),
