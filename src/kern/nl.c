@@ -22,29 +22,37 @@
 #include "netns.h"
 #include "nl.h"
 
-/* A socket stays in the namespace it was created in, whatever the
- * creating thread does afterwards; so enter, create, and leave. */
-int lab_nl_open(struct lab_nl *nl, int ns_fd)
+/* nl owns sock from here on. */
+static void lab_nl_take(struct lab_nl *nl, struct mnl_socket *sock)
 {
-	struct mnl_socket *sock = NULL;
-	int one = 1, ret;
+	int one = 1;
 
-	memset(nl, 0, sizeof(*nl));
-	ret = lab_netns_mnl_open(ns_fd, NETLINK_ROUTE, &sock);
-	if (ret < 0)
-		return ret;
 	/* ACKs without a copy of the request: less to read. Best effort. */
 	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl->sock = sock;
 	nl->portid = mnl_socket_get_portid(sock);
 	nl->seq = 1;
+}
+
+/* A socket stays in the namespace it was created in, whatever the
+ * creating thread does afterwards; so enter, create, and leave. */
+int lab_nl_open(struct lab_nl *nl, int ns_fd)
+{
+	struct mnl_socket *sock = NULL;
+	int ret;
+
+	memset(nl, 0, sizeof(*nl));
+	ret = lab_netns_mnl_open(ns_fd, NETLINK_ROUTE, &sock);
+	if (ret < 0)
+		return ret;
+	lab_nl_take(nl, sock);
 	return 0;
 }
 
 int lab_nl_adopt(struct lab_nl *nl, int fd)
 {
 	struct mnl_socket *sock;
-	int one = 1, ret;
+	int ret;
 
 	memset(nl, 0, sizeof(*nl));
 	sock = mnl_socket_fdopen(fd);
@@ -58,10 +66,7 @@ int lab_nl_adopt(struct lab_nl *nl, int fd)
 		mnl_socket_close(sock);
 		return ret;
 	}
-	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	nl->sock = sock;
-	nl->portid = mnl_socket_get_portid(sock);
-	nl->seq = 1;
+	lab_nl_take(nl, sock);
 	return 0;
 }
 
