@@ -173,13 +173,17 @@ static void reg_decode_cookie(struct hp_rd *r, struct hp_register *reg)
 }
 
 /* The timing an INTRO may append: absent (nothing left), or both round
- * trips (8 bytes); anything else is -EBADMSG (hp_rd_u32, hp_rd_end). */
+ * trips (8 bytes, not both zero: the encoder leaves those out, so each
+ * INTRO has one spelling); anything else is -EBADMSG (hp_rd_u32,
+ * hp_rd_end). */
 static void intro_decode_timing(struct hp_rd *r, struct hp_intro *in)
 {
 	if (r->err || r->off >= r->len)
 		return;
 	in->rtt_us = hp_rd_u32(r);
 	in->peer_rtt_us = hp_rd_u32(r);
+	if (!r->err && !in->rtt_us && !in->peer_rtt_us)
+		hp_rd_fail(r, -EBADMSG);
 }
 
 int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)

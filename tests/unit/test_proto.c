@@ -703,6 +703,10 @@ static void test_intro_timing(void **state)
 	buf[n] = 0;
 	set_len(buf, (size_t)n + 1);
 	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n + 1), -EBADMSG);
+	/* both zero is the absent timing spelled out: one spelling only */
+	memset(buf + n0, 0, 8);
+	set_len(buf, (size_t)n);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), -EBADMSG);
 
 	memset(m.u.intro.peer_nick, 'n', HP_NICK_MAX);
 	m.u.intro.reflexive = ep_v6(1, 1);
