@@ -123,7 +123,7 @@ static int build(struct run *r)
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
 		return ret;
 	}
-	snprintf(r->rep->expected, sizeof(r->rep->expected), "%s", run_predict(r->topo));
+	snprintf(r->rep->expected, sizeof(r->rep->expected), "%s", run_predict(r->topo, r->args->spray_probes, &r->rep->p_direct));
 	run_story_topology(r->rep, r->topo);
 	run_story_impair(r);
 	ret = run_engines_open(r, err, sizeof(err));
