@@ -67,6 +67,7 @@ enum lab_tr_rule {
 	LAB_RULE_FW_INPUT,   /* the stateful firewall: nothing new from the wan to the router */
 	LAB_RULE_FW_FORWARD, /* the stateful firewall: nothing unsolicited forwarded to the lan */
 	LAB_RULE_ISOLATION,  /* one router, two lans: they do not reach each other */
+	LAB_RULE_SESSIONS,   /* --nat-sessions: the router's session table is full */
 	LAB_RULE_COUNT
 };
 
@@ -148,6 +149,7 @@ struct lab_trace {
 	struct lab_tr_name names[LAB_TRACE_NAMES];
 	size_t nnames;
 	struct lab_tr_nat nat[8]; /* indexed by enum lab_node */
+	unsigned sessions;       /* the routers' session-table cap (--nat-sessions); 0 none */
 	struct lab_tr_ev ev[LAB_TRACE_MAX];
 };
 

@@ -33,6 +33,7 @@ static const struct {
 	[LAB_RULE_FW_INPUT] = { "fw-input", "nothing new from the wan reaches the router" },
 	[LAB_RULE_FW_FORWARD] = { "fw-forward", "nothing unsolicited is forwarded to the lan" },
 	[LAB_RULE_ISOLATION] = { "isolation", "the two lans do not reach each other" },
+	[LAB_RULE_SESSIONS] = { "sessions", "the router's session table is full: no new flow out" },
 };
 
 static const char *const at_names[LAB_AT_COUNT] = {

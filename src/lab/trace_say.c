@@ -265,6 +265,16 @@ static void say_pkt(struct say *s, const struct lab_trace *t, const struct lab_t
 		say_rewrite(s, e);
 		return;
 	case LAB_FATE_DROPPED:
+		if (e->rule == LAB_RULE_SESSIONS) {
+			say(s, "%s's session table is full", nat);
+			if (t->sessions)
+				say(s, " (%u %s)", t->sessions, t->sessions == 1 ? "entry" : "entries");
+			say(s, ": refused ");
+			say_whose(s, t, e);
+			say(s, " to ");
+			say_ep(s, e->a.dst, e->a.dport);
+			return;
+		}
 		say(s, "%s drops ", nat);
 		say_whose(s, t, e);
 		say(s, " from ");
