@@ -43,6 +43,7 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	rep->trace.on = lab_args_traced(a);
 	rep->trace.tell = a->explain || a->verbose > 1;
 	rep->trace.sessions = a->nat_sessions;
+	rep->trace.spray_probes = a->spray_probes;
 	snprintf(rep->nat_a, sizeof(rep->nat_a), "%s", a->nat_a);
 	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", lab_args_plan(a)->one_router ? a->nat_a : a->nat_b);
 	if (a->prefix_set)
