@@ -145,6 +145,8 @@ static int parse_glass(struct lab_event *ev, const uint8_t *buf, size_t len)
 {
 	if (ev->type == LAB_EV_PUNCH)
 		return parse_punch(ev, buf, len);
+	if (ev->type != LAB_EV_ICMP && ev->type != LAB_EV_PATH)
+		return parse_spray(ev, buf, len);
 	return ev->type == LAB_EV_ICMP ? parse_icmp(ev, buf, len) : parse_path(ev, buf, len);
 }
 
@@ -204,6 +206,7 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		break;
 	case LAB_EV_PEER_LOST:
 	case LAB_EV_ERROR:
+	case LAB_EV_RECONNECTING:
 		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
 		break;
 	case LAB_EV_BYE:
@@ -226,19 +229,14 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		      opt_int(buf, len, "duplicates", &ev->st_duplicates) ?:
 		      opt_int(buf, len, "auth_failed", &ev->st_auth_failed);
 		break;
-	case LAB_EV_RECONNECTING:
-		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
-		break;
 	case LAB_EV_PUNCH:
 	case LAB_EV_ICMP:
 	case LAB_EV_PATH:
-		ret = parse_glass(ev, buf, len);
-		break;
 	case LAB_EV_NAT:
 	case LAB_EV_SPRAY:
 	case LAB_EV_SPRAY_HIT:
 	case LAB_EV_SPRAY_END:
-		ret = parse_spray(ev, buf, len);
+		ret = parse_glass(ev, buf, len);
 		break;
 	case LAB_EV_OTHER:
 		ret = 0;
