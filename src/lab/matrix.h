@@ -115,6 +115,9 @@ void lab_wilson(unsigned x, unsigned n, double *lo, double *hi);
 /* Is a path the cell may take? Its predicted one, or direct where the
  * spray may win (p strictly between 0 and 1). */
 bool lab_cell_path_allowed(const struct lab_cell *c, const char *observed);
+/* Is what c observed what theory allows: one trial's path, or with
+ * --trials the rate? (The probes and the chat are the rest of ok.) */
+bool lab_cell_as_predicted(const struct lab_cell *c);
 /* Does c's prediction stand against its trials? p 1: every trial direct;
  * p 0: none; strictly between: inside the Wilson interval, and a single
  * trial cannot contradict it. */

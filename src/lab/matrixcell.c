@@ -78,6 +78,11 @@ bool lab_cell_prediction_holds(const struct lab_cell *c)
 	return c->trials < 2 || (c->p_direct >= c->ci_lo && c->p_direct <= c->ci_hi);
 }
 
+bool lab_cell_as_predicted(const struct lab_cell *c)
+{
+	return c->trials > 1 ? lab_cell_prediction_holds(c) : lab_cell_path_allowed(c, c->observed);
+}
+
 static int cmp_ms(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;

@@ -33,7 +33,7 @@ static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 			fprintf(f, "\n%-17s", cells[i].nat_a);
 		if (lab_cell_verdict(&cells[i]) == LAB_CELL_NOT_RUN)
 			snprintf(text, sizeof(text), "not run");
-		else if (!strcmp(cells[i].observed, cells[i].expected))
+		else if (lab_cell_as_predicted(&cells[i]))
 			snprintf(text, sizeof(text), "%s %" PRId64 " ms", cells[i].observed,
 				 cells[i].connect_ms);
 		else

@@ -25,7 +25,7 @@ static void junit_failure(FILE *f, const struct lab_cell *c)
 
 	if (c->reason[0])
 		snprintf(why, sizeof(why), "%s", c->reason);
-	else if (strcmp(c->observed, c->expected))
+	else if (!lab_cell_as_predicted(c))
 		snprintf(why, sizeof(why), "observed %s, theory predicts %s", c->observed,
 			 c->expected);
 	else

@@ -18,9 +18,9 @@ static void md_grid_cell(FILE *f, const struct lab_cell *c)
 
 	if (lab_cell_verdict(c) == LAB_CELL_NOT_RUN)
 		snprintf(text, sizeof(text), "not run");
-	else if (!strcmp(c->observed, c->expected) && c->connect_ms >= 0)
+	else if (lab_cell_as_predicted(c) && c->connect_ms >= 0)
 		snprintf(text, sizeof(text), "%s %" PRId64 " ms", c->observed, c->connect_ms);
-	else if (!strcmp(c->observed, c->expected))
+	else if (lab_cell_as_predicted(c))
 		snprintf(text, sizeof(text), "%s", c->observed);
 	else
 		snprintf(text, sizeof(text), "**%s** (theory: %s)", c->observed, c->expected);
