@@ -49,3 +49,24 @@ fi
 
 echo "== the whole matrix, 5 trials each (labrun matrix --trials 5)"
 trials all5 --trials 5
+
+echo "== a small router: port-restricted x symmetric with --nat-sessions 64 (labrun run --explain)"
+timeout 120 "$BIN/labrun" run --json --explain --nat-a prc --nat-b sym --nat-sessions 64 \
+	> "$tmp/small" 2> /dev/null || true
+python3 - "$tmp/small" <<'PY'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    print("  no result"); sys.exit(0)
+refused = [e for e in d.get("trace") or [] if e["kind"] == "pkt" and e.get("rule") == "sessions"]
+spray = [e["text"] for e in d.get("trace") or [] if e["kind"] == "client"
+         and e["what"] in ("nat", "spray", "spray_hit", "spray_end")]
+print("  path %s, %d datagrams refused by a full session table" % (d["path"], len(refused)))
+for t in spray[:6]:
+    print("   ", t)
+if refused:
+    print("   ", refused[0]["text"])
+elif not spray:
+    print("  (this hpclient does not spray: nothing fills the table)")
+PY
