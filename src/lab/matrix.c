@@ -60,6 +60,7 @@ static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 	snprintf(c->expected, sizeof(c->expected), "%s", lab_outcome_name(pr.path));
 	c->p_direct = pr.p_direct;
 	c->spray = pr.spray;
+	c->hard_hard = pr.hard_hard;
 	c->spray_k = pr.assumed.ports;
 	c->spray_n = pr.assumed.probes;
 	c->median_ms = -1;

@@ -47,6 +47,7 @@ struct lab_cell {
 	double p_direct;
 	unsigned spray_k, spray_n;
 	bool spray;             /* p_direct strictly between 0 and 1 */
+	bool hard_hard;         /* both NATs hard: no spray, p_direct 0 */
 	/* --trials: how many of its runs ran and went direct, the 95 % Wilson
 	 * score interval of that rate, the median connect_ms of the direct
 	 * ones (-1: none); a T=1 matrix has 1 trial */

@@ -156,6 +156,11 @@ const char *lab_cell_theory_text(const struct lab_cell *c, char *buf, size_t len
 	if (c->spray)
 		snprintf(buf, len, "direct %.1f %% (K %u, N %u), else %s", 100 * c->p_direct,
 			 c->spray_k, c->spray_n, c->expected);
+	else if (c->hard_hard)
+		/* the forced figure: docs/nat-types.md, "Hard NATs" */
+		snprintf(buf, len, "%s: both NATs hard, no spray (%u probes would win %.2f %%)",
+			 c->expected, c->spray_n,
+			 100 * lab_theory_hard_hard_p(c->spray_n, lab_spray_defaults().range));
 	else
 		snprintf(buf, len, "%s", c->expected);
 	return buf;

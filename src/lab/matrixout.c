@@ -70,11 +70,12 @@ static void text_cell(FILE *f, const struct lab_cell *c, size_t i)
 	fprintf(f, " %2zu  %-46s %-8s %-8s %8s  %-22s %-22s %s\n", i + 1,
 		lab_cell_label(c, label, sizeof(label)), c->expected, c->observed, ms, pa, pb,
 		marks[v]);
-	if (c->spray || c->trials > 1) {
+	if (c->spray || c->hard_hard || c->trials > 1) {
 		char th[96], tr[128];
 
-		fprintf(f, "      theory: %s; %s\n", lab_cell_theory_text(c, th, sizeof(th)),
-			lab_cell_trials_text(c, tr, sizeof(tr)));
+		lab_cell_trials_text(c, tr, sizeof(tr));
+		fprintf(f, "      theory: %s%s%s\n", lab_cell_theory_text(c, th, sizeof(th)),
+			tr[0] ? "; " : "", tr);
 	}
 	if (v != LAB_CELL_OK && c->reason[0])
 		fprintf(f, "      why: %s\n", c->reason);

@@ -360,6 +360,16 @@ static void test_trials_fold(void **state)
 	assert_string_equal(c->expected, "relay");
 	assert_true(lab_cell_path_allowed(c, "direct") && lab_cell_path_allowed(c, "relay"));
 	assert_false(cells[find_cell(cells, n, "symmetric", "symmetric")].spray);
+	{
+		char th[128];
+
+		lab_cell_theory_text(&cells[find_cell(cells, n, "symmetric", "symmetric")], th,
+				     sizeof(th));
+		assert_string_equal(th, "relay: both NATs hard, no spray (1024 probes would win "
+					"0.03 %)");
+		lab_cell_theory_text(c, th, sizeof(th));
+		assert_string_equal(th, "direct 98.3 % (K 256, N 1024), else relay");
+	}
 	assert_true(cells[find_cell(cells, n, "symmetric", "symmetric")].p_direct == 0.0);
 	assert_true(cells[find_cell(cells, n, "full-cone", "symmetric")].p_direct == 1.0);
 	/* one relayed trial: cannot contradict 98 % */
