@@ -83,7 +83,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
 LIBS_COMMON = $(call pc_libs,$(PKGS_COMMON))
-LIBS_LAB    = $(call pc_libs,$(PKGS_LAB))
+LIBS_LAB    = $(call pc_libs,$(PKGS_LAB)) -lm
 LIBS_TEST   = $(call pc_libs,$(PKGS_TEST))
 
 .SECONDARY:
@@ -216,6 +216,7 @@ bench: all
 	@$(TEST_ENV) bash tests/bench-wrapper.sh
 	@$(TEST_ENV) bash tests/bench-server.sh
 	@$(TEST_ENV) bash tests/bench-punch.sh
+	@$(TEST_ENV) bash tests/bench-trials.sh
 
 MAN1 := $(wildcard docs/man/*.1)
 MAN8 := $(wildcard docs/man/*.8)

@@ -33,6 +33,8 @@ enum lab_fault {
 #define LAB_RUNS_MAX 1000
 #define LAB_JOBS_MAX 32
 #define LAB_UDP_TIMEOUT_MAX 86400
+#define LAB_SPRAY_PROBES_MAX 65535
+#define LAB_NAT_SESSIONS_MAX 1000000
 
 struct lab_args {
 	enum lab_cmd cmd;
@@ -61,6 +63,10 @@ struct lab_args {
 	bool probe;          /* run: NAT discovery (hpclient --probe) first */
 	int punch_ttl;       /* hpclient --punch-ttl; -1: its default */
 	unsigned jobs;       /* matrix: cells run at once */
+	unsigned trials;     /* matrix: runs per cell (--trials); 0: one */
+	bool spray_cells;    /* matrix: only the cells the spray decides (--cells spray) */
+	unsigned spray_probes; /* run, matrix: hpclient --spray-probes; 0: its default */
+	unsigned nat_sessions; /* run, up, matrix: each router's session-table cap; 0: none */
 	/* run: impairments of router A's (imp[0]) and B's (imp[1]) wan side,
 	 * each applied once per direction (impair.h) */
 	struct lab_impair imp[2];
@@ -84,6 +90,11 @@ int lab_args_set_delay(struct lab_args *a, const char *opt, const char *val, cha
 		       size_t errlen);
 int lab_args_set_pct(struct lab_args *a, const char *opt, const char *val, char *err,
 		     size_t errlen);
+/* args_spray.c: --trials, --cells, --spray-probes, --nat-sessions. */
+int lab_args_set_trials(struct lab_args *a, const char *val, char *err, size_t errlen);
+int lab_args_set_cells(struct lab_args *a, const char *val, char *err, size_t errlen);
+int lab_args_set_spray_probes(struct lab_args *a, const char *val, char *err, size_t errlen);
+int lab_args_set_nat_sessions(struct lab_args *a, const char *val, char *err, size_t errlen);
 int lab_args_check_topology(struct lab_args *a, char *err, size_t errlen);
 /* The plan the options build. */
 const struct lab_plan *lab_args_plan(const struct lab_args *a);

@@ -17,6 +17,8 @@ static const struct {
 	{ "retransmit", LAB_EV_RETRANSMIT }, { "stats", LAB_EV_STATS },
 	{ "reconnecting", LAB_EV_RECONNECTING }, { "punch", LAB_EV_PUNCH },
 	{ "icmp", LAB_EV_ICMP },             { "path", LAB_EV_PATH },
+	{ "nat", LAB_EV_NAT },               { "spray", LAB_EV_SPRAY },
+	{ "spray_hit", LAB_EV_SPRAY_HIT },   { "spray_end", LAB_EV_SPRAY_END },
 };
 
 static int need_str(const uint8_t *b, size_t n, const char *key, char *out, size_t cap)
@@ -96,10 +98,55 @@ static int parse_path(struct lab_event *ev, const uint8_t *buf, size_t len)
 	       opt_str(buf, len, "why", ev->reason, sizeof(ev->reason));
 }
 
+/* A count that must be there and be sane: 0..65535 (ports, sockets,
+ * probes), or for a time in ms up to a day. */
+static int need_count(const uint8_t *b, size_t n, const char *key, int64_t max, int64_t *out)
+{
+	return need_int(b, n, key, out) ?: (*out < 0 || *out > max ? -EINVAL : 0);
+}
+
+/* One of the words the field may hold, else invalid. */
+static int need_word(const uint8_t *b, size_t n, const char *key, const char *const *words,
+		     char *out, size_t cap)
+{
+	if (need_str(b, n, key, out, cap) < 0)
+		return -EINVAL;
+	for (; *words; words++)
+		if (!strcmp(out, *words))
+			return 0;
+	return -EINVAL;
+}
+
+static const char *const verdicts[] = { "easy", "hard", "unknown", NULL };
+static const char *const roles[] = { "easy", "hard", NULL };
+
+static int parse_spray(struct lab_event *ev, const uint8_t *buf, size_t len)
+{
+	if (ev->type == LAB_EV_NAT)
+		return need_word(buf, len, "self", verdicts, ev->self_nat, sizeof(ev->self_nat)) ?:
+		       need_word(buf, len, "peer", verdicts, ev->peer_nat, sizeof(ev->peer_nat));
+	if (need_word(buf, len, "role", roles, ev->role, sizeof(ev->role)) < 0)
+		return -EINVAL;
+	if (ev->type == LAB_EV_SPRAY && !strcmp(ev->role, "hard"))
+		return need_count(buf, len, "sockets", 65535, &ev->sockets);
+	if (ev->type == LAB_EV_SPRAY)
+		return need_count(buf, len, "probes", 65535, &ev->probes) ?:
+		       need_count(buf, len, "rate", 1000000, &ev->rate);
+	if (ev->type == LAB_EV_SPRAY_HIT)
+		return need_count(buf, len, "port", 65535, &ev->port) ?:
+		       need_count(buf, len, "probes", 65535, &ev->probes) ?:
+		       need_count(buf, len, "ms", 86400000, &ev->ms);
+	return need_count(buf, len, "probes", 65535, &ev->probes) ?:
+	       need_str(buf, len, "why", ev->reason, sizeof(ev->reason)); /* a word the story
+									 * knows, or told as is */
+}
+
 static int parse_glass(struct lab_event *ev, const uint8_t *buf, size_t len)
 {
 	if (ev->type == LAB_EV_PUNCH)
 		return parse_punch(ev, buf, len);
+	if (ev->type != LAB_EV_ICMP && ev->type != LAB_EV_PATH)
+		return parse_spray(ev, buf, len);
 	return ev->type == LAB_EV_ICMP ? parse_icmp(ev, buf, len) : parse_path(ev, buf, len);
 }
 
@@ -109,6 +156,7 @@ static void event_reset(struct lab_event *ev)
 	ev->text[0] = '\0';
 	ev->seq = ev->ms = ev->rtt_ms = ev->rtt_us = ev->t_us = -1;
 	ev->ttl = ev->n = ev->icmp_type = ev->icmp_code = -1;
+	ev->sockets = ev->probes = ev->rate = ev->port = -1;
 	ev->st_sent = ev->st_delivered = ev->st_retransmitted = ev->st_duplicates =
 		ev->st_auth_failed = -1;
 }
@@ -158,6 +206,7 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		break;
 	case LAB_EV_PEER_LOST:
 	case LAB_EV_ERROR:
+	case LAB_EV_RECONNECTING:
 		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
 		break;
 	case LAB_EV_BYE:
@@ -180,12 +229,13 @@ int lab_event_parse(struct lab_event *ev, const uint8_t *buf, size_t len)
 		      opt_int(buf, len, "duplicates", &ev->st_duplicates) ?:
 		      opt_int(buf, len, "auth_failed", &ev->st_auth_failed);
 		break;
-	case LAB_EV_RECONNECTING:
-		ret = opt_str(buf, len, "reason", ev->reason, sizeof(ev->reason));
-		break;
 	case LAB_EV_PUNCH:
 	case LAB_EV_ICMP:
 	case LAB_EV_PATH:
+	case LAB_EV_NAT:
+	case LAB_EV_SPRAY:
+	case LAB_EV_SPRAY_HIT:
+	case LAB_EV_SPRAY_END:
 		ret = parse_glass(ev, buf, len);
 		break;
 	case LAB_EV_OTHER:

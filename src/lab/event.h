@@ -28,6 +28,10 @@ enum lab_event_type {
 	LAB_EV_PUNCH,        /* a punch sent: to, ttl, candidate, n */
 	LAB_EV_ICMP,         /* an ICMP error read: from, about, type, code, what */
 	LAB_EV_PATH,         /* the path changed: from, to, why */
+	LAB_EV_NAT,          /* the introduction's verdicts: self, peer (easy|hard|unknown) */
+	LAB_EV_SPRAY,        /* the spray starts: role; hard: sockets; easy: probes, rate */
+	LAB_EV_SPRAY_HIT,    /* a sprayed path works: role, port, probes, ms */
+	LAB_EV_SPRAY_END,    /* the spray stopped: role, probes, why */
 	LAB_EV_OTHER, /* a well-formed event this runner does not know: ignored */
 };
 
@@ -61,6 +65,10 @@ struct lab_event {
 	int64_t t_us;       /* every event: CLOCK_MONOTONIC us when emitted; -1 if absent */
 	int64_t ttl, n;     /* punch */
 	int64_t icmp_type, icmp_code; /* icmp */
+	/* the spray's (docs/hpclient.md): role "easy"|"hard"; nat: the verdicts
+	 * in self_nat, peer_nat; counts -1 if absent; why in reason */
+	char role[8], self_nat[8], peer_nat[8];
+	int64_t sockets, probes, rate, port;
 	/* stats (each -1 if absent) */
 	int64_t st_sent, st_delivered, st_retransmitted, st_duplicates, st_auth_failed;
 };

@@ -35,8 +35,9 @@
  * run's own prediction, run_predict(), reads the same rows). */
 static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 		      const struct lab_nat_personality *b, enum lab_topology topology, bool same,
-		      int hairpin, const struct lab_nat_personality *cgn)
+		      int hairpin, const struct lab_nat_personality *cgn, const struct lab_spray *spray)
 {
+	struct lab_prediction pr;
 	struct lab_theory_case tc = { .a = a->props, .b = b->props,
 				      .same_nat = same || topology == LAB_TOPOLOGY_CGNAT_SAME,
 				      .same_lan = topology == LAB_TOPOLOGY_SAME_LAN,
@@ -55,12 +56,18 @@ static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 	c->same_nat = same;
 	c->hairpin = hairpin;
 	c->connect_ms = c->wall_ms = -1;
-	snprintf(c->expected, sizeof(c->expected), "%s",
-		 lab_outcome_name(lab_theory_predict(&tc)));
+	lab_theory_predict_p(&tc, spray, &pr);
+	snprintf(c->expected, sizeof(c->expected), "%s", lab_outcome_name(pr.path));
+	c->p_direct = pr.p_direct;
+	c->spray = pr.spray;
+	c->hard_hard = pr.hard_hard;
+	c->spray_k = pr.assumed.ports;
+	c->spray_n = pr.assumed.probes;
+	c->median_ms = -1;
 	snprintf(c->observed, sizeof(c->observed), "%s", LAB_OBSERVED_NOT_RUN);
 }
 
-size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
+size_t lab_matrix_cells(struct lab_cell *cells, size_t max, const struct lab_spray *s)
 {
 	size_t i, j, n = 0, k = lab_nat_count();
 
@@ -68,25 +75,25 @@ size_t lab_matrix_cells(struct lab_cell *cells, size_t max)
 	for (i = 0; i < k; i++)
 		for (j = 0; j < k && n < max; j++)
 			cell_init(&cells[n++], lab_nat_by_openness(i), lab_nat_by_openness(j),
-				  LAB_TOPOLOGY_HOME, false, -1, NULL);
+				  LAB_TOPOLOGY_HOME, false, -1, NULL, s);
 	/* one router for both hosts: isolated lan ports, then one LAN switch;
 	 * hairpin on (RFC 4787 REQ-9), then off */
 	for (i = 0; i < 4 && n < max; i++)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
 			  lab_nat_find(LAB_NAT_DEFAULT),
 			  i < 2 ? LAB_TOPOLOGY_HOME : LAB_TOPOLOGY_SAME_LAN, i < 2, i % 2 ? 0 : 1,
-			  NULL);
+			  NULL, s);
 	/* double NAT: port-restricted homes behind port-restricted CGNs
 	 * (direct), then behind symmetric ones (relay) */
 	for (i = 0; i < 2 && n < max; i++)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
 			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT, false, -1,
-			  lab_nat_find(i ? "symmetric" : LAB_NAT_DEFAULT));
+			  lab_nat_find(i ? "symmetric" : LAB_NAT_DEFAULT), s);
 	/* both homes behind one CGN: hairpin on (RFC 6888 REQ-9), then off */
 	for (i = 0; i < 2 && n < max; i++)
 		cell_init(&cells[n++], lab_nat_find(LAB_NAT_DEFAULT),
 			  lab_nat_find(LAB_NAT_DEFAULT), LAB_TOPOLOGY_CGNAT_SAME, false, i ? 0 : 1,
-			  lab_nat_find(LAB_NAT_DEFAULT));
+			  lab_nat_find(LAB_NAT_DEFAULT), s);
 	return n;
 }
 
@@ -117,7 +124,7 @@ static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
 	snprintf(c->probe_b, sizeof(c->probe_b), "%s", r->b.probe_nat);
 	c->probe_a_ok = r->a.probe_match;
 	c->probe_b_ok = r->b.probe_match;
-	c->ok = r->result == LAB_RESULT_PASS && crossed && !strcmp(c->observed, c->expected) &&
+	c->ok = r->result == LAB_RESULT_PASS && crossed && lab_cell_path_allowed(c, c->observed) &&
 		c->probe_a_ok && c->probe_b_ok;
 	snprintf(c->reason, sizeof(c->reason), "%s", r->reason);
 	snprintf(c->prefix, sizeof(c->prefix), "%s", r->prefix);
@@ -215,7 +222,7 @@ worker_main(const struct lab_args *a, int sigfd, const char *bindir, struct lab_
 }
 
 static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
-			const char *bindir, struct lab_cell *cells, size_t cell)
+			const char *bindir, struct lab_cell *cells, size_t cell, bool story)
 {
 	pid_t parent = getpid();
 	int p[2];
@@ -240,7 +247,7 @@ static int worker_start(struct worker *w, const struct lab_args *a, int sigfd,
 	w->have = 0;
 	w->story_len = 0;
 	/* without memory for it the story is read and thrown away */
-	w->story = a->files[LAB_FORMAT_HTML] ? malloc(sizeof(*w->story)) : NULL;
+	w->story = story ? malloc(sizeof(*w->story)) : NULL;
 	return 0;
 }
 
@@ -362,30 +369,45 @@ static bool worker_collect(struct worker *w, struct lab_cell *cells, struct lab_
 	return true;
 }
 
+/* The order the runs start in: every cell's first trial in
+ * lab_matrix_start_order(), then every second, ... (run s is cell s / t's
+ * trial s % t). */
+static void run_order(const struct lab_cell *cells, size_t n, size_t t, size_t *order)
+{
+	size_t cell[LAB_MATRIX_MAX_CELLS];
+
+	lab_matrix_start_order(cells, n, cell);
+	for (size_t k = 0; k < t; k++)
+		for (size_t i = 0; i < n; i++)
+			order[k * n + i] = cell[i] * t + k;
+}
+
+/* Runs the n runs (runs[s] is cell s / t's trial s % t), a->jobs at a
+ * time; stories[cell] gets each cell's first trial's (the page's). */
 static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
-		     struct lab_cell *cells, struct lab_report **stories, size_t n)
+		     struct lab_cell *runs, struct lab_report **stories, size_t n, size_t t,
+		     size_t *order)
 {
 	struct worker w[LAB_JOBS_MAX];
 	struct pollfd pfd[LAB_JOBS_MAX + 1];
-	size_t order[LAB_MATRIX_MAX_CELLS];
 	size_t next = 0, running = 0, done = 0, i, k, c;
 	unsigned jobs = a->jobs < LAB_JOBS_MAX ? a->jobs : LAB_JOBS_MAX;
 	int signo = 0, ret = 0;
 	uint64_t stop_by = 0;
 
 	memset(w, 0, sizeof(w));
-	lab_matrix_start_order(cells, n, order);
 	while (next < n || running) {
 		while (!signo && next < n && running < jobs) {
 			for (k = 0; w[k].pid; k++)
 				;
 			c = order[next];
-			ret = worker_start(&w[k], a, sigfd, bindir, cells, c);
+			ret = worker_start(&w[k], a, sigfd, bindir, runs, c,
+					   stories && c % t == 0);
 			if (ret < 0) {
-				snprintf(cells[c].observed, sizeof(cells[c].observed), "failed");
-				snprintf(cells[c].reason, sizeof(cells[c].reason),
+				snprintf(runs[c].observed, sizeof(runs[c].observed), "failed");
+				snprintf(runs[c].reason, sizeof(runs[c].reason),
 					 "cannot fork: %s", strerror(-ret));
-				lab_matrix_print_progress(stderr, &cells[c], ++done, n);
+				lab_matrix_print_progress(stderr, &runs[c], ++done, n);
 			} else {
 				running++;
 			}
@@ -407,7 +429,7 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 			stop_by = hp_clock_ms() + MATRIX_STOP_MS;
 		}
 		for (k = 0; k < jobs; k++) {
-			size_t cell = w[k].cell;
+			size_t run = w[k].cell;
 			bool late;
 
 			if (!w[k].pid)
@@ -415,10 +437,11 @@ static int run_cells(const struct lab_args *a, int sigfd, const char *bindir,
 			late = hp_clock_ms() - w[k].start > MATRIX_CELL_MS ||
 			       (stop_by && hp_clock_ms() > stop_by);
 			if ((pfd[k + 1].revents || late) &&
-			    worker_collect(&w[k], cells, stories ? &stories[cell] : NULL,
+			    worker_collect(&w[k], runs,
+					   stories && run % t == 0 ? &stories[run / t] : NULL,
 					   late && !pfd[k + 1].revents, signo)) {
 				running--;
-				lab_matrix_print_progress(stderr, &cells[cell], ++done, n);
+				lab_matrix_print_progress(stderr, &runs[run], ++done, n);
 			}
 		}
 	}
@@ -443,12 +466,52 @@ static int matrix_report(const struct lab_args *a, struct lab_outfiles *files,
 	return 0;
 }
 
+/* The cells --cells keeps (all, or the ones the spray decides), moved
+ * to the front; returns how many. */
+static size_t cells_keep(struct lab_cell *cells, size_t n, bool spray_only)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!spray_only || cells[i].spray)
+			cells[k++] = cells[i];
+	return k;
+}
+
+/* Each cell t times, runs[] the trials, folded back into the cells. */
+static int matrix_trials(const struct lab_args *a, int sigfd, const char *bindir,
+			 struct lab_matrix_result *m, struct lab_cell *cells,
+			 struct lab_report **stories)
+{
+	size_t t = m->trials, n = m->n * t;
+	struct lab_cell *runs = calloc(n, sizeof(*runs));
+	size_t *order = calloc(n, sizeof(*order));
+	int signo = 0;
+
+	if (!runs || !order) {
+		free(runs);
+		free(order);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		runs[i] = cells[i / t];
+	run_order(cells, m->n, t, order);
+	signo = run_cells(a, sigfd, bindir, runs, stories, n, t, order);
+	for (size_t i = 0; i < m->n; i++)
+		lab_cell_fold(&cells[i], &runs[i * t], t);
+	free(runs);
+	free(order);
+	return signo;
+}
+
 int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
 	struct lab_matrix_result m = { .cells = cells, .jobs = a->jobs,
+				       .trials = a->trials ? a->trials : 1,
 				       .pairs = lab_nat_count() * lab_nat_count() };
 	struct lab_report *stories[LAB_MATRIX_MAX_CELLS] = { NULL };
+	struct lab_spray spray = lab_spray_defaults();
 	struct lab_outfiles files;
 	char err[PATH_MAX + 64];
 	uint64_t t0 = hp_clock_ms();
@@ -458,12 +521,22 @@ int lab_matrix_run(const struct lab_args *a, int sigfd, const char *bindir)
 
 	if (lab_outfiles_open(&files, a->files, err, sizeof(err)) < 0)
 		return lab_report_refuse(lab_args_format(a), "matrix", err);
-	m.n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	if (a->spray_probes)
+		spray.probes = a->spray_probes;
+	m.n = cells_keep(cells, lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, &spray),
+			 a->spray_cells);
+	if (a->spray_cells)
+		m.pairs = 0; /* no grid: the personality pairs are not all there */
 	/* the page tells each cell's story: its worker sends its report */
 	if (a->files[LAB_FORMAT_HTML])
 		m.stories = stories;
 	lab_matrix_print_begin(stdout, lab_args_format(a), &m);
-	m.signo = run_cells(a, sigfd, bindir, cells, m.stories ? stories : NULL, m.n);
+	ret = matrix_trials(a, sigfd, bindir, &m, cells, m.stories ? stories : NULL);
+	if (ret < 0) {
+		lab_report_error(stderr, LAB_FORMAT_TEXT, "matrix", strerror(-ret));
+		return 2;
+	}
+	m.signo = ret;
 	m.seconds = (double)(hp_clock_ms() - t0) / 1000.0;
 	for (i = 0; i < m.n; i++)
 		all_ok = all_ok && cells[i].ok;

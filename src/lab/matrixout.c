@@ -33,7 +33,7 @@ static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 			fprintf(f, "\n%-17s", cells[i].nat_a);
 		if (lab_cell_verdict(&cells[i]) == LAB_CELL_NOT_RUN)
 			snprintf(text, sizeof(text), "not run");
-		else if (!strcmp(cells[i].observed, cells[i].expected))
+		else if (lab_cell_as_predicted(&cells[i]))
 			snprintf(text, sizeof(text), "%s %" PRId64 " ms", cells[i].observed,
 				 cells[i].connect_ms);
 		else
@@ -45,8 +45,11 @@ static void print_grid(FILE *f, const struct lab_cell *cells, size_t n)
 
 static void text_begin(FILE *f, const struct lab_matrix_result *m)
 {
-	fprintf(f, "matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time\n", m->n,
+	fprintf(f, "matrix: %zu cells (%zu personality pairs, %zu same-NAT), %u at a time", m->n,
 		m->pairs, m->n - m->pairs, m->jobs);
+	if (m->trials > 1)
+		fprintf(f, ", %u trials each", m->trials);
+	fputc('\n', f);
 	fflush(f);
 }
 
@@ -67,6 +70,13 @@ static void text_cell(FILE *f, const struct lab_cell *c, size_t i)
 	fprintf(f, " %2zu  %-46s %-8s %-8s %8s  %-22s %-22s %s\n", i + 1,
 		lab_cell_label(c, label, sizeof(label)), c->expected, c->observed, ms, pa, pb,
 		marks[v]);
+	if (c->spray || c->hard_hard || c->trials > 1) {
+		char th[96], tr[128];
+
+		lab_cell_trials_text(c, tr, sizeof(tr));
+		fprintf(f, "      theory: %s%s%s\n", lab_cell_theory_text(c, th, sizeof(th)),
+			tr[0] ? "; " : "", tr);
+	}
 	if (v != LAB_CELL_OK && c->reason[0])
 		fprintf(f, "      why: %s\n", c->reason);
 }
@@ -81,7 +91,8 @@ static void text_finish(FILE *f, const struct lab_matrix_result *m)
 		"observed", "connect", "probe A", "probe B", "");
 	for (i = 0; i < m->n; i++)
 		text_cell(f, &m->cells[i], i);
-	print_grid(f, m->cells, m->n);
+	if (m->pairs)
+		print_grid(f, m->cells, m->n);
 	fprintf(f, "\n%zu of %zu cells as theory predicts", k.verdict[LAB_CELL_OK], m->n);
 	if (k.verdict[LAB_CELL_NOT_RUN])
 		fprintf(f, " (%zu not run)", k.verdict[LAB_CELL_NOT_RUN]);
@@ -132,6 +143,11 @@ static void json_cell(FILE *f, const struct lab_cell *c)
 	lab_jw_str(f, "reason", c->reason);
 	fputc(',', f);
 	lab_jw_str(f, "prefix", c->prefix);
+	fprintf(f, ",\"p_direct\":%.6f,\"spray\":%s,\"spray_ports\":%u,\"spray_probes\":%u,"
+		   "\"trials\":%u,\"directs\":%u,\"ci_low\":%.6f,\"ci_high\":%.6f,",
+		c->p_direct, c->spray ? "true" : "false", c->spray_k, c->spray_n, c->trials,
+		c->directs, c->ci_lo, c->ci_hi);
+	lab_jw_ms(f, "median_direct_ms", c->median_ms);
 	fputc('}', f);
 }
 
@@ -149,6 +165,7 @@ static void json_finish(FILE *f, const struct lab_matrix_result *m)
 	lab_jw_bool(f, "interrupted", m->signo != 0);
 	fputc(',', f);
 	lab_jw_str(f, "interrupted_by", lab_matrix_signal(m, sig, sizeof(sig)));
+	fprintf(f, ",\"trials\":%u", m->trials ? m->trials : 1);
 	fprintf(f, ",\"seconds\":%.3f,\"jobs\":%u,\"counts\":{\"cells\":%zu,\"ok\":%zu,"
 		   "\"wrong\":%zu,\"not_run\":%zu,\"probes_ok\":%zu},\"cells\":[",
 		m->seconds, m->jobs, m->n, k.verdict[LAB_CELL_OK], k.verdict[LAB_CELL_WRONG],

@@ -39,9 +39,9 @@ static void grid_cell(FILE *f, const struct lab_cell *c, size_t i)
 
 	if (v == LAB_CELL_NOT_RUN)
 		snprintf(text, sizeof(text), "not run");
-	else if (!strcmp(c->observed, c->expected) && c->connect_ms >= 0)
+	else if (lab_cell_as_predicted(c) && c->connect_ms >= 0)
 		snprintf(text, sizeof(text), "%s %" PRId64 " ms", c->observed, c->connect_ms);
-	else if (!strcmp(c->observed, c->expected))
+	else if (lab_cell_as_predicted(c))
 		snprintf(text, sizeof(text), "%s", c->observed);
 	else
 		snprintf(text, sizeof(text), "%s (theory: %s)", c->observed, c->expected);
@@ -52,7 +52,7 @@ static void grid_cell(FILE *f, const struct lab_cell *c, size_t i)
 
 static void grid(FILE *f, const struct lab_matrix_result *m)
 {
-	size_t i, cols = grid_cols(m), pairs = 0;
+	size_t i, cols = m->pairs ? grid_cols(m) : 0, pairs = 0;
 	char label[80];
 
 	fputs("<h2 id=\"grid\">Grid</h2>\n", f);
@@ -102,14 +102,15 @@ static void cell_story(FILE *f, const struct lab_matrix_result *m, size_t i)
 	const struct lab_cell *c = &m->cells[i];
 	const struct lab_report *r = m->stories ? m->stories[i] : NULL;
 	enum lab_cell_verdict v = lab_cell_verdict(c);
-	char label[80], text[96];
+	char label[80], text[128];
 
 	fprintf(f, "<section class=\"story cell-%s\" id=\"cell-%zu\">\n<h2>%zu. ", verdict_class[v],
 		i + 1, i + 1);
 	lab_xml_write(f, lab_cell_label(c, label, sizeof(label)), false);
 	fprintf(f, ": %s</h2>\n<table class=\"facts\">\n", verdict_class[v]);
-	fact(f, "expected", c->expected);
+	fact(f, "expected", lab_cell_theory_text(c, text, sizeof(text)));
 	fact(f, "observed", c->observed);
+	fact(f, "trials", lab_cell_trials_text(c, text, sizeof(text)));
 	snprintf(text, sizeof(text), "%" PRId64 " ms", c->connect_ms);
 	fact(f, "connect", c->connect_ms < 0 ? "" : text);
 	snprintf(text, sizeof(text), "A %s%s, B %s%s", c->probe_a[0] ? c->probe_a : "(none)",

@@ -21,11 +21,11 @@ static double cell_seconds(const struct lab_cell *c)
 /* A wrong cell's message: its run's first failure, else what differs. */
 static void junit_failure(FILE *f, const struct lab_cell *c)
 {
-	char why[sizeof(c->reason)];
+	char why[sizeof(c->reason)], text[128];
 
 	if (c->reason[0])
 		snprintf(why, sizeof(why), "%s", c->reason);
-	else if (strcmp(c->observed, c->expected))
+	else if (!lab_cell_as_predicted(c))
 		snprintf(why, sizeof(why), "observed %s, theory predicts %s", c->observed,
 			 c->expected);
 	else
@@ -33,7 +33,12 @@ static void junit_failure(FILE *f, const struct lab_cell *c)
 	fputs("    <failure type=\"mismatch\" message=\"", f);
 	lab_xml_write(f, why, true);
 	fputs("\">expected ", f);
-	lab_xml_write(f, c->expected, false);
+	lab_xml_write(f, lab_cell_theory_text(c, text, sizeof(text)), false);
+	if (lab_cell_trials_text(c, text, sizeof(text))[0]) {
+		fputs(" (", f);
+		lab_xml_write(f, text, false);
+		fputc(')', f);
+	}
 	fputs(", observed ", f);
 	lab_xml_write(f, c->observed, false);
 	fputs("; probe A ", f);

@@ -18,9 +18,9 @@ static void md_grid_cell(FILE *f, const struct lab_cell *c)
 
 	if (lab_cell_verdict(c) == LAB_CELL_NOT_RUN)
 		snprintf(text, sizeof(text), "not run");
-	else if (!strcmp(c->observed, c->expected) && c->connect_ms >= 0)
+	else if (lab_cell_as_predicted(c) && c->connect_ms >= 0)
 		snprintf(text, sizeof(text), "%s %" PRId64 " ms", c->observed, c->connect_ms);
-	else if (!strcmp(c->observed, c->expected))
+	else if (lab_cell_as_predicted(c))
 		snprintf(text, sizeof(text), "%s", c->observed);
 	else
 		snprintf(text, sizeof(text), "**%s** (theory: %s)", c->observed, c->expected);
@@ -66,7 +66,7 @@ static void md_cells(FILE *f, const struct lab_matrix_result *m)
 		[LAB_CELL_OK] = "ok", [LAB_CELL_WRONG] = "**wrong**",
 		[LAB_CELL_NOT_RUN] = "not run",
 	};
-	char label[80];
+	char label[80], text[128];
 	size_t i;
 
 	fputs("| # | cell | expected | observed | connect ms | probe A | probe B | ok | why |\n"
@@ -78,9 +78,13 @@ static void md_cells(FILE *f, const struct lab_matrix_result *m)
 		fprintf(f, "| %zu | ", i + 1);
 		lab_md_write(f, lab_cell_label(c, label, sizeof(label)));
 		fputs(" | ", f);
-		lab_md_write(f, c->expected);
+		lab_md_write(f, lab_cell_theory_text(c, text, sizeof(text)));
 		fputs(" | ", f);
 		lab_md_write(f, c->observed);
+		if (lab_cell_trials_text(c, text, sizeof(text))[0]) {
+			fputs(": ", f);
+			lab_md_write(f, text);
+		}
 		if (c->connect_ms >= 0)
 			fprintf(f, " | %" PRId64 " | ", c->connect_ms);
 		else
@@ -110,7 +114,8 @@ static void md_finish(FILE *f, const struct lab_matrix_result *m)
 	if (sig[0])
 		fprintf(f, " **Interrupted by %s.**", sig);
 	fputs("\n\n", f);
-	md_grid(f, m);
+	if (m->pairs)
+		md_grid(f, m);
 	md_cells(f, m);
 	fputc('\n', f);
 }

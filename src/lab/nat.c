@@ -267,6 +267,33 @@ static int drop_rule(struct out *o, const struct lab_nat_params *prm, enum lab_t
 	return ret;
 }
 
+/*
+ * A small router's session table (--nat-sessions): a new outbound flow
+ * beyond N live conntrack entries is refused. nf_conntrack_max cannot do
+ * it: outside the initial namespace it is read-only (it is the host's
+ * limit), so the cap counts with connlimit (iptables-extensions(8): it
+ * counts the live conntrack entries of a group, UDP ones too; mask 0 puts
+ * every lan host in one group, the router's table). The refused datagram
+ * never gets an entry, so it takes none of the N.
+ */
+static int session_rules(struct out *o, const struct lab_nat_params *prm, bool same)
+{
+	char match[160];
+	int ret;
+
+	if (!prm->sessions)
+		return 0;
+	snprintf(match, sizeof(match), "FORWARD -i %%L -o %%W -m conntrack --ctstate NEW "
+		 "-m connlimit --connlimit-above %u --connlimit-mask 0", prm->sessions);
+	ret = drop_rule(o, prm, LAB_RULE_SESSIONS, match);
+	if (!ret && same) {
+		snprintf(match, sizeof(match), "FORWARD -i %%M -o %%W -m conntrack --ctstate NEW "
+			 "-m connlimit --connlimit-above %u --connlimit-mask 0", prm->sessions);
+		ret = drop_rule(o, prm, LAB_RULE_SESSIONS, match);
+	}
+	return ret;
+}
+
 /* The firewall's and the isolation's drops, in the order they apply. */
 static int drop_rules(struct out *o, const struct lab_nat_params *prm, bool same)
 {
@@ -335,7 +362,8 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 	 * Without the INPUT rule an early punch confirms a conntrack entry
 	 * that forces MASQUERADE onto another port (docs/nat-types.md,
 	 * "--no-firewall: bare MASQUERADE"). */
-	if (!prm->no_firewall)
+	ret = session_rules(&o, prm, same);
+	if (!ret && !prm->no_firewall)
 		ret = drop_rule(&o, prm, LAB_RULE_FW_INPUT, "INPUT -i %W -m conntrack --ctstate NEW") ?:
 		      expand_rules(&o, "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED "
 				       "-j ACCEPT\n", prm);

@@ -66,6 +66,9 @@ struct lab_nat_params {
 	 * (0: MASQUERADE picks, keeping the source port when free). One host
 	 * behind the router, so the mapping stays endpoint-independent. */
 	unsigned masq_port;
+	/* the router's session-table cap: a new flow out beyond this many
+	 * live conntrack entries is refused (and logged); 0: none */
+	unsigned sessions;
 };
 
 /* By name or alias; NULL if none. */

@@ -77,6 +77,8 @@ struct lab_report {
 	char path[16];        /* "direct", "relay" or "none" */
 	char expected[16];    /* theory's prediction: "direct", "relay" or "failed";
 			       * "" until the topology is built */
+	double p_direct;      /* theory's probability of a direct path (theory.h):
+			       * strictly between 0 and 1 the spray decides */
 	char topology[16];    /* --topology's name (plan.h) */
 	bool same_nat, no_firewall, probed;
 	int hairpin;          /* -1: not one router (same-NAT, same-LAN) */

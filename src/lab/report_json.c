@@ -305,6 +305,15 @@ static void json_setup(FILE *f, const struct lab_report *r)
 		fprintf(f, ",\"udp_timeout\":%u", r->udp_timeout);
 	else
 		fputs(",\"udp_timeout\":null", f);
+	/* theory's probability of a direct path: null before the topology */
+	if (r->expected[0])
+		fprintf(f, ",\"p_direct\":%.6f", r->p_direct);
+	else
+		fputs(",\"p_direct\":null", f);
+	if (r->trace.sessions) /* the cap the routers were given (trace.h) */
+		fprintf(f, ",\"nat_sessions\":%u", r->trace.sessions);
+	else
+		fputs(",\"nat_sessions\":null", f);
 }
 
 static void json_finish(const struct lab_report *r, FILE *f)

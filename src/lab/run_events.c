@@ -202,6 +202,10 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 	case LAB_EV_PUNCH:
 	case LAB_EV_ICMP:
 	case LAB_EV_PATH:
+	case LAB_EV_NAT:
+	case LAB_EV_SPRAY:
+	case LAB_EV_SPRAY_HIT:
+	case LAB_EV_SPRAY_END:
 	case LAB_EV_OTHER:
 		break;
 	}
@@ -218,6 +222,8 @@ static const struct {
 	{ LAB_EV_PATH, LAB_TRC_PATH },             { LAB_EV_CONNECTED, LAB_TRC_CONNECTED },
 	{ LAB_EV_ERROR, LAB_TRC_OTHER },           { LAB_EV_PEER_MOVED, LAB_TRC_OTHER },
 	{ LAB_EV_PEER_LOST, LAB_TRC_OTHER },       { LAB_EV_RECONNECTING, LAB_TRC_OTHER },
+	{ LAB_EV_NAT, LAB_TRC_NAT },               { LAB_EV_SPRAY, LAB_TRC_SPRAY },
+	{ LAB_EV_SPRAY_HIT, LAB_TRC_SPRAY_HIT },   { LAB_EV_SPRAY_END, LAB_TRC_SPRAY_END },
 };
 
 /* "IP:PORT" (or a bare IP) into addr and port; nothing on a malformed one. */
@@ -262,6 +268,12 @@ static void trace_text(struct lab_tr_ev *e, const struct lab_event *ev)
 	case LAB_EV_CONNECTED:
 		snprintf(e->text, sizeof(e->text), "%.15s at %.63s", ev->path, ev->peer);
 		break;
+	case LAB_EV_SPRAY_END:
+		snprintf(e->text, sizeof(e->text), "%.40s", ev->reason);
+		break;
+	case LAB_EV_NAT:
+	case LAB_EV_SPRAY:
+	case LAB_EV_SPRAY_HIT:
 	case LAB_EV_PEER_MOVED:
 		snprintf(e->text, sizeof(e->text), "the peer moved to %.63s", ev->peer);
 		break;
@@ -280,6 +292,46 @@ static void trace_text(struct lab_tr_ev *e, const struct lab_event *ev)
 	case LAB_EV_STATS:
 	case LAB_EV_OTHER:
 		break;
+	}
+}
+
+static uint8_t hardness(const char *verdict)
+{
+	return !strcmp(verdict, "hard") ? LAB_TRH_HARD :
+	       !strcmp(verdict, "easy") ? LAB_TRH_EASY : LAB_TRH_UNKNOWN;
+}
+
+static uint32_t count_of(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* The spray's numbers, and its endpoints from what the server saw: the
+ * hard side aims at the easy side's mapping, the easy side probes the
+ * hard side's address, and a hit names the hard side's winning port. */
+static void trace_spray(struct run *r, const struct side *s, const struct lab_event *ev,
+			struct lab_tr_ev *e)
+{
+	const struct side *o = run_other(r, s);
+	const struct side *hard;
+
+	e->a = (struct lab_ct_tuple){ 0 };
+	if (ev->type == LAB_EV_NAT) {
+		e->role = hardness(ev->self_nat);
+		e->peer_role = hardness(ev->peer_nat);
+		return;
+	}
+	e->role = hardness(ev->role);
+	hard = e->role == LAB_TRH_HARD ? s : o;
+	e->count = count_of(ev->type == LAB_EV_SPRAY && e->role == LAB_TRH_HARD ? ev->sockets :
+			    ev->probes);
+	e->rate = count_of(ev->rate);
+	e->ms = count_of(ev->ms);
+	if (ev->type == LAB_EV_SPRAY)
+		ep_split(o->rep->public_ep, &e->a.dst, &e->a.dport);
+	if (ev->type == LAB_EV_SPRAY_HIT) {
+		ep_split(hard->rep->public_ep, &e->a.dst, &e->a.dport);
+		e->a.dport = (uint16_t)count_of(ev->port);
 	}
 }
 
@@ -313,6 +365,9 @@ static void trace_client(struct run *r, const struct side *s, const struct lab_e
 		e.icmp_code = (uint8_t)ev->icmp_code;
 	} else if (ev->type == LAB_EV_CONNECTED || ev->type == LAB_EV_PEER_MOVED) {
 		ep_split(ev->peer, &e.a.dst, &e.a.dport);
+	} else if (ev->type == LAB_EV_NAT || ev->type == LAB_EV_SPRAY ||
+		   ev->type == LAB_EV_SPRAY_HIT || ev->type == LAB_EV_SPRAY_END) {
+		trace_spray(r, s, ev, &e);
 	}
 	trace_text(&e, ev);
 	/* the text is the client's: printable ASCII only */

@@ -133,7 +133,7 @@ static void run_pace(const struct run *r, struct lab_pace *p)
 
 int run_start_client(struct run *r, struct side *s, const char *room)
 {
-	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12], relay[16];
+	char path[PATH_MAX], cport[8], sport[8], tmo[8], ttl[12], relay[16], probes[12];
 	struct lab_pace pace;
 	const char *argv[24];
 	const char *const *extra = lab_fault_client_opts(&r->fault);
@@ -160,6 +160,13 @@ int run_start_client(struct run *r, struct side *s, const char *room)
 			 r->args->punch_ttl >= 0 ? r->args->punch_ttl : r->topo->plan->punch_ttl);
 		argv[n++] = "--punch-ttl";
 		argv[n++] = ttl;
+	}
+	/* the spray's budget (docs/hpclient.md): only when asked, so a client
+	 * that does not spray is not handed an option it does not know */
+	if (r->args->spray_probes) {
+		snprintf(probes, sizeof(probes), "%u", r->args->spray_probes);
+		argv[n++] = "--spray-probes";
+		argv[n++] = probes;
 	}
 	run_pace(r, &pace);
 	if (pace.relay_after_ms) {

@@ -117,8 +117,10 @@ void run_story_impair(struct run *r)
 }
 
 /* The prediction for this run's routers, from their RFC 4787 properties. */
-const char *run_predict(const struct lab_topo *t)
+const char *run_predict(const struct lab_topo *t, unsigned spray_probes, double *p_direct)
 {
+	struct lab_spray s = lab_spray_defaults();
+	struct lab_prediction p;
 	struct lab_theory_case c = { .relay = true,
 				     .same_nat = t->plan->isolated || t->plan->shared_cgn,
 				     .same_lan = t->plan->one_router && !t->plan->isolated,
@@ -126,7 +128,11 @@ const char *run_predict(const struct lab_topo *t)
 
 	c.a = lab_topo_props(t, LAB_NODE_HA);
 	c.b = t->plan->one_router ? c.a : lab_topo_props(t, LAB_NODE_HB);
-	return lab_outcome_name(lab_theory_predict(&c));
+	if (spray_probes)
+		s.probes = spray_probes;
+	lab_theory_predict_p(&c, &s, &p);
+	*p_direct = p.p_direct;
+	return lab_outcome_name(p.path);
 }
 
 /* Theory's prediction (or the fault's, if it says what to expect). */
@@ -139,12 +145,17 @@ void run_story_theory(struct run *r)
 
 	if (f && f->expect)
 		snprintf(rep->expected, sizeof(rep->expected), "%s", f->expect);
-	lab_report_step(rep, "theory: %s x %s%s%s%s -> %s%s", t->nat[LAB_NODE_RA]->name,
+	char spray[96] = "";
+
+	if (rep->p_direct > 0 && rep->p_direct < 1)
+		snprintf(spray, sizeof(spray), ", or direct with probability %.1f %% (the spray)",
+			 100 * rep->p_direct);
+	lab_report_step(rep, "theory: %s x %s%s%s%s -> %s%s%s", t->nat[LAB_NODE_RA]->name,
 			t->plan->isolated ? "same router" :
 			t->plan->one_router ? "same LAN" : t->nat[LAB_NODE_RB]->name,
 			lab_plan_hairpins(t->plan) ? (a->hairpin > 0 ? ", hairpin on" : ", hairpin off") : "",
 			!t->nat[LAB_NODE_CA] ? "" :
 			t->plan->shared_cgn ? ", both behind one CGN " : ", each behind a CGN ",
 			t->nat[LAB_NODE_CA] ? t->nat[LAB_NODE_CA]->name : "",
-			rep->expected, f && f->theory_note ? f->theory_note : "");
+			rep->expected, spray, f && f->theory_note ? f->theory_note : "");
 }

@@ -42,6 +42,8 @@ static void run_init(struct run *r, const struct lab_args *a, int sigfd, const c
 	rep->probed = a->probe;
 	rep->trace.on = lab_args_traced(a);
 	rep->trace.tell = a->explain || a->verbose > 1;
+	rep->trace.sessions = a->nat_sessions;
+	rep->trace.spray_probes = a->spray_probes;
 	snprintf(rep->nat_a, sizeof(rep->nat_a), "%s", a->nat_a);
 	snprintf(rep->nat_b, sizeof(rep->nat_b), "%s", lab_args_plan(a)->one_router ? a->nat_a : a->nat_b);
 	if (a->prefix_set)
@@ -79,7 +81,8 @@ static int topo_prepare(struct run *r)
 					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					  .hairpin = a->hairpin > 0,
 					  .no_firewall = a->no_firewall,
-					  .udp_timeout = a->udp_timeout };
+					  .udp_timeout = a->udp_timeout,
+					  .nat_sessions = a->nat_sessions };
 	memcpy(t->opts.imp, a->imp, sizeof(t->opts.imp));
 	lab_fault_topo_opts(&r->fault, &t->opts);
 	r->rep->udp_timeout = t->opts.udp_timeout;
@@ -123,7 +126,7 @@ static int build(struct run *r)
 		lab_report_fail(r->rep, LAB_RESULT_ERROR, "%s", err);
 		return ret;
 	}
-	snprintf(r->rep->expected, sizeof(r->rep->expected), "%s", run_predict(r->topo));
+	snprintf(r->rep->expected, sizeof(r->rep->expected), "%s", run_predict(r->topo, r->args->spray_probes, &r->rep->p_direct));
 	run_story_topology(r->rep, r->topo);
 	run_story_impair(r);
 	ret = run_engines_open(r, err, sizeof(err));

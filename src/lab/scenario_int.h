@@ -126,6 +126,8 @@ void run_verify(struct run *r);
 void run_story_topology(struct lab_report *rep, const struct lab_topo *t);
 void run_story_impair(struct run *r);
 void run_story_theory(struct run *r);
-const char *run_predict(const struct lab_topo *t);
+/* spray_probes: --spray-probes (0: hpclient's default); *p_direct: the
+ * probability of a direct path. */
+const char *run_predict(const struct lab_topo *t, unsigned spray_probes, double *p_direct);
 
 #endif

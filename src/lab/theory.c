@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "spray_defaults.h"
 #include "theory.h"
 
 /*
@@ -75,6 +76,100 @@ enum lab_outcome lab_theory_predict(const struct lab_theory_case *c)
 	if (direct)
 		return LAB_OUTCOME_DIRECT;
 	return c->relay ? LAB_OUTCOME_RELAY : LAB_OUTCOME_FAILED;
+}
+
+/*
+ * The spray, with E the easy side (endpoint-independent mapping) and H the
+ * hard one (endpoint-dependent): H's K openers each leave from a new
+ * mapping, drawn at random from the NAT's range, all toward E's public
+ * endpoint, the one the server saw. E's probes all leave from that one
+ * endpoint (EIM), each to a port of H's public address.
+ *
+ *  - H's filtering never matters: a probe that hits one of the K ports
+ *    comes from exactly the endpoint that mapping was opened toward, which
+ *    even address and port-dependent filtering lets in (RFC 4787 s.5).
+ *  - E's filtering never matters either: E's probe to port P is what opens
+ *    E's filter to H's P, before H's answer from P comes back.
+ *  - E's mapping must be endpoint-independent: otherwise each probe leaves
+ *    from a new port, not the one H's openers opened their mappings
+ *    toward, and H's filter (unless endpoint-independent, in which case
+ *    theory has already said direct) drops it. Two hard sides: see
+ *    lab_theory_hard_hard_p().
+ *  - Chains (a home router behind a CGN, lab_theory_chain()): the chain is
+ *    hard if any layer is, so a hard CGN makes both homes behind it hard;
+ *    an easy chain needs every layer endpoint-independent. Inside a hard
+ *    chain every layer's mapping was opened toward E's endpoint, so every
+ *    layer's filter passes the probe that hits, whatever it is; the range
+ *    M is the outermost layer's, the one whose ports E sees.
+ */
+bool lab_theory_sprayable(const struct lab_nat_props *easy, const struct lab_nat_props *hard)
+{
+	return easy->mapping == LAB_MAP_EI && hard->mapping != LAB_MAP_EI;
+}
+
+struct lab_spray lab_spray_defaults(void)
+{
+	return (struct lab_spray){ .ports = HP_SPRAY_PORTS, .probes = HP_SPRAY_PROBES,
+				   .range = HP_SPRAY_PORT_RANGE };
+}
+
+/* C(M-K, N) / C(M, N) = prod_{i<N} (M-K-i) / (M-i): the chance that N
+ * distinct ports drawn from M all miss the K open ones. */
+double lab_theory_spray_p(unsigned ports, unsigned probes, unsigned range)
+{
+	double miss = 1.0;
+	unsigned i;
+
+	if (!ports || !probes || !range)
+		return 0.0;
+	if (ports >= range || probes > range - ports)
+		return 1.0;
+	for (i = 0; i < probes && miss > 0.0; i++)
+		miss *= (double)(range - ports - i) / (double)(range - i);
+	return 1.0 - miss;
+}
+
+/*
+ * Both hard: A's probe i leaves from a fresh mapping p_i toward a guess
+ * q_i of B's ports; B's probe j from r_j toward s_j. A datagram gets
+ * through both NATs (each address and port-dependent in the worst case)
+ * only if r_j = q_i and s_j = p_i: A aimed at B's mapping and B at A's,
+ * chance 1/M^2 per pair, N^2 pairs: 1 - (1 - 1/M^2)^(N^2) ~ 1 - exp(-N^2/M^2).
+ * The power by squaring: no libm, and exact rather than the approximation.
+ */
+double lab_theory_hard_hard_p(unsigned probes, unsigned range)
+{
+	double m = range, base = 1.0 - 1.0 / (m * m), miss = 1.0;
+	unsigned long long e = (unsigned long long)probes * probes;
+
+	if (!range)
+		return 0.0;
+	for (; e; e >>= 1, base *= base)
+		if (e & 1)
+			miss *= base;
+	return 1.0 - miss;
+}
+
+void lab_theory_predict_p(const struct lab_theory_case *c, const struct lab_spray *s,
+			  struct lab_prediction *out)
+{
+	bool apart = !c->same_lan && !c->same_nat;
+
+	out->path = lab_theory_predict(c);
+	out->assumed = s ? *s : lab_spray_defaults();
+	out->spray = out->hard_hard = false;
+	out->p_direct = out->path == LAB_OUTCOME_DIRECT ? 1.0 : 0.0;
+	if (out->path == LAB_OUTCOME_DIRECT || !apart)
+		return;
+	if (lab_theory_sprayable(&c->a, &c->b) || lab_theory_sprayable(&c->b, &c->a)) {
+		out->p_direct = lab_theory_spray_p(out->assumed.ports, out->assumed.probes,
+						   out->assumed.range);
+		out->spray = out->p_direct > 0.0 && out->p_direct < 1.0;
+		if (out->p_direct >= 1.0)
+			out->path = LAB_OUTCOME_DIRECT;
+	} else {
+		out->hard_hard = c->a.mapping != LAB_MAP_EI && c->b.mapping != LAB_MAP_EI;
+	}
 }
 
 const char *lab_outcome_name(enum lab_outcome o)

@@ -58,6 +58,42 @@ struct lab_nat_props lab_theory_chain(const struct lab_nat_props *inner,
 /* The predicted path of the chat. */
 enum lab_outcome lab_theory_predict(const struct lab_theory_case *c);
 
+/*
+ * The birthday spray (docs/nat-types.md, "Hard NATs"): where one side's
+ * mapping is endpoint-dependent ("hard") and the other's endpoint-
+ * independent ("easy"), the hard side opens `ports` sockets toward the easy
+ * side's mapping and the easy side probes `probes` distinct random ports of
+ * the hard side's public address, out of `range`.
+ */
+struct lab_spray {
+	unsigned ports, probes, range;
+};
+/* hpclient's defaults (spray_defaults.h) */
+struct lab_spray lab_spray_defaults(void);
+/* P(some probe hits an opened port) = 1 - C(M-K, N) / C(M, N): exact for
+ * N distinct probes among M ports, K of them open. */
+double lab_theory_spray_p(unsigned ports, unsigned probes, unsigned range);
+/* Both sides hard, each sending `probes` from fresh sockets to random
+ * ports: a pair hits when each side's guess is the other's port,
+ * ~ 1 - exp(-N^2 / M^2). */
+double lab_theory_hard_hard_p(unsigned probes, unsigned range);
+
+/* The path kind with the probability of a direct path and what it assumed:
+ * p_direct 1 or 0 where the path is certain, strictly between for the
+ * spray (path then names the fallback: relay or failed). */
+struct lab_prediction {
+	enum lab_outcome path;
+	double p_direct;
+	bool spray;          /* the spray decides (p strictly between 0 and 1) */
+	bool hard_hard;      /* both sides hard: no spray, p_direct 0 */
+	struct lab_spray assumed;
+};
+void lab_theory_predict_p(const struct lab_theory_case *c, const struct lab_spray *s,
+			  struct lab_prediction *out);
+/* Can the spray open this pair? The easy side needs an endpoint-
+ * independent mapping; filtering does not matter (theory.c). */
+bool lab_theory_sprayable(const struct lab_nat_props *easy, const struct lab_nat_props *hard);
+
 const char *lab_outcome_name(enum lab_outcome o);
 const char *lab_mapping_name(enum lab_nat_mapping m);
 const char *lab_filtering_name(enum lab_nat_filtering f);

@@ -307,6 +307,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	int ret, n;
 
 	prm.masq_port = masq_port;
+	prm.sessions = t->opts.nat_sessions;
 	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r))) {
 		prm.lan2 = t->plan->lan2;
 		prm.host2 = t->plan->one_router ? lab_plan_host_addr_in(t->plan, LAB_NODE_HB) :

@@ -30,6 +30,7 @@ struct lab_topo_opts {
 	/* cgnat: the carrier-grade NATs' personality (NULL: port-restricted) */
 	const struct lab_nat_personality *nat_cgn;
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
+	unsigned nat_sessions; /* each router's session-table cap (nat.c); 0: none */
 	/* impairments of rA's (0) and rB's (1) wan side; the raw-table rules go
 	 * in with the router's NAT ruleset, queueing to LAB_TOPO_NFQ(i) */
 	struct lab_impair imp[2];

@@ -44,9 +44,21 @@ enum lab_tr_client {
 	LAB_TRC_ICMP,       /* an ICMP error received: a = offender -> about, text: what */
 	LAB_TRC_PATH,       /* the path changed: text "from -> to: why" */
 	LAB_TRC_CONNECTED,
+	/* the birthday spray (docs/nat-types.md, "Hard NATs"): role and
+	 * peer_role the verdicts; count, rate, ms the event's numbers */
+	LAB_TRC_NAT,        /* the introduction's verdicts: role (self), peer_role */
+	LAB_TRC_SPRAY,      /* the spray starts: role; count sockets (hard) or probes
+			     * (easy), rate; a.dst its target (the easy side's
+			     * mapping / the hard side's address) */
+	LAB_TRC_SPRAY_HIT,  /* a sprayed path works: a.dst the hard side's winning
+			     * public endpoint, count probes so far, ms since the intro */
+	LAB_TRC_SPRAY_END,  /* the spray stopped: count probes, text why */
 	LAB_TRC_OTHER,      /* any other event worth a line (error, peer moved ...) */
 	LAB_TRC_COUNT
 };
+
+/* A side's NAT as the spray sees it (hpclient's verdicts). */
+enum lab_tr_hardness { LAB_TRH_UNKNOWN, LAB_TRH_EASY, LAB_TRH_HARD, LAB_TRH_COUNT };
 
 /* LAB_TR_PKT: what became of the datagram at this NAT. How each is known
  * is in docs/explain.md. */
@@ -67,6 +79,7 @@ enum lab_tr_rule {
 	LAB_RULE_FW_INPUT,   /* the stateful firewall: nothing new from the wan to the router */
 	LAB_RULE_FW_FORWARD, /* the stateful firewall: nothing unsolicited forwarded to the lan */
 	LAB_RULE_ISOLATION,  /* one router, two lans: they do not reach each other */
+	LAB_RULE_SESSIONS,   /* --nat-sessions: the router's session table is full */
 	LAB_RULE_COUNT
 };
 
@@ -103,6 +116,7 @@ struct lab_tr_ev {
 	uint8_t icmp_type, icmp_code; /* PKT ICMP (an expired or unroutable datagram:
 				       * the error that told), CLIENT icmp */
 	uint8_t at;              /* PKT: enum lab_tr_at */
+	uint8_t role, peer_role; /* CLIENT spray events: enum lab_tr_hardness */
 	uint32_t dgram;          /* PKT: the datagram's number, the same at every hop; 0 none */
 	uint32_t ct_id;          /* MAP: the conntrack entry's id */
 	uint32_t ct_status;      /* MAP: CTA_STATUS (IPS_SEEN_REPLY, IPS_ASSURED ...) */
@@ -110,6 +124,7 @@ struct lab_tr_ev {
 				  * of the UDP payload (ICMP: of the quoted datagram's);
 				  * NAT leaves payloads alone, so it follows the
 				  * datagram across hops; 0 unknown */
+	uint32_t count, rate, ms; /* CLIENT spray events (LAB_TRC_SPRAY ...) */
 	struct lab_ct_tuple a;   /* PKT: as it arrived (ICMP: the quoted datagram's);
 				  * MAP: original direction; CLIENT: its endpoint,
 				  * icmp: offender -> about, punch: side -> to */
@@ -148,6 +163,8 @@ struct lab_trace {
 	struct lab_tr_name names[LAB_TRACE_NAMES];
 	size_t nnames;
 	struct lab_tr_nat nat[8]; /* indexed by enum lab_node */
+	unsigned sessions;       /* the routers' session-table cap (--nat-sessions); 0 none */
+	unsigned spray_probes;   /* the easy side's budget the clients were given */
 	struct lab_tr_ev ev[LAB_TRACE_MAX];
 };
 

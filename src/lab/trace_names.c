@@ -16,6 +16,8 @@ static const char *const client_names[LAB_TRC_COUNT] = {
 	[LAB_TRC_REGISTERED] = "registered", [LAB_TRC_INTRODUCED] = "introduced",
 	[LAB_TRC_PUNCH] = "punch",           [LAB_TRC_ICMP] = "icmp",
 	[LAB_TRC_PATH] = "path",             [LAB_TRC_CONNECTED] = "connected",
+	[LAB_TRC_NAT] = "nat",               [LAB_TRC_SPRAY] = "spray",
+	[LAB_TRC_SPRAY_HIT] = "spray_hit",   [LAB_TRC_SPRAY_END] = "spray_end",
 	[LAB_TRC_OTHER] = "other",
 };
 
@@ -33,6 +35,7 @@ static const struct {
 	[LAB_RULE_FW_INPUT] = { "fw-input", "nothing new from the wan reaches the router" },
 	[LAB_RULE_FW_FORWARD] = { "fw-forward", "nothing unsolicited is forwarded to the lan" },
 	[LAB_RULE_ISOLATION] = { "isolation", "the two lans do not reach each other" },
+	[LAB_RULE_SESSIONS] = { "sessions", "the router's session table is full: no new flow out" },
 };
 
 static const char *const at_names[LAB_AT_COUNT] = {

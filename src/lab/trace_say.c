@@ -14,6 +14,7 @@
 #include "plan.h"
 #include "proto.h"
 #include "pktdec.h"
+#include "theory.h"
 #include "trace.h"
 
 struct say {
@@ -117,6 +118,89 @@ static const char *icmp_words(uint8_t type, uint8_t code)
 	return "error";
 }
 
+static const char *side_nick(const struct lab_trace *t, unsigned side)
+{
+	return side < LAB_TRACE_SIDES && t->nick[side][0] ? t->nick[side] : "a client";
+}
+
+static const char *hardness_words(uint8_t h)
+{
+	static const char *const words[LAB_TRH_COUNT] = {
+		[LAB_TRH_UNKNOWN] = "of an unknown kind",
+		[LAB_TRH_EASY] = "easy (endpoint-independent)",
+		[LAB_TRH_HARD] = "hard (endpoint-dependent)",
+	};
+
+	return h < LAB_TRH_COUNT ? words[h] : words[LAB_TRH_UNKNOWN];
+}
+
+/* Why the spray stopped (hpclient's spray_end "why"), in words. */
+static void say_spray_end(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e,
+			  const char *nick)
+{
+	struct lab_spray d = lab_spray_defaults();
+	unsigned n = t->spray_probes ? t->spray_probes : d.probes;
+
+	if (!strcmp(e->text, "hard-hard"))
+		/* the forced figure: docs/nat-types.md, "Hard NATs" */
+		say(s, "both NATs are hard: no spray (%u probes would succeed with probability "
+		       "%.2f %%): relayed", n, 100 * lab_theory_hard_hard_p(n, d.range));
+	else if (!strcmp(e->text, "hit"))
+		say(s, "%s stops spraying: a probe hit, after %u", nick, e->count);
+	else if (!strcmp(e->text, "budget"))
+		say(s, "%s's spray missed: all %u probes went to closed ports", nick, e->count);
+	else if (!strcmp(e->text, "connected"))
+		say(s, "%s stops spraying after %u probes: connected by other means", nick,
+		    e->count);
+	else if (!strcmp(e->text, "no-spray"))
+		say(s, "%s does not spray (told not to)", nick);
+	else
+		say(s, "%s stops spraying (%s) after %u probes", nick, e->text, e->count);
+}
+
+/* The birthday spray's events (docs/nat-types.md, "Hard NATs"). */
+static void say_spray(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
+{
+	const char *nick = side_nick(t, e->side), *peer = side_nick(t, e->side ^ 1u);
+
+	switch ((enum lab_tr_client)e->what) {
+	case LAB_TRC_NAT:
+		say(s, "%s's NAT is %s, %s's %s", nick, hardness_words(e->role), peer,
+		    hardness_words(e->peer_role));
+		return;
+	case LAB_TRC_SPRAY:
+		if (e->role == LAB_TRH_HARD) {
+			say(s, "%s opens %u sockets toward %s's mapping ", nick, e->count, peer);
+			say_ep(s, e->a.dst, e->a.dport);
+		} else {
+			say(s, "%s probes %u random ports of ", nick, e->count);
+			say_ep(s, e->a.dst, 0);
+			say(s, " at %u/s", e->rate);
+		}
+		return;
+	case LAB_TRC_SPRAY_HIT:
+		if (e->role == LAB_TRH_HARD)
+			say(s, "%s's sprayed port %u got %s's probe after %u ms (%u sockets)", nick,
+			    e->a.dport, peer, e->ms, e->count);
+		else
+			say(s, "%s's probe %u hit port %u after %u ms", nick, e->count, e->a.dport,
+			    e->ms);
+		return;
+	case LAB_TRC_SPRAY_END:
+		say_spray_end(s, t, e, nick);
+		return;
+	case LAB_TRC_REGISTERED:
+	case LAB_TRC_INTRODUCED:
+	case LAB_TRC_PUNCH:
+	case LAB_TRC_ICMP:
+	case LAB_TRC_PATH:
+	case LAB_TRC_CONNECTED:
+	case LAB_TRC_OTHER:
+	case LAB_TRC_COUNT:
+		break;
+	}
+}
+
 static void say_client(struct say *s, const struct lab_trace *t, const struct lab_tr_ev *e)
 {
 	const char *nick = e->side < LAB_TRACE_SIDES && t->nick[e->side][0] ? t->nick[e->side] :
@@ -148,6 +232,12 @@ static void say_client(struct say *s, const struct lab_trace *t, const struct la
 		return;
 	case LAB_TRC_CONNECTED:
 		say(s, "%s is connected: %s", nick, e->text);
+		return;
+	case LAB_TRC_NAT:
+	case LAB_TRC_SPRAY:
+	case LAB_TRC_SPRAY_HIT:
+	case LAB_TRC_SPRAY_END:
+		say_spray(s, t, e);
 		return;
 	case LAB_TRC_OTHER:
 	case LAB_TRC_COUNT:
@@ -265,6 +355,16 @@ static void say_pkt(struct say *s, const struct lab_trace *t, const struct lab_t
 		say_rewrite(s, e);
 		return;
 	case LAB_FATE_DROPPED:
+		if (e->rule == LAB_RULE_SESSIONS) {
+			say(s, "%s's session table is full", nat);
+			if (t->sessions)
+				say(s, " (%u %s)", t->sessions, t->sessions == 1 ? "entry" : "entries");
+			say(s, ": refused ");
+			say_whose(s, t, e);
+			say(s, " to ");
+			say_ep(s, e->a.dst, e->a.dport);
+			return;
+		}
 		say(s, "%s drops ", nat);
 		say_whose(s, t, e);
 		say(s, " from ");

@@ -255,6 +255,9 @@ static void print_guide(const struct lab_topo *t, const char *bindir, const char
 		printf("routers have no inbound firewall (bare MASQUERADE)\n");
 	if (t->opts.udp_timeout)
 		printf("routers forget idle UDP mappings after %u s\n", t->opts.udp_timeout);
+	if (t->opts.nat_sessions)
+		printf("each router tracks at most %u sessions (new flows out beyond are refused)\n",
+		       t->opts.nat_sessions);
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
 		if (!lab_plan_has_node(t->plan, (enum lab_node)n))
 			continue;
@@ -322,7 +325,8 @@ int lab_updown_up(const struct lab_args *a, int sigfd, const char *bindir)
 					 .nat_cgn = lab_nat_find(a->nat_cgn),
 					 .hairpin = a->hairpin > 0,
 					 .no_firewall = a->no_firewall,
-					 .udp_timeout = a->udp_timeout };
+					 .udp_timeout = a->udp_timeout,
+					 .nat_sessions = a->nat_sessions };
 	ret = lab_topo_build(&t, lab_nat_find(a->nat_a), lab_nat_find(a->nat_b), err, sizeof(err));
 	if (ret < 0) {
 		lab_err("%s", err);

@@ -22,7 +22,7 @@ declare -A harness=(
 	[dispatch]="server/[c-l]*.c server/re*.c server/rooms.c server/stunserve.c common/*.c -- -lsodium"
 	[opts]="server/opts.c client/opts.c lab/impair.c common/*.c -- -lsodium"
 	[rtnl]="kern/nlmsg.c -- -lmnl"
-	[args]="lab/[a-l]*.c lab/mat*.c lab/me*.c lab/[n-z]*.c kern/*.c common/*.c -- -lsodium -lmnl -lnl-route-3 -lnl-3 -lpcap"
+	[args]="lab/[a-l]*.c lab/mat*.c lab/me*.c lab/[n-z]*.c kern/*.c common/*.c -- -lsodium -lmnl -lnl-route-3 -lnl-3 -lpcap -lm"
 )
 if [ "${1:-}" = --list ]; then printf '%s\n' "${!harness[@]}" | sort; exit 0; fi
 names=$(printf '%s\n' "${!harness[@]}" | sort | paste -sd'|')

@@ -443,6 +443,46 @@ static void test_matrix_options(void **state)
 	assert_int_equal(parse(&a, ARGC(runjobs), runjobs, err), -EINVAL);
 }
 
+/* The hard-NAT options: --trials and --cells for the matrix,
+ * --spray-probes for run and matrix, --nat-sessions for run, up, matrix. */
+static void test_spray_options(void **state)
+{
+	char *argv[] = { "labrun", "matrix", "--trials", "40", "--cells", "spray",
+			 "--spray-probes", "256", "--nat-sessions", "64" };
+	char *run[] = { "labrun", "run", "--spray-probes", "1024", "--nat-sessions", "8" };
+	char *up[] = { "labrun", "up", "--nat-sessions", "8" };
+	char *dflt[] = { "labrun", "matrix" };
+	char *bad[][4] = {
+		{ "labrun", "matrix", "--trials", "0" },
+		{ "labrun", "matrix", "--trials", "201" },
+		{ "labrun", "matrix", "--cells", "some" },
+		{ "labrun", "run", "--trials", "3" },
+		{ "labrun", "up", "--spray-probes", "9" },
+		{ "labrun", "run", "--nat-sessions", "0" },
+		{ "labrun", "run", "--spray-probes", "65536" },
+	};
+	struct lab_args a;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse(&a, ARGC(dflt), dflt, err), 0);
+	assert_true(a.trials == 0 && !a.spray_cells && a.spray_probes == 0 && a.nat_sessions == 0);
+	assert_int_equal(parse(&a, ARGC(argv), argv, err), 0);
+	assert_int_equal(a.trials, 40);
+	assert_true(a.spray_cells);
+	assert_int_equal(a.spray_probes, 256);
+	assert_int_equal(a.nat_sessions, 64);
+	assert_int_equal(parse(&a, ARGC(run), run, err), 0);
+	assert_int_equal(a.spray_probes, 1024);
+	assert_int_equal(a.nat_sessions, 8);
+	assert_int_equal(parse(&a, ARGC(up), up, err), 0);
+	assert_int_equal(a.nat_sessions, 8);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(parse(&a, 4, bad[i], err), -EINVAL);
+	assert_int_equal(parse(&a, 4, bad[0], err), -EINVAL);
+	assert_non_null(strstr(err, "--trials wants a number from 1 to 200"));
+}
+
 static void test_impair_both_sides(void **state)
 {
 	char *argv[] = { "labrun", "run", "--delay", "50:10", "--loss", "20", "--reorder=2.5%",
@@ -694,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_bad_personality_values),
 		cmocka_unit_test(test_matrix_options),
+		cmocka_unit_test(test_spray_options),
 		cmocka_unit_test(test_impair_both_sides),
 		cmocka_unit_test(test_impair_one_side),
 		cmocka_unit_test(test_impair_bad_values),

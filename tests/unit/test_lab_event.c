@@ -152,6 +152,40 @@ static void test_truncated_everywhere(void **state)
 		assert_int_equal(lab_event_parse(&ev, (const uint8_t *)line, n), -EINVAL);
 }
 
+/* The spray's events (docs/hpclient.md): their fields, and the words and
+ * ranges they may hold. */
+static void test_spray_events(void **state)
+{
+	struct lab_event ev;
+
+	(void)state;
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"nat\",\"t_us\":5,\"self\":\"hard\",\"peer\":\"easy\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_NAT);
+	assert_string_equal(ev.self_nat, "hard");
+	assert_string_equal(ev.peer_nat, "easy");
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray\",\"t_us\":6,\"role\":\"hard\",\"sockets\":256}")), 0);
+	assert_int_equal(ev.type, LAB_EV_SPRAY);
+	assert_int_equal(ev.sockets, 256);
+	assert_int_equal(ev.probes, -1);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray\",\"t_us\":7,\"role\":\"easy\",\"probes\":1024,\"rate\":500}")), 0);
+	assert_int_equal(ev.probes, 1024);
+	assert_int_equal(ev.rate, 500);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray_hit\",\"t_us\":8,\"role\":\"easy\",\"port\":40123,\"probes\":137,\"ms\":274}")), 0);
+	assert_int_equal(ev.type, LAB_EV_SPRAY_HIT);
+	assert_int_equal(ev.port, 40123);
+	assert_int_equal(ev.ms, 274);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray_end\",\"t_us\":9,\"role\":\"hard\",\"probes\":0,\"why\":\"hard-hard\"}")), 0);
+	assert_int_equal(ev.type, LAB_EV_SPRAY_END);
+	assert_string_equal(ev.reason, "hard-hard");
+	/* out of the contract's words or ranges, or a field missing */
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"nat\",\"self\":\"soft\",\"peer\":\"easy\"}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray\",\"role\":\"hard\"}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray\",\"role\":\"both\",\"sockets\":1}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray_hit\",\"role\":\"easy\",\"port\":65536,\"probes\":1,\"ms\":1}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray_hit\",\"role\":\"easy\",\"port\":-1,\"probes\":1,\"ms\":1}")), -EINVAL);
+	assert_int_equal(lab_event_parse(&ev, B("{\"event\":\"spray_end\",\"role\":\"easy\",\"probes\":3}")), -EINVAL);
+}
+
 static void test_events(void **state)
 {
 	struct lab_event ev;
@@ -330,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_recovery_and_stats_events),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_spray_events),
 		cmocka_unit_test(test_events_missing_or_mistyped_fields),
 		cmocka_unit_test(test_glass_events),
 	};

@@ -237,7 +237,7 @@ static void test_matrix_page(void **state)
 	FILE *f;
 
 	(void)state;
-	m.n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	m.n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL);
 	assert_true(m.n > 3);
 	snprintf(cells[0].observed, sizeof(cells[0].observed), "%s", cells[0].expected);
 	cells[0].ok = true;

@@ -19,7 +19,7 @@
 static void test_cells_cover_every_pair_and_same_nat(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i, j, same = 0, same_lan = 0, cgnat = 0, cgnat_same = 0;
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL), i, j, same = 0, same_lan = 0, cgnat = 0, cgnat_same = 0;
 
 	(void)state;
 	assert_int_equal(n, 24);
@@ -84,7 +84,7 @@ static void test_cells_cover_every_pair_and_same_nat(void **state)
 	assert_string_equal(cells[16].expected, cells[16].hairpin ? "direct" : "relay");
 	assert_string_equal(cells[17].expected, cells[17].hairpin ? "direct" : "relay");
 	/* a short table is cut, not overrun */
-	assert_int_equal(lab_matrix_cells(cells, 5), 5);
+	assert_int_equal(lab_matrix_cells(cells, 5, NULL), 5);
 }
 
 /* (not inlined: gcc 12 then takes the stream's buffer for a local) */
@@ -104,7 +104,7 @@ static __attribute__((noinline)) char *print(enum lab_format fmt, const struct l
  * (with a hostile reason), one interrupted; the other 14 never started. */
 static size_t interrupted_matrix(struct lab_cell *cells, struct lab_matrix_result *m)
 {
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS), i;
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL), i;
 
 	for (i = 0; i < 10; i++) {
 		struct lab_cell *c = &cells[i];
@@ -134,7 +134,7 @@ static size_t interrupted_matrix(struct lab_cell *cells, struct lab_matrix_resul
 static void test_start_order_relay_first(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	size_t order[LAB_MATRIX_MAX_CELLS], n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	size_t order[LAB_MATRIX_MAX_CELLS], n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL);
 	size_t i, relays = 0;
 	bool seen[LAB_MATRIX_MAX_CELLS] = { false };
 
@@ -156,7 +156,7 @@ static void test_start_order_relay_first(void **state)
 static void test_json_shape(void **state)
 {
 	struct lab_cell cells[LAB_MATRIX_MAX_CELLS];
-	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS);
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL);
 	struct lab_matrix_result m = { .cells = cells, .n = n, .pairs = 16, .seconds = 4.25,
 				       .jobs = 6 };
 	char *text;
@@ -166,7 +166,7 @@ static void test_json_shape(void **state)
 	text = print(LAB_FORMAT_JSON, &m);
 	assert_non_null(strstr(text, "{\"schema_version\":1,\"result\":\"fail\","
 				     "\"interrupted\":false,\"interrupted_by\":null,"
-				     "\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":24,"
+				     "\"trials\":1,\"seconds\":4.250,\"jobs\":6,\"counts\":{\"cells\":24,"
 				     "\"ok\":0,\"wrong\":0,\"not_run\":24,\"probes_ok\":0},"
 				     "\"cells\":[{"));
 	assert_non_null(strstr(text, "\"nat_a\":\"full-cone\",\"nat_b\":\"symmetric\","
@@ -183,7 +183,11 @@ static void test_json_shape(void **state)
 	assert_non_null(strstr(text, "\"expected\":\"relay\",\"observed\":\"not_run\","
 				     "\"connect_ms\":null,\"probe_a\":null,\"probe_b\":null,"
 				     "\"probe_a_ok\":false,\"probe_b_ok\":false,\"ok\":false,"
-				     "\"wall_ms\":null,\"reason\":null,\"prefix\":null}"));
+				     "\"wall_ms\":null,\"reason\":null,\"prefix\":null,"));
+	/* the spray cell's probability and what it assumed */
+	assert_non_null(strstr(text, "\"p_direct\":0.983498,\"spray\":true,\"spray_ports\":256,"
+				     "\"spray_probes\":1024,\"trials\":0,\"directs\":0,"));
+	assert_non_null(strstr(text, "\"median_direct_ms\":null}"));
 	assert_null(strstr(text, "-1"));
 	assert_null(strstr(text, "\"\""));
 	assert_null(strstr(text, "\"?\""));
@@ -312,9 +316,102 @@ static void test_markdown(void **state)
 	free(text);
 }
 
+/* Wilson's interval at its known points (95 %): 0 of 10 is [0, 27.8 %],
+ * 10 of 10 [72.2 %, 1], 20 of 40 [35.2 %, 64.8 %]. */
+static void test_wilson(void **state)
+{
+	double lo, hi;
+
+	(void)state;
+	lab_wilson(0, 10, &lo, &hi);
+	assert_true(lo == 0.0 && hi > 0.277 && hi < 0.279);
+	lab_wilson(10, 10, &lo, &hi);
+	assert_true(hi == 1.0 && lo > 0.721 && lo < 0.723);
+	lab_wilson(20, 40, &lo, &hi);
+	assert_true(lo > 0.351 && lo < 0.353 && hi > 0.647 && hi < 0.649);
+	lab_wilson(0, 1, &lo, &hi);
+	assert_true(lo == 0.0 && hi > 0.79 && hi < 0.80);
+}
+
+static size_t find_cell(const struct lab_cell *cells, size_t n, const char *a, const char *b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cells[i].topology == LAB_TOPOLOGY_HOME && !cells[i].same_nat &&
+		    !strcmp(cells[i].nat_a, a) && !strcmp(cells[i].nat_b, b))
+			return i;
+	fail();
+	return 0;
+}
+
+/* The spray cells carry their probability; folding trials checks it
+ * against the interval, and one trial never fails it. */
+static void test_trials_fold(void **state)
+{
+	struct lab_cell cells[LAB_MATRIX_MAX_CELLS], runs[40];
+	size_t n = lab_matrix_cells(cells, LAB_MATRIX_MAX_CELLS, NULL), i, k = 0;
+	struct lab_cell *c;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		k += cells[i].spray;
+	assert_int_equal(k, 2); /* port-restricted x symmetric, both ways */
+	c = &cells[find_cell(cells, n, "port-restricted", "symmetric")];
+	assert_true(c->spray && c->p_direct > 0.98 && c->p_direct < 0.99);
+	assert_string_equal(c->expected, "relay");
+	assert_true(lab_cell_path_allowed(c, "direct") && lab_cell_path_allowed(c, "relay"));
+	assert_false(cells[find_cell(cells, n, "symmetric", "symmetric")].spray);
+	{
+		char th[128];
+
+		lab_cell_theory_text(&cells[find_cell(cells, n, "symmetric", "symmetric")], th,
+				     sizeof(th));
+		assert_string_equal(th, "relay: both NATs hard, no spray (1024 probes would win "
+					"0.03 %)");
+		lab_cell_theory_text(c, th, sizeof(th));
+		assert_string_equal(th, "direct 98.3 % (K 256, N 1024), else relay");
+	}
+	assert_true(cells[find_cell(cells, n, "symmetric", "symmetric")].p_direct == 0.0);
+	assert_true(cells[find_cell(cells, n, "full-cone", "symmetric")].p_direct == 1.0);
+	/* one relayed trial: cannot contradict 98 % */
+	runs[0] = *c;
+	snprintf(runs[0].observed, sizeof(runs[0].observed), "relay");
+	runs[0].ok = true;
+	lab_cell_fold(c, runs, 1);
+	assert_true(c->ok && c->trials == 1 && c->directs == 0);
+	/* 39 of 40 direct: 98.3 % is inside [87.1 %, 99.6 %] */
+	for (i = 0; i < 40; i++) {
+		runs[i] = *c;
+		snprintf(runs[i].observed, sizeof(runs[i].observed), "%s", i ? "direct" : "relay");
+		runs[i].connect_ms = (int64_t)i * 10;
+		runs[i].ok = true;
+	}
+	lab_cell_fold(c, runs, 40);
+	assert_true(c->ok && c->directs == 39 && c->trials == 40);
+	assert_true(c->ci_lo < c->p_direct && c->ci_hi > c->p_direct);
+	assert_int_equal(c->median_ms, 200); /* of 10..390 */
+	assert_string_equal(c->observed, "mixed");
+	/* 20 of 40: theory is wrong */
+	for (i = 0; i < 20; i++)
+		snprintf(runs[i].observed, sizeof(runs[i].observed), "relay");
+	lab_cell_fold(c, runs, 40);
+	assert_false(c->ok);
+	assert_non_null(strstr(c->reason, "20 of 40 trials direct"));
+	/* a certain cell: one relayed trial of 40 fails it */
+	c = &cells[find_cell(cells, n, "full-cone", "symmetric")];
+	for (i = 0; i < 40; i++) {
+		runs[i] = *c;
+		snprintf(runs[i].observed, sizeof(runs[i].observed), "%s", i ? "direct" : "relay");
+		runs[i].ok = true;
+	}
+	lab_cell_fold(c, runs, 40);
+	assert_false(c->ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wilson),
+		cmocka_unit_test(test_trials_fold),
 		cmocka_unit_test(test_cells_cover_every_pair_and_same_nat),
 		cmocka_unit_test(test_start_order_relay_first),
 		cmocka_unit_test(test_json_shape),

@@ -116,6 +116,38 @@ static void test_no_firewall(void **state)
 	assert_non_null(strstr(buf, "add @filter"));
 }
 
+/* --nat-sessions: one logged refusal of new flows out beyond the cap,
+ * ahead of every other filter rule, on both lan ports of one router. */
+static void test_session_cap(void **state)
+{
+	static const char cap[] =
+		"-A FORWARD -i lan -o wan -m conntrack --ctstate NEW -m connlimit "
+		"--connlimit-above 16 --connlimit-mask 0 -j NFLOG --nflog-group 7 "
+		"--nflog-prefix sessions --nflog-size 128\n"
+		"-A FORWARD -i lan -o wan -m conntrack --ctstate NEW -m connlimit "
+		"--connlimit-above 16 --connlimit-mask 0 -j DROP\n";
+	struct lab_nat_params p = prm, same = prm;
+	char buf[4096];
+
+	(void)state;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &p, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "connlimit"));
+	p.sessions = 16;
+	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, ":OUTPUT ACCEPT [0:0]\n-A FORWARD -i lan -o wan"));
+	assert_non_null(strstr(buf, cap));
+	p.no_firewall = true;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, cap));
+	same.lan2 = "lan2";
+	same.host2 = "10.0.2.2";
+	same.public_addr = "198.51.100.10";
+	same.sessions = 16;
+	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "-A FORWARD -i lan2 -o wan -m conntrack --ctstate NEW -m "
+				    "connlimit --connlimit-above 16 --connlimit-mask 0 -j DROP\n"));
+}
+
 static void test_same_nat_hairpin(void **state)
 {
 	struct lab_nat_params same = { "wan", "lan", "10.0.1.2", 4000, false, "lan2", "10.0.2.2",
@@ -356,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_full_cone_filter_text),
 		cmocka_unit_test(test_every_row),
 		cmocka_unit_test(test_nflog_before_each_drop),
+		cmocka_unit_test(test_session_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,6 +152,72 @@ static void test_cgnat_chain(void **state)
 	assert_int_equal(lab_theory_predict(&c), LAB_OUTCOME_RELAY);
 }
 
+/* The spray's known points (docs/nat-types.md, "Hard NATs"): exact
+ * 1 - C(M-K, N)/C(M, N) for K = 256 of M = 64512. */
+static void test_spray_formula(void **state)
+{
+	(void)state;
+	assert_true(lab_theory_spray_p(256, 174, 64512) > 0.4997 &&
+		    lab_theory_spray_p(256, 174, 64512) < 0.4999);
+	assert_true(lab_theory_spray_p(256, 256, 64512) > 0.6393 &&
+		    lab_theory_spray_p(256, 256, 64512) < 0.6395);
+	assert_true(lab_theory_spray_p(256, 1024, 64512) > 0.9834 &&
+		    lab_theory_spray_p(256, 1024, 64512) < 0.9836);
+	assert_true(lab_theory_spray_p(256, 2048, 64512) > 0.99974 &&
+		    lab_theory_spray_p(256, 2048, 64512) < 0.99975);
+	/* no socket or no probe: never; more probes than closed ports: always */
+	assert_true(lab_theory_spray_p(0, 1024, 64512) == 0.0);
+	assert_true(lab_theory_spray_p(256, 0, 64512) == 0.0);
+	assert_true(lab_theory_spray_p(256, 64512 - 255, 64512) == 1.0);
+	assert_true(lab_theory_spray_p(1, 1, 2) == 0.5);
+	/* both hard, 1024 each: 1 - exp(-1024^2/64512^2) = 0.0252 % */
+	assert_true(lab_theory_hard_hard_p(1024, 64512) > 0.000251 &&
+		    lab_theory_hard_hard_p(1024, 64512) < 0.000253);
+	assert_true(lab_theory_hard_hard_p(0, 64512) == 0.0);
+}
+
+/* Which cells the spray decides: easy (EIM) against hard, whatever either
+ * filters; hard against hard never; direct cells stay certain. */
+static void test_spray_cells(void **state)
+{
+	struct lab_nat_props prc = lab_nat_find("prc")->props, sym = lab_nat_find("sym")->props,
+			     fc = lab_nat_find("fc")->props;
+	struct lab_spray s = lab_spray_defaults();
+	struct lab_theory_case c = { .a = prc, .b = sym, .relay = true };
+	struct lab_prediction p;
+
+	(void)state;
+	assert_int_equal(s.ports, 256);
+	assert_int_equal(s.probes, 1024);
+	lab_theory_predict_p(&c, NULL, &p);
+	assert_true(p.spray && !p.hard_hard);
+	assert_int_equal(p.path, LAB_OUTCOME_RELAY);
+	assert_true(p.p_direct > 0.98 && p.p_direct < 0.99);
+	assert_int_equal(p.assumed.probes, 1024);
+	s.probes = 256;
+	c.a = sym, c.b = prc;
+	lab_theory_predict_p(&c, &s, &p);
+	assert_true(p.spray && p.p_direct > 0.63 && p.p_direct < 0.64);
+	assert_int_equal(p.assumed.probes, 256);
+	c.a = sym;
+	c.b = sym;
+	lab_theory_predict_p(&c, NULL, &p);
+	assert_true(!p.spray && p.hard_hard && p.p_direct == 0.0);
+	c.b = fc;
+	lab_theory_predict_p(&c, NULL, &p);
+	assert_true(!p.spray && p.p_direct == 1.0 && p.path == LAB_OUTCOME_DIRECT);
+	/* a hard CGN makes both homes hard */
+	c.a = c.b = lab_theory_chain(&prc, &sym);
+	lab_theory_predict_p(&c, NULL, &p);
+	assert_true(p.hard_hard && p.p_direct == 0.0);
+	/* one router, no hairpin: no spray crosses it */
+	c.a = c.b = prc;
+	c.same_nat = true;
+	lab_theory_predict_p(&c, NULL, &p);
+	assert_true(!p.spray && p.p_direct == 0.0);
+	assert_true(lab_theory_sprayable(&prc, &sym) && !lab_theory_sprayable(&sym, &prc));
+}
+
 static void test_names_match_probe_spelling(void **state)
 {
 	(void)state;
@@ -172,6 +238,8 @@ int main(void)
 		cmocka_unit_test(test_names_match_probe_spelling),
 		cmocka_unit_test(test_same_lan_is_direct),
 		cmocka_unit_test(test_cgnat_chain),
+		cmocka_unit_test(test_spray_formula),
+		cmocka_unit_test(test_spray_cells),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -326,6 +326,81 @@ static void test_read_order(void **state)
 	free(t);
 }
 
+static void client(struct lab_trace *t, uint64_t us, unsigned side, enum lab_tr_client what,
+		   const struct lab_tr_ev *fill)
+{
+	struct lab_tr_ev e = *fill;
+
+	e.us = us;
+	e.kind = LAB_TR_CLIENT;
+	e.side = (uint8_t)side;
+	e.node = side ? LAB_NODE_HB : LAB_NODE_HA;
+	e.what = (uint8_t)what;
+	lab_trace_add(t, &e);
+}
+
+/* The spray's story from hpclient's events (synthetic: docs/hpclient.md's
+ * nat, spray, spray_hit, spray_end): bob is hard, alice easy. */
+static void test_story_spray(void **state)
+{
+	struct lab_trace *t = trace_new();
+	struct lab_tr_ev e = { 0 };
+
+	(void)state;
+	e.role = LAB_TRH_HARD, e.peer_role = LAB_TRH_EASY;
+	client(t, 100, 1, LAB_TRC_NAT, &e);
+	e.count = 256;
+	e.a = tup("0.0.0.0", 0, "198.51.100.10", 4000);
+	client(t, 200, 1, LAB_TRC_SPRAY, &e);
+	e = (struct lab_tr_ev){ .role = LAB_TRH_EASY, .count = 1024, .rate = 500,
+				.a = tup("0.0.0.0", 0, "203.0.113.10", 4000) };
+	client(t, 300, 0, LAB_TRC_SPRAY, &e);
+	e = (struct lab_tr_ev){ .role = LAB_TRH_EASY, .count = 137, .ms = 274,
+				.a = tup("0.0.0.0", 0, "203.0.113.10", 40123) };
+	client(t, 400, 0, LAB_TRC_SPRAY_HIT, &e);
+	e.role = LAB_TRH_HARD, e.count = 256;
+	client(t, 401, 1, LAB_TRC_SPRAY_HIT, &e);
+	e = (struct lab_tr_ev){ .role = LAB_TRH_EASY, .count = 137, .text = "hit" };
+	client(t, 500, 0, LAB_TRC_SPRAY_END, &e);
+	e = (struct lab_tr_ev){ .role = LAB_TRH_EASY, .count = 1024, .text = "budget" };
+	client(t, 600, 0, LAB_TRC_SPRAY_END, &e);
+	e = (struct lab_tr_ev){ .role = LAB_TRH_HARD, .text = "hard-hard" };
+	client(t, 700, 1, LAB_TRC_SPRAY_END, &e);
+	says(t, 0, "bob's NAT is hard (endpoint-dependent), alice's easy (endpoint-independent)");
+	says(t, 1, "bob opens 256 sockets toward alice's mapping 198.51.100.10:4000");
+	says(t, 2, "alice probes 1024 random ports of 203.0.113.10 at 500/s");
+	says(t, 3, "alice's probe 137 hit port 40123 after 274 ms");
+	says(t, 4, "bob's sprayed port 40123 got alice's probe after 274 ms (256 sockets)");
+	says(t, 5, "alice stops spraying: a probe hit, after 137");
+	says(t, 6, "alice's spray missed: all 1024 probes went to closed ports");
+	says(t, 7, "both NATs are hard: no spray (1024 probes would succeed with probability "
+		   "0.03 %): relayed");
+	assert_string_equal(lab_trace_client_name(LAB_TRC_SPRAY_HIT), "spray_hit");
+	/* the budget the run gave the clients is the one quoted */
+	t->spray_probes = 4096;
+	says(t, 7, "4096 probes would succeed with probability 0.40 %");
+	free(t);
+}
+
+/* --nat-sessions: the refusal names the full table and what it refused. */
+static void test_session_refused(void **state)
+{
+	struct lab_trace *t = trace_new();
+
+	(void)state;
+	t->sessions = 8;
+	pkt(t, 1000, LAB_NODE_RA, LAB_AT_IN, IPPROTO_UDP, 31, 64,
+	    tup("10.0.1.2", 4000, "203.0.113.10", 40123));
+	drop(t, 1001, LAB_NODE_RA, LAB_RULE_SESSIONS, 31, tup("10.0.1.2", 4000, "203.0.113.10", 40123));
+	lab_trace_resolve(t);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ev[i].what == LAB_FATE_DROPPED && t->ev[i].kind == LAB_TR_PKT)
+			says(t, i, "rA's session table is full (8 entries): refused alice's punch to "
+				   "203.0.113.10:40123");
+	assert_int_equal(t->nat[LAB_NODE_RA].drops[LAB_RULE_SESSIONS], 1);
+	free(t);
+}
+
 static void test_names(void **state)
 {
 	struct lab_trace *t = trace_new();
@@ -381,6 +456,8 @@ int main(void)
 		cmocka_unit_test(test_unroutable_and_repeats),
 		cmocka_unit_test(test_read_order),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_story_spray),
+		cmocka_unit_test(test_session_refused),
 		cmocka_unit_test(test_full_counts_lost),
 	};
 
