@@ -45,6 +45,12 @@
 #include "client/wire.h"
 #include "proto.h"
 
+/* Punch ids end in a byte that says what sent them (path.c's candidate
+ * index, or one of these): a spray probe's id carries the port it was
+ * sent to, so its echo is no round trip (sprayrun.h). */
+#define PATH_PUNCH_OPENER 0xfc /* the hard side's openers */
+#define PATH_PUNCH_PROBE  0xfe /* the easy side's probes: id = port << 8 | 0xfe */
+
 #define PATH_MAX_CAND (1 + HP_MAX_PRIV + 1) /* public, private, peer-reflexive */
 
 /* The states in one list: the enum and the names of the path event
