@@ -376,6 +376,12 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 	return news;
 }
 
+void path_hold_relay(struct path *p, uint64_t until_ms)
+{
+	if (!p->o->force_relay && until_ms > p->relay_at)
+		p->relay_at = until_ms;
+}
+
 void path_relay_refused(struct path *p, const char *reason)
 {
 	if (path_is_direct(p->state))

@@ -8,6 +8,7 @@
 #include "client/natmap.h"
 #include "client/sprayrun.h"
 
+#define SPRAY_HOLD_MS   100 /* relaying waits this long past the budget */
 #define SPRAY_LINGER_US 2000000u /* hard side: sockets stay this long past the
 				  * easy side's whole budget (N / R) */
 
@@ -104,6 +105,16 @@ void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_
 	out_debug(s->out, "birthday spray: %.1f %% expected",
 		  100.0 * sprayrun_chance(s->o->spray_ports, s->o->spray_probes,
 					  self_hard && peer_hard));
+}
+
+uint64_t sprayrun_until_ms(const struct sprayrun *s)
+{
+	/* the easy side's whole budget, N / R, from the introduction: both
+	 * sides are introduced within a round trip of each other */
+	if (!s->easy_on && !s->hard_on)
+		return 0;
+	return (s->t_intro_us + (uint64_t)s->o->spray_probes * 1000000u / s->o->spray_rate) / 1000 +
+	       SPRAY_HOLD_MS;
 }
 
 static void sprayrun_stop_easy(struct sprayrun *s, const char *why)

@@ -52,6 +52,8 @@ void sprayrun_init(struct sprayrun *s, const struct client_opts *o, const struct
 /* A new introduction (the wire holds its session): picks the roles, says
  * so (the nat event) and starts. */
 void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us);
+/* Until when (ms) the spray of this introduction may still win; 0: none. */
+uint64_t sprayrun_until_ms(const struct sprayrun *s);
 /* Probes that are due; stops when the path is direct or the budget is out. */
 void sprayrun_tick(struct sprayrun *s, const struct path *p, uint64_t now_us, uint64_t *wake_ms);
 /* An authenticated datagram arrived on set.fd[idx] from `from`: the first
