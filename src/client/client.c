@@ -173,6 +173,8 @@ static void client_intro(struct client *c, const struct hp_intro *in, bool self_
 		if (path_reintro(&c->path, in, self_moved, c->chat.peer_bye, c->now_us) ==
 		    PATH_REREGISTER)
 			ctl_reregister(&c->ctl, c->now_us / 1000);
+		sprayrun_reintro(&c->spray, in, &c->path, c->now_us);
+		path_hold_relay(&c->path, sprayrun_until_ms(&c->spray));
 		return;
 	}
 	if (path_is_connected(c->path.state) && !c->chat.peer_bye) {

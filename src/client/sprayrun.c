@@ -77,16 +77,13 @@ static void sprayrun_start_easy(struct sprayrun *s, uint64_t now_us)
 	out_spray_easy(s->out, s->sched.budget, s->sched.rate);
 }
 
-void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us)
+/* The roles, once both verdicts are known. */
+static void sprayrun_decide(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us)
 {
 	bool self_hard = in->mapping == HP_MAP_HARD, peer_hard = in->peer_mapping == HP_MAP_HARD;
-	bool known = in->mapping != HP_MAP_UNKNOWN && in->peer_mapping != HP_MAP_UNKNOWN;
 
-	sprayrun_free(s);
-	s->peer = in->peer_public;
-	s->t_intro_us = now_us;
-	out_nat(s->out, natmap_name(in->mapping), natmap_name(in->peer_mapping));
-	if (!known || (!self_hard && !peer_hard) || s->o->force_relay)
+	s->decided = true;
+	if ((!self_hard && !peer_hard) || s->o->force_relay)
 		return; /* nothing to spray for: today's punching does it */
 	if (s->o->no_spray) {
 		out_spray_end(s->out, self_hard ? "hard" : "easy", 0, "no-spray", -1.0);
@@ -115,6 +112,28 @@ uint64_t sprayrun_until_ms(const struct sprayrun *s)
 		return 0;
 	return (s->t_intro_us + (uint64_t)s->o->spray_probes * 1000000u / s->o->spray_rate) / 1000 +
 	       SPRAY_HOLD_MS;
+}
+
+void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us)
+{
+	sprayrun_free(s);
+	s->decided = false;
+	s->peer = in->peer_public;
+	s->t_intro_us = now_us;
+	out_nat(s->out, natmap_name(in->mapping), natmap_name(in->peer_mapping));
+	if (in->mapping != HP_MAP_UNKNOWN && in->peer_mapping != HP_MAP_UNKNOWN)
+		sprayrun_decide(s, in, now_us);
+}
+
+void sprayrun_reintro(struct sprayrun *s, const struct hp_intro *in, const struct path *p,
+		      uint64_t now_us)
+{
+	if (s->decided || path_is_connected(p->state) || in->mapping == HP_MAP_UNKNOWN ||
+	    in->peer_mapping == HP_MAP_UNKNOWN)
+		return;
+	s->peer = in->peer_public;
+	out_nat(s->out, natmap_name(in->mapping), natmap_name(in->peer_mapping));
+	sprayrun_decide(s, in, now_us);
 }
 
 static void sprayrun_stop_easy(struct sprayrun *s, const char *why)

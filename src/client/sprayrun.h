@@ -40,6 +40,7 @@ struct sprayrun {
 	const struct output *out;
 	struct wire *w;
 	bool easy_on, hard_on; /* running */
+	bool decided;          /* the verdicts were known: roles picked */
 	bool won;              /* hard side: a socket won, it stays in set.fd[0] */
 	struct hp_endpoint peer; /* the peer's public endpoint of the INTRO */
 	uint64_t t_intro_us, hard_until_us;
@@ -52,6 +53,10 @@ void sprayrun_init(struct sprayrun *s, const struct client_opts *o, const struct
 /* A new introduction (the wire holds its session): picks the roles, says
  * so (the nat event) and starts. */
 void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us);
+/* A re-introduction of the same peer: a verdict that was unknown at the
+ * introduction and has come since starts the spray now (if not connected). */
+void sprayrun_reintro(struct sprayrun *s, const struct hp_intro *in, const struct path *p,
+		      uint64_t now_us);
 /* Until when (ms) the spray of this introduction may still win; 0: none. */
 uint64_t sprayrun_until_ms(const struct sprayrun *s);
 /* Probes that are due; stops when the path is direct or the budget is out. */
