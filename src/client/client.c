@@ -257,7 +257,7 @@ static void client_read_errors(struct client *c)
 			continue;
 		/* a probe to a port that is not mapped, or a server without
 		 * port + 1: expected, and there may be a thousand of them */
-		if (ctl_is_map_dest(&c->wire, &e.to) || sprayrun_probed(&c->spray, &e.to))
+		if (ctl_is_map_dest(&c->ctl, &c->wire, &e.to) || sprayrun_probed(&c->spray, &e.to))
 			continue;
 		if (e.icmp)
 			out_icmp(&c->out, e.by.family ? &e.by : NULL, &e.to, e.type, e.code);

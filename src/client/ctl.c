@@ -35,27 +35,39 @@ void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output 
 		ctl->map_until = t_start + MAP_WAIT_MS;
 }
 
-bool ctl_is_map_dest(const struct wire *w, const struct hp_endpoint *to)
+/* The second verdict request's destination: the server's alternate
+ * address at the server's port (RFC 5780 s.4.3, test II). */
+static struct hp_endpoint ctl_map_alt(const struct ctl *ctl, const struct wire *w)
 {
-	struct hp_endpoint alt = w->server;
+	struct hp_endpoint alt = ctl->map.other;
 
-	alt.port = (uint16_t)(w->server.port + 1);
-	return hp_endpoint_equal(to, &alt);
+	alt.port = w->server.port;
+	return alt;
 }
 
-/* Both verdict requests, while the verdict is wanted and unknown. */
+bool ctl_is_map_dest(const struct ctl *ctl, const struct wire *w, const struct hp_endpoint *to)
+{
+	struct hp_endpoint alt = ctl_map_alt(ctl, w);
+
+	return ctl->map.have_other && hp_endpoint_equal(to, &alt);
+}
+
+/* The verdict's requests, while it is wanted and unknown: the first to
+ * the server, the second once the first answer named the alternate. */
 static void ctl_send_map(struct ctl *ctl, struct wire *w, uint64_t now)
 {
-	struct hp_endpoint to = w->server;
 	uint8_t buf[STUN_ANSWER_MAX + 4];
+	struct hp_endpoint to;
 	unsigned i;
 	int n;
 
 	if (now >= ctl->map_until || ctl->map.verdict != HP_MAP_UNKNOWN)
 		return;
 	for (i = 0; i < NATMAP_N; i++) {
+		if (ctl->map.got[i] || (i == 1 && !ctl->map.have_other))
+			continue;
+		to = i == 0 ? w->server : ctl_map_alt(ctl, w);
 		n = natmap_request(&ctl->map, i, buf, sizeof(buf));
-		to.port = (uint16_t)(w->server.port + i);
 		if (n > 0 && wire_send_raw(w, &to, buf, (size_t)n, 0) < 0)
 			out_debug(ctl->out, "mapping request %u send failed", i);
 	}
@@ -206,7 +218,6 @@ enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer,
 	if (now >= ctl->reg_next) {
 		if (ctl->state == CTL_REGISTERING)
 			ctl_send_map(ctl, w, now);
-		ctl->cookie_held = false;
 		if (ctl_send_register(ctl, w, now) < 0)
 			return CTL_FATAL;
 		ctl_schedule(ctl, peer, now);
@@ -250,27 +261,26 @@ static void ctl_cookie(struct ctl *ctl, struct wire *w, const struct hp_cookie *
 	if (ctl->cookie_answered && now < ctl->cookie_answered + 100)
 		return;
 	ctl->cookie_answered = now;
-	/* the registration that counts should carry our verdict: the peer's
-	 * INTRO is built from it (natmap.h); not longer than MAP_WAIT_MS */
-	if (ctl->map.verdict == HP_MAP_UNKNOWN && now < ctl->map_until) {
-		ctl->cookie_held = true;
-		if (ctl->map_until < ctl->reg_next)
-			ctl->reg_next = ctl->map_until;
-		return;
-	}
 	out_debug(ctl->out, "server asks for return routability: registering with its cookie");
 	ctl_send_register(ctl, w, now);
 }
 
 void ctl_stun(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len, uint64_t now)
 {
-	if (!natmap_input(&ctl->map, buf, len))
+	bool had_other = ctl->map.have_other;
+
+	if (!natmap_input(&ctl->map, buf, len)) {
+		/* the first answer named the alternate: the second request now */
+		if (!had_other && ctl->map.have_other)
+			ctl_send_map(ctl, w, now);
 		return;
-	out_debug(ctl->out, "our mapping is %s", natmap_name(ctl->map.verdict));
-	if (ctl->cookie_held) {
-		ctl->cookie_held = false;
-		ctl_send_register(ctl, w, now);
 	}
+	out_debug(ctl->out, "our mapping is %s", natmap_name(ctl->map.verdict));
+	/* a registration that went without it is refreshed at once: the
+	 * server passes a new verdict on to the peer (docs/protocol.md).
+	 * Never held back: the server times the cookie's round trip. */
+	if (ctl->have_cookie)
+		ctl_send_register(ctl, w, now);
 }
 
 static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enum path_state peer)

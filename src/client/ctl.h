@@ -43,11 +43,10 @@ struct ctl {
 	uint8_t cookie[HP_COOKIE_LEN];
 	bool have_cookie;
 	uint64_t cookie_answered; /* when a COOKIE was last answered at once */
-	/* the mapping verdict (natmap.h) that every REGISTER carries: the
-	 * REGISTER that answers a COOKIE waits for it until map_until */
+	/* the mapping verdict (natmap.h) that every REGISTER carries once
+	 * known; its requests go with the REGISTERs until map_until */
 	struct natmap map;
 	uint64_t map_until; /* 0: no verdict wanted (--no-spray) */
-	bool cookie_held;
 };
 
 /* What a server datagram asks of the caller. */
@@ -82,9 +81,9 @@ int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
 void ctl_opened(struct ctl *ctl, struct wire *w, uint64_t now);
 /* A STUN datagram from the server's address (wire_demux's WIRE_STUN). */
 void ctl_stun(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len, uint64_t now);
-/* Is `to` where the verdict's second request goes (the server's port + 1)?
- * An ICMP error about it only means the server has no such port. */
-bool ctl_is_map_dest(const struct wire *w, const struct hp_endpoint *to);
+/* Is `to` where the verdict's second request goes (the server's alternate
+ * address)? An ICMP error about it is no news about the server. */
+bool ctl_is_map_dest(const struct ctl *ctl, const struct wire *w, const struct hp_endpoint *to);
 /* We have a new peer: refresh at the keepalive pace from now. */
 void ctl_introduced(struct ctl *ctl, uint64_t now);
 /* Ask the server again at once, retrying quickly (the path died). */

@@ -38,6 +38,10 @@ bool natmap_input(struct natmap *m, const uint8_t *buf, size_t len)
 		return false;
 	m->got[i] = true;
 	m->seen[i] = r.mapped;
+	if (i == 0 && r.has_other) {
+		m->other = r.other;
+		m->have_other = true;
+	}
 	if (!m->got[0] || !m->got[1])
 		return false;
 	m->verdict = hp_endpoint_equal(&m->seen[0], &m->seen[1]) ? HP_MAP_EASY : HP_MAP_HARD;

@@ -133,8 +133,9 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
 {
 	struct hp_header h;
 
-	/* STUN answers come from the server's address, either port (natmap.h) */
-	if (hp_is_stun(buf, len) && hp_endpoint_same_addr(from, &w->server))
+	/* STUN answers come from the server or its alternate address
+	 * (natmap.h); their transaction IDs tell ours from anything else */
+	if (hp_is_stun(buf, len))
 		return WIRE_STUN;
 	if (len > HP_MAX_DATAGRAM || hp_header_decode(&h, buf, len) < 0)
 		goto stray;

@@ -58,7 +58,7 @@ enum wire_kind {
 	WIRE_PEER,    /* a sealed peer datagram, straight from the peer */
 	WIRE_RELAYED, /* a sealed peer datagram inside the server's RELAYED */
 	WIRE_CTL,     /* a control message from the server */
-	WIRE_STUN,    /* a STUN answer from the server's address (ctl's verdict) */
+	WIRE_STUN,    /* a STUN datagram: perhaps an answer for ctl's verdict */
 	WIRE_STRAY,   /* anything else: counted and dropped */
 };
 
