@@ -255,8 +255,8 @@ static void client_read_errors(struct client *c)
 			return;
 		if (ret < 0)
 			continue;
-		/* a probe to a port that is not mapped, or a server without
-		 * port + 1: expected, and there may be a thousand of them */
+		/* a probe to a port that is not mapped, or the verdict's
+		 * second request: expected, and there may be a thousand */
 		if (ctl_is_map_dest(&c->ctl, &c->wire, &e.to) || sprayrun_probed(&c->spray, &e.to))
 			continue;
 		if (e.icmp)
