@@ -216,6 +216,7 @@ bench: all
 	@$(TEST_ENV) bash tests/bench-wrapper.sh
 	@$(TEST_ENV) bash tests/bench-server.sh
 	@$(TEST_ENV) bash tests/bench-punch.sh
+	@$(TEST_ENV) bash tests/bench-spray.sh
 
 MAN1 := $(wildcard docs/man/*.1)
 MAN8 := $(wildcard docs/man/*.8)
