@@ -8,6 +8,7 @@
 #include "client/natmap.h"
 #include "client/sprayrun.h"
 
+#define SPRAY_START_US  100000u /* the spray starts this long after the introduction */
 #define SPRAY_HOLD_MS   100 /* relaying waits this long past the budget */
 #define SPRAY_LINGER_US 2000000u /* hard side: sockets stay this long past the
 				  * easy side's whole budget (N / R) */
@@ -94,11 +95,13 @@ static void sprayrun_decide(struct sprayrun *s, const struct hp_intro *in, uint6
 			      sprayrun_chance(s->o->spray_ports, s->o->spray_probes, true));
 		return;
 	}
-	/* both hard (--spray-hard-hard): each side plays both parts */
-	if (self_hard)
-		sprayrun_start_hard(s, now_us);
-	if (peer_hard)
-		sprayrun_start_easy(s, now_us);
+	/* both hard (--spray-hard-hard): each side plays both parts; not at
+	 * once: where ordinary punching works (a cone that filters by address
+	 * only) it wins within a few round trips, and the K sockets are not
+	 * opened before the first punches are out (sprayrun_tick) */
+	s->pending_hard = self_hard;
+	s->pending_easy = peer_hard;
+	s->start_us = now_us + SPRAY_START_US;
 	out_debug(s->out, "birthday spray: %.1f %% expected",
 		  100.0 * sprayrun_chance(s->o->spray_ports, s->o->spray_probes,
 					  self_hard && peer_hard));
@@ -108,9 +111,9 @@ uint64_t sprayrun_until_ms(const struct sprayrun *s)
 {
 	/* the easy side's whole budget, N / R, from the introduction: both
 	 * sides are introduced within a round trip of each other */
-	if (!s->easy_on && !s->hard_on)
+	if (!s->easy_on && !s->hard_on && !s->pending_easy && !s->pending_hard)
 		return 0;
-	return (s->t_intro_us + (uint64_t)s->o->spray_probes * 1000000u / s->o->spray_rate) / 1000 +
+	return (s->t_intro_us + SPRAY_START_US + (uint64_t)s->o->spray_probes * 1000000u / s->o->spray_rate) / 1000 +
 	       SPRAY_HOLD_MS;
 }
 
@@ -198,8 +201,29 @@ static void sprayrun_easy_tick(struct sprayrun *s, const struct path *p, uint64_
 	path_wake_at(wake_ms, (next_us + 999) / 1000);
 }
 
+/* The spray's start, SPRAY_START_US after the introduction, unless the
+ * path is direct by then (no spray at all). */
+static void sprayrun_maybe_start(struct sprayrun *s, const struct path *p, uint64_t now_us,
+				 uint64_t *wake_ms)
+{
+	if (!s->pending_easy && !s->pending_hard)
+		return;
+	if (now_us < s->start_us) {
+		path_wake_at(wake_ms, (s->start_us + 999) / 1000);
+		return;
+	}
+	if (p->state != PATH_DIRECT && p->state != PATH_CONFIRMED) {
+		if (s->pending_hard)
+			sprayrun_start_hard(s, now_us);
+		if (s->pending_easy)
+			sprayrun_start_easy(s, now_us);
+	}
+	s->pending_easy = s->pending_hard = false;
+}
+
 void sprayrun_tick(struct sprayrun *s, const struct path *p, uint64_t now_us, uint64_t *wake_ms)
 {
+	sprayrun_maybe_start(s, p, now_us, wake_ms);
 	if (s->easy_on)
 		sprayrun_easy_tick(s, p, now_us, wake_ms);
 	if (!s->hard_on)
@@ -242,5 +266,6 @@ void sprayrun_free(struct sprayrun *s)
 		s->w->direct_fd = -1;
 	sprayset_close(&s->set);
 	s->easy_on = s->hard_on = s->won = false;
+	s->pending_easy = s->pending_hard = false;
 	s->sched.sent = 0;
 }

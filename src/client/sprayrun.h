@@ -40,6 +40,8 @@ struct sprayrun {
 	const struct output *out;
 	struct wire *w;
 	bool easy_on, hard_on; /* running */
+	bool pending_easy, pending_hard; /* to start at start_us */
+	uint64_t start_us;
 	bool decided;          /* the verdicts were known: roles picked */
 	bool won;              /* hard side: a socket won, it stays in set.fd[0] */
 	struct hp_endpoint peer; /* the peer's public endpoint of the INTRO */
