@@ -66,6 +66,8 @@ int client_init(struct client *c, const struct client_opts *o)
 	wire_init(&c->wire, c->fd, &server, token, &c->out);
 	ctl_init(&c->ctl, &c->o, &c->out, c->kp.pk, priv, n_priv, t_start);
 	path_init(&c->path, &c->o, &c->out, &c->wire, t_start);
+	sprayrun_init(&c->spray, &c->o, &c->out, &c->wire);
+	c->rx_spray = -1;
 	out_debug(&c->out, "bound 0.0.0.0:%u, server %s, %zu host candidates", c->port,
 		  hp_endpoint_format(&server, b, sizeof(b)), n_priv);
 	out_registering(&c->out, &server, o->room);
@@ -77,6 +79,7 @@ void client_free(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	sprayrun_free(&c->spray);
 	chat_free(&c->chat);
 	wire_free(&c->wire);
 	memset(&c->kp, 0, sizeof(c->kp));
@@ -124,6 +127,9 @@ static void client_peer_input(struct client *c, const uint8_t *buf, size_t len,
 	fresh = wire_open(&c->wire, buf, len, from, &m);
 	if (fresh < 0)
 		return;
+	/* authenticated on a sprayed socket: it wins, and answers go from it */
+	if (from && c->rx_spray >= 0)
+		sprayrun_won(&c->spray, (size_t)c->rx_spray, &m, from, c->now_us);
 	news = path_input(&c->path, &m, fresh, from, c->now_us, &rtt_us);
 	chat_connected(&c->chat, news, c->now_us);
 	chat_rtt_sample(&c->chat, rtt_us);
@@ -154,6 +160,8 @@ static void client_new_peer(struct client *c, const struct hp_intro *in)
 	}
 	ctl_introduced(&c->ctl, c->now_us / 1000);
 	path_intro(&c->path, in, c->ctl.server_rtt, c->now_us);
+	sprayrun_intro(&c->spray, in, c->now_us);
+	path_hold_relay(&c->path, sprayrun_until_ms(&c->spray));
 	n = wire_unstash(&c->wire, st);
 	for (i = 0; i < n; i++)
 		client_datagram(c, st[i].buf, st[i].len, &st[i].from);
@@ -165,6 +173,8 @@ static void client_intro(struct client *c, const struct hp_intro *in, bool self_
 		if (path_reintro(&c->path, in, self_moved, c->chat.peer_bye, c->now_us) ==
 		    PATH_REREGISTER)
 			ctl_reregister(&c->ctl, c->now_us / 1000);
+		sprayrun_reintro(&c->spray, in, &c->path, c->now_us);
+		path_hold_relay(&c->path, sprayrun_until_ms(&c->spray));
 		return;
 	}
 	if (path_is_connected(c->path.state) && !c->chat.peer_bye) {
@@ -203,6 +213,11 @@ static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
 	size_t inner_len;
 
 	kind = wire_demux(&c->wire, buf, len, from, &inner, &inner_len);
+	/* a sprayed socket takes sealed peer datagrams only */
+	if (c->rx_spray >= 0 && kind != WIRE_PEER) {
+		wire_drop(&c->wire, CLIENT_DROP_STRAY);
+		return;
+	}
 	switch (kind) {
 	case WIRE_PEER:
 	case WIRE_RELAYED:
@@ -217,6 +232,9 @@ static void client_datagram(struct client *c, const uint8_t *buf, size_t len,
 		break;
 	case WIRE_CTL:
 		client_ctl_input(c, buf, len);
+		break;
+	case WIRE_STUN:
+		ctl_stun(&c->ctl, &c->wire, buf, len, c->now_us / 1000);
 		break;
 	case WIRE_STRAY:
 		break;
@@ -237,6 +255,10 @@ static void client_read_errors(struct client *c)
 			return;
 		if (ret < 0)
 			continue;
+		/* a probe to a port that is not mapped, or the verdict's
+		 * second request: expected, and there may be a thousand */
+		if (ctl_is_map_dest(&c->ctl, &c->wire, &e.to) || sprayrun_probed(&c->spray, &e.to))
+			continue;
 		if (e.icmp)
 			out_icmp(&c->out, e.by.family ? &e.by : NULL, &e.to, e.type, e.code);
 		else
@@ -250,7 +272,7 @@ static void client_read_errors(struct client *c)
 	}
 }
 
-static void client_read_socket(struct client *c)
+static void client_read_socket(struct client *c, int fd)
 {
 	uint8_t buf[HP_MAX_DATAGRAM + 1];
 	struct hp_endpoint from;
@@ -258,7 +280,7 @@ static void client_read_socket(struct client *c)
 	int i;
 
 	for (i = 0; i < RECV_BURST && !client_done(c); i++) {
-		n = netio_recv(c->fd, buf, sizeof(buf), &from);
+		n = netio_recv(fd, buf, sizeof(buf), &from);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n < 0) {
@@ -286,6 +308,7 @@ static void client_peer_tick(struct client *c, uint64_t *wake)
 	}
 	if (v == PATH_OPENED)
 		ctl_opened(&c->ctl, &c->wire, c->now_us / 1000);
+	sprayrun_tick(&c->spray, &c->path, c->now_us, wake);
 	if (!path_is_connected(c->path.state) && !path_is_reconnecting(c->path.state))
 		return;
 	/* after the peer's BYE our unacknowledged lines still go: it lingers */
@@ -321,11 +344,39 @@ static uint64_t client_tick(struct client *c)
 	return wake;
 }
 
+/* The spray's sockets, after the main one and stdin in pfd[]. */
+static nfds_t client_poll_spray(const struct client *c, struct pollfd *pfd, nfds_t nfds)
+{
+	size_t i;
+
+	for (i = 0; i < c->spray.set.n; i++)
+		pfd[nfds++] = (struct pollfd){ .fd = c->spray.set.fd[i], .events = POLLIN };
+	return nfds;
+}
+
+static void client_read_spray(struct client *c, const struct pollfd *pfd, size_t n)
+{
+	size_t i;
+
+	/* reading one may close the others (it won): stop there */
+	for (i = 0; i < n && !client_done(c); i++) {
+		if (!(pfd[i].revents & POLLIN) || i >= c->spray.set.n ||
+		    c->spray.set.fd[i] != pfd[i].fd)
+			continue;
+		c->rx_spray = (int)i;
+		client_read_socket(c, pfd[i].fd);
+		c->rx_spray = -1;
+		if (c->spray.won)
+			break;
+	}
+}
+
 /* One ppoll() until the next timer; 0, or -1 when the loop must end. */
 static int client_wait(struct client *c, uint64_t wake)
 {
 	uint64_t now = c->now_us / 1000, wait_us;
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + SPRAYSET_MAX];
+	nfds_t n_main;
 	struct timespec ts;
 	sigset_t none;
 	int nfds, ret;
@@ -337,6 +388,8 @@ static int client_wait(struct client *c, uint64_t wake)
 		pfd[1] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		nfds = 2;
 	}
+	n_main = (nfds_t)nfds;
+	nfds = (int)client_poll_spray(c, pfd, n_main);
 	if (wake - now > 60000 && wake > now)
 		wake = now + 60000;
 	/* to the microsecond: from now_ms, a whole-millisecond sleep would
@@ -358,8 +411,9 @@ static int client_wait(struct client *c, uint64_t wake)
 	if (pfd[0].revents & POLLERR)
 		client_read_errors(c);
 	if (pfd[0].revents & (POLLIN | POLLERR))
-		client_read_socket(c);
-	if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !client_done(c))
+		client_read_socket(c, c->fd);
+	client_read_spray(c, pfd + n_main, (size_t)nfds - n_main);
+	if (n_main == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !client_done(c))
 		client_read_stdin(c);
 	return 0;
 }

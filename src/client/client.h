@@ -23,6 +23,7 @@
 #include "client/opts.h"
 #include "client/output.h"
 #include "client/path.h"
+#include "client/sprayrun.h"
 #include "client/wire.h"
 #include "crypto.h"
 
@@ -39,6 +40,8 @@ struct client {
 	struct ctl ctl;
 	struct path path;
 	struct chat chat;
+	struct sprayrun spray;
+	int rx_spray; /* index in spray.set of the socket being read, -1: the main one */
 };
 
 int client_init(struct client *c, const struct client_opts *o);

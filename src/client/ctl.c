@@ -12,6 +12,7 @@
 #define REG_FIRST_MS   200
 #define REG_MAX_MS     2000
 #define REG_WAITING_MS 2000 /* refresh while waiting for the peer */
+#define MAP_WAIT_MS    1000 /* the verdict's answers: no longer than this */
 #define NUDGE_MIN_MS   1000 /* at most one REGISTER a second for stray peer datagrams */
 
 void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output *out,
@@ -29,6 +30,47 @@ void ctl_init(struct ctl *ctl, const struct client_opts *o, const struct output 
 	ctl->t_start = t_start;
 	ctl->reg_interval = REG_FIRST_MS;
 	ctl->reg_next = t_start;
+	natmap_init(&ctl->map);
+	if (!o->no_spray)
+		ctl->map_until = t_start + MAP_WAIT_MS;
+}
+
+/* The second verdict request's destination: the server's alternate
+ * address at the server's port (RFC 5780 s.4.3, test II). */
+static struct hp_endpoint ctl_map_alt(const struct ctl *ctl, const struct wire *w)
+{
+	struct hp_endpoint alt = ctl->map.other;
+
+	alt.port = w->server.port;
+	return alt;
+}
+
+bool ctl_is_map_dest(const struct ctl *ctl, const struct wire *w, const struct hp_endpoint *to)
+{
+	struct hp_endpoint alt = ctl_map_alt(ctl, w);
+
+	return ctl->map.have_other && hp_endpoint_equal(to, &alt);
+}
+
+/* The verdict's requests, while it is wanted and unknown: the first to
+ * the server, the second once the first answer named the alternate. */
+static void ctl_send_map(struct ctl *ctl, struct wire *w, uint64_t now)
+{
+	uint8_t buf[STUN_ANSWER_MAX + 4];
+	struct hp_endpoint to;
+	unsigned i;
+	int n;
+
+	if (now >= ctl->map_until || ctl->map.verdict != HP_MAP_UNKNOWN)
+		return;
+	for (i = 0; i < NATMAP_N; i++) {
+		if (ctl->map.got[i] || (i == 1 && !ctl->map.have_other))
+			continue;
+		to = i == 0 ? w->server : ctl_map_alt(ctl, w);
+		n = natmap_request(&ctl->map, i, buf, sizeof(buf));
+		if (n > 0 && wire_send_raw(w, &to, buf, (size_t)n, 0) < 0)
+			out_debug(ctl->out, "mapping request %u send failed", i);
+	}
 }
 
 static int ctl_send_flagged(struct ctl *ctl, struct wire *w, uint16_t flags, uint64_t now)
@@ -47,6 +89,7 @@ static int ctl_send_flagged(struct ctl *ctl, struct wire *w, uint16_t flags, uin
 	m.u.reg.n_priv = (uint8_t)ctl->n_priv;
 	memcpy(m.u.reg.priv, ctl->priv, sizeof(m.u.reg.priv));
 	m.u.reg.pad_to = HP_REGISTER_MIN;
+	m.u.reg.mapping = (uint8_t)ctl->map.verdict;
 	if (ctl->have_cookie) {
 		m.u.reg.cookie_len = HP_COOKIE_LEN;
 		memcpy(m.u.reg.cookie, ctl->cookie, HP_COOKIE_LEN);
@@ -173,6 +216,8 @@ enum ctl_verdict ctl_tick(struct ctl *ctl, struct wire *w, enum path_state peer,
 		return CTL_FATAL;
 	}
 	if (now >= ctl->reg_next) {
+		if (ctl->state == CTL_REGISTERING)
+			ctl_send_map(ctl, w, now);
 		if (ctl_send_register(ctl, w, now) < 0)
 			return CTL_FATAL;
 		ctl_schedule(ctl, peer, now);
@@ -218,6 +263,24 @@ static void ctl_cookie(struct ctl *ctl, struct wire *w, const struct hp_cookie *
 	ctl->cookie_answered = now;
 	out_debug(ctl->out, "server asks for return routability: registering with its cookie");
 	ctl_send_register(ctl, w, now);
+}
+
+void ctl_stun(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len, uint64_t now)
+{
+	bool had_other = ctl->map.have_other;
+
+	if (!natmap_input(&ctl->map, buf, len)) {
+		/* the first answer named the alternate: the second request now */
+		if (!had_other && ctl->map.have_other)
+			ctl_send_map(ctl, w, now);
+		return;
+	}
+	out_debug(ctl->out, "our mapping is %s", natmap_name(ctl->map.verdict));
+	/* a registration that went without it is refreshed at once: the
+	 * server passes a new verdict on to the peer (docs/protocol.md).
+	 * Never held back: the server times the cookie's round trip. */
+	if (ctl->have_cookie)
+		ctl_send_register(ctl, w, now);
 }
 
 static enum ctl_verdict ctl_error(struct ctl *ctl, const struct hp_error *e, enum path_state peer)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "client/natmap.h"
 #include "client/opts.h"
 #include "client/output.h"
 #include "client/path.h"
@@ -42,6 +43,10 @@ struct ctl {
 	uint8_t cookie[HP_COOKIE_LEN];
 	bool have_cookie;
 	uint64_t cookie_answered; /* when a COOKIE was last answered at once */
+	/* the mapping verdict (natmap.h) that every REGISTER carries once
+	 * known; its requests go with the REGISTERs until map_until */
+	struct natmap map;
+	uint64_t map_until; /* 0: no verdict wanted (--no-spray) */
 };
 
 /* What a server datagram asks of the caller. */
@@ -74,6 +79,11 @@ int ctl_nudge(struct ctl *ctl, struct wire *w, uint64_t now);
 /* Our short-TTL punch is out (path.c's PATH_OPENED): a REGISTER with
  * HP_FLAG_OPENED, which the server passes on to the peer. */
 void ctl_opened(struct ctl *ctl, struct wire *w, uint64_t now);
+/* A STUN datagram from the server's address (wire_demux's WIRE_STUN). */
+void ctl_stun(struct ctl *ctl, struct wire *w, const uint8_t *buf, size_t len, uint64_t now);
+/* Is `to` where the verdict's second request goes (the server's alternate
+ * address)? An ICMP error about it is no news about the server. */
+bool ctl_is_map_dest(const struct ctl *ctl, const struct wire *w, const struct hp_endpoint *to);
 /* We have a new peer: refresh at the keepalive pace from now. */
 void ctl_introduced(struct ctl *ctl, uint64_t now);
 /* Ask the server again at once, retrying quickly (the path died). */

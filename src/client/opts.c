@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include "client/opts.h"
+#include "client/spray.h"
+#include "client/sprayset.h"
 #include "version.h"
 #include "parse.h"
 
 enum { OPT_ROOM = 256, OPT_NAME, OPT_SECRET, OPT_TIMEOUT, OPT_KEEPALIVE, OPT_JSON, OPT_TTL,
        OPT_RELAY_AFTER, OPT_NO_RELAY, OPT_FORCE_RELAY, OPT_PROBE, OPT_PROBE_WAIT,
+       OPT_SPRAY_PORTS, OPT_SPRAY_PROBES, OPT_SPRAY_RATE, OPT_NO_SPRAY, OPT_SPRAY_HARD_HARD,
        OPT_VERSION };
 
 /* Seconds with up to three decimals ("1.5") into milliseconds. */
@@ -119,6 +122,39 @@ static int opt_probe_wait(struct client_opts *o, const char *arg, FILE *err)
 	return 0;
 }
 
+/* The spray's bounds (docs/hpclient.md, "The birthday spray"): what one
+ * run may open and send is finite and documented. */
+static int opt_spray_num(const char *arg, unsigned long lo, unsigned long hi, unsigned *out)
+{
+	unsigned long v;
+
+	if (hp_parse_ulong(arg, lo, hi, &v) < 0)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int opt_spray_ports(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opt_spray_num(arg, 1, SPRAYSET_MAX, &o->spray_ports) < 0)
+		return opts_fail(err, "--spray-ports wants 1..512", arg);
+	return 0;
+}
+
+static int opt_spray_probes(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opt_spray_num(arg, 1, HP_SPRAY_PORT_RANGE, &o->spray_probes) < 0)
+		return opts_fail(err, "--spray-probes wants 1..64512", arg);
+	return 0;
+}
+
+static int opt_spray_rate(struct client_opts *o, const char *arg, FILE *err)
+{
+	if (opt_spray_num(arg, 1, SPRAY_RATE_MAX, &o->spray_rate) < 0)
+		return opts_fail(err, "--spray-rate wants 1..10000 probes per second", arg);
+	return 0;
+}
+
 static void client_opts_usage(FILE *f);
 
 static void client_opts_version(FILE *f)
@@ -168,6 +204,19 @@ static const struct opt_row {
 	  "  --probe-wait SECS  with --probe: how long a test whose answer the NAT\n"
 	  "                    may filter waits at least, from the first answer\n"
 	  "                    (default 0.7, decimals allowed; 4 round trips if more)\n" },
+	{ "spray-ports", OPT_SPRAY_PORTS, opt_spray_ports, 0, NULL,
+	  "  --spray-ports K   birthday spray, hard side: extra sockets, one opener\n"
+	  "                    each (default 256, at most 512)\n" },
+	{ "spray-probes", OPT_SPRAY_PROBES, opt_spray_probes, 0, NULL,
+	  "  --spray-probes N  birthday spray, easy side: probes to random ports of\n"
+	  "                    the peer's public address, at most (default 1024)\n" },
+	{ "spray-rate", OPT_SPRAY_RATE, opt_spray_rate, 0, NULL,
+	  "  --spray-rate R    probes per second (default 500, at most 10000)\n" },
+	{ "no-spray", OPT_NO_SPRAY, NULL, offsetof(struct client_opts, no_spray), NULL,
+	  "  --no-spray        no mapping verdict, no birthday spray\n" },
+	{ "spray-hard-hard", OPT_SPRAY_HARD_HARD, NULL,
+	  offsetof(struct client_opts, spray_hard_hard), NULL,
+	  "  --spray-hard-hard (teaching) spray even when both NATs are hard\n" },
 	{ "json", OPT_JSON, NULL, offsetof(struct client_opts, json), NULL,
 	  "  --json            one JSON event per line on stdout\n" },
 	{ "quiet", 'q', NULL, offsetof(struct client_opts, quiet), NULL,
@@ -202,6 +251,9 @@ static void opts_defaults(struct client_opts *o)
 	o->punch_ttl = 2;
 	o->relay_after_ms = 1500;
 	o->probe_wait_ms = 700;
+	o->spray_ports = HP_SPRAY_PORTS;
+	o->spray_probes = HP_SPRAY_PROBES;
+	o->spray_rate = HP_SPRAY_RATE;
 }
 
 /* One option as getopt_long returned it: 0, 1 (--help) or -EINVAL. */

@@ -23,6 +23,12 @@ struct client_opts {
 	bool force_relay;          /* testing: relay at once, never go direct */
 	bool probe;                /* RFC 5780 NAT behaviour discovery, then exit */
 	unsigned probe_wait_ms;    /* --probe: least wait for an unanswered test */
+	/* the birthday spray (docs/hpclient.md, "The birthday spray") */
+	unsigned spray_ports;      /* hard side: extra sockets */
+	unsigned spray_probes;     /* easy side: probes at most */
+	unsigned spray_rate;       /* easy side: probes per second */
+	bool no_spray;             /* neither the verdict nor the spray */
+	bool spray_hard_hard;      /* (teaching) spray even when both are hard */
 	bool json, quiet, verbose;
 };
 

@@ -467,6 +467,71 @@ void out_path(const struct output *o, const char *from, const char *to, const ch
 	out_debug(o, "path %s -> %s: %s", from, to, why);
 }
 
+void out_nat(const struct output *o, const char *self, const char *peer)
+{
+	if (o->json) {
+		out_json_begin(o, "nat");
+		printf(",\"self\":\"%s\",\"peer\":\"%s\"", self, peer);
+		out_json_end();
+		return;
+	}
+	out_debug(o, "mappings: ours %s, the peer's %s", self, peer);
+}
+
+void out_spray_hard(const struct output *o, size_t sockets)
+{
+	if (o->json) {
+		out_json_begin(o, "spray");
+		printf(",\"role\":\"hard\",\"sockets\":%zu", sockets);
+		out_json_end();
+		return;
+	}
+	out_status(o, "birthday spray: %zu extra sockets open towards the peer", sockets);
+}
+
+void out_spray_easy(const struct output *o, unsigned probes, unsigned rate)
+{
+	if (o->json) {
+		out_json_begin(o, "spray");
+		printf(",\"role\":\"easy\",\"probes\":%u,\"rate\":%u", probes, rate);
+		out_json_end();
+		return;
+	}
+	out_status(o, "birthday spray: up to %u probes at %u/s to the peer's address", probes,
+		   rate);
+}
+
+void out_spray_hit(const struct output *o, const char *role, uint16_t port, unsigned n,
+		   uint64_t ms)
+{
+	if (o->json) {
+		out_json_begin(o, "spray_hit");
+		printf(",\"role\":\"%s\",\"port\":%u,\"probes\":%u,\"ms\":%llu", role, port,
+		       n, (unsigned long long)ms);
+		out_json_end();
+		return;
+	}
+	out_status(o, "birthday spray won at port %u after %llu ms", port, (unsigned long long)ms);
+}
+
+void out_spray_end(const struct output *o, const char *role, size_t n, const char *why,
+		   double p)
+{
+	if (o->json) {
+		out_json_begin(o, "spray_end");
+		printf(",\"role\":\"%s\",\"probes\":%zu,\"why\":\"%s\"", role, n, why);
+		if (p >= 0)
+			printf(",\"p\":%.6f", p);
+		out_json_end();
+		return;
+	}
+	if (p >= 0)
+		out_status(o, "both NATs map per destination: a spray would succeed with "
+			      "p = %.4f %%, relaying (--spray-hard-hard tries anyway)", 100.0 * p);
+	else
+		out_debug(o, "birthday spray (%s) ended: %s after %zu", role, why, n);
+}
+
 void out_probe(const struct output *o, const char *mapping, const char *filtering,
 	       const struct hp_endpoint *pub, const char *nat, uint64_t ms)
 {

@@ -71,6 +71,15 @@ void out_punch(const struct output *o, const struct hp_endpoint *to, unsigned tt
 void out_icmp(const struct output *o, const struct hp_endpoint *from,
 	      const struct hp_endpoint *about, uint8_t type, uint8_t code);
 void out_path(const struct output *o, const char *from, const char *to, const char *why);
+/* The birthday spray's events (docs/hpclient.md, "JSON events"). */
+void out_nat(const struct output *o, const char *self, const char *peer);
+void out_spray_hard(const struct output *o, size_t sockets);
+void out_spray_easy(const struct output *o, unsigned probes, unsigned rate);
+void out_spray_hit(const struct output *o, const char *role, uint16_t port, unsigned n,
+		   uint64_t ms);
+/* p >= 0: the expected success that was judged too small (why hard-hard). */
+void out_spray_end(const struct output *o, const char *role, size_t n, const char *why,
+		   double p);
 /* --probe's verdict: on stdout in both modes. */
 void out_probe(const struct output *o, const char *mapping, const char *filtering,
 	       const struct hp_endpoint *pub, const char *nat, uint64_t ms);

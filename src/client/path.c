@@ -364,7 +364,7 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 		sent_us = m->u.punch.id >> 8;
 		/* a relayed round trip says nothing about the direct path */
 		if (from && !was_confirmed && (m->u.punch.id & 0xff) != CAND_RELAY &&
-		    sent_us <= now_us)
+		    (m->u.punch.id & 0xff) != PATH_PUNCH_PROBE && sent_us <= now_us)
 			*rtt_us = now_us - sent_us;
 		break;
 	case HP_ACK:
@@ -374,6 +374,12 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 		break;
 	}
 	return news;
+}
+
+void path_hold_relay(struct path *p, uint64_t until_ms)
+{
+	if (!p->o->force_relay && until_ms > p->relay_at)
+		p->relay_at = until_ms;
 }
 
 void path_relay_refused(struct path *p, const char *reason)

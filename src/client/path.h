@@ -45,6 +45,12 @@
 #include "client/wire.h"
 #include "proto.h"
 
+/* Punch ids end in a byte that says what sent them (path.c's candidate
+ * index, or one of these): a spray probe's id carries the port it was
+ * sent to, so its echo is no round trip (sprayrun.h). */
+#define PATH_PUNCH_OPENER 0xfc /* the hard side's openers */
+#define PATH_PUNCH_PROBE  0xfe /* the easy side's probes: id = port << 8 | 0xfe */
+
 #define PATH_MAX_CAND (1 + HP_MAX_PRIV + 1) /* public, private, peer-reflexive */
 
 /* The states in one list: the enum and the names of the path event
@@ -187,6 +193,9 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
  * hp_session_open()'s result. *rtt_us gets a punch round trip, or 0. */
 enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh,
 			  const struct hp_endpoint *from, uint64_t now_us, uint64_t *rtt_us);
+/* A birthday spray that may still win runs until until_ms: relaying waits
+ * for it (a short chat relayed at once would never see the spray win). */
+void path_hold_relay(struct path *p, uint64_t until_ms);
 /* The server answered a RELAY with ERROR HP_ERR_QUOTA. */
 void path_relay_refused(struct path *p, const char *reason);
 /* To the peer over whichever path is in use (while reconnecting: the last

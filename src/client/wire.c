@@ -15,8 +15,11 @@ static int wire_udp_send(void *ctx, const struct hp_endpoint *to, const uint8_t 
 			 size_t len, int ttl)
 {
 	const struct wire *w = ctx;
+	int fd = w->fd;
 
-	return netio_send(w->fd, to, buf, len, ttl);
+	if (w->direct_fd >= 0 && hp_endpoint_equal(to, &w->direct_to))
+		fd = w->direct_fd;
+	return netio_send(fd, to, buf, len, ttl);
 }
 
 void wire_init(struct wire *w, int fd, const struct hp_endpoint *server,
@@ -26,6 +29,7 @@ void wire_init(struct wire *w, int fd, const struct hp_endpoint *server,
 	w->send = wire_udp_send;
 	w->send_ctx = w;
 	w->fd = fd;
+	w->direct_fd = -1;
 	w->out = out;
 	w->server = *server;
 	memcpy(w->token, token, HP_TOKEN_LEN);
@@ -59,6 +63,23 @@ int wire_send(struct wire *w, struct hp_peer_msg *m, const struct hp_endpoint *t
 		return ret;
 	}
 	return 0;
+}
+
+int wire_send_fd(struct wire *w, struct hp_peer_msg *m, const struct hp_endpoint *to, int fd)
+{
+	uint8_t buf[HP_MAX_DATAGRAM];
+	int n;
+
+	n = hp_session_seal(&w->sess, m, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	return netio_send(fd, to, buf, (size_t)n, 0);
+}
+
+void wire_use_socket(struct wire *w, int fd, const struct hp_endpoint *to)
+{
+	w->direct_fd = fd;
+	w->direct_to = *to;
 }
 
 int wire_send_relay(struct wire *w, struct hp_peer_msg *m)
@@ -112,6 +133,10 @@ enum wire_kind wire_demux(struct wire *w, const uint8_t *buf, size_t len,
 {
 	struct hp_header h;
 
+	/* STUN answers come from the server or its alternate address
+	 * (natmap.h); their transaction IDs tell ours from anything else */
+	if (hp_is_stun(buf, len))
+		return WIRE_STUN;
 	if (len > HP_MAX_DATAGRAM || hp_header_decode(&h, buf, len) < 0)
 		goto stray;
 	if (hp_type_is_peer(h.type)) {

@@ -41,6 +41,10 @@ struct wire {
 	wire_send_fn send;
 	void *send_ctx;
 	int fd; /* the default hook's socket */
+	/* the birthday spray's winning socket (-1: none): what the default
+	 * hook sends from to direct_to, the peer it won with */
+	int direct_fd;
+	struct hp_endpoint direct_to;
 	const struct output *out;
 	struct hp_endpoint server;
 	uint8_t token[HP_TOKEN_LEN];
@@ -54,6 +58,7 @@ enum wire_kind {
 	WIRE_PEER,    /* a sealed peer datagram, straight from the peer */
 	WIRE_RELAYED, /* a sealed peer datagram inside the server's RELAYED */
 	WIRE_CTL,     /* a control message from the server */
+	WIRE_STUN,    /* a STUN datagram: perhaps an answer for ctl's verdict */
 	WIRE_STRAY,   /* anything else: counted and dropped */
 };
 
@@ -65,6 +70,11 @@ int wire_send_raw(struct wire *w, const struct hp_endpoint *to, const uint8_t *b
 		  int ttl);
 /* Sealed with the session, to `to` (ttl as for wire_send_fn). */
 int wire_send(struct wire *w, struct hp_peer_msg *m, const struct hp_endpoint *to, int ttl);
+/* Sealed, from socket fd rather than through the hook (the spray's
+ * openers, each from its own socket). */
+int wire_send_fd(struct wire *w, struct hp_peer_msg *m, const struct hp_endpoint *to, int fd);
+/* From now on what goes to `to` leaves from fd (the spray won there). */
+void wire_use_socket(struct wire *w, int fd, const struct hp_endpoint *to);
 /* Sealed, then wrapped in RELAY to the server: the server cannot read it. */
 int wire_send_relay(struct wire *w, struct hp_peer_msg *m);
 /* A new session with that peer key; on error the current one is untouched. */

@@ -72,6 +72,8 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_str(w, m->u.reg.room, 1, HP_ROOM_MAX);
 		hp_wr_str(w, m->u.reg.nick, 0, HP_NICK_MAX);
 		hp_wr_endpoints(w, m->u.reg.n_priv, m->u.reg.priv);
+		if (m->u.reg.mapping > HP_MAP_HARD)
+			hp_wr_fail(w, -EINVAL);
 		if (m->u.reg.cookie_len == HP_COOKIE_LEN) {
 			hp_wr_u8(w, HP_COOKIE_LEN);
 			hp_wr_bytes(w, m->u.reg.cookie, HP_COOKIE_LEN);
@@ -100,6 +102,8 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_bytes(w, m->u.intro.peer_pubkey, HP_KEY_LEN);
 		hp_wr_endpoint(w, &m->u.intro.peer_public);
 		hp_wr_endpoints(w, m->u.intro.n_priv, m->u.intro.peer_priv);
+		if (m->u.intro.mapping > HP_MAP_HARD || m->u.intro.peer_mapping > HP_MAP_HARD)
+			hp_wr_fail(w, -EINVAL);
 		if (m->u.intro.rtt_us || m->u.intro.peer_rtt_us) {
 			hp_wr_u32(w, m->u.intro.rtt_us);
 			hp_wr_u32(w, m->u.intro.peer_rtt_us);
@@ -124,6 +128,29 @@ static void msg_encode_body(struct hp_wr *w, const struct hp_msg *m)
 		hp_wr_fail(w, -EINVAL);
 		break;
 	}
+}
+
+/* The verdicts as header bits (proto.h, HP_FLAG_MAP_SHIFT). */
+static uint16_t msg_mapping_flags(const struct hp_msg *m)
+{
+	if (m->hdr.type == HP_REGISTER)
+		return (uint16_t)((m->u.reg.mapping & HP_FLAG_MAP_MASK) << HP_FLAG_MAP_SHIFT);
+	if (m->hdr.type == HP_INTRO)
+		return (uint16_t)((m->u.intro.mapping & HP_FLAG_MAP_MASK) << HP_FLAG_MAP_SHIFT |
+				  (m->u.intro.peer_mapping & HP_FLAG_MAP_MASK) << HP_FLAG_PEER_SHIFT);
+	return 0;
+}
+
+/* Two verdict bits of the header: both set is no verdict at all. */
+static uint8_t msg_mapping_decode(struct hp_rd *r, uint16_t flags, unsigned shift)
+{
+	uint8_t v = (uint8_t)((flags >> shift) & HP_FLAG_MAP_MASK);
+
+	if (v == HP_FLAG_MAP_MASK) {
+		hp_rd_fail(r, -EBADMSG);
+		return HP_MAP_UNKNOWN;
+	}
+	return v;
 }
 
 int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
@@ -151,6 +178,7 @@ int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap)
 	flags = m->hdr.flags;
 	if (m->hdr.type == HP_INTRO && m->u.intro.peer_opened)
 		flags |= HP_FLAG_OPENED;
+	flags |= msg_mapping_flags(m);
 	buf[6] = (uint8_t)(flags >> 8);
 	buf[7] = (uint8_t)flags;
 	return (int)w.off;
@@ -205,6 +233,7 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_str(&r, m->u.reg.nick, 0, HP_NICK_MAX);
 		hp_rd_endpoints(&r, &m->u.reg.n_priv, m->u.reg.priv);
 		reg_decode_cookie(&r, &m->u.reg);
+		m->u.reg.mapping = msg_mapping_decode(&r, m->hdr.flags, HP_FLAG_MAP_SHIFT);
 		hp_rd_end(&r, true);
 		break;
 	case HP_REGISTERED:
@@ -221,6 +250,8 @@ int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 		hp_rd_endpoints(&r, &m->u.intro.n_priv, m->u.intro.peer_priv);
 		intro_decode_timing(&r, &m->u.intro);
 		m->u.intro.peer_opened = (m->hdr.flags & HP_FLAG_OPENED) != 0;
+		m->u.intro.mapping = msg_mapping_decode(&r, m->hdr.flags, HP_FLAG_MAP_SHIFT);
+		m->u.intro.peer_mapping = msg_mapping_decode(&r, m->hdr.flags, HP_FLAG_PEER_SHIFT);
 		hp_rd_end(&r, false);
 		break;
 	case HP_ERROR:

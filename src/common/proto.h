@@ -72,6 +72,25 @@
  * flag on an INTRO to that peer (struct hp_intro.peer_opened). Only a
  * client that got an INTRO with timing sets it. */
 #define HP_FLAG_OPENED  0x0002u
+/* Header flags for the mapping verdicts (docs/protocol.md, "Mapping
+ * verdicts"), two bits each: 01 endpoint-independent ("easy"), 10
+ * endpoint-dependent ("hard"), 00 unknown, 11 malformed. On a REGISTER
+ * bits 2..3 are the sender's own verdict; a sender that sets them reads
+ * them on its INTRO, where bits 2..3 are the recipient's verdict as the
+ * server holds it and bits 4..5 the peer's. A server sets neither on an
+ * INTRO to a client whose REGISTER had none: an old client's INTRO stays
+ * byte-identical, and the length never changes (no amplification). */
+#define HP_FLAG_MAP_SHIFT  2
+#define HP_FLAG_PEER_SHIFT 4
+#define HP_FLAG_MAP_MASK   0x3u
+
+/* A NAT's mapping behaviour as far as the birthday spray cares (RFC 4787
+ * s.4.1): endpoint-independent, or it changes with the destination. */
+enum hp_mapping {
+	HP_MAP_UNKNOWN = 0,
+	HP_MAP_EASY = 1, /* endpoint-independent: one public port for every peer */
+	HP_MAP_HARD = 2, /* endpoint-dependent: a new public port per destination */
+};
 
 enum hp_type {
 	/* control, cleartext */
@@ -121,6 +140,7 @@ struct hp_register {
 	 * means no cookie */
 	uint8_t cookie_len; /* 0 or HP_COOKIE_LEN */
 	uint8_t cookie[HP_COOKIE_LEN];
+	uint8_t mapping; /* enum hp_mapping: the header's bits 2..3 */
 	/* encode: pad the datagram with zeros up to this total size (0 = none) */
 	uint16_t pad_to;
 };
@@ -151,6 +171,8 @@ struct hp_intro {
 	uint32_t rtt_us;
 	uint32_t peer_rtt_us;
 	bool peer_opened; /* the header's HP_FLAG_OPENED: the peer's NAT is open to us */
+	uint8_t mapping;      /* enum hp_mapping: the recipient's (header bits 2..3) */
+	uint8_t peer_mapping; /* enum hp_mapping: the peer's (header bits 4..5) */
 };
 
 struct hp_error {

@@ -91,12 +91,13 @@ int run_start_server(struct run *r)
 {
 	struct lab_topo *t = r->topo;
 	char path[PATH_MAX], port[8];
-	/* RFC 5780 discovery needs the server's second address */
+	/* always the alternates: RFC 5780 discovery needs the second address,
+	 * the clients' mapping verdict the second port (docs/protocol.md,
+	 * "Mapping verdicts") */
 	const char *argv_alt[] = { path, "--bind", lab_plan_server_addr(), "--alt-addr",
 				   lab_plan_server_alt_addr(), port, NULL };
-	const char *argv_one[] = { path, port, NULL };
 	struct lab_spawn sp = { .ns_fd = t->fds[LAB_NODE_SRV],
-				.argv = r->rep->probed ? argv_alt : argv_one,
+				.argv = argv_alt,
 				.capture_out = true, .capture_err = true, .pdeathsig = true };
 	int ret;
 

@@ -63,6 +63,12 @@ static void control_send_intro(struct server_ctx *c, const struct server_request
 		m.u.intro.peer_rtt_us = peer->rtt_us;
 	}
 	m.u.intro.peer_opened = opened;
+	/* the verdicts only for a recipient that reads them: one that sent
+	 * its own (docs/protocol.md, "Mapping verdicts") */
+	if (to->mapping != HP_MAP_UNKNOWN) {
+		m.u.intro.mapping = to->mapping;
+		m.u.intro.peer_mapping = peer->mapping;
+	}
 	to->told_ep = peer->public_ep;
 	len = hp_msg_encode(&m, out, sizeof(out));
 	if (len < 0) {
@@ -192,7 +198,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	struct hp_msg m;
 	struct rooms_peer *self, *other;
 	char from[HP_ENDPOINT_STRLEN], room[HP_ROOM_MAX + 1], nick[HP_NICK_MAX + 1];
-	bool other_moved, other_uninformed, recent, opened;
+	bool other_moved, other_uninformed, recent, opened, remapped;
 	uint32_t rtt_us;
 	uint16_t code;
 	int ret;
@@ -231,6 +237,9 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	self = j.room->peer[j.self];
 	other = j.room->peer[rooms_other(j.self)]; /* NULL unless paired */
 	control_note_rtt(self, &m, rtt_us, j.fresh || j.moved);
+	/* a verdict that arrives (or changes) is news for the peer */
+	remapped = self->mapping != m.u.reg.mapping;
+	self->mapping = m.u.reg.mapping;
 	if (c->log.verbosity >= SERVER_VERBOSE) /* formatting is not free */
 		server_log(&c->log, "register room \"%s\" nick \"%s\" from %s%s%s",
 			   control_printable(room, sizeof(room), j.room->name),
@@ -254,7 +263,7 @@ void control_handle_register(struct server_ctx *c, const struct server_request *
 	 * once: it may start its normal punches (src/client/punchwait.c) */
 	opened = (m.hdr.flags & HP_FLAG_OPENED) != 0;
 	control_send_intro(c, req, self, other, false);
-	if (j.fresh || j.moved || other_moved || other_uninformed || recent || opened)
+	if (j.fresh || j.moved || other_moved || other_uninformed || recent || opened || remapped)
 		control_send_intro(c, req, other, self, opened);
 }
 

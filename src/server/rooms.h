@@ -46,6 +46,7 @@ struct rooms_peer {
 				       * sent to this one in an INTRO */
 	uint8_t n_priv;
 	uint8_t slot;                 /* its index in room->peer[] */
+	uint8_t mapping;              /* enum hp_mapping of its last REGISTER */
 	struct hp_endpoint priv[];    /* n_priv of them, then the nick */
 };
 

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "client/ctl.h"
+#include "stun.h"
 #include "proto.h"
 
 #define MAX_SENT 8
@@ -50,6 +51,7 @@ static int setup(void **state)
 	memset(&f, 0, sizeof(f));
 	f.o.timeout_s = 10;
 	f.o.keepalive_ms = 5000;
+	f.o.no_spray = true; /* no mapping verdict: test_cookie_waits_for_verdict has it */
 	snprintf(f.o.room, sizeof(f.o.room), "r");
 	f.out.quiet = true;
 	f.server = (struct hp_endpoint){ .family = HP_FAMILY_V4, .port = 7000,
@@ -181,10 +183,49 @@ static void test_nudge_paced(void **state)
 	assert_int_equal(f.n_sent, 2); /* at 2000 and 3000 */
 }
 
+/* An easy/hard answer to the verdict's request i (natmap.h). */
+static void stun_answer(unsigned i, uint16_t port, uint64_t now)
+{
+	struct hp_endpoint ep = { .family = HP_FAMILY_V4, .port = port, .addr = { 198, 51, 100, 9 } };
+	uint8_t buf[128];
+	int n = stun_build_success(buf, sizeof(buf), f.ctl.map.txid[i], &ep);
+
+	assert_true(n > 0);
+	ctl_stun(&f.ctl, &f.w, buf, (size_t)n, now);
+}
+
+/* With the verdict wanted, the REGISTER that answers a COOKIE is not
+ * held back for it (the server times that round trip): once the verdict
+ * is in, a refresh carries it. */
+static void test_verdict_refreshes_registration(void **state)
+{
+	static const uint8_t pk[HP_KEY_LEN] = { 1 };
+	struct hp_msg m = cookie_msg(token, 0x5a), got;
+
+	(void)state;
+	f.o.no_spray = false;
+	ctl_init(&f.ctl, &f.o, &f.out, pk, NULL, 0, 1000);
+	assert_int_equal(feed(&m, PATH_WAITING, 1010), CTL_NOTHING);
+	assert_int_equal(f.n_sent, 1);
+	assert_int_equal(hp_msg_decode(&got, f.sent[0], f.sent_len[0]), 0);
+	assert_int_equal(got.u.reg.mapping, HP_MAP_UNKNOWN);
+	stun_answer(0, 4000, 1011);
+	assert_int_equal(f.n_sent, 1);
+	stun_answer(1, 4001, 1012);
+	assert_int_equal(f.n_sent, 2);
+	assert_int_equal(hp_msg_decode(&got, f.sent[1], f.sent_len[1]), 0);
+	assert_int_equal(got.u.reg.cookie_len, HP_COOKIE_LEN);
+	assert_int_equal(got.u.reg.mapping, HP_MAP_HARD);
+	/* the verdict is final: another answer changes nothing */
+	stun_answer(1, 4001, 1013);
+	assert_int_equal(f.n_sent, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cookie_answered_with_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verdict_refreshes_registration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_zero_token_error_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_after_established_not_fatal, setup,
 						teardown),

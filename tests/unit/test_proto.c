@@ -747,6 +747,54 @@ static void test_header_flags(void **state)
 	assert_false(out.u.intro.peer_opened);
 }
 
+/* The mapping verdicts (docs/protocol.md, "Mapping verdicts"): header
+ * bits only, so the length never changes; none set on an INTRO is the
+ * INTRO an old client always got, byte for byte; both bits of a verdict
+ * set is malformed. */
+static void test_mapping_verdicts(void **state)
+{
+	struct hp_msg m, out;
+	uint8_t buf[BUFSZ], bare[BUFSZ];
+	int n, n0;
+
+	(void)state;
+	make_register(&m, 0);
+	m.hdr.flags = HP_FLAG_TIMING;
+	n0 = hp_msg_encode(&m, bare, sizeof(bare));
+	m.u.reg.mapping = HP_MAP_HARD;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, n0);
+	assert_int_equal(buf[7], HP_FLAG_TIMING | HP_MAP_HARD << HP_FLAG_MAP_SHIFT);
+	assert_memory_equal(buf + HP_HDR_LEN, bare + HP_HDR_LEN, (size_t)n - HP_HDR_LEN);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_int_equal(out.u.reg.mapping, HP_MAP_HARD);
+	buf[7] |= HP_FLAG_MAP_MASK << HP_FLAG_MAP_SHIFT;
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), -EBADMSG);
+	m.u.reg.mapping = 3;
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), -EINVAL);
+
+	make_intro(&m);
+	n0 = hp_msg_encode(&m, bare, sizeof(bare));
+	assert_int_equal(bare[6], 0);
+	assert_int_equal(bare[7], 0);
+	assert_int_equal(hp_msg_decode(&out, bare, (size_t)n0), 0);
+	assert_int_equal(out.u.intro.mapping, HP_MAP_UNKNOWN);
+	assert_int_equal(out.u.intro.peer_mapping, HP_MAP_UNKNOWN);
+	m.u.intro.mapping = HP_MAP_EASY;
+	m.u.intro.peer_mapping = HP_MAP_HARD;
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_int_equal(n, n0);
+	assert_int_equal(buf[7], HP_MAP_EASY << HP_FLAG_MAP_SHIFT | HP_MAP_HARD << HP_FLAG_PEER_SHIFT);
+	assert_memory_equal(buf + HP_HDR_LEN, bare + HP_HDR_LEN, (size_t)n - HP_HDR_LEN);
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), 0);
+	assert_int_equal(out.u.intro.mapping, HP_MAP_EASY);
+	assert_int_equal(out.u.intro.peer_mapping, HP_MAP_HARD);
+	buf[7] |= HP_FLAG_MAP_MASK << HP_FLAG_PEER_SHIFT;
+	assert_int_equal(hp_msg_decode(&out, buf, (size_t)n), -EBADMSG);
+	m.u.intro.peer_mapping = 3;
+	assert_int_equal(hp_msg_encode(&m, buf, sizeof(buf)), -EINVAL);
+}
+
 static uint32_t xorshift(uint32_t *s)
 {
 	*s ^= *s << 13;
@@ -814,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_replies_fit_under_register),
 		cmocka_unit_test(test_intro_timing),
 		cmocka_unit_test(test_header_flags),
+		cmocka_unit_test(test_mapping_verdicts),
 		cmocka_unit_test(test_mutations_canonical),
 	};
 

@@ -295,6 +295,47 @@ static void test_intro_timing(void **state)
 	assert_int_equal(m.u.intro.peer_rtt_us, 9000);
 }
 
+#define MAP_FLAGS(v) ((uint16_t)((v) << HP_FLAG_MAP_SHIFT))
+
+/* The mapping verdicts (docs/protocol.md, "Mapping verdicts"): each
+ * REGISTER's own goes to the peer's INTRO, and back to its sender as the
+ * server holds it; a client that sent none (an old one) gets none, its
+ * INTRO's flags as before; a verdict that arrives in a refresh is news
+ * for the peer (a fresh INTRO). */
+static void test_intro_mapping_verdicts(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[512];
+	struct hp_msg m, b;
+	int n;
+
+	register_timed(f, 0, 'a', 'A', HP_FLAG_TIMING | MAP_FLAGS(HP_MAP_EASY), 4, NULL);
+	expect_msg(f, 0, HP_REGISTERED, HP_REGISTER_MIN, &m);
+	register_timed(f, 1, 'b', 'B', HP_FLAG_TIMING, 9, &b);
+	/* b sent no verdict: its INTRO has none, not even a's */
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.hdr.flags & 0x3c, 0);
+	expect_msg(f, 0, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.mapping, HP_MAP_EASY);
+	assert_int_equal(m.u.intro.peer_mapping, HP_MAP_UNKNOWN);
+	/* b's refresh brings its verdict: both hear of it */
+	f->now += 50;
+	b.u.reg.mapping = HP_MAP_HARD;
+	n = hp_msg_encode(&b, buf, sizeof(buf));
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.mapping, HP_MAP_HARD);
+	assert_int_equal(m.u.intro.peer_mapping, HP_MAP_EASY);
+	expect_msg(f, 0, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_int_equal(m.u.intro.mapping, HP_MAP_EASY);
+	assert_int_equal(m.u.intro.peer_mapping, HP_MAP_HARD);
+	/* the same verdict again is no news: one INTRO, to the sender */
+	f->now += 50;
+	dispatch_raw(f, 1, buf, (size_t)n);
+	expect_msg(f, 1, HP_INTRO, HP_REGISTER_MIN, &m);
+	assert_no_reply(f, 0);
+}
+
 /* A client that does not set HP_FLAG_TIMING (one that predates it) is
  * never sent the timing, and its peer gets none either: half is no use. */
 static void test_intro_timing_old_client(void **state)
@@ -1200,6 +1241,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_intro_timing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intro_mapping_verdicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intro_timing_old_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pairing_introduces_both, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_room_full_and_key_change, setup, teardown),
