@@ -41,7 +41,12 @@ assert all(c["expected"] == "direct" for c in lan), lan
 # only a gross regression fails
 assert d["seconds"] < 60, d["seconds"]
 for c in cells:
-    assert c["observed"] == c["expected"], c
+    # where the birthday spray decides (0 < p < 1), one trial may go
+    # either way: it is told, never failed (docs/lab.md, "Trials")
+    if c["spray"]:
+        assert 0 < c["p_direct"] < 1 and c["observed"] in ("direct", "relay"), c
+    else:
+        assert c["observed"] == c["expected"], c
     assert c["observed"] != "failed", c
     assert c["ok"] and c["probe_a_ok"] and c["probe_b_ok"], c
 assert d["result"] == "pass" and rc == 0, (d["result"], rc)
