@@ -7,6 +7,7 @@
 
 #include "client/natmap.h"
 #include "client/sprayrun.h"
+#include "spray_defaults.h"
 
 #define SPRAY_START_US  100000u /* the spray starts this long after the introduction */
 #define SPRAY_HOLD_MS   100 /* relaying waits this long past the budget */
@@ -27,22 +28,11 @@ void sprayrun_init(struct sprayrun *s, const struct client_opts *o, const struct
 	s->w = w;
 }
 
-/*
- * The chance that a spray of `probes` distinct probes finds one of `ports`
- * mappings among HP_SPRAY_PORT_RANGE: 1 - (1 - ports/range)^probes (each
- * probe a fresh port, the mappings uniformly random: --random-fully). With
- * both sides hard every probe is a fresh random pair of ports, one of
- * range^2, and each side sends `probes`: 1 - (1 - probes/range^2)^probes.
- */
-static double sprayrun_chance(double ports, unsigned probes, bool both_hard)
+/* What a spray of the configured budget may expect (spray_defaults.h). */
+static double sprayrun_chance(unsigned ports, unsigned probes, bool both_hard)
 {
-	double range = HP_SPRAY_PORT_RANGE, miss = 1.0, q;
-	unsigned i;
-
-	q = both_hard ? (double)probes / (range * range) : ports / range;
-	for (i = 0; i < probes; i++)
-		miss *= 1.0 - q;
-	return 1.0 - miss;
+	return both_hard ? hp_spray_p_hard_hard(probes, HP_SPRAY_PORT_RANGE)
+			 : hp_spray_p_easy_hard(ports, probes, HP_SPRAY_PORT_RANGE);
 }
 
 static void sprayrun_start_hard(struct sprayrun *s, uint64_t now_us)

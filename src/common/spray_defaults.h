@@ -13,4 +13,10 @@
  * (MASQUERADE --random-fully: 1024..65535) */
 #define HP_SPRAY_PORT_RANGE 64512
 
+/* The chance a spray wins, easy x hard: `probes` distinct ports of
+ * `range` tried against `ports` open ones (docs/nat-types.md, "Hard NATs"). */
+double hp_spray_p_easy_hard(unsigned ports, unsigned probes, unsigned range);
+/* Both hard: each side sends `probes` from fresh mappings to random ports. */
+double hp_spray_p_hard_hard(unsigned probes, unsigned range);
+
 #endif

@@ -160,7 +160,7 @@ const char *lab_cell_theory_text(const struct lab_cell *c, char *buf, size_t len
 		/* the forced figure: docs/nat-types.md, "Hard NATs" */
 		snprintf(buf, len, "%s: both NATs hard, no spray (%u probes would win %.2f %%)",
 			 c->expected, c->spray_n,
-			 100 * lab_theory_hard_hard_p(c->spray_n, lab_spray_defaults().range));
+			 100 * hp_spray_p_hard_hard(c->spray_n, lab_spray_defaults().range));
 	else
 		snprintf(buf, len, "%s", c->expected);
 	return buf;

@@ -94,7 +94,7 @@ enum lab_outcome lab_theory_predict(const struct lab_theory_case *c)
  *    from a new port, not the one H's openers opened their mappings
  *    toward, and H's filter (unless endpoint-independent, in which case
  *    theory has already said direct) drops it. Two hard sides: see
- *    lab_theory_hard_hard_p().
+ *    hp_spray_p_hard_hard().
  *  - Chains (a home router behind a CGN, lab_theory_chain()): the chain is
  *    hard if any layer is, so a hard CGN makes both homes behind it hard;
  *    an easy chain needs every layer endpoint-independent. Inside a hard
@@ -113,43 +113,6 @@ struct lab_spray lab_spray_defaults(void)
 				   .range = HP_SPRAY_PORT_RANGE };
 }
 
-/* C(M-K, N) / C(M, N) = prod_{i<N} (M-K-i) / (M-i): the chance that N
- * distinct ports drawn from M all miss the K open ones. */
-double lab_theory_spray_p(unsigned ports, unsigned probes, unsigned range)
-{
-	double miss = 1.0;
-	unsigned i;
-
-	if (!ports || !probes || !range)
-		return 0.0;
-	if (ports >= range || probes > range - ports)
-		return 1.0;
-	for (i = 0; i < probes && miss > 0.0; i++)
-		miss *= (double)(range - ports - i) / (double)(range - i);
-	return 1.0 - miss;
-}
-
-/*
- * Both hard: A's probe i leaves from a fresh mapping p_i toward a guess
- * q_i of B's ports; B's probe j from r_j toward s_j. A datagram gets
- * through both NATs (each address and port-dependent in the worst case)
- * only if r_j = q_i and s_j = p_i: A aimed at B's mapping and B at A's,
- * chance 1/M^2 per pair, N^2 pairs: 1 - (1 - 1/M^2)^(N^2) ~ 1 - exp(-N^2/M^2).
- * The power by squaring: no libm, and exact rather than the approximation.
- */
-double lab_theory_hard_hard_p(unsigned probes, unsigned range)
-{
-	double m = range, base = 1.0 - 1.0 / (m * m), miss = 1.0;
-	unsigned long long e = (unsigned long long)probes * probes;
-
-	if (!range)
-		return 0.0;
-	for (; e; e >>= 1, base *= base)
-		if (e & 1)
-			miss *= base;
-	return 1.0 - miss;
-}
-
 void lab_theory_predict_p(const struct lab_theory_case *c, const struct lab_spray *s,
 			  struct lab_prediction *out)
 {
@@ -162,7 +125,7 @@ void lab_theory_predict_p(const struct lab_theory_case *c, const struct lab_spra
 	if (out->path == LAB_OUTCOME_DIRECT || !apart)
 		return;
 	if (lab_theory_sprayable(&c->a, &c->b) || lab_theory_sprayable(&c->b, &c->a)) {
-		out->p_direct = lab_theory_spray_p(out->assumed.ports, out->assumed.probes,
+		out->p_direct = hp_spray_p_easy_hard(out->assumed.ports, out->assumed.probes,
 						   out->assumed.range);
 		out->spray = out->p_direct > 0.0 && out->p_direct < 1.0;
 		if (out->p_direct >= 1.0)

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "spray_defaults.h"
+
 /*
  * What hole punching can do, from the RFC 4787 properties of the two NATs
  * alone. The matrix (`labrun matrix`) prints this prediction next to what
@@ -70,13 +72,8 @@ struct lab_spray {
 };
 /* hpclient's defaults (spray_defaults.h) */
 struct lab_spray lab_spray_defaults(void);
-/* P(some probe hits an opened port) = 1 - C(M-K, N) / C(M, N): exact for
- * N distinct probes among M ports, K of them open. */
-double lab_theory_spray_p(unsigned ports, unsigned probes, unsigned range);
-/* Both sides hard, each sending `probes` from fresh sockets to random
- * ports: a pair hits when each side's guess is the other's port,
- * ~ 1 - exp(-N^2 / M^2). */
-double lab_theory_hard_hard_p(unsigned probes, unsigned range);
+/* The chances themselves: hp_spray_p_easy_hard, hp_spray_p_hard_hard
+ * (spray_defaults.h, shared with hpclient). */
 
 /* The path kind with the probability of a direct path and what it assumed:
  * p_direct 1 or 0 where the path is certain, strictly between for the

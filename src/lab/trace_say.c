@@ -144,7 +144,7 @@ static void say_spray_end(struct say *s, const struct lab_trace *t, const struct
 	if (!strcmp(e->text, "hard-hard"))
 		/* the forced figure: docs/nat-types.md, "Hard NATs" */
 		say(s, "both NATs are hard: no spray (%u probes would succeed with probability "
-		       "%.2f %%): relayed", n, 100 * lab_theory_hard_hard_p(n, d.range));
+		       "%.2f %%): relayed", n, 100 * hp_spray_p_hard_hard(n, d.range));
 	else if (!strcmp(e->text, "hit"))
 		say(s, "%s stops spraying: a probe hit, after %u", nick, e->count);
 	else if (!strcmp(e->text, "budget"))

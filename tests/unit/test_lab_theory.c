@@ -157,23 +157,23 @@ static void test_cgnat_chain(void **state)
 static void test_spray_formula(void **state)
 {
 	(void)state;
-	assert_true(lab_theory_spray_p(256, 174, 64512) > 0.4997 &&
-		    lab_theory_spray_p(256, 174, 64512) < 0.4999);
-	assert_true(lab_theory_spray_p(256, 256, 64512) > 0.6393 &&
-		    lab_theory_spray_p(256, 256, 64512) < 0.6395);
-	assert_true(lab_theory_spray_p(256, 1024, 64512) > 0.9834 &&
-		    lab_theory_spray_p(256, 1024, 64512) < 0.9836);
-	assert_true(lab_theory_spray_p(256, 2048, 64512) > 0.99974 &&
-		    lab_theory_spray_p(256, 2048, 64512) < 0.99975);
+	assert_true(hp_spray_p_easy_hard(256, 174, 64512) > 0.4997 &&
+		    hp_spray_p_easy_hard(256, 174, 64512) < 0.4999);
+	assert_true(hp_spray_p_easy_hard(256, 256, 64512) > 0.6393 &&
+		    hp_spray_p_easy_hard(256, 256, 64512) < 0.6395);
+	assert_true(hp_spray_p_easy_hard(256, 1024, 64512) > 0.9834 &&
+		    hp_spray_p_easy_hard(256, 1024, 64512) < 0.9836);
+	assert_true(hp_spray_p_easy_hard(256, 2048, 64512) > 0.99974 &&
+		    hp_spray_p_easy_hard(256, 2048, 64512) < 0.99975);
 	/* no socket or no probe: never; more probes than closed ports: always */
-	assert_true(lab_theory_spray_p(0, 1024, 64512) == 0.0);
-	assert_true(lab_theory_spray_p(256, 0, 64512) == 0.0);
-	assert_true(lab_theory_spray_p(256, 64512 - 255, 64512) == 1.0);
-	assert_true(lab_theory_spray_p(1, 1, 2) == 0.5);
+	assert_true(hp_spray_p_easy_hard(0, 1024, 64512) == 0.0);
+	assert_true(hp_spray_p_easy_hard(256, 0, 64512) == 0.0);
+	assert_true(hp_spray_p_easy_hard(256, 64512 - 255, 64512) == 1.0);
+	assert_true(hp_spray_p_easy_hard(1, 1, 2) == 0.5);
 	/* both hard, 1024 each: 1 - exp(-1024^2/64512^2) = 0.0252 % */
-	assert_true(lab_theory_hard_hard_p(1024, 64512) > 0.000251 &&
-		    lab_theory_hard_hard_p(1024, 64512) < 0.000253);
-	assert_true(lab_theory_hard_hard_p(0, 64512) == 0.0);
+	assert_true(hp_spray_p_hard_hard(1024, 64512) > 0.000251 &&
+		    hp_spray_p_hard_hard(1024, 64512) < 0.000253);
+	assert_true(hp_spray_p_hard_hard(0, 64512) == 0.0);
 }
 
 /* Which cells the spray decides: easy (EIM) against hard, whatever either
