@@ -10,19 +10,11 @@ set -euo pipefail
 hp_need_root
 hp_init
 
-run_json() { # name [options...]: the run's JSON into $T/NAME, its exit code into $T/NAME.rc
-	local name=$1 rc=0 runner
-	shift
-	timeout 90 "$BIN/labrun" run --explain --json --prefix "tns$$" "$@" > "$T/$name" & runner=$!
-	hp_track "$runner"
-	wait "$runner" || rc=$?
-	hp_untrack "$runner"
-	echo "$rc" > "$T/$name.rc"
-}
+hp_lab_prefix "tns$$"
 
 echo "check: --nat-sessions 1: the routers refuse the punches, the trace says the table is full"
-run_json one --nat-sessions 1
-hp_py - "$T/one" "$(cat "$T/one.rc")" <<'PY'
+hp_lab_run one --explain --nat-sessions 1
+hp_py - "$T/one.json" "$(cat "$T/one.rc")" <<'PY'
 d = json.loads(open(sys.argv[1]).read())
 assert sys.argv[2] == "1" and d["result"] == "fail", (sys.argv[2], d["result"], d.get("reason"))
 assert d["path"] == "relay", d["path"]
@@ -38,8 +30,8 @@ print("   ", e["text"])
 PY
 
 echo "check: --nat-sessions 64: room to spare, nothing refused, direct as predicted"
-run_json many --nat-sessions 64
-hp_py - "$T/many" "$(cat "$T/many.rc")" <<'PY'
+hp_lab_run many --explain --nat-sessions 64
+hp_py - "$T/many.json" "$(cat "$T/many.rc")" <<'PY'
 d = json.loads(open(sys.argv[1]).read())
 assert sys.argv[2] == "0" and d["result"] == "pass", (d["result"], d.get("reason"))
 assert not [e for e in d["trace"] if e["kind"] == "pkt" and e.get("rule") == "sessions"]
