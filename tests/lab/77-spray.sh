@@ -45,7 +45,9 @@ hp_expect_eq "bob's punches to alice's public address at another port than 4000"
 echo "check: alice (easy) probes distinct ports of bob's public address, and no other address"
 field "$T/pr-sym/rA-wan.pcap" "src host $A_PUB and dst host $B_PUB and $PUNCH" "$DST_PORT" |
 	sort -u >"$T/alice-ports"
-hp_expect_ge "alice's distinct destination ports at bob's public address" 10 \
+# the port the server saw for bob and at least one probed port: a probe
+# may win at once (each one has a 256-in-64512 chance), so no more is sure
+hp_expect_ge "alice's distinct destination ports at bob's public address" 2 \
 	"$(wc -l <"$T/alice-ports")"
 # the only other punches go to bob's host candidate (his private address, port 4000)
 hp_expect_eq "alice's punches elsewhere than bob's public address or $B_PRIV:4000" 0 \
