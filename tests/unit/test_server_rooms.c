@@ -340,24 +340,32 @@ static void test_source_limit(void **state)
 	rooms_destroy(t);
 }
 
-static void test_many_rooms_distinct(void **state)
+/* n one-peer rooms PREFIX0.., each its own token (tokens are unique
+ * server-wide), from one endpoint, room i seen at i * step_ms. */
+static void register_alone_n(struct rooms *t, const char *prefix, int n, uint64_t step_ms)
 {
-	struct rooms *t = NULL;
 	struct hp_endpoint ea = make_ep(1, 4000);
-	struct rooms_join j;
 	char name[HP_ROOM_MAX + 1];
+	struct rooms_join j;
 	struct hp_register r;
 	int i;
 
-	(void)state;
-	assert_int_equal(rooms_create(&t, 5000, TIMEOUT_MS), 0);
-	for (i = 0; i < 5000; i++) {
-		snprintf(name, sizeof(name), "room-%d", i);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		r = make_reg(name, 1, 0x11);
-		memcpy(r.token, &i, sizeof(i)); /* tokens are unique server-wide */
-		assert_int_equal(rooms_register(t, &r, &ea, (uint64_t)i, &j), 0);
+		memcpy(r.token, &i, sizeof(i));
+		assert_int_equal(rooms_register(t, &r, &ea, (uint64_t)i * step_ms, &j), 0);
 		assert_false(j.paired);
 	}
+}
+
+static void test_many_rooms_distinct(void **state)
+{
+	struct rooms *t = NULL;
+
+	(void)state;
+	assert_int_equal(rooms_create(&t, 5000, TIMEOUT_MS), 0);
+	register_alone_n(t, "room-", 5000, 1);
 	assert_int_equal(rooms_count(t), 5000);
 	assert_non_null(rooms_find(t, "room-4321"));
 	assert_null(rooms_find(t, "room-5000"));
@@ -380,12 +388,7 @@ static void test_expiry_exact(void **state)
 
 	(void)state;
 	assert_int_equal(rooms_create(&t, 1000, TIMEOUT_MS), 0);
-	for (i = 0; i < 100; i++) {
-		snprintf(name, sizeof(name), "r%d", i);
-		r = make_reg(name, 1, 0x11);
-		memcpy(r.token, &i, sizeof(i));
-		assert_int_equal(rooms_register(t, &r, &ea, (uint64_t)i * 10, &j), 0);
-	}
+	register_alone_n(t, "r", 100, 10);
 	/* the even ones refresh at 5000 */
 	for (i = 0; i < 100; i += 2) {
 		snprintf(name, sizeof(name), "r%d", i);
