@@ -161,7 +161,6 @@ static void client_new_peer(struct client *c, const struct hp_intro *in)
 	ctl_introduced(&c->ctl, c->now_us / 1000);
 	path_intro(&c->path, in, c->ctl.server_rtt, c->now_us);
 	sprayrun_intro(&c->spray, in, c->now_us);
-	path_hold_relay(&c->path, sprayrun_until_ms(&c->spray));
 	n = wire_unstash(&c->wire, st);
 	for (i = 0; i < n; i++)
 		client_datagram(c, st[i].buf, st[i].len, &st[i].from);
@@ -174,7 +173,6 @@ static void client_intro(struct client *c, const struct hp_intro *in, bool self_
 		    PATH_REREGISTER)
 			ctl_reregister(&c->ctl, c->now_us / 1000);
 		sprayrun_reintro(&c->spray, in, &c->path, c->now_us);
-		path_hold_relay(&c->path, sprayrun_until_ms(&c->spray));
 		return;
 	}
 	if (path_is_connected(c->path.state) && !c->chat.peer_bye) {

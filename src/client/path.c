@@ -49,11 +49,6 @@ static bool path_via_relay(enum path_state s)
 	return s == PATH_RELAYING || s == PATH_RELAYED || s == PATH_RECONNECTING_RELAY;
 }
 
-static bool path_is_direct(enum path_state s)
-{
-	return s == PATH_DIRECT || s == PATH_CONFIRMED;
-}
-
 /*
  * The one place the state changes: a path event for each change, then the
  * event that goes with the new state. why: a short phrase, also the reason
@@ -374,12 +369,6 @@ enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh
 		break;
 	}
 	return news;
-}
-
-void path_hold_relay(struct path *p, uint64_t until_ms)
-{
-	if (!p->o->force_relay && until_ms > p->relay_at)
-		p->relay_at = until_ms;
 }
 
 void path_relay_refused(struct path *p, const char *reason)

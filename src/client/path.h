@@ -168,6 +168,11 @@ static inline bool path_is_connected(enum path_state s)
 	return s == PATH_DIRECT || s == PATH_CONFIRMED || s == PATH_RELAYED;
 }
 
+static inline bool path_is_direct(enum path_state s)
+{
+	return s == PATH_DIRECT || s == PATH_CONFIRMED;
+}
+
 static inline bool path_is_reconnecting(enum path_state s)
 {
 	return s == PATH_RECONNECTING || s == PATH_RECONNECTING_RELAY;
@@ -193,9 +198,6 @@ enum path_verdict path_reintro(struct path *p, const struct hp_intro *in, bool s
  * hp_session_open()'s result. *rtt_us gets a punch round trip, or 0. */
 enum path_news path_input(struct path *p, const struct hp_peer_msg *m, int fresh,
 			  const struct hp_endpoint *from, uint64_t now_us, uint64_t *rtt_us);
-/* A birthday spray that may still win runs until until_ms: relaying waits
- * for it (a short chat relayed at once would never see the spray win). */
-void path_hold_relay(struct path *p, uint64_t until_ms);
 /* The server answered a RELAY with ERROR HP_ERR_QUOTA. */
 void path_relay_refused(struct path *p, const char *reason);
 /* To the peer over whichever path is in use (while reconnecting: the last

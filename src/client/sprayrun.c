@@ -10,7 +10,6 @@
 #include "spray_defaults.h"
 
 #define SPRAY_START_US  100000u /* the spray starts this long after the introduction */
-#define SPRAY_HOLD_MS   100 /* relaying waits this long past the budget */
 #define SPRAY_LINGER_US 2000000u /* hard side: sockets stay this long past the
 				  * easy side's whole budget (N / R) */
 
@@ -97,16 +96,6 @@ static void sprayrun_decide(struct sprayrun *s, const struct hp_intro *in, uint6
 					  self_hard && peer_hard));
 }
 
-uint64_t sprayrun_until_ms(const struct sprayrun *s)
-{
-	/* the easy side's whole budget, N / R, from the introduction: both
-	 * sides are introduced within a round trip of each other */
-	if (!s->easy_on && !s->hard_on && !s->pending_easy && !s->pending_hard)
-		return 0;
-	return (s->t_intro_us + SPRAY_START_US + (uint64_t)s->o->spray_probes * 1000000u / s->o->spray_rate) / 1000 +
-	       SPRAY_HOLD_MS;
-}
-
 void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us)
 {
 	sprayrun_free(s);
@@ -121,7 +110,7 @@ void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_
 void sprayrun_reintro(struct sprayrun *s, const struct hp_intro *in, const struct path *p,
 		      uint64_t now_us)
 {
-	if (s->decided || path_is_connected(p->state) || in->mapping == HP_MAP_UNKNOWN ||
+	if (s->decided || path_is_direct(p->state) || in->mapping == HP_MAP_UNKNOWN ||
 	    in->peer_mapping == HP_MAP_UNKNOWN)
 		return;
 	s->peer = in->peer_public;
@@ -175,7 +164,7 @@ static void sprayrun_easy_tick(struct sprayrun *s, const struct path *p, uint64_
 	uint64_t next_us;
 	uint16_t port;
 
-	if (p->state == PATH_DIRECT || p->state == PATH_CONFIRMED) {
+	if (path_is_direct(p->state)) {
 		if (sprayrun_via_spray(s, &p->ep))
 			out_spray_hit(s->out, "easy", p->ep.port, s->sched.sent,
 				      (now_us - s->t_intro_us) / 1000);
@@ -202,7 +191,7 @@ static void sprayrun_maybe_start(struct sprayrun *s, const struct path *p, uint6
 		path_wake_at(wake_ms, (s->start_us + 999) / 1000);
 		return;
 	}
-	if (p->state != PATH_DIRECT && p->state != PATH_CONFIRMED) {
+	if (!path_is_direct(p->state)) {
 		if (s->pending_hard)
 			sprayrun_start_hard(s, now_us);
 		if (s->pending_easy)
@@ -220,7 +209,7 @@ void sprayrun_tick(struct sprayrun *s, const struct path *p, uint64_t now_us, ui
 		return;
 	if (s->won) {
 		sprayrun_stop_hard(s, "hit");
-	} else if (p->state == PATH_DIRECT || p->state == PATH_CONFIRMED) {
+	} else if (path_is_direct(p->state)) {
 		sprayrun_stop_hard(s, "connected");
 	} else if (now_us >= s->hard_until_us) {
 		sprayrun_stop_hard(s, "budget");

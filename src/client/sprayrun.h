@@ -56,11 +56,10 @@ void sprayrun_init(struct sprayrun *s, const struct client_opts *o, const struct
  * so (the nat event) and starts. */
 void sprayrun_intro(struct sprayrun *s, const struct hp_intro *in, uint64_t now_us);
 /* A re-introduction of the same peer: a verdict that was unknown at the
- * introduction and has come since starts the spray now (if not connected). */
+ * introduction and has come since starts the spray now (if not direct: a
+ * relayed chat is upgraded when the spray wins). */
 void sprayrun_reintro(struct sprayrun *s, const struct hp_intro *in, const struct path *p,
 		      uint64_t now_us);
-/* Until when (ms) the spray of this introduction may still win; 0: none. */
-uint64_t sprayrun_until_ms(const struct sprayrun *s);
 /* Probes that are due; stops when the path is direct or the budget is out. */
 void sprayrun_tick(struct sprayrun *s, const struct path *p, uint64_t now_us, uint64_t *wake_ms);
 /* An authenticated datagram arrived on set.fd[idx] from `from`: the first

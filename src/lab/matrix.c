@@ -55,7 +55,7 @@ static void cell_init(struct lab_cell *c, const struct lab_nat_personality *a,
 	snprintf(c->nat_b, sizeof(c->nat_b), "%s", b->name);
 	c->same_nat = same;
 	c->hairpin = hairpin;
-	c->connect_ms = c->wall_ms = -1;
+	c->connect_ms = c->direct_ms = c->wall_ms = -1;
 	lab_theory_predict_p(&tc, spray, &pr);
 	snprintf(c->expected, sizeof(c->expected), "%s", lab_outcome_name(pr.path));
 	c->p_direct = pr.p_direct;
@@ -120,6 +120,7 @@ static void cell_from_report(struct lab_cell *c, const struct lab_report *r)
 	snprintf(c->observed, sizeof(c->observed), "%s",
 		 r->interrupted_by[0] ? LAB_OBSERVED_NOT_RUN : crossed ? r->path : "failed");
 	c->connect_ms = r->connect_ms;
+	c->direct_ms = r->direct_ms;
 	snprintf(c->probe_a, sizeof(c->probe_a), "%s", r->a.probe_nat);
 	snprintf(c->probe_b, sizeof(c->probe_b), "%s", r->b.probe_nat);
 	c->probe_a_ok = r->a.probe_match;

@@ -36,6 +36,8 @@ struct lab_cell {
 	char observed[16];      /* direct, relay, failed; not_run until it has run
 				 * (or when a signal cut its run short) */
 	int64_t connect_ms;     /* introduction to the first working path; -1 */
+	int64_t direct_ms;      /* introduction to direct on both sides (a relay first,
+				 * then the spray's upgrade); -1 if it ended relayed */
 	char probe_a[24], probe_b[24]; /* verdicts; "" if none */
 	bool probe_a_ok, probe_b_ok;
 	bool ok;                /* as predicted, chat crossed, probes right */
@@ -49,7 +51,7 @@ struct lab_cell {
 	bool spray;             /* p_direct strictly between 0 and 1 */
 	bool hard_hard;         /* both NATs hard: no spray, p_direct 0 */
 	/* --trials: how many of its runs ran and went direct, the 95 % Wilson
-	 * score interval of that rate, the median connect_ms of the direct
+	 * score interval of that rate, the median direct_ms of the direct
 	 * ones (-1: none); a T=1 matrix has 1 trial */
 	unsigned trials, directs;
 	double ci_lo, ci_hi;

@@ -96,8 +96,8 @@ static int64_t median_direct_ms(const struct lab_cell *runs, size_t t)
 	size_t n = 0;
 
 	for (size_t i = 0; i < t && n < LAB_TRIALS_MAX; i++)
-		if (!strcmp(runs[i].observed, "direct") && runs[i].connect_ms >= 0)
-			ms[n++] = runs[i].connect_ms;
+		if (!strcmp(runs[i].observed, "direct") && runs[i].direct_ms >= 0)
+			ms[n++] = runs[i].direct_ms;
 	if (!n)
 		return -1;
 	qsort(ms, n, sizeof(ms[0]), cmp_ms);
@@ -136,6 +136,7 @@ void lab_cell_fold(struct lab_cell *c, const struct lab_cell *runs, size_t t)
 	memcpy(c->prefix, first->prefix, sizeof(c->prefix));
 	c->probe_a_ok = first->probe_a_ok;
 	c->probe_b_ok = first->probe_b_ok;
+	c->direct_ms = c->median_ms;
 	c->connect_ms = c->median_ms >= 0 ? c->median_ms : first->connect_ms;
 	c->wall_ms = first->wall_ms;
 	snprintf(c->observed, sizeof(c->observed), "%s",

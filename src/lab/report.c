@@ -23,7 +23,7 @@ static const struct lab_report_writer *const writers[LAB_FORMAT_COUNT] = {
 static void side_init(struct lab_report_side *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->connect_ms = -1;
+	s->connect_ms = s->direct_ms = -1;
 	s->exit_code = -1;
 	s->probe_ms = -1;
 	s->rtt_median_us = s->rtt_p95_us = -1;
@@ -36,7 +36,7 @@ void lab_report_init(struct lab_report *r, enum lab_format format, FILE *out, ui
 	r->out = out;
 	r->t0 = t0;
 	r->result = LAB_RESULT_PASS;
-	r->connect_ms = r->setup_ms = r->teardown_ms = r->wall_ms = -1;
+	r->connect_ms = r->direct_ms = r->setup_ms = r->teardown_ms = r->wall_ms = -1;
 	snprintf(r->path, sizeof(r->path), "none");
 	r->hairpin = -1;
 	snprintf(r->topology, sizeof(r->topology), "home");

@@ -34,6 +34,7 @@ struct lab_report_side {
 	char peer_ep[64];     /* where it ended up talking to the peer */
 	char path[16];        /* from its connected event; "" if never */
 	int64_t connect_ms;   /* -1 if never */
+	int64_t direct_ms;    /* its first direct path (after a relay, the upgrade); -1 never */
 	unsigned sent, received, acked;
 	int exit_code;        /* -1 if it did not exit on its own */
 	bool bye;
@@ -84,6 +85,7 @@ struct lab_report {
 	int hairpin;          /* -1: not one router (same-NAT, same-LAN) */
 	unsigned udp_timeout; /* 0: kernel's */
 	int64_t connect_ms, setup_ms, teardown_ms; /* -1 if unknown */
+	int64_t direct_ms;    /* both sides direct (the later one); -1 if the chat ended relayed */
 	int64_t wall_ms;      /* the whole run, start to report; -1 until it ends */
 	struct lab_report_side a, b;
 	char last_words[2][LAB_REPORT_WORDS]; /* clients' last stderr, on failure */

@@ -110,6 +110,8 @@ static void json_side(FILE *f, const char *key, const struct lab_report_side *s)
 	lab_jw_str(f, "path", s->path);
 	fputc(',', f);
 	lab_jw_ms(f, "connect_ms", s->connect_ms);
+	fputc(',', f);
+	lab_jw_ms(f, "direct_ms", s->direct_ms);
 	fprintf(f, ",\"sent\":%u,\"received\":%u,\"acked\":%u,", s->sent, s->received, s->acked);
 	if (s->exit_code < 0)
 		fputs("\"exit\":null,", f);
@@ -331,6 +333,8 @@ static void json_finish(const struct lab_report *r, FILE *f)
 	lab_jw_str(f, "path", r->path);
 	fputc(',', f);
 	lab_jw_ms(f, "connect_ms", r->connect_ms);
+	fputc(',', f);
+	lab_jw_ms(f, "direct_ms", r->direct_ms);
 	fputc(',', f);
 	lab_jw_ms(f, "setup_ms", r->setup_ms);
 	fputc(',', f);

@@ -16,6 +16,19 @@
 #define RUN_BASE_MS 25000        /* whole chat phase, plus a little per line */
 #define RUN_PER_MSG_MS 20
 
+/* A birthday spray still running may upgrade the relayed chat to direct
+ * (hpclient relays from --relay-after and keeps spraying): the chat stays
+ * open until the easy side's spray has ended without a hit, or both sides
+ * are direct. */
+static bool spray_pending(struct run *r, const struct side *s)
+{
+	const struct side *o = run_other(r, s);
+
+	if (!s->spray_due && !o->spray_due)
+		return false;
+	return strcmp(s->rep->path, "direct") || strcmp(o->rep->path, "direct");
+}
+
 /* Lines go in once the path is up (a fault may hold some back: at most
  * feed_limit for the first pair); stdin closes once this side has all the
  * peer's lines and the peer has all of this side's, acknowledged. */
@@ -40,7 +53,7 @@ static void side_advance(struct run *r, struct side *s)
 	if (typed)
 		lab_report_step(r->rep, "%s typed %u line%s%s", s->nick, typed, typed == 1 ? "" : "s",
 				s->fed < n ? " (the rest after the fault)" : "");
-	if (s->fed < n || s->stdin_closed)
+	if (s->fed < n || s->stdin_closed || spray_pending(r, s))
 		return;
 	/* acks may be per line or cumulative: the peer's last seen seq of
 	 * ours, acked, settles it either way */

@@ -101,6 +101,8 @@ static void on_connected(struct run *r, struct side *s, const struct lab_event *
 	 * last one's: a relayed chat may be upgraded to direct later */
 	if (!s->connected)
 		s->rep->connect_ms = ev->ms;
+	if (!strcmp(ev->path, "direct") && s->rep->direct_ms < 0)
+		s->rep->direct_ms = ev->ms;
 	s->connected = true;
 	s->rep->connects++;
 	snprintf(s->rep->path, sizeof(s->rep->path), "%s", ev->path);
@@ -198,14 +200,20 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 	case LAB_EV_BYE:
 		s->rep->bye = true;
 		break;
+	case LAB_EV_NAT:
+		s->spray_due = !strcmp(ev->self_nat, "easy") && !strcmp(ev->peer_nat, "hard");
+		break;
+	case LAB_EV_SPRAY_END:
+		/* a hit, or a direct path some other way: both go direct soon */
+		if (strcmp(ev->reason, "hit") && strcmp(ev->reason, "connected"))
+			s->spray_due = false;
+		break;
 	case LAB_EV_PROBE:
 	case LAB_EV_PUNCH:
 	case LAB_EV_ICMP:
 	case LAB_EV_PATH:
-	case LAB_EV_NAT:
 	case LAB_EV_SPRAY:
 	case LAB_EV_SPRAY_HIT:
-	case LAB_EV_SPRAY_END:
 	case LAB_EV_OTHER:
 		break;
 	}

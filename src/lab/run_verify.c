@@ -83,6 +83,10 @@ static void check_sides(struct run *r)
 		r->rep->connect_ms = r->side[0].rep->connect_ms > r->side[1].rep->connect_ms ?
 					     r->side[0].rep->connect_ms :
 					     r->side[1].rep->connect_ms;
+		if (direct)
+			r->rep->direct_ms = r->side[0].rep->direct_ms > r->side[1].rep->direct_ms ?
+						    r->side[0].rep->direct_ms :
+						    r->side[1].rep->direct_ms;
 	}
 }
 

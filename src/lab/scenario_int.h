@@ -48,6 +48,9 @@ struct side {
 	unsigned want;           /* lines it types, and lines due from the peer */
 	struct lab_report_side *rep;
 	bool registered, introduced, connected, stdin_closed, exit_told;
+	/* the easy side of an easy x hard pair: its probes may yet upgrade a
+	 * relayed chat to direct (cleared when its spray ends without a hit) */
+	bool spray_due;
 	unsigned fed;            /* lines typed so far */
 	int64_t last_rx_seq, max_acked;
 	unsigned acked_events, retransmits;

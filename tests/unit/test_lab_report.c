@@ -73,7 +73,7 @@ static void test_json_nulls(void **state)
 	t = write_fmt(&r, LAB_FORMAT_JSON);
 	assert_non_null(strstr(t, "{\"schema_version\":1,\"result\":\"pass\",\"reason\":null,"
 				  "\"interrupted_by\":null,\"path\":\"none\",\"connect_ms\":null,"
-				  "\"setup_ms\":null,\"teardown_ms\":null,\"wall_ms\":null,"));
+				  "\"direct_ms\":null,\"setup_ms\":null,\"teardown_ms\":null,\"wall_ms\":null,"));
 	assert_non_null(strstr(t, "\"expected\":null,"));
 	assert_non_null(strstr(t, "\"hairpin\":null,"));
 	assert_non_null(strstr(t, "\"topology\":\"home\",\"nat\":{"));
