@@ -358,6 +358,11 @@ static void trace_client(struct run *r, const struct side *s, const struct lab_e
 			break;
 	if (!t->on || ev->t_us < 0 || i == sizeof(trace_rows) / sizeof(trace_rows[0]))
 		return;
+	/* a verdict still unknown at the introduction comes again once known
+	 * (hpclient's re-introduction): the story tells the known one only */
+	if (ev->type == LAB_EV_NAT && (hardness(ev->self_nat) == LAB_TRH_UNKNOWN ||
+				       hardness(ev->peer_nat) == LAB_TRH_UNKNOWN))
+		return;
 	e.what = (uint8_t)trace_rows[i].what;
 	e.us = (uint64_t)ev->t_us > t0_us ? (uint64_t)ev->t_us - t0_us : 0;
 	ep_split(s->rep->private_ep, &e.a.src, &e.a.sport);
