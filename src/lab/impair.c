@@ -202,9 +202,11 @@ int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *c
 	    imp->dup_ppm > LAB_IMPAIR_PPM)
 		return -EINVAL;
 	buf[0] = '\0';
-	impair_put(&o, "table ip %s {\n\tchain prerouting {\n"
+	/* add, delete, define: a second load replaces the table (nat.c) */
+	impair_put(&o, "add table ip %s\ndelete table ip %s\ntable ip %s {\n"
+		   "\tchain prerouting {\n"
 		   "\t\ttype filter hook prerouting priority raw; policy accept;\n",
-		   LAB_IMPAIR_TABLE);
+		   LAB_IMPAIR_TABLE, LAB_IMPAIR_TABLE, LAB_IMPAIR_TABLE);
 	for (size_t i = 0; i < cfg->n_hooks; i++) {
 		const struct lab_impair_hook *h = &cfg->hooks[i];
 
@@ -218,7 +220,10 @@ int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *c
 		impair_put(&o, " jump %s\n", LAB_IMPAIR_CHAIN);
 	}
 	impair_put(&o, "\t}\n\tchain %s {\n", LAB_IMPAIR_CHAIN);
-	if (imp->loss_ppm)
+	/* nft refuses "< 1000000" (above every value of the draw): all is all */
+	if (imp->loss_ppm == LAB_IMPAIR_PPM)
+		impair_put(&o, "\t\tcounter drop\n");
+	else if (imp->loss_ppm)
 		impair_put(&o, "\t\tnumgen random mod %u < %u counter drop\n", LAB_IMPAIR_PPM,
 			   imp->loss_ppm);
 	impair_put(&o, "\t}\n}\n");

@@ -58,9 +58,10 @@ void lab_impair_router_hooks(struct lab_impair_hook hooks[2], const char *wan, c
 /*
  * Writes nft(8) input (table LAB_IMPAIR_TABLE: a chain at hook prerouting,
  * priority raw, and LAB_IMPAIR_CHAIN) for cfg; returns its length, -ENOSPC
- * if cap is too small, -EINVAL on a bad name. Load it alone or after the
- * router's own tables (nat.c) in one transaction: it touches no other
- * table, and nothing else touches it.
+ * if cap is too small, -EINVAL on a bad name. It replaces the table a
+ * namespace had (so loading twice does not stack rules) and touches no
+ * other: load it alone or with the router's own (nat.c) in one
+ * transaction.
  * When lab_impair_needs_queue(), the queue rule (to cfg->queue_num, with
  * bypass) is appended to LAB_IMPAIR_CHAIN after the load, by netlink
  * (nftqueue.h): nft's own "queue" statement needs nft_queue, which not
