@@ -24,7 +24,7 @@
 
 /* Room for each message past the batch's limit (mnl_nlmsg_batch_start:
  * a message may start below the limit and end above it). */
-#define NFTQ_MSG_ROOM 512
+#define NFTQ_MSG_ROOM 1024
 
 /* nf_tables changes travel in a batch (nfnetlink.h): begin and end carry
  * the subsystem in res_id. */
@@ -47,7 +47,9 @@ int lab_nftq_rule_msg(void *buf, size_t cap, uint32_t seq, const char *table,
 	struct nlmsghdr *nlh;
 	int ret = -ENOSPC;
 
-	if (!buf || !table || !*table || !chain || !*chain)
+	/* names as nf_tables takes them (NFT_NAME_MAXLEN with the NUL) */
+	if (!buf || !table || !*table || !chain || !*chain || strlen(table) >= NFT_NAME_MAXLEN ||
+	    strlen(chain) >= NFT_NAME_MAXLEN)
 		return -EINVAL;
 	if (cap < 2 * NFTQ_MSG_ROOM)
 		return -ENOSPC;

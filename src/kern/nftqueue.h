@@ -18,7 +18,8 @@
  */
 
 /* Writes the batch (begin, NEWRULE with an ACK asked, end) into buf;
- * returns its length, -ENOSPC, or -EINVAL for a missing name. The
+ * returns its length, -ENOSPC, or -EINVAL for a missing or too long
+ * name. The
  * NEWRULE message carries seq. */
 int lab_nftq_rule_msg(void *buf, size_t cap, uint32_t seq, const char *table,
 		      const char *chain, uint16_t queue_num);

@@ -297,6 +297,12 @@ struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host
 	return lab_theory_chain(&t->nat[r]->props, &t->nat[c]->props);
 }
 
+/* Which side's impairments a home router has: rA's 0, rB's 1 (topo.h). */
+static size_t topo_side(enum lab_node r)
+{
+	return r == LAB_NODE_RA ? 0 : 1;
+}
+
 /* The ruleset of NAT r into buf: its table (nat.c), then its impairments
  * (home routers only) and its cone filter, as asked. */
 static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port, bool all,
@@ -304,7 +310,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 {
 	struct lab_nat_params prm = { "wan", "lan", topo_inside(t, r), LAB_CLIENT_PORT,
 				      t->opts.no_firewall };
-	const struct lab_impair *imp = &t->opts.imp[r == LAB_NODE_RA ? 0 : 1];
+	const struct lab_impair *imp = &t->opts.imp[topo_side(r)];
 	bool shared = t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r));
 	int ret, n;
 
@@ -328,7 +334,7 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 	if (all && !topo_is_cgn(r) && lab_impair_active(imp)) {
 		struct lab_impair_hook hooks[3];
 		struct lab_impair_rules_cfg cfg = { .imp = imp, .hooks = hooks, .n_hooks = 2,
-						    .queue_num = LAB_TOPO_NFQ(r == LAB_NODE_RA ? 0 : 1),
+						    .queue_num = LAB_TOPO_NFQ(topo_side(r)),
 						    .proto = "udp" };
 
 		lab_impair_router_hooks(hooks, "wan", "lan");
@@ -346,7 +352,6 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 		ret += n;
 	}
 	if (all && !shared) {
-		prm.masq_port = 0;
 		n = lab_nat_cone_ruleset(t->nat[r], &prm, buf + ret, cap - (size_t)ret);
 		if (n < 0) {
 			snprintf(err, errlen, "cannot write the cone filter of %s: %s", t->names[r],
@@ -376,10 +381,12 @@ static int topo_nat_start(struct lab_topo *t, struct lab_nft_job *job, char *err
 		if (ret < 0)
 			return ret;
 		loads[n] = (struct lab_nft_load){ t->fds[r], t->names[r], text[i] };
-		if (!topo_is_cgn(r) && lab_impair_needs_queue(&t->opts.imp[r == LAB_NODE_RA ? 0 : 1]))
-			loads[n] = (struct lab_nft_load){ t->fds[r], t->names[r], text[i],
-							  LAB_IMPAIR_TABLE, LAB_IMPAIR_CHAIN,
-							  LAB_TOPO_NFQ(r == LAB_NODE_RA ? 0 : 1) };
+		if (!topo_is_cgn(r) && lab_impair_needs_queue(&t->opts.imp[topo_side(r)])) {
+			/* after the text, by netlink (impair.h says why) */
+			loads[n].queue_table = LAB_IMPAIR_TABLE;
+			loads[n].queue_chain = LAB_IMPAIR_CHAIN;
+			loads[n].queue_num = LAB_TOPO_NFQ(topo_side(r));
+		}
 		n++;
 	}
 	ret = lab_nft_start(job, loads, n);
