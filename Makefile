@@ -50,7 +50,7 @@ BASE_CPPFLAGS := -D_GNU_SOURCE -Isrc/common -Isrc
 # lab and the tests see the kern headers by their plain names.
 KERN_CPPFLAGS := -D_GNU_SOURCE -Isrc/kern -Isrc/common
 PKGS_COMMON := libsodium
-PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0 libpcap
+PKGS_LAB    := libmnl libnl-3.0 libnl-route-3.0 libpcap libnftables
 PKGS_TEST   := cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)

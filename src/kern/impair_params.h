@@ -6,9 +6,9 @@
 
 /*
  * The impairments of one link, as plain numbers: what the NFQUEUE engine
- * (nfq.h) applies and what the raw-table rules (src/lab/impair.h) select
+ * (nfq.h) applies and what the raw-priority rules (src/lab/impair.h) select
  * packets for. This file owns only the parameters; reading them from the
- * command line and writing the iptables text is the lab's policy
+ * command line and writing the nft text is the lab's policy
  * (src/lab/impair.c), so both sides agree on one struct without the
  * engine knowing about arguments.
  *

@@ -12,9 +12,8 @@
 /* What main.c makes sure of before a subcommand runs. */
 enum lab_needs {
 	LAB_NEEDS_ROOT = 1u << 0,        /* root, network namespaces, signals */
-	LAB_NEEDS_IPTABLES = 1u << 1,    /* iptables-restore (the routers' rules) */
-	LAB_NEEDS_BINS = 1u << 2,        /* hpserver and hpclient beside labrun */
-	LAB_NEEDS_BINS_SERVED = 1u << 3, /* the same, unless --no-server */
+	LAB_NEEDS_BINS = 1u << 1,        /* hpserver and hpclient beside labrun */
+	LAB_NEEDS_BINS_SERVED = 1u << 2, /* the same, unless --no-server */
 };
 
 enum lab_cmd {

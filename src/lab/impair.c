@@ -159,26 +159,34 @@ __attribute__((format(printf, 2, 3))) static void impair_put(struct impair_out *
 }
 
 /*
- * Why the raw table's PREROUTING chain:
- *  - PREROUTING sees each packet once, when it enters the namespace, so
+ * Why a filter chain at hook prerouting, priority raw (-300):
+ *  - prerouting sees each packet once, when it enters the namespace, so
  *    hooking the wan's ingress (inbound) and the lan's ingress minus what is
  *    addressed to the router itself (outbound) impairs every packet crossing
- *    the wan exactly once, whichever direction. FORWARD would miss inbound
- *    packets addressed to the router's public address that no mapping
- *    claims - the early punches described in docs/nat-types.md, "bare
- *    MASQUERADE (the pitfall)" - and so would shift the very races the lab
- *    studies.
+ *    the wan exactly once, whichever direction. The forward hook would miss
+ *    inbound packets addressed to the router's public address that no
+ *    mapping claims - the early punches described in docs/nat-types.md,
+ *    "bare MASQUERADE (the pitfall)" - and so would shift the very races the
+ *    lab studies.
  *  - raw runs before connection tracking (priority -300 < -200). A held
  *    packet therefore carries no unconfirmed conntrack entry: the NAT sees it
  *    only when it is released, exactly as if a slow wire had just delivered
- *    it. Queueing from mangle/filter would park packets holding unconfirmed
- *    entries and let later packets of the same flow race them to the table.
+ *    it. Queueing at mangle or filter priority would park packets holding
+ *    unconfirmed entries and let later packets of the same flow race them
+ *    to the table.
  *  - The cost: an outbound packet gets its NAT mapping when released, i.e.
  *    the delay sits between host and NAT for that direction. One-way latency
- *    is the same; a hook after conntrack confirmation, which iptables lacks,
- *    would be needed to delay after the NAT.
- * Loss comes first and ends traversal with DROP; an accepted verdict
- * resumes after the raw table, so nothing is queued twice.
+ *    is the same; delaying after the NAT would need a queue after conntrack
+ *    confirmation (priority above 300 in postrouting), and the same care
+ *    the other way round.
+ * "fib daddr type != local" is the old addrtype match: the address's route
+ * type in this namespace (nft(8), "FIB EXPRESSIONS"). Loss comes first and
+ * ends traversal with drop; "numgen random mod 1000000" draws uniformly
+ * below a million, so "< PPM" holds with exactly the probability asked.
+ * The queue rule that follows it is not in this text (impair.h says why);
+ * an accepted verdict from the queue resumes after this chain, so nothing
+ * is queued twice; "bypass": with no engine bound the packet flows on
+ * unimpaired.
  */
 int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *cfg)
 {
@@ -194,29 +202,30 @@ int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *c
 	    imp->dup_ppm > LAB_IMPAIR_PPM)
 		return -EINVAL;
 	buf[0] = '\0';
-	impair_put(&o, "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:%s - [0:0]\n",
-		   LAB_IMPAIR_CHAIN);
+	/* add, delete, define: a second load replaces the table (nat.c) */
+	impair_put(&o, "add table ip %s\ndelete table ip %s\ntable ip %s {\n"
+		   "\tchain prerouting {\n"
+		   "\t\ttype filter hook prerouting priority raw; policy accept;\n",
+		   LAB_IMPAIR_TABLE, LAB_IMPAIR_TABLE, LAB_IMPAIR_TABLE);
 	for (size_t i = 0; i < cfg->n_hooks; i++) {
 		const struct lab_impair_hook *h = &cfg->hooks[i];
 
 		if (!impair_name_ok(h->ifname, IFNAMSIZ - 1))
 			return -EINVAL;
-		impair_put(&o, "-A PREROUTING -i %s", h->ifname);
+		impair_put(&o, "\t\tiifname \"%s\"", h->ifname);
 		if (cfg->proto)
-			impair_put(&o, " -p %s", cfg->proto);
+			impair_put(&o, " meta l4proto %s", cfg->proto);
 		if (h->skip_local)
-			impair_put(&o, " -m addrtype ! --dst-type LOCAL");
-		impair_put(&o, " -j %s\n", LAB_IMPAIR_CHAIN);
+			impair_put(&o, " fib daddr type != local");
+		impair_put(&o, " jump %s\n", LAB_IMPAIR_CHAIN);
 	}
-	if (imp->loss_ppm)
-		impair_put(&o,
-			   "-A %s -m statistic --mode random --probability %u.%06u -j DROP\n",
-			   LAB_IMPAIR_CHAIN, imp->loss_ppm / LAB_IMPAIR_PPM,
-			   imp->loss_ppm % LAB_IMPAIR_PPM);
-	/* --queue-bypass: with no engine bound the packet flows on unimpaired. */
-	if (lab_impair_needs_queue(imp))
-		impair_put(&o, "-A %s -j NFQUEUE --queue-num %u --queue-bypass\n",
-			   LAB_IMPAIR_CHAIN, (unsigned)cfg->queue_num);
-	impair_put(&o, "COMMIT\n");
+	impair_put(&o, "\t}\n\tchain %s {\n", LAB_IMPAIR_CHAIN);
+	/* nft refuses "< 1000000" (above every value of the draw): all is all */
+	if (imp->loss_ppm == LAB_IMPAIR_PPM)
+		impair_put(&o, "\t\tcounter drop\n");
+	else if (imp->loss_ppm)
+		impair_put(&o, "\t\tnumgen random mod %u < %u counter drop\n", LAB_IMPAIR_PPM,
+			   imp->loss_ppm);
+	impair_put(&o, "\t}\n}\n");
 	return o.err ? o.err : (int)o.len;
 }

@@ -9,11 +9,11 @@
 #include "impair_params.h" /* struct lab_impair, LAB_IMPAIR_PPM (src/kern) */
 
 /*
- * Link impairments without sch_netem: loss is an iptables `statistic`
+ * Link impairments without sch_netem: loss is an nftables `numgen random`
  * match, delay/jitter/reorder/duplicate are done by the NFQUEUE engine
  * (src/kern/nfq.h). This module is the lab's policy for them: it parses
- * the command-line specs into struct lab_impair and writes the
- * iptables-restore text that sends the chosen packets to the engine.
+ * the command-line specs into struct lab_impair and writes the nft(8)
+ * text that sends the chosen packets to the engine.
  */
 #define LAB_IMPAIR_DELAY_MAX_US (60u * 1000u * 1000u) /* 60 s: any more is a typo */
 
@@ -41,7 +41,8 @@ struct lab_impair_hook {
 	bool skip_local;
 };
 
-#define LAB_IMPAIR_CHAIN "HPLAB-IMPAIR"
+#define LAB_IMPAIR_TABLE "hplab_impair"
+#define LAB_IMPAIR_CHAIN "impair"
 
 struct lab_impair_rules_cfg {
 	const struct lab_impair *imp;
@@ -55,11 +56,16 @@ struct lab_impair_rules_cfg {
 void lab_impair_router_hooks(struct lab_impair_hook hooks[2], const char *wan, const char *lan);
 
 /*
- * Writes iptables-restore input (one *raw table section, ending in COMMIT)
- * for cfg; returns its length, -ENOSPC if cap is too small, -EINVAL on a bad
- * name. Apply it with plain `iptables-restore` (it replaces the raw table
- * only, so applying twice does not stack rules) or concatenate it with the
- * router's nat and filter sections: it only touches the raw table.
+ * Writes nft(8) input (table LAB_IMPAIR_TABLE: a chain at hook prerouting,
+ * priority raw, and LAB_IMPAIR_CHAIN) for cfg; returns its length, -ENOSPC
+ * if cap is too small, -EINVAL on a bad name. It replaces the table a
+ * namespace had (so loading twice does not stack rules) and touches no
+ * other: load it alone or with the router's own (nat.c) in one
+ * transaction.
+ * When lab_impair_needs_queue(), the queue rule (to cfg->queue_num, with
+ * bypass) is appended to LAB_IMPAIR_CHAIN after the load, by netlink
+ * (nftqueue.h): nft's own "queue" statement needs nft_queue, which not
+ * every kernel has; the xtables NFQUEUE target does the same.
  */
 int lab_impair_rules(char *buf, size_t cap, const struct lab_impair_rules_cfg *cfg);
 

@@ -16,7 +16,6 @@
 #include "bench.h"
 #include "clean.h"
 #include "matrix.h"
-#include "ipt.h"
 #include "proc.h"
 #include "report.h"
 #include "scenario.h"
@@ -41,7 +40,7 @@ static int refuse(const struct lab_args *a, int err, const char *fmt, ...)
 	return err;
 }
 
-static int check_host(const struct lab_args *a, unsigned needs)
+static int check_host(const struct lab_args *a)
 {
 	if (geteuid() != 0)
 		return refuse(a, -EPERM, "%s needs root (network namespaces, NAT rules): try sudo %s %s",
@@ -49,9 +48,6 @@ static int check_host(const struct lab_args *a, unsigned needs)
 	if (access("/proc/self/ns/net", F_OK) < 0)
 		return refuse(a, -ENOSYS,
 			      "this kernel has no network namespaces (/proc/self/ns/net missing)");
-	if ((needs & LAB_NEEDS_IPTABLES) && !lab_ipt_restore_path())
-		return refuse(a, -ENOENT, "iptables-restore not found in /usr/sbin or /sbin "
-			      "(install the iptables package)");
 	return 0;
 }
 
@@ -78,7 +74,7 @@ static int prepare(const struct lab_args *a, char *bindir, size_t cap, int *sigf
 
 	if (!(needs & LAB_NEEDS_ROOT))
 		return 0;
-	if (check_host(a, needs) < 0)
+	if (check_host(a) < 0)
 		return -EPERM;
 	ret = lab_proc_self_dir(bindir, cap);
 	if (ret < 0)

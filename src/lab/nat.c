@@ -19,17 +19,17 @@ static const struct lab_nat_cone restricted_cone = { "ipv4_addr . inet_service",
 static const struct lab_nat_personality personalities[] = {
 	{ "port-restricted", "prc", { LAB_MAP_EI, LAB_FILT_APD }, LAB_NAT_PORTS_PRESERVE,
 	  /* Linux keeps the source port when it can: the default behaviour */
-	  "POSTROUTING -o %W -j MASQUERADE\n",
+	  "oifname \"%W\" masquerade\n",
 	  "", NULL },
 	{ "symmetric", "sym", { LAB_MAP_APD, LAB_FILT_APD }, LAB_NAT_PORTS_RANDOM,
-	  "POSTROUTING -o %W -j MASQUERADE --random-fully\n",
+	  "oifname \"%W\" masquerade fully-random\n",
 	  "", NULL },
 	{ "full-cone", "fc", { LAB_MAP_EI, LAB_FILT_EI }, LAB_NAT_PORTS_PRESERVE,
-	  "POSTROUTING -o %W -j MASQUERADE\n",
-	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n", &full_cone },
+	  "oifname \"%W\" masquerade\n",
+	  "iifname \"%W\" oifname \"%L\" ct status dnat accept\n", &full_cone },
 	{ "restricted-cone", "rc", { LAB_MAP_EI, LAB_FILT_AD }, LAB_NAT_PORTS_PRESERVE,
-	  "POSTROUTING -o %W -j MASQUERADE\n",
-	  "FORWARD -i %W -o %L -m conntrack --ctstate DNAT -j ACCEPT\n", &restricted_cone },
+	  "oifname \"%W\" masquerade\n",
+	  "iifname \"%W\" oifname \"%L\" ct status dnat accept\n", &restricted_cone },
 };
 
 #define N_PERS (sizeof(personalities) / sizeof(personalities[0]))
@@ -178,9 +178,52 @@ static int expand(struct out *o, const char *tmpl, const struct lab_nat_params *
 	return 0;
 }
 
+/* A rule line inside a chain of the table. */
 static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_params *prm)
 {
-	return expand(o, tmpl, prm, NULL, "-A ");
+	return expand(o, tmpl, prm, NULL, "\t\t");
+}
+
+/*
+ * The router's base chains, all in one table, at the hooks and priorities
+ * of the iptables tables they replace (nft(8), "CHAINS": dstnat -100,
+ * srcnat 100, filter 0, mangle -150). The nat chains are there even when
+ * empty: a nat chain registers the hook that translates the replies and
+ * the ICMP errors of a mapped flow, as iptables' nat table did.
+ */
+enum nat_chain {
+	CHAIN_NAT_IN,
+	CHAIN_NAT_OUT,
+	CHAIN_INPUT,
+	CHAIN_FORWARD,
+	CHAIN_WATCH_IN,
+	CHAIN_WATCH_OUT,
+};
+
+static const struct {
+	const char *name, *type, *hook, *prio;
+} chains[] = {
+	[CHAIN_NAT_IN] = { "nat_in", "nat", "prerouting", "dstnat" },
+	[CHAIN_NAT_OUT] = { "nat_out", "nat", "postrouting", "srcnat" },
+	[CHAIN_INPUT] = { "input", "filter", "input", "filter" },
+	[CHAIN_FORWARD] = { "forward", "filter", "forward", "filter" },
+	/* mangle's place: before DNAT on the way in, before SNAT on the way out */
+	[CHAIN_WATCH_IN] = { "watch_in", "filter", "prerouting", "mangle" },
+	[CHAIN_WATCH_OUT] = { "watch_out", "filter", "postrouting", "mangle" },
+};
+
+static void chain_open(struct out *o, enum nat_chain c)
+{
+	char head[160];
+
+	snprintf(head, sizeof(head), "\tchain %s {\n\t\ttype %s hook %s priority %s; policy accept;\n",
+		 chains[c].name, chains[c].type, chains[c].hook, chains[c].prio);
+	out_str(o, head);
+}
+
+static void chain_close(struct out *o)
+{
+	out_str(o, "\t}\n");
 }
 
 /*
@@ -195,75 +238,74 @@ static int expand_rules(struct out *o, const char *tmpl, const struct lab_nat_pa
  * what routers do for their port forwards ("NAT loopback").
  */
 static const char same_nat_rules[] =
-	"POSTROUTING -o %W -s %H -p udp --sport %P -j SNAT --to-source %A:%P\n"
-	"POSTROUTING -o %W -s %G -p udp --sport %P -j SNAT --to-source %A:%Q\n"
-	"POSTROUTING -o %W -j MASQUERADE\n";
-static const char hairpin_nat_rules[] =
-	"PREROUTING -i %L -d %A -p udp --dport %Q -j DNAT --to-destination %G:%P\n"
-	"PREROUTING -i %M -d %A -p udp --dport %P -j DNAT --to-destination %H:%P\n"
-	"POSTROUTING -o %M -s %H -p udp --sport %P -m conntrack --ctstate DNAT "
-	"-j SNAT --to-source %A:%P\n"
-	"POSTROUTING -o %L -s %G -p udp --sport %P -m conntrack --ctstate DNAT "
-	"-j SNAT --to-source %A:%Q\n";
+	"oifname \"%W\" ip saddr %H udp sport %P snat ip to %A:%P\n"
+	"oifname \"%W\" ip saddr %G udp sport %P snat ip to %A:%Q\n"
+	"oifname \"%W\" masquerade\n";
+static const char hairpin_dnat_rules[] =
+	"iifname \"%L\" ip daddr %A udp dport %Q dnat ip to %G:%P\n"
+	"iifname \"%M\" ip daddr %A udp dport %P dnat ip to %H:%P\n";
+static const char hairpin_snat_rules[] =
+	"oifname \"%M\" ip saddr %H udp sport %P ct status dnat snat ip to %A:%P\n"
+	"oifname \"%L\" ip saddr %G udp sport %P ct status dnat snat ip to %A:%Q\n";
 
 /*
  * The glass box's observation points (trace.h, docs/explain.md): every UDP
  * datagram, and every ICMP error that tells a datagram died (destination
- * unreachable, time exceeded: RFC 792), logged as it arrives (mangle
- * PREROUTING: before DNAT) and as it leaves (mangle POSTROUTING: before
- * SNAT; mangle's priority -150 runs ahead of nat's in both hooks). With
- * nobody bound to the group, NFLOG costs a lookup: nfnetlink_log finds no
+ * unreachable, time exceeded: RFC 792), logged as it arrives (watch_in:
+ * before DNAT) and as it leaves (watch_out: before SNAT; priority mangle,
+ * -150, runs ahead of dstnat and srcnat in both hooks). With nobody bound
+ * to the group, the log statement costs a lookup: nfnetlink_log finds no
  * instance and returns.
  */
 static const struct {
-	const char *chain;
+	enum nat_chain chain;
 	enum lab_tr_at at;
 } watch_hooks[] = {
-	{ "PREROUTING", LAB_AT_IN },
-	{ "POSTROUTING", LAB_AT_OUT },
+	{ CHAIN_WATCH_IN, LAB_AT_IN },
+	{ CHAIN_WATCH_OUT, LAB_AT_OUT },
 };
 
 static const char *const watch_matches[] = {
-	"-p udp",
-	"-p icmp --icmp-type destination-unreachable",
-	"-p icmp --icmp-type time-exceeded",
+	"meta l4proto udp",
+	"icmp type destination-unreachable",
+	"icmp type time-exceeded",
 };
 
+/* nft(8) "LOG STATEMENT": with a group it is NFLOG (nfnetlink_log), the
+ * prefix its NFULA_PREFIX, snaplen how much of the packet is copied. */
 static void out_nflog(struct out *o, const char *prefix)
 {
 	char tail[96];
 
-	snprintf(tail, sizeof(tail), " -j NFLOG --nflog-group %u --nflog-prefix %s --nflog-size %u\n",
-		 LAB_NFLOG_GROUP, prefix, LAB_NFLOG_RANGE);
+	snprintf(tail, sizeof(tail), " log prefix \"%s\" group %u snaplen %u", prefix,
+		 LAB_NFLOG_GROUP, LAB_NFLOG_RANGE);
 	out_str(o, tail);
 }
 
 static void watch_rules(struct out *o)
 {
-	out_str(o, "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
-		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
-	for (size_t h = 0; h < sizeof(watch_hooks) / sizeof(watch_hooks[0]); h++)
+	for (size_t h = 0; h < sizeof(watch_hooks) / sizeof(watch_hooks[0]); h++) {
+		chain_open(o, watch_hooks[h].chain);
 		for (size_t m = 0; m < sizeof(watch_matches) / sizeof(watch_matches[0]); m++) {
-			out_str(o, "-A ");
-			out_str(o, watch_hooks[h].chain);
-			out_str(o, " ");
+			out_str(o, "\t\t");
 			out_str(o, watch_matches[m]);
 			out_nflog(o, lab_trace_at_name(watch_hooks[h].at));
+			out_str(o, "\n");
 		}
-	out_str(o, "COMMIT\n");
+		chain_close(o);
+	}
 }
 
-/* A drop rule: the same match twice, first logged with the rule's name
- * (the trace tells which rule dropped what), then dropped. */
+/* A drop rule: counted (`nft list ruleset` shows how many), logged with
+ * the rule's name (the trace tells which rule dropped what), dropped. */
 static int drop_rule(struct out *o, const struct lab_nat_params *prm, enum lab_tr_rule rule,
 		     const char *match)
 {
 	int ret = expand_rules(o, match, prm);
 
+	out_str(o, " counter");
 	out_nflog(o, lab_trace_rule_name(rule));
-	if (!ret)
-		ret = expand_rules(o, match, prm);
-	out_str(o, " -j DROP\n");
+	out_str(o, " drop\n");
 	return ret;
 }
 
@@ -271,24 +313,27 @@ static int drop_rule(struct out *o, const struct lab_nat_params *prm, enum lab_t
  * A small router's session table (--nat-sessions): a new outbound flow
  * beyond N live conntrack entries is refused. nf_conntrack_max cannot do
  * it: outside the initial namespace it is read-only (it is the host's
- * limit), so the cap counts with connlimit (iptables-extensions(8): it
- * counts the live conntrack entries of a group, UDP ones too; mask 0 puts
- * every lan host in one group, the router's table). The refused datagram
- * never gets an entry, so it takes none of the N.
+ * limit), so the cap counts with "ct count" (nft(8), "CT EXPRESSION";
+ * nf_conncount keeps the live conntrack entries of every flow that passed
+ * the rule, UDP ones too). Without a key it is one count for the rule,
+ * so every lan host is in one group: the router's table. The refused
+ * datagram never gets an entry (its unconfirmed one dies with it), so it
+ * takes none of the N. With a second lan each lan port has its own rule
+ * and count, as each had its own connlimit rule before.
  */
 static int session_rules(struct out *o, const struct lab_nat_params *prm, bool same)
 {
-	char match[160];
+	char match[120];
 	int ret;
 
 	if (!prm->sessions)
 		return 0;
-	snprintf(match, sizeof(match), "FORWARD -i %%L -o %%W -m conntrack --ctstate NEW "
-		 "-m connlimit --connlimit-above %u --connlimit-mask 0", prm->sessions);
+	snprintf(match, sizeof(match), "iifname \"%%L\" oifname \"%%W\" ct state new ct count over %u",
+		 prm->sessions);
 	ret = drop_rule(o, prm, LAB_RULE_SESSIONS, match);
 	if (!ret && same) {
-		snprintf(match, sizeof(match), "FORWARD -i %%M -o %%W -m conntrack --ctstate NEW "
-			 "-m connlimit --connlimit-above %u --connlimit-mask 0", prm->sessions);
+		snprintf(match, sizeof(match),
+			 "iifname \"%%M\" oifname \"%%W\" ct state new ct count over %u", prm->sessions);
 		ret = drop_rule(o, prm, LAB_RULE_SESSIONS, match);
 	}
 	return ret;
@@ -300,19 +345,19 @@ static int drop_rules(struct out *o, const struct lab_nat_params *prm, bool same
 	int ret = 0;
 
 	if (!prm->no_firewall) {
-		ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "FORWARD -i %W -o %L");
+		ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "iifname \"%W\" oifname \"%L\"");
 		if (!ret && same)
-			ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "FORWARD -i %W -o %M");
+			ret = drop_rule(o, prm, LAB_RULE_FW_FORWARD, "iifname \"%W\" oifname \"%M\"");
 	}
 	/* isolated lans: only a hairpinned flow (it was DNATed) may cross */
 	if (!ret && same && prm->hairpin)
-		ret = expand_rules(o, "FORWARD -i %L -o %M -m conntrack --ctstate DNAT -j ACCEPT\n"
-				      "FORWARD -i %M -o %L -m conntrack --ctstate DNAT -j ACCEPT\n",
+		ret = expand_rules(o, "iifname \"%L\" oifname \"%M\" ct status dnat accept\n"
+				      "iifname \"%M\" oifname \"%L\" ct status dnat accept\n",
 				   prm);
 	if (!ret && same)
-		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "FORWARD -i %L -o %M");
+		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "iifname \"%L\" oifname \"%M\"");
 	if (!ret && same)
-		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "FORWARD -i %M -o %L");
+		ret = drop_rule(o, prm, LAB_RULE_ISOLATION, "iifname \"%M\" oifname \"%L\"");
 	return ret;
 }
 
@@ -328,6 +373,70 @@ static int check_params(const struct lab_nat_personality *p, const struct lab_na
 	return 0;
 }
 
+/* The nat chains: the hairpin's DNAT on the way in; on the way out the
+ * rebind's port, then the personality's (or the pinned) mappings. */
+static int nat_rules(struct out *o, const struct lab_nat_personality *p,
+		     const struct lab_nat_params *prm, bool same)
+{
+	int ret = 0;
+
+	chain_open(o, CHAIN_NAT_IN);
+	if (same && prm->hairpin)
+		ret = expand_rules(o, hairpin_dnat_rules, prm);
+	chain_close(o);
+	chain_open(o, CHAIN_NAT_OUT);
+	if (!ret && prm->masq_port && !same) {
+		char rule[64];
+
+		/* ahead of the personality's rules: the first matching SNAT wins */
+		snprintf(rule, sizeof(rule), "oifname \"%%W\" meta l4proto udp masquerade to :%u\n",
+			 prm->masq_port);
+		ret = expand_rules(o, rule, prm);
+	}
+	if (!ret)
+		ret = expand_rules(o, same ? same_nat_rules : p->nat_rules, prm);
+	if (!ret && same && prm->hairpin)
+		ret = expand_rules(o, hairpin_snat_rules, prm);
+	chain_close(o);
+	return ret;
+}
+
+/* A home router's stateful firewall: nothing unsolicited gets in. Without
+ * the input rule an early punch confirms a conntrack entry that forces
+ * MASQUERADE onto another port (docs/nat-types.md, "--no-firewall: bare
+ * MASQUERADE"). */
+static int filter_rules(struct out *o, const struct lab_nat_personality *p,
+			const struct lab_nat_params *prm, bool same)
+{
+	int ret = 0;
+
+	chain_open(o, CHAIN_INPUT);
+	if (!prm->no_firewall)
+		ret = drop_rule(o, prm, LAB_RULE_FW_INPUT, "iifname \"%W\" ct state new");
+	chain_close(o);
+	chain_open(o, CHAIN_FORWARD);
+	if (!ret)
+		ret = session_rules(o, prm, same);
+	if (!ret && !prm->no_firewall)
+		ret = expand_rules(o, "iifname \"%W\" oifname \"%L\" ct state established,related "
+				      "accept\n", prm);
+	if (!ret && !prm->no_firewall && same)
+		ret = expand_rules(o, "iifname \"%W\" oifname \"%M\" ct state established,related "
+				      "accept\n", prm);
+	if (!ret && !same)
+		ret = expand_rules(o, p->forward_rules, prm);
+	if (!ret)
+		ret = drop_rules(o, prm, same);
+	chain_close(o);
+	return ret;
+}
+
+/* "add" then "delete": whatever table the router had goes, in the same
+ * transaction as the new one comes (nft 1.0.6 has no "destroy", and a
+ * plain "delete" of a missing table fails the whole load). */
+#define NAT_TABLE_HEAD "add table ip " LAB_NAT_TABLE "\ndelete table ip " LAB_NAT_TABLE "\n" \
+	"table ip " LAB_NAT_TABLE " {\n"
+
 int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 		    char *buf, size_t cap)
 {
@@ -340,50 +449,20 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		return ret;
 	if (cap)
 		buf[0] = '\0';
-	out_str(&o, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
-		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
-	if (prm->masq_port && !same) {
-		char rule[96];
-
-		/* ahead of the personality's rules: the first matching SNAT wins */
-		snprintf(rule, sizeof(rule), "POSTROUTING -o %%W -p udp -j MASQUERADE --to-ports %u\n",
-			 prm->masq_port);
-		if (expand_rules(&o, rule, prm) < 0)
-			return -EINVAL;
-	}
-	ret = expand_rules(&o, same ? same_nat_rules : p->nat_rules, prm);
-	if (!ret && same && prm->hairpin)
-		ret = expand_rules(&o, hairpin_nat_rules, prm);
-	if (ret < 0)
-		return ret;
-	out_str(&o, "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
-		    ":OUTPUT ACCEPT [0:0]\n");
-	/* A home router's stateful firewall: nothing unsolicited gets in.
-	 * Without the INPUT rule an early punch confirms a conntrack entry
-	 * that forces MASQUERADE onto another port (docs/nat-types.md,
-	 * "--no-firewall: bare MASQUERADE"). */
-	ret = session_rules(&o, prm, same);
-	if (!ret && !prm->no_firewall)
-		ret = drop_rule(&o, prm, LAB_RULE_FW_INPUT, "INPUT -i %W -m conntrack --ctstate NEW") ?:
-		      expand_rules(&o, "FORWARD -i %W -o %L -m conntrack --ctstate ESTABLISHED,RELATED "
-				       "-j ACCEPT\n", prm);
-	if (!ret && !prm->no_firewall && same)
-		ret = expand_rules(&o, "FORWARD -i %W -o %M -m conntrack --ctstate ESTABLISHED,RELATED "
-				       "-j ACCEPT\n", prm);
-	if (!ret && !same)
-		ret = expand_rules(&o, p->forward_rules, prm);
+	out_str(&o, NAT_TABLE_HEAD);
+	ret = nat_rules(&o, p, prm, same);
 	if (!ret)
-		ret = drop_rules(&o, prm, same);
+		ret = filter_rules(&o, p, prm, same);
 	if (ret < 0)
 		return ret;
-	out_str(&o, "COMMIT\n");
 	watch_rules(&o);
+	out_str(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.len;
 }
 
 /*
- * A cone in nftables, beside the iptables tables (its own table; nft(8)
- * loads it). MASQUERADE still makes every mapping; this only decides
+ * A cone's own table, beside the router's (loaded with it, one
+ * transaction). MASQUERADE still makes every mapping; this only decides
  * which unsolicited inbound datagrams reach it, and where.
  *
  * After MASQUERADE (postrouting, after srcnat) every outbound UDP datagram
@@ -401,7 +480,8 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
  *
  * An inbound datagram that opens a new conntrack entry (replies never
  * reach a nat chain) and whose key is in the filter set is DNATed to the
- * host endpoint of its public port; FORWARD accepts --ctstate DNAT.
+ * host endpoint of its public port; the forward chain accepts "ct status
+ * dnat".
  * Anything else is conntrack's business (replies), or the firewall's.
  */
 static const char cone_rules[] =

@@ -9,8 +9,7 @@
 
 /*
  * NAT personalities of the lab's home routers (RFC 4787 vocabulary), as
- * iptables-restore rulesets for each router's namespace (ipt.c loads
- * them). A personality is a row of the table in nat.c, and everything that
+ * nftables rulesets for each router's namespace (nftload.c loads them). A personality is a row of the table in nat.c, and everything that
  * names personalities (help, errors, the matrix, the tests) reads that
  * table. Every router also gets the stateful inbound firewall a home
  * router has (docs/nat-types.md, "--no-firewall: bare MASQUERADE").
@@ -44,10 +43,11 @@ struct lab_nat_personality {
 	const char *alias;     /* short form */
 	struct lab_nat_props props; /* RFC 4787 mapping and filtering */
 	enum lab_nat_ports ports;   /* port preservation when the port is free */
-	/* Rule templates, one per line, without "-A"; tokens: %W wan ifname,
-	 * %L lan ifname, %H the lan host's address, %P the host's port. */
-	const char *nat_rules;
-	const char *forward_rules; /* filter FORWARD rules before the final drop */
+	/* Rule templates in nft(8) syntax, one rule a line; tokens: %W wan
+	 * ifname, %L lan ifname, %H the lan host's address, %P the host's
+	 * port. */
+	const char *nat_rules;     /* the srcnat chain's */
+	const char *forward_rules; /* the forward chain's, before the final drop */
 	const struct lab_nat_cone *cone; /* NULL: conntrack's filtering */
 };
 
@@ -83,7 +83,12 @@ const struct lab_nat_personality *lab_nat_at(size_t i);
 const struct lab_nat_personality *lab_nat_by_openness(size_t rank);
 /* "port-restricted (prc), symmetric (sym), ..." for help texts and errors. */
 const char *lab_nat_names(void);
-/* Writes the iptables-restore input for personality p; returns its length,
+/* The router's table: NAT, firewall and the glass box's log rules. */
+#define LAB_NAT_TABLE "hplab"
+/* Writes the nft(8) input for personality p: table LAB_NAT_TABLE, replacing
+ * the router's old one in the same transaction (so loading it again, as
+ * the rebind fault does, swaps it atomically and touches no other table);
+ * returns its length,
  * -ENOSPC if cap is too small, -EINVAL on a bad template or parameter.
  * With prm->lan2 set (same NAT) only an endpoint-independent mapping is
  * possible (-EINVAL otherwise): the hairpin rules name each host's mapping,
@@ -92,7 +97,7 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
 		    char *buf, size_t cap);
 /* Writes the nft(8) input for p's cone filter (p->cone); returns its
  * length, 0 if p has none (nothing to load), -ENOSPC, -EINVAL as above.
- * Loaded beside the iptables rules (its own table); none with prm->lan2
+ * Its own table, hplab_cone, loaded beside LAB_NAT_TABLE; none with prm->lan2
  * (the same-NAT router is port-restricted). */
 int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 			 char *buf, size_t cap);

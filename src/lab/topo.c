@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "ct.h"
-#include "ipt.h"
 #include "nat.h"
+#include "nftload.h"
 #include "nl.h"
 #include "topo.h"
 #include "topo_bridge.h"
@@ -59,9 +59,9 @@ static const struct lab_netns_sysctl topo_sysctl_no_ipv6 = {
 	"net/ipv6/conf/default/disable_ipv6", "1", true /* absent: no IPv6 at all */
 };
 static const struct lab_netns_sysctl topo_sysctl_forward = { "net/ipv4/ip_forward", "1", false };
-/* A bridged frame must not meet the router's iptables: with br_netfilter
+/* A bridged frame must not meet the router's ruleset: with br_netfilter
  * loaded, bridge-nf-call-iptables (per namespace, default 1) would send
- * the hosts' own LAN traffic through FORWARD, where the one-router
+ * the hosts' own LAN traffic through the forward hook, where the one-router
  * ruleset (nat.c) drops lan-to-lan datagrams that were not hairpinned.
  * Absent without br_netfilter: nothing to stop. */
 static const struct lab_netns_sysctl topo_sysctl_bridge_nf = {
@@ -297,18 +297,26 @@ struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host
 	return lab_theory_chain(&t->nat[r]->props, &t->nat[c]->props);
 }
 
-/* The ruleset of NAT r into buf (impairments: home routers only). */
-static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port, bool raw,
+/* Which side's impairments a home router has: rA's 0, rB's 1 (topo.h). */
+static size_t topo_side(enum lab_node r)
+{
+	return r == LAB_NODE_RA ? 0 : 1;
+}
+
+/* The ruleset of NAT r into buf: its table (nat.c), then its impairments
+ * (home routers only) and its cone filter, as asked. */
+static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port, bool all,
 			 char *buf, size_t cap, char *err, size_t errlen)
 {
 	struct lab_nat_params prm = { "wan", "lan", topo_inside(t, r), LAB_CLIENT_PORT,
 				      t->opts.no_firewall };
-	const struct lab_impair *imp = &t->opts.imp[r == LAB_NODE_RA ? 0 : 1];
+	const struct lab_impair *imp = &t->opts.imp[topo_side(r)];
+	bool shared = t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r));
 	int ret, n;
 
 	prm.masq_port = masq_port;
 	prm.sessions = t->opts.nat_sessions;
-	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r))) {
+	if (shared) {
 		prm.lan2 = t->plan->lan2;
 		prm.host2 = t->plan->one_router ? lab_plan_host_addr_in(t->plan, LAB_NODE_HB) :
 						  lab_plan_inside_addr(t->plan, r, t->plan->lan2);
@@ -323,10 +331,10 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 			 t->plan->one_router ? " (the one router of both hosts is port-restricted)" : "");
 		return ret;
 	}
-	if (raw && !topo_is_cgn(r) && lab_impair_active(imp)) {
+	if (all && !topo_is_cgn(r) && lab_impair_active(imp)) {
 		struct lab_impair_hook hooks[3];
 		struct lab_impair_rules_cfg cfg = { .imp = imp, .hooks = hooks, .n_hooks = 2,
-						    .queue_num = LAB_TOPO_NFQ(r == LAB_NODE_RA ? 0 : 1),
+						    .queue_num = LAB_TOPO_NFQ(topo_side(r)),
 						    .proto = "udp" };
 
 		lab_impair_router_hooks(hooks, "wan", "lan");
@@ -343,31 +351,24 @@ static int topo_nat_text(struct lab_topo *t, enum lab_node r, unsigned masq_port
 		}
 		ret += n;
 	}
+	if (all && !shared) {
+		n = lab_nat_cone_ruleset(t->nat[r], &prm, buf + ret, cap - (size_t)ret);
+		if (n < 0) {
+			snprintf(err, errlen, "cannot write the cone filter of %s: %s", t->names[r],
+				 strerror(-n));
+			return n;
+		}
+		ret += n;
+	}
 	return ret;
 }
 
-/* The cone filter's nft input of router r into buf; 0 if it has none. */
-static int topo_cone_text(struct lab_topo *t, enum lab_node r, char *buf, size_t cap, char *err,
+/* One load per router, its tables in one transaction. */
+static int topo_nat_start(struct lab_topo *t, struct lab_nft_job *job, char *err,
 			  size_t errlen)
 {
-	struct lab_nat_params prm = { "wan", "lan", topo_inside(t, r), LAB_CLIENT_PORT,
-				      t->opts.no_firewall };
-	int ret;
-
-	if (t->plan->one_router || (t->plan->shared_cgn && topo_is_cgn(r)))
-		return 0;
-	ret = lab_nat_cone_ruleset(t->nat[r], &prm, buf, cap);
-	if (ret < 0)
-		snprintf(err, errlen, "cannot write the cone filter of %s: %s", t->names[r],
-			 strerror(-ret));
-	return ret;
-}
-
-static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err,
-			  size_t errlen)
-{
-	char text[TOPO_NATS][4096], cone[TOPO_NATS][2048];
-	struct lab_ipt_load loads[2 * TOPO_NATS];
+	char text[TOPO_NATS][8192];
+	struct lab_nft_load loads[TOPO_NATS];
 	int ret;
 	size_t i, n = 0;
 
@@ -379,28 +380,30 @@ static int topo_nat_start(struct lab_topo *t, struct lab_ipt_job *job, char *err
 		ret = topo_nat_text(t, r, 0, true, text[i], sizeof(text[i]), err, errlen);
 		if (ret < 0)
 			return ret;
-		loads[n++] = (struct lab_ipt_load){ t->fds[r], LAB_IPT_RESTORE, text[i] };
-		ret = topo_cone_text(t, r, cone[i], sizeof(cone[i]), err, errlen);
-		if (ret < 0)
-			return ret;
-		if (ret > 0)
-			loads[n++] = (struct lab_ipt_load){ t->fds[r], LAB_IPT_NFT, cone[i] };
+		loads[n] = (struct lab_nft_load){ t->fds[r], t->names[r], text[i] };
+		if (!topo_is_cgn(r) && lab_impair_needs_queue(&t->opts.imp[topo_side(r)])) {
+			/* after the text, by netlink (impair.h says why) */
+			loads[n].queue_table = LAB_IMPAIR_TABLE;
+			loads[n].queue_chain = LAB_IMPAIR_CHAIN;
+			loads[n].queue_num = LAB_TOPO_NFQ(topo_side(r));
+		}
+		n++;
 	}
-	ret = lab_ipt_apply_start(job, loads, n);
+	ret = lab_nft_start(job, loads, n);
 	if (ret < 0)
-		snprintf(err, errlen, "%s", job->err);
+		snprintf(err, errlen, "NAT rules: %s", job->err);
 	return ret;
 }
 
-/* The cone filter (nft) stays as built: it learns from whatever mappings
- * MASQUERADE makes, the new port's too. */
+/* Only the router's own table is replaced (nat.c: in one transaction):
+ * the impairments stay, and so does the cone filter, which learns from
+ * whatever mappings masquerade makes, the new port's too. */
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen)
 {
-	struct lab_ipt_job job = { 0 };
-	char text[4096];
-	struct lab_ipt_load load = { -1, LAB_IPT_RESTORE, text };
-	int ret, r;
+	char text[8192];
+	struct lab_nft_load load = { -1, NULL, text };
+	int ret;
 
 	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
 	    !lab_plan_has_node(t->plan, router) || !t->nat[router])
@@ -409,17 +412,12 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 	if (ret < 0)
 		return ret;
 	load.ns_fd = t->fds[router];
-	ret = lab_ipt_apply_start(&job, &load, 1);
-	r = lab_ipt_apply_finish(&job);
-	if (ret == 0)
-		ret = r;
-	if (ret < 0)
-		snprintf(err, errlen, "%s: %s", t->names[router], job.err);
-	return ret;
+	load.name = t->names[router];
+	return lab_nft_load(&load, err, errlen);
 }
 
-/* conntrack's sysctls exist in a namespace only once its nat table is
- * loaded, i.e. after iptables-restore. */
+/* conntrack's sysctls exist in a namespace only once something there
+ * uses conntrack, i.e. once the router's ruleset is loaded. */
 static int topo_set_udp_timeouts(struct lab_topo *t, char *err, size_t errlen)
 {
 	const enum lab_node *routers = topo_nats;
@@ -503,7 +501,7 @@ static int topo_configure(struct lab_topo *t, char *err, size_t errlen)
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
-	struct lab_ipt_job job = { 0 };
+	struct lab_nft_job job = { 0 };
 	uint64_t mark = now_us();
 	int n, ret, r;
 
@@ -515,8 +513,8 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	if (lab_plan_has_node(t->plan, LAB_NODE_CA))
 		t->nat[LAB_NODE_CA] = t->nat[LAB_NODE_CB] =
 			t->opts.nat_cgn ? t->opts.nat_cgn : lab_nat_find(LAB_NAT_DEFAULT);
-	/* the routers first: loading their rules takes longest (each a
-	 * process of its own, ipt.c), and runs while netlink does the rest */
+	/* the routers first: loading their rules takes longest (nftload.c,
+	 * on a thread of its own), and runs while netlink does the rest */
 	ret = topo_create_namespaces(t, true, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
@@ -542,7 +540,7 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 out:
 	for (n = 0; n < LAB_NODE_COUNT; n++)
 		lab_nl_close(&t->nl[n]);
-	r = lab_ipt_apply_finish(&job);
+	r = lab_nft_finish(&job);
 	topo_lap(t, LAB_TOPO_STEP_NAT_WAIT, &mark);
 	if (r < 0 && ret == 0) {
 		ret = r;

@@ -31,8 +31,8 @@ struct lab_topo_opts {
 	const struct lab_nat_personality *nat_cgn;
 	unsigned udp_timeout; /* routers' conntrack UDP timeouts, seconds; 0: kernel's */
 	unsigned nat_sessions; /* each router's session-table cap (nat.c); 0: none */
-	/* impairments of rA's (0) and rB's (1) wan side; the raw-table rules go
-	 * in with the router's NAT ruleset, queueing to LAB_TOPO_NFQ(i) */
+	/* impairments of rA's (0) and rB's (1) wan side; their table (impair.h)
+	 * goes in with the router's ruleset, queueing to LAB_TOPO_NFQ(i) */
 	struct lab_impair imp[2];
 };
 
@@ -71,8 +71,9 @@ int lab_topo_init(struct lab_topo *t, const char *prefix);
  * must still call lab_topo_destroy(). */
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen);
-/* Re-applies router's NAT and filter tables (not raw: impairments stay)
- * atomically, with masq_port as in lab_nat_params (0: as built). */
+/* Replaces router's own table (nat.c: NAT, firewall, log rules; not the
+ * impairments' nor the cone's) atomically, with masq_port as in
+ * lab_nat_params (0: as built). */
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen);
 /* What host's NATs add up to (its router's, behind a CGN the chain's:

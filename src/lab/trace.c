@@ -4,13 +4,13 @@
  * told with, and lab_trace_resolve(), which turns the raw records into
  * datagrams with fates. The sentences are in trace_say.c.
  *
- * What the raw records are (nat.c's NFLOG rules, glass.c's readers):
- *   - "in" at mangle PREROUTING: a datagram arriving, before DNAT;
- *   - "out" at mangle POSTROUTING: leaving, before SNAT (mangle runs
- *     before nat in both hooks: NF_IP_PRI_MANGLE is -150 in every hook,
+ * What the raw records are (nat.c's log rules, NFLOG; glass.c's readers):
+ *   - "in" at priority mangle in prerouting: a datagram arriving, before DNAT;
+ *   - "out" at priority mangle in postrouting: leaving, before SNAT (mangle
+ *     runs before nat in both hooks: NF_IP_PRI_MANGLE is -150 in every hook,
  *     NF_IP_PRI_NAT_DST -100 and NF_IP_PRI_NAT_SRC 100,
  *     linux/netfilter_ipv4.h);
- *   - a drop rule's record, just before its DROP;
+ *   - a drop rule's record, logged by the rule as it drops;
  *   - the conntrack entries (MAP): made, refreshed, destroyed.
  */
 #include <arpa/inet.h>

@@ -72,8 +72,8 @@ enum lab_tr_fate {
 	LAB_FATE_COUNT
 };
 
-/* The drop rules every NAT's ruleset logs (nat.c writes them, each an
- * NFLOG rule with the row's name as prefix just before its DROP). */
+/* The drop rules every NAT's ruleset logs (nat.c writes them, each
+ * logging to NFLOG with the row's name as prefix as it drops). */
 enum lab_tr_rule {
 	LAB_RULE_NONE,
 	LAB_RULE_FW_INPUT,   /* the stateful firewall: nothing new from the wan to the router */
@@ -87,8 +87,8 @@ enum lab_tr_rule {
  * lab_trace_resolve() one event stands for the datagram at that NAT: the
  * arrival, with the fate the later records told. */
 enum lab_tr_at {
-	LAB_AT_IN,   /* mangle PREROUTING, prefix "in": arriving, before DNAT */
-	LAB_AT_OUT,  /* mangle POSTROUTING, prefix "out": leaving, before SNAT */
+	LAB_AT_IN,   /* priority mangle, prerouting, prefix "in": arriving, before DNAT */
+	LAB_AT_OUT,  /* priority mangle, postrouting, prefix "out": leaving, before SNAT */
 	LAB_AT_DROP, /* a drop rule's NFLOG, prefix lab_trace_rule_name() */
 	LAB_AT_COUNT
 };

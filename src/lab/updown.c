@@ -215,8 +215,7 @@ static void print_explore(const struct lab_topo *t, const char *bindir)
 
 	printf("\nexplore:\n");
 	hint("the NATs' tables and drops, live", "%s watch --prefix %s", lab_prog(), t->prefix);
-	hint("the NAT rules", "ip netns exec %s iptables -t nat -S", ra);
-	hint("the filter rules, with their counters", "ip netns exec %s iptables -L -v -n", ra);
+	hint("its rules, the drops counted", "ip netns exec %s nft list ruleset", ra);
 	hint("its mappings", "ip netns exec %s conntrack -L", ra);
 	hint("its mappings as they come and go", "ip netns exec %s conntrack -E", ra);
 	hint("what crosses its public side", "ip netns exec %s tcpdump -ni %s", ra, wan);

@@ -27,7 +27,7 @@ hp_expect_eq "watch --prefix nosuch: stdout" "" "$(cat "$T/none.out")"
 echo "check: up -v prints the explore hints for its prefix"
 "$BIN/labrun" up -v --prefix "$prefix" >"$T/up.out" 2>"$T/up.err" || hp_fail "labrun up failed"
 for hint in "watch --prefix $prefix( |\$)" "ip netns exec $prefix-rA conntrack -E( |\$)" \
-	"ip netns exec $prefix-rA iptables -L -v -n( |\$)" "ip netns exec $prefix-rA tcpdump -ni wan( |\$)"; do
+	"ip netns exec $prefix-rA nft list ruleset( |\$)" "ip netns exec $prefix-rA tcpdump -ni wan( |\$)"; do
 	hp_expect_grep "up's explore hints" "^  .*$hint" "$T/up.out"
 done
 

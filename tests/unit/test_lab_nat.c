@@ -14,40 +14,44 @@
 
 static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
 
+#define FW_INPUT "\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 " \
+		 "snaplen 128 drop\n"
+
 static void test_default_ruleset_text(void **state)
 {
 	const char *want =
-		"*nat\n"
-		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-		":POSTROUTING ACCEPT [0:0]\n"
-		"-A POSTROUTING -o wan -j MASQUERADE\n"
-		"COMMIT\n"
-		"*filter\n"
-		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-		"-A INPUT -i wan -m conntrack --ctstate NEW"
-		" -j NFLOG --nflog-group 7 --nflog-prefix fw-input --nflog-size 128\n"
-		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
-		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
-		"-A FORWARD -i wan -o lan"
-		" -j NFLOG --nflog-group 7 --nflog-prefix fw-forward --nflog-size 128\n"
-		"-A FORWARD -i wan -o lan -j DROP\n"
-		"COMMIT\n"
-		"*mangle\n"
-		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
-		":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
-		"-A PREROUTING -p udp"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A PREROUTING -p icmp --icmp-type destination-unreachable"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A PREROUTING -p icmp --icmp-type time-exceeded"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A POSTROUTING -p udp"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"-A POSTROUTING -p icmp --icmp-type destination-unreachable"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"-A POSTROUTING -p icmp --icmp-type time-exceeded"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"COMMIT\n";
+		"add table ip hplab\n"
+		"delete table ip hplab\n"
+		"table ip hplab {\n"
+		"\tchain nat_in {\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t}\n"
+		"\tchain nat_out {\n"
+		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"\t\toifname \"wan\" masquerade\n"
+		"\t}\n"
+		"\tchain input {\n"
+		"\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 snaplen 128 drop\n"
+		"\t}\n"
+		"\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\tiifname \"wan\" oifname \"lan\" ct state established,related accept\n"
+		"\t\tiifname \"wan\" oifname \"lan\" counter log prefix \"fw-forward\" group 7 snaplen 128 drop\n"
+		"\t}\n"
+		"\tchain watch_in {\n"
+		"\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+		"\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n"
+		"\t\ticmp type destination-unreachable log prefix \"in\" group 7 snaplen 128\n"
+		"\t\ticmp type time-exceeded log prefix \"in\" group 7 snaplen 128\n"
+		"\t}\n"
+		"\tchain watch_out {\n"
+		"\t\ttype filter hook postrouting priority mangle; policy accept;\n"
+		"\t\tmeta l4proto udp log prefix \"out\" group 7 snaplen 128\n"
+		"\t\ticmp type destination-unreachable log prefix \"out\" group 7 snaplen 128\n"
+		"\t\ticmp type time-exceeded log prefix \"out\" group 7 snaplen 128\n"
+		"\t}\n"
+		"}\n";
 	char buf[4096];
 	int n;
 
@@ -65,16 +69,18 @@ static void test_personalities(void **state)
 	assert_ptr_equal(lab_nat_find("prc"), lab_nat_find("port-restricted"));
 	assert_null(lab_nat_find("open"));
 	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &prm, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE --random-fully\n"));
+	/* RFC 4787 s.4.2.1: a random port for every mapping */
+	assert_non_null(strstr(buf, "\t\toifname \"wan\" masquerade fully-random\n"));
 	assert_true(lab_nat_ruleset(lab_nat_find("full-cone"), &prm, buf, sizeof(buf)) > 0);
 	/* no static port forward: the cone filter (nft) DNATs per mapping */
-	assert_null(strstr(buf, "DNAT --to-destination"));
+	assert_null(strstr(buf, "dnat ip to"));
+	assert_null(strstr(buf, "fully-random"));
 	/* the DNAT acceptance comes before the final drop */
-	assert_true(strstr(buf, "--ctstate DNAT -j ACCEPT") < strstr(buf, "-o lan -j DROP"));
+	assert_non_null(strstr(buf, "ct status dnat accept"));
+	assert_true(strstr(buf, "ct status dnat accept") < strstr(buf, "\"fw-forward\""));
 	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &prm, buf, sizeof(buf)) > 0);
-	assert_null(strstr(buf, "-m recent"));
 	/* every personality keeps the home router's inbound firewall */
-	assert_non_null(strstr(buf, "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+	assert_non_null(strstr(buf, FW_INPUT));
 	assert_true(lab_nat_cone_ruleset(lab_nat_find("rc"), &prm, buf, sizeof(buf)) > 0);
 	/* per mapping (public port) and remote address: address-dependent */
 	assert_non_null(strstr(buf, "add @filter { ip daddr . udp sport ct count over 0 }\n"));
@@ -87,7 +93,7 @@ static void test_personalities(void **state)
 
 static void test_ruleset_refuses_bad_input(void **state)
 {
-	struct lab_nat_params evil = { "wan\n-A INPUT -j ACCEPT", "lan", "10.0.1.2", 4000 };
+	struct lab_nat_params evil = { "wan\" accept\n}", "lan", "10.0.1.2", 4000 };
 	struct lab_nat_params noport = { "wan", "lan", "10.0.1.2", 0 };
 	char buf[2048], tiny[40];
 
@@ -106,35 +112,37 @@ static void test_no_firewall(void **state)
 	(void)state;
 	bare.no_firewall = true;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &bare, buf, sizeof(buf)) > 0);
-	assert_null(strstr(buf, "-A INPUT"));
-	assert_null(strstr(buf, "DROP"));
-	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -j MASQUERADE\n"));
+	assert_null(strstr(buf, "ct state new"));
+	assert_null(strstr(buf, "drop"));
+	/* the chains are there, empty: the hooks as with the firewall */
+	assert_non_null(strstr(buf, "\tchain input {\n\t\ttype filter hook input priority filter; "
+				    "policy accept;\n\t}\n"));
+	assert_non_null(strstr(buf, "\t\toifname \"wan\" masquerade\n"));
 	/* a restricted cone still needs its memory of destinations */
 	assert_true(lab_nat_ruleset(lab_nat_find("rc"), &bare, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "--ctstate DNAT -j ACCEPT"));
+	assert_non_null(strstr(buf, "ct status dnat accept"));
 	assert_true(lab_nat_cone_ruleset(lab_nat_find("rc"), &bare, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "add @filter"));
 }
 
-/* --nat-sessions: one logged refusal of new flows out beyond the cap,
- * ahead of every other filter rule, on both lan ports of one router. */
+/* --nat-sessions: one counted and logged refusal of new flows out beyond
+ * the cap (one rule: ct count runs once per datagram), ahead of every
+ * other forward rule, on both lan ports of one router. */
 static void test_session_cap(void **state)
 {
 	static const char cap[] =
-		"-A FORWARD -i lan -o wan -m conntrack --ctstate NEW -m connlimit "
-		"--connlimit-above 16 --connlimit-mask 0 -j NFLOG --nflog-group 7 "
-		"--nflog-prefix sessions --nflog-size 128\n"
-		"-A FORWARD -i lan -o wan -m conntrack --ctstate NEW -m connlimit "
-		"--connlimit-above 16 --connlimit-mask 0 -j DROP\n";
+		"\t\tiifname \"lan\" oifname \"wan\" ct state new ct count over 16 counter "
+		"log prefix \"sessions\" group 7 snaplen 128 drop\n";
 	struct lab_nat_params p = prm, same = prm;
 	char buf[4096];
 
 	(void)state;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &p, buf, sizeof(buf)) > 0);
-	assert_null(strstr(buf, "connlimit"));
+	assert_null(strstr(buf, "ct count"));
 	p.sessions = 16;
 	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &p, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, ":OUTPUT ACCEPT [0:0]\n-A FORWARD -i lan -o wan"));
+	assert_non_null(strstr(buf, "priority filter; policy accept;\n\t\tiifname \"lan\" "
+				    "oifname \"wan\" ct state new ct count over 16"));
 	assert_non_null(strstr(buf, cap));
 	p.no_firewall = true;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &p, buf, sizeof(buf)) > 0);
@@ -144,8 +152,8 @@ static void test_session_cap(void **state)
 	same.public_addr = "198.51.100.10";
 	same.sessions = 16;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "-A FORWARD -i lan2 -o wan -m conntrack --ctstate NEW -m "
-				    "connlimit --connlimit-above 16 --connlimit-mask 0 -j DROP\n"));
+	assert_non_null(strstr(buf, "\t\tiifname \"lan2\" oifname \"wan\" ct state new ct count "
+				    "over 16 counter log prefix \"sessions\" group 7 snaplen 128 drop\n"));
 }
 
 static void test_same_nat_hairpin(void **state)
@@ -157,24 +165,28 @@ static void test_same_nat_hairpin(void **state)
 	(void)state;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
 	/* pinned endpoint-independent mappings, the lans isolated */
-	assert_non_null(strstr(buf, "-A POSTROUTING -o wan -s 10.0.2.2 -p udp --sport 4000 "
-				    "-j SNAT --to-source 198.51.100.10:4001\n"));
-	assert_non_null(strstr(buf, "-A FORWARD -i lan -o lan2 -j DROP\n"));
-	assert_null(strstr(buf, "DNAT"));
+	assert_non_null(strstr(buf, "\t\toifname \"wan\" ip saddr 10.0.2.2 udp sport 4000 "
+				    "snat ip to 198.51.100.10:4001\n"));
+	assert_non_null(strstr(buf, "\t\tiifname \"lan\" oifname \"lan2\" counter log prefix "
+				    "\"isolation\" group 7 snaplen 128 drop\n"));
+	assert_null(strstr(buf, "dnat"));
 	same.hairpin = true;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "-A PREROUTING -i lan -d 198.51.100.10 -p udp --dport 4001 "
-				    "-j DNAT --to-destination 10.0.2.2:4000\n"));
+	/* in the dstnat chain, ahead of the srcnat one */
+	assert_non_null(strstr(buf, "\t\tiifname \"lan\" ip daddr 198.51.100.10 udp dport 4001 "
+				    "dnat ip to 10.0.2.2:4000\n"));
+	assert_true(strstr(buf, "dnat ip to 10.0.2.2:4000") < strstr(buf, "chain nat_out"));
 	/* the hairpinned datagram shows the sender's public endpoint (REQ-9) */
-	assert_non_null(strstr(buf, "-A POSTROUTING -o lan2 -s 10.0.1.2 -p udp --sport 4000 -m "
-				    "conntrack --ctstate DNAT -j SNAT --to-source 198.51.100.10:4000\n"));
-	assert_true(strstr(buf, "-i lan -o lan2 -m conntrack --ctstate DNAT -j ACCEPT") <
-		    strstr(buf, "-A FORWARD -i lan -o lan2 -j DROP"));
+	assert_non_null(strstr(buf, "\t\toifname \"lan2\" ip saddr 10.0.1.2 udp sport 4000 "
+				    "ct status dnat snat ip to 198.51.100.10:4000\n"));
+	assert_non_null(strstr(buf, "iifname \"lan\" oifname \"lan2\" ct status dnat accept\n"));
+	assert_true(strstr(buf, "iifname \"lan\" oifname \"lan2\" ct status dnat accept") <
+		    strstr(buf, "iifname \"lan\" oifname \"lan2\" counter"));
 	/* the shared router has no cone filter */
 	assert_int_equal(lab_nat_cone_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)), 0);
 	/* only a port-restricted router can be shared */
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("sym"), &same, buf, sizeof(buf)), -EINVAL);
-	same.public_addr = "1.2.3.4\n-A INPUT -j ACCEPT";
+	same.public_addr = "1.2.3.4 accept";
 	assert_int_equal(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)), -EINVAL);
 }
 
@@ -182,38 +194,39 @@ static void test_same_nat_hairpin(void **state)
 static void test_full_cone_ruleset_text(void **state)
 {
 	const char *want =
-		"*nat\n"
-		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-		":POSTROUTING ACCEPT [0:0]\n"
-		"-A POSTROUTING -o wan -j MASQUERADE\n"
-		"COMMIT\n"
-		"*filter\n"
-		":INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-		"-A INPUT -i wan -m conntrack --ctstate NEW"
-		" -j NFLOG --nflog-group 7 --nflog-prefix fw-input --nflog-size 128\n"
-		"-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"
-		"-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n"
-		"-A FORWARD -i wan -o lan -m conntrack --ctstate DNAT -j ACCEPT\n"
-		"-A FORWARD -i wan -o lan"
-		" -j NFLOG --nflog-group 7 --nflog-prefix fw-forward --nflog-size 128\n"
-		"-A FORWARD -i wan -o lan -j DROP\n"
-		"COMMIT\n"
-		"*mangle\n"
-		":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
-		":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
-		"-A PREROUTING -p udp"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A PREROUTING -p icmp --icmp-type destination-unreachable"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A PREROUTING -p icmp --icmp-type time-exceeded"
-		" -j NFLOG --nflog-group 7 --nflog-prefix in --nflog-size 128\n"
-		"-A POSTROUTING -p udp"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"-A POSTROUTING -p icmp --icmp-type destination-unreachable"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"-A POSTROUTING -p icmp --icmp-type time-exceeded"
-		" -j NFLOG --nflog-group 7 --nflog-prefix out --nflog-size 128\n"
-		"COMMIT\n";
+		"add table ip hplab\n"
+		"delete table ip hplab\n"
+		"table ip hplab {\n"
+		"\tchain nat_in {\n"
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+		"\t}\n"
+		"\tchain nat_out {\n"
+		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"\t\toifname \"wan\" masquerade\n"
+		"\t}\n"
+		"\tchain input {\n"
+		"\t\ttype filter hook input priority filter; policy accept;\n"
+		"\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 snaplen 128 drop\n"
+		"\t}\n"
+		"\tchain forward {\n"
+		"\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\tiifname \"wan\" oifname \"lan\" ct state established,related accept\n"
+		"\t\tiifname \"wan\" oifname \"lan\" ct status dnat accept\n"
+		"\t\tiifname \"wan\" oifname \"lan\" counter log prefix \"fw-forward\" group 7 snaplen 128 drop\n"
+		"\t}\n"
+		"\tchain watch_in {\n"
+		"\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+		"\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n"
+		"\t\ticmp type destination-unreachable log prefix \"in\" group 7 snaplen 128\n"
+		"\t\ticmp type time-exceeded log prefix \"in\" group 7 snaplen 128\n"
+		"\t}\n"
+		"\tchain watch_out {\n"
+		"\t\ttype filter hook postrouting priority mangle; policy accept;\n"
+		"\t\tmeta l4proto udp log prefix \"out\" group 7 snaplen 128\n"
+		"\t\ticmp type destination-unreachable log prefix \"out\" group 7 snaplen 128\n"
+		"\t\ticmp type time-exceeded log prefix \"out\" group 7 snaplen 128\n"
+		"\t}\n"
+		"}\n";
 	char buf[4096];
 
 	(void)state;
@@ -282,7 +295,7 @@ static void test_every_row(void **state)
 		snprintf(shown, sizeof(shown), "%s (%s)", p->name, p->alias);
 		assert_non_null(strstr(lab_nat_names(), shown));
 		assert_true(lab_nat_ruleset(p, &prm, buf, sizeof(buf)) > 0);
-		assert_non_null(strstr(buf, "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+		assert_non_null(strstr(buf, FW_INPUT));
 		for (seen = 0, j = 0; j < lab_nat_count(); j++)
 			seen += lab_nat_by_openness(j) == p;
 		assert_int_equal(seen, 1);
@@ -306,7 +319,7 @@ static void test_personality_properties(void **state)
 	assert_int_equal(lab_nat_find("prc")->props.filtering, LAB_FILT_APD);
 	assert_int_equal(lab_nat_find("sym")->props.mapping, LAB_MAP_APD);
 	assert_int_equal(lab_nat_find("rc")->props.mapping, LAB_MAP_EI);
-	/* RFC 4787 s.4.2.1: MASQUERADE preserves a free port, --random-fully not */
+	/* RFC 4787 s.4.2.1: masquerade preserves a free port, fully-random not */
 	assert_int_equal(lab_nat_find("sym")->ports, LAB_NAT_PORTS_RANDOM);
 	assert_int_equal(lab_nat_find("fc")->ports, LAB_NAT_PORTS_PRESERVE);
 	assert_int_equal(lab_nat_find("rc")->ports, LAB_NAT_PORTS_PRESERVE);
@@ -318,28 +331,27 @@ static void test_personality_properties(void **state)
 	assert_null(lab_nat_find("sym")->cone);
 }
 
-/* Every DROP is told: the line before it is the same match logging to the
- * trace's group with a drop rule's name (trace.h), so the glass box can
- * say which rule dropped what. Returns how many drops the text has. */
+/* Every drop is told: the rule counts, then logs to the trace's group
+ * with a drop rule's name (trace.h), so the glass box can say which rule
+ * dropped what, then drops. Returns how many drops the text has. */
 static int drops_logged(const char *buf)
 {
-	const char *line = buf, *prev = NULL, *nl;
+	const char *line = buf, *nl;
 	int n = 0;
 
-	for (; (nl = strchr(line, '\n')) != NULL; prev = line, line = nl + 1) {
-		const char *drop = strstr(line, " -j DROP\n");
-		char want[256];
+	for (; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		const char *drop = strstr(line, " drop\n"), *log;
+		char want[64];
 		enum lab_tr_rule rule;
 
 		if (!drop || drop > nl)
 			continue;
 		n++;
-		assert_non_null(prev);
-		/* the same match ... */
-		assert_int_equal(strncmp(prev, line, (size_t)(drop - line)), 0);
-		/* ... logged with a rule's name */
-		assert_int_equal(sscanf(prev + (drop - line), " -j NFLOG --nflog-group 7 "
-					"--nflog-prefix %255s", want), 1);
+		log = strstr(line, " counter log prefix \"");
+		assert_non_null(log);
+		assert_true(log < drop);
+		assert_int_equal(sscanf(log, " counter log prefix \"%63[^\"]\" group 7 snaplen 128 drop",
+					want), 1);
 		assert_int_equal(lab_trace_at_find(want, &rule), LAB_AT_DROP);
 		assert_int_not_equal(rule, LAB_RULE_NONE);
 	}
@@ -357,22 +369,39 @@ static void test_nflog_before_each_drop(void **state)
 	for (size_t i = 0; i < lab_nat_count(); i++) {
 		assert_true(lab_nat_ruleset(lab_nat_at(i), &prm, buf, sizeof(buf)) > 0);
 		assert_int_equal(drops_logged(buf), 2);
-		assert_non_null(strstr(buf, "--nflog-prefix fw-input --nflog-size 128\n"
-					    "-A INPUT -i wan -m conntrack --ctstate NEW -j DROP\n"));
+		assert_non_null(strstr(buf, FW_INPUT));
 	}
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &same, buf, sizeof(buf)) > 0);
 	assert_int_equal(drops_logged(buf), 5);
-	assert_non_null(strstr(buf, "--nflog-prefix isolation --nflog-size 128\n"
-				    "-A FORWARD -i lan -o lan2 -j DROP\n"));
 	/* no firewall: nothing dropped, the datagrams still watched */
 	bare.no_firewall = true;
 	assert_true(lab_nat_ruleset(lab_nat_find("prc"), &bare, buf, sizeof(buf)) > 0);
 	assert_int_equal(drops_logged(buf), 0);
 	assert_null(strstr(buf, "fw-input"));
-	assert_non_null(strstr(buf, "-A PREROUTING -p udp -j NFLOG --nflog-group 7 "
-				    "--nflog-prefix in --nflog-size 128\n"));
-	assert_non_null(strstr(buf, "-A POSTROUTING -p icmp --icmp-type time-exceeded -j NFLOG "
-				    "--nflog-group 7 --nflog-prefix out --nflog-size 128\n"));
+	assert_non_null(strstr(buf, "\ttype filter hook prerouting priority mangle; policy accept;\n"
+				    "\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n"));
+	assert_non_null(strstr(buf, "\t\ticmp type time-exceeded log prefix \"out\" group 7 "
+				    "snaplen 128\n\t}\n}\n"));
+}
+
+/* The rebind fault's port: ahead of the personality's masquerade (the
+ * first matching NAT rule wins), UDP only; the table replaces the old one
+ * in the same transaction. */
+static void test_masq_port(void **state)
+{
+	struct lab_nat_params p = prm;
+	char buf[4096];
+
+	(void)state;
+	p.masq_port = 5555;
+	assert_true(lab_nat_ruleset(lab_nat_find("sym"), &p, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "priority srcnat; policy accept;\n"
+				    "\t\toifname \"wan\" meta l4proto udp masquerade to :5555\n"
+				    "\t\toifname \"wan\" masquerade fully-random\n"));
+	assert_ptr_equal(strstr(buf, "add table ip hplab\ndelete table ip hplab\ntable ip hplab {\n"),
+			 buf);
+	p.masq_port = 65536;
+	assert_int_equal(lab_nat_ruleset(lab_nat_find("sym"), &p, buf, sizeof(buf)), -EINVAL);
 }
 
 int main(void)
@@ -389,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_every_row),
 		cmocka_unit_test(test_nflog_before_each_drop),
 		cmocka_unit_test(test_session_cap),
+		cmocka_unit_test(test_masq_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "lab/impair.h"
+#include "lab/nftload.h"
 #include "netpair.h"
 #include "nfq.h"
 
@@ -92,23 +93,33 @@ static int fx_setup(void **state)
 }
 
 /* Engine in b on the ingress of hplvb: a -> b is delayed, b -> a is not.
- * The filter rule only switches connection tracking on in b, as a router's
- * NAT rules do. */
+ * The filter table only switches connection tracking on in b, as a router's
+ * rules do. */
 static void fx_impair(struct fx *f, const struct lab_impair *imp)
 {
 	struct lab_impair_hook hook = { .ifname = NETPAIR_IFB };
 	struct lab_impair_rules_cfg cfg = { .imp = imp, .hooks = &hook, .n_hooks = 1,
 					    .queue_num = QNUM, .proto = "udp" };
-	char rules[2048];
+	static const char ct_on[] = "table ip t {\n\tchain input {\n"
+				    "\t\ttype filter hook input priority filter; policy accept;\n"
+				    "\t\tct state invalid drop\n\t}\n}\n";
+	struct lab_nft_load load = { -1, "b", NULL, LAB_IMPAIR_TABLE, LAB_IMPAIR_CHAIN, QNUM };
+	char rules[2048], err[256];
 	int n;
 
-	n = lab_impair_rules(rules, sizeof(rules) - 100, &cfg);
+	n = lab_impair_rules(rules, sizeof(rules) - sizeof(ct_on), &cfg);
 	assert_true(n > 0);
-	strcat(rules, "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate INVALID -j DROP\nCOMMIT\n");
+	strcat(rules, ct_on);
 	lab_nfq_close(f->q);
 	f->q = NULL;
 	assert_int_equal(lab_nfq_open(&f->q, f->np.fb, QNUM, imp, 42), 0);
-	assert_int_equal(netpair_restore(f->np.fb, rules), 0);
+	load.ns_fd = f->np.fb;
+	load.text = rules;
+	if (!lab_impair_needs_queue(imp))
+		load.queue_table = NULL;
+	n = lab_nft_load(&load, err, sizeof(err));
+	if (n < 0)
+		fail_msg("%s", err);
 }
 
 struct run {
