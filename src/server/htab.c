@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "server/htab.h"
+#include "server/hugemap.h"
 
 #define HTAB_STEP 8
 /* From this size a bucket array is mapped on its own (mmap(2)): its zero
@@ -23,6 +24,11 @@
  * the heap may clear the whole array at once (8 MiB at a million rooms:
  * milliseconds), and unmapping it gives the memory back. */
 #define HTAB_MAP_BYTES (64u * 1024)
+/* From this size (256 Ki buckets, some 200 000 rooms) an array is
+ * hugemap.c's: its buckets are hit at random, one per new key, so with
+ * 4 KiB pages nearly every insert into a fresh array faulted, and every
+ * lookup missed the TLB; a huge page is one fault per 2 MiB. */
+#define HTAB_HUGE_BYTES HUGEMAP_PAGE
 
 static struct htab_node **htab_alloc(size_t n)
 {
@@ -32,6 +38,8 @@ static struct htab_node **htab_alloc(size_t n)
 		return NULL;
 	if (n * sizeof(struct htab_node *) < HTAB_MAP_BYTES)
 		return calloc(n, sizeof(struct htab_node *));
+	if (n * sizeof(struct htab_node *) >= HTAB_HUGE_BYTES)
+		return hugemap_alloc(n * sizeof(struct htab_node *));
 	p = mmap(NULL, n * sizeof(struct htab_node *), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
@@ -48,17 +56,20 @@ static void htab_free(struct htab_node **b, size_t n, size_t from)
 		munmap(b + from, (n - from) * sizeof(*b));
 }
 
-/* A mapped old array goes back HTAB_MAP_BYTES at a time as its buckets
- * are moved: unmapping 8 MiB of touched pages at once can take
- * milliseconds, 64 KiB is 16 pages. (Mapped arrays are powers of two of
- * at least HTAB_MAP_BYTES, so the pieces tile them.) */
+/* A mapped old array goes back a piece at a time as its buckets are
+ * moved: unmapping 8 MiB of touched 4 KiB pages at once can take
+ * milliseconds, 64 KiB is 16 pages. A huge-page array goes a whole huge
+ * page at a time (hugemap_free). (Mapped arrays are powers of two of at
+ * least the piece, so the pieces tile them.) */
 static void htab_release(struct htab *h)
 {
-	size_t chunk = HTAB_MAP_BYTES / sizeof(*h->old);
+	size_t bytes = h->n_old * sizeof(*h->old);
+	size_t piece = bytes >= HTAB_HUGE_BYTES ? HTAB_HUGE_BYTES : HTAB_MAP_BYTES;
+	size_t chunk = piece / sizeof(*h->old);
 
-	if (h->n_old * sizeof(*h->old) < HTAB_MAP_BYTES || h->moved - h->released < chunk)
+	if (bytes < HTAB_MAP_BYTES || h->moved - h->released < chunk)
 		return;
-	munmap(h->old + h->released, HTAB_MAP_BYTES);
+	munmap(h->old + h->released, piece);
 	h->released += chunk;
 }
 

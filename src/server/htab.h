@@ -14,7 +14,7 @@
  * Mechanism only: the caller hashes its keys (a keyed hash: the keys come
  * from the network), compares them while walking a chain, and gives the
  * table a function that rehashes a node (used when buckets move). Called
- * by rooms.c; calls nothing of the server's.
+ * by rooms.c; calls hugemap.c (its big arrays) only.
  */
 
 #include <stddef.h>

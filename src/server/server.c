@@ -426,6 +426,11 @@ int server_run(struct server *s)
 		now = hp_clock_ms();
 		server_sweep(s, now);
 		timeout = (int)(s->next_sweep_ms - now);
+		/* the memory of the next rooms is faulted in here, a huge page
+		 * a turn, between batches, rather than by whichever REGISTER
+		 * first touches it (arena.h); more to do: look again at once */
+		if (rooms_prefault(s->ctx.rooms))
+			timeout = 0;
 		if (poll(pfd, (nfds_t)(1 + nsock), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
