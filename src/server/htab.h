@@ -17,6 +17,7 @@
  * by rooms.c; calls hugemap.c (its big arrays) only.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ struct htab {
 	size_t n_old;
 	size_t moved;            /* old[0..moved) are empty already */
 	size_t released;         /* old[0..released) are unmapped (htab.c) */
+	bool cur_huge, old_huge; /* on huge pages: given back 2 MiB at a time */
 	size_t count;
 	size_t min_buckets;
 	htab_hash_fn hash;
