@@ -8,7 +8,8 @@
  * allocator: a free list per multiple of ARENA_ALIGN, fed from big
  * mapped segments backed by transparent huge pages (madvise(2)
  * MADV_HUGEPAGE): one page fault and one TLB entry per 2 MiB instead of
- * 512 of each, which is most of what a new room cost in the kernel.
+ * 512 of each; lookups and expiries, cache misses mostly, then skip the
+ * page-table walk (docs/hpserver.md, "Scale": about twice as fast).
  * The caller gives the size back when freeing (rooms.c knows it), so an
  * object carries no header: a one-peer room costs 16 bytes less than
  * from malloc(3).
