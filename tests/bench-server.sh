@@ -76,6 +76,13 @@ start_hp() {
 	exec 3<&-
 }
 
+# minflt PID: its minor page faults so far (proc(5), /proc/PID/stat field
+# 10; the name in field 2 has no spaces here). preempted PID: the times
+# the scheduler took the CPU from it (nonvoluntary_ctxt_switches): on a
+# shared core, what the ping's worst latency owes to others' load.
+minflt() { awk '{print $10}' "/proc/$1/stat"; }
+preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' "/proc/$1/status"; }
+
 # hp_counter NAME: one of hpserver's counters (SIGUSR1, stderr).
 hp_counter() {
 	local n i
@@ -165,8 +172,10 @@ reg_rate=$(field rate "$hp_reg")
 timeout_s=$(calc "max(30, min(290, int(3 * $ROOMS / max($reg_rate, 1)) + 5))")
 start_hp --max-rooms "$((ROOMS + 1000))" --room-timeout "$timeout_s" "${LIMITS[@]}"
 t_start=$(date +%s)
+flt0=$(minflt "$HP_PID")
 hp_rooms=$(gen register 127.0.0.1 "$HP_PORT" --count "$ROOMS" --window 64 --timeout-ms 2000 --pid "$HP_PID" --time-limit 300)
-echo "hpserver $ROOMS rooms (--room-timeout $timeout_s): $hp_rooms"
+rooms_flt=$(( $(minflt "$HP_PID") - flt0 ))
+echo "hpserver $ROOMS rooms (--room-timeout $timeout_s): $hp_rooms page_faults=$rooms_flt"
 held=$(( $(hp_counter registers) - $(hp_counter expired) ))
 rooms_note="$held held"
 [ "$held" -lt "$(field answered "$hp_rooms")" ] && rooms_note="$(field answered "$hp_rooms") made, $held held: lower bound"
@@ -175,7 +184,9 @@ if [ "$wait_s" -gt 0 ]; then
 	echo "(${wait_s} s until the ping's start: the registrations expire from $timeout_s s on)"
 	sleep "$wait_s"
 fi
+pre0=$(preempted "$HP_PID") flt0=$(minflt "$HP_PID")
 hp_ping=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((PING_S * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((PING_S + 10))")
+ping_pre=$(( $(preempted "$HP_PID") - pre0 )) ping_flt=$(( $(minflt "$HP_PID") - flt0 ))
 echo "hpserver ping ${PING_S} s (held $held before, expired by its end $(hp_counter expired)): $hp_ping"
 stop "$HP_PID"
 
@@ -202,7 +213,11 @@ row "REGISTER new room, cookie incl.: CPU per room (us)" "$(field cpu_us_per_req
 row "REGISTER rate / STUN rate" "$(calc "round($hp_cpu / $(field cpu_us_per_req "$hp_reg"), 2)")" "-" ">= 0.7"
 row "burst, 512 in flight, $BURST_N requests: lost" "$(field lost "$hp_burst")" "$(field lost "${tu_burst:-}")" "hpserver 0"
 row "RSS per one-peer room ($rooms_note), bytes" "$single_b" "-" "<= 320"
+row "page faults per 1000 new rooms (minor, server)" "$(calc "round($rooms_flt * 1000 / max($(field answered "$hp_rooms"), 1), 1)")" "-" ""
 row "RSS per two-peer room / two one-peer rooms" "$pair_b / $((2 * single_b))" "-" ""
 row "ping 1/ms, rooms held+expiring: p99 (us)" "$(field p99_us "$hp_ping")" "-" ""
 row "ping 1/ms, rooms held+expiring: worst (us)" "$(field max_us "$hp_ping")" "-" "<= 2000"
 row "ping 1/ms: lost" "$(field lost "$hp_ping")" "-" ""
+row "ping: server page faults / times preempted" "$ping_flt / $ping_pre" "-" ""
+[ "$ping_pre" -gt 0 ] && echo "note: the server lost its CPU $ping_pre times during the ping (others' load on CPU $SRV_CPU): its worst latency includes that"
+uptime

@@ -12,10 +12,12 @@
  * waits for it, so the table is only briefly more loaded.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "server/htab.h"
+#include "server/hugemap.h"
 
 #define HTAB_STEP 8
 /* From this size a bucket array is mapped on its own (mmap(2)): its zero
@@ -23,8 +25,17 @@
  * the heap may clear the whole array at once (8 MiB at a million rooms:
  * milliseconds), and unmapping it gives the memory back. */
 #define HTAB_MAP_BYTES (64u * 1024)
+/* From this size (256 Ki buckets, some 200 000 rooms) a grown array is
+ * hugemap.c's: its buckets are hit at random, one per new key, so with
+ * 4 KiB pages nearly every insert into a fresh array faulted, and every
+ * lookup missed the TLB; a huge page is one fault per 2 MiB. A shrunk
+ * one is not: the moves fill it in order, a 4 KiB fault every 512
+ * buckets, where one huge-page fault on memory the host had not backed
+ * yet held the loop 5 ms on the test VM (docs/hpserver.md, "Scale"). */
+#define HTAB_HUGE_BYTES HUGEMAP_PAGE
 
-static struct htab_node **htab_alloc(size_t n)
+/* huge: a hugemap.c array (a grown one of at least HTAB_HUGE_BYTES) */
+static struct htab_node **htab_alloc(size_t n, bool huge)
 {
 	void *p;
 
@@ -32,6 +43,8 @@ static struct htab_node **htab_alloc(size_t n)
 		return NULL;
 	if (n * sizeof(struct htab_node *) < HTAB_MAP_BYTES)
 		return calloc(n, sizeof(struct htab_node *));
+	if (huge)
+		return hugemap_alloc(n * sizeof(struct htab_node *));
 	p = mmap(NULL, n * sizeof(struct htab_node *), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
@@ -48,17 +61,20 @@ static void htab_free(struct htab_node **b, size_t n, size_t from)
 		munmap(b + from, (n - from) * sizeof(*b));
 }
 
-/* A mapped old array goes back HTAB_MAP_BYTES at a time as its buckets
- * are moved: unmapping 8 MiB of touched pages at once can take
- * milliseconds, 64 KiB is 16 pages. (Mapped arrays are powers of two of
- * at least HTAB_MAP_BYTES, so the pieces tile them.) */
+/* A mapped old array goes back a piece at a time as its buckets are
+ * moved: unmapping 8 MiB of touched 4 KiB pages at once can take
+ * milliseconds, 64 KiB is 16 pages. A huge-page array goes a whole huge
+ * page at a time (hugemap_free). (Mapped arrays are powers of two of at
+ * least the piece, so the pieces tile them.) */
 static void htab_release(struct htab *h)
 {
-	size_t chunk = HTAB_MAP_BYTES / sizeof(*h->old);
+	size_t bytes = h->n_old * sizeof(*h->old);
+	size_t piece = h->old_huge ? HTAB_HUGE_BYTES : HTAB_MAP_BYTES;
+	size_t chunk = piece / sizeof(*h->old);
 
-	if (h->n_old * sizeof(*h->old) < HTAB_MAP_BYTES || h->moved - h->released < chunk)
+	if (bytes < HTAB_MAP_BYTES || h->moved - h->released < chunk)
 		return;
-	munmap(h->old + h->released, HTAB_MAP_BYTES);
+	munmap(h->old + h->released, piece);
 	h->released += chunk;
 }
 
@@ -67,7 +83,7 @@ int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void 
 	*h = (struct htab){ .min_buckets = min_buckets, .hash = hash, .arg = arg };
 	if (!min_buckets || (min_buckets & (min_buckets - 1)) || !hash)
 		return -EINVAL;
-	h->cur = htab_alloc(min_buckets);
+	h->cur = htab_alloc(min_buckets, false);
 	if (!h->cur)
 		return -ENOMEM;
 	h->n_cur = min_buckets;
@@ -123,15 +139,18 @@ static void htab_step(struct htab *h)
 /* Starts a resize to n buckets; on no memory, stays as it is. */
 static void htab_resize(struct htab *h, size_t n)
 {
-	struct htab_node **b = htab_alloc(n);
+	bool huge = n > h->n_cur && n * sizeof(*h->cur) >= HTAB_HUGE_BYTES;
+	struct htab_node **b = htab_alloc(n, huge);
 
 	if (!b)
 		return;
 	h->old = h->cur;
 	h->n_old = h->n_cur;
+	h->old_huge = h->cur_huge;
 	h->moved = h->released = 0;
 	h->cur = b;
 	h->n_cur = n;
+	h->cur_huge = huge;
 }
 
 static void htab_balance(struct htab *h)

@@ -14,9 +14,10 @@
  * Mechanism only: the caller hashes its keys (a keyed hash: the keys come
  * from the network), compares them while walking a chain, and gives the
  * table a function that rehashes a node (used when buckets move). Called
- * by rooms.c; calls nothing of the server's.
+ * by rooms.c; calls hugemap.c (its big arrays) only.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ struct htab {
 	size_t n_old;
 	size_t moved;            /* old[0..moved) are empty already */
 	size_t released;         /* old[0..released) are unmapped (htab.c) */
+	bool cur_huge, old_huge; /* on huge pages: given back 2 MiB at a time */
 	size_t count;
 	size_t min_buckets;
 	htab_hash_fn hash;

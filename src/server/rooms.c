@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The rendezvous table (rooms.h). Memory: a room and each registration
- * are one malloc each, at their own length (name; candidates and nick),
- * so a room with two peers costs less than two rooms with one. Time:
+ * are one arena.c object each, at their own length (name; candidates and
+ * nick), so a room with two peers costs less than two rooms with one. Time:
  * three htab.c indexes and one last-seen list; expiry pops the list's
  * oldest end while it is stale, so it never looks at a live registration.
  */
@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "rooms.h"
+#include "server/arena.h"
 
 #define ROOMS_MIN_BUCKETS 16u
 
@@ -20,13 +21,14 @@ struct rooms {
 	struct htab names;  /* rooms_room.hnode by name */
 	struct htab tokens; /* rooms_peer.tnode by token, for RELAY */
 	struct htab addrs;  /* rooms_peer.anode by address, with a limit only */
+	struct arena mem;   /* every room and peer */
 	bool by_addr;       /* addrs is initialised */
 	size_t max_per_source; /* 0: none */
 	struct rooms_peer *oldest, *newest; /* last-seen list */
 	size_t n_rooms;
 	size_t n_peers;
 	size_t max_rooms;
-	size_t bytes;       /* rooms and peers, as asked of malloc */
+	size_t bytes;       /* rooms and peers, as asked of the arena */
 	uint64_t timeout_ms;
 	/* Room names are chosen by clients: a keyed hash keeps anyone from
 	 * crafting names that all land in one chain. */
@@ -98,6 +100,7 @@ int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms)
 	if (!t)
 		return -ENOMEM;
 	crypto_shorthash_keygen(t->hash_key);
+	arena_init(&t->mem);
 	ret = htab_init(&t->names, ROOMS_MIN_BUCKETS, rooms_name_node_hash, t);
 	if (ret == 0)
 		ret = htab_init(&t->tokens, ROOMS_MIN_BUCKETS, rooms_token_node_hash, t);
@@ -147,20 +150,9 @@ int rooms_set_source_limit(struct rooms *t, size_t n)
 
 void rooms_destroy(struct rooms *t)
 {
-	struct rooms_peer *p, *next;
-
 	if (!t)
 		return;
-	/* every room has a peer: freeing the peers finds every room */
-	for (p = t->oldest; p; p = next) {
-		struct rooms_room *r = p->room;
-
-		next = p->newer;
-		r->peer[p->slot] = NULL;
-		if (!r->peer[0] && !r->peer[1])
-			free(r);
-		free(p);
-	}
+	arena_fini(&t->mem); /* every room and peer: no walk */
 	htab_fini(&t->names);
 	htab_fini(&t->tokens);
 	rooms_index_addrs(t, false);
@@ -214,7 +206,7 @@ static void rooms_room_release(struct rooms *t, struct rooms_room *r)
 		return;
 	htab_remove(&t->names, &r->hnode, rooms_hash(t, r->name, r->name_len));
 	t->bytes -= rooms_room_size(r->name_len);
-	free(r);
+	arena_free(&t->mem, r, rooms_room_size(r->name_len));
 	t->n_rooms--;
 }
 
@@ -248,7 +240,7 @@ static void rooms_drop_peer(struct rooms *t, struct rooms_peer *p)
 	rooms_list_unlink(t, p);
 	p->room->peer[p->slot] = NULL;
 	t->bytes -= rooms_peer_bytes(p);
-	free(p);
+	arena_free(&t->mem, p, rooms_peer_bytes(p));
 	t->n_peers--;
 }
 
@@ -364,7 +356,7 @@ static int rooms_get_room(struct rooms *t, const char *name, size_t len, uint64_
 	}
 	if (t->n_rooms >= t->max_rooms)
 		return -ENOSPC;
-	r = calloc(1, rooms_room_size(len));
+	r = arena_alloc(&t->mem, rooms_room_size(len));
 	if (!r)
 		return -ENOMEM;
 	memcpy(r->name, name, len);
@@ -382,7 +374,7 @@ static int rooms_add_peer(struct rooms *t, struct rooms_room *r, int slot,
 			  const struct hp_endpoint *from, uint64_t hv, uint64_t now_ms)
 {
 	size_t size = rooms_peer_size(n_priv, nick_len);
-	struct rooms_peer *p = calloc(1, size);
+	struct rooms_peer *p = arena_alloc(&t->mem, size);
 
 	if (!p)
 		return -ENOMEM;
@@ -413,7 +405,7 @@ static int rooms_refresh_peer(struct rooms *t, struct rooms_peer *p,
 	struct rooms_peer *q = p;
 
 	if (size != old_size) {
-		q = malloc(size);
+		q = arena_alloc(&t->mem, size);
 		if (!q)
 			return -ENOMEM;
 		memcpy(q, p, offsetof(struct rooms_peer, priv));
@@ -426,7 +418,7 @@ static int rooms_refresh_peer(struct rooms *t, struct rooms_peer *p,
 		htab_remove(&t->addrs, &p->anode, rooms_addr_hash(t, &p->public_ep));
 	rooms_list_unlink(t, p);
 	if (q != p)
-		free(p);
+		arena_free(&t->mem, p, old_size);
 	rooms_fill_peer(q, reg, n_priv, nick_len, from, now_ms);
 	if (t->by_addr)
 		htab_insert(&t->addrs, &q->anode, rooms_addr_hash(t, from));
@@ -571,6 +563,11 @@ size_t rooms_count(const struct rooms *t)
 size_t rooms_peer_count(const struct rooms *t)
 {
 	return t ? t->n_peers : 0;
+}
+
+bool rooms_prefault(struct rooms *t)
+{
+	return t && arena_prefault(&t->mem);
 }
 
 size_t rooms_bytes(const struct rooms *t)

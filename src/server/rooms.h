@@ -12,7 +12,7 @@
  * limit) by address, each an htab.c table that resizes a step at a time;
  * and a last-seen list, oldest first, so expiry looks only at what
  * expires. Every operation costs O(1) on average, none walks the table.
- * Calls htab.c and libsodium (the keyed hash) only.
+ * Calls htab.c, arena.c (its memory) and libsodium (the keyed hash) only.
  */
 
 #include <stdbool.h>
@@ -124,9 +124,13 @@ struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t to
 struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms);
 size_t rooms_count(const struct rooms *t);
 size_t rooms_peer_count(const struct rooms *t);
-/* Bytes the table has asked malloc for (rooms, registrations, bucket
- * arrays), without malloc's own overhead. */
+/* Bytes the table has asked for (rooms, registrations, bucket arrays),
+ * without the allocators' rounding. */
 size_t rooms_bytes(const struct rooms *t);
+/* Faults in a little of the memory the next rooms will take (arena.h,
+ * arena_prefault): for the loop to call before it sleeps. Returns true
+ * if it did some (there may be more to do). */
+bool rooms_prefault(struct rooms *t);
 
 static inline int rooms_other(int self)
 {

@@ -5,7 +5,6 @@
  * counters and log directly. Replies leave through reply.c, not here.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -251,11 +250,6 @@ int server_open(struct server *s, const struct server_opts *cfg)
 		ret = -EINVAL;
 		goto out;
 	}
-	/* No fastbins (mallopt(3) M_MXFAST): rooms are small chunks that a
-	 * fastbin keeps unmerged until a large free makes glibc consolidate
-	 * them all at once; with a million rooms that is a stall of tens of
-	 * milliseconds in one free(). Without them each free merges at once. */
-	mallopt(M_MXFAST, 0);
 	s->timeout_ms = (uint64_t)cfg->room_timeout_s * 1000u;
 	ret = rooms_create(&s->ctx.rooms, cfg->max_rooms, s->timeout_ms);
 	if (ret < 0) {
@@ -426,6 +420,11 @@ int server_run(struct server *s)
 		now = hp_clock_ms();
 		server_sweep(s, now);
 		timeout = (int)(s->next_sweep_ms - now);
+		/* the memory of the next rooms is faulted in here, a huge page
+		 * a turn, between batches, rather than by whichever REGISTER
+		 * first touches it (arena.h); more to do: look again at once */
+		if (rooms_prefault(s->ctx.rooms))
+			timeout = 0;
 		if (poll(pfd, (nfds_t)(1 + nsock), timeout) < 0) {
 			if (errno == EINTR)
 				continue;
