@@ -19,10 +19,10 @@ declare -A harness=(
 	[event]="lab/event.c lab/jsonx.c --"
 	[session]="common/*.c -- -lsodium"
 	[ctl]="client/[a-l]*.c client/[n-z]*.c common/*.c -- -lsodium"
-	[dispatch]="server/[c-l]*.c server/re*.c server/rooms.c server/stunserve.c common/*.c -- -lsodium"
+	[dispatch]="server/arena.c server/[c-l]*.c server/re*.c server/rooms.c server/stunserve.c common/*.c -- -lsodium"
 	[opts]="server/opts.c client/opts.c lab/impair.c common/*.c -- -lsodium"
 	[rtnl]="kern/nlmsg.c -- -lmnl"
-	[args]="lab/[a-l]*.c lab/mat*.c lab/me*.c lab/[n-z]*.c kern/*.c common/*.c -- -lsodium -lmnl -lnl-route-3 -lnl-3 -lpcap -lm"
+	[args]="lab/[a-l]*.c lab/mat*.c lab/me*.c lab/[n-z]*.c kern/*.c common/*.c -- -lsodium -lmnl -lnl-route-3 -lnl-3 -lpcap -lnftables -lm"
 )
 if [ "${1:-}" = --list ]; then printf '%s\n' "${!harness[@]}" | sort; exit 0; fi
 names=$(printf '%s\n' "${!harness[@]}" | sort | paste -sd'|')
