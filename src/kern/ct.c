@@ -27,39 +27,10 @@
 /* Sends one request and runs cb over the answer until ACK or DONE. */
 static int ct_talk(int ns_fd, void *buf, size_t cap, int len, mnl_cb_t cb, void *data)
 {
-	struct mnl_socket *sock = NULL;
-	struct nlmsghdr *nlh = buf;
-	uint32_t seq = nlh->nlmsg_seq, portid;
-	ssize_t n;
-	int ret;
+	const struct nlmsghdr *nlh = buf;
 
-	ret = lab_netns_mnl_open(ns_fd, NETLINK_NETFILTER, &sock);
-	if (ret < 0)
-		return ret;
-	portid = mnl_socket_get_portid(sock);
-	if (mnl_socket_sendto(sock, buf, (size_t)len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		n = mnl_socket_recvfrom(sock, buf, cap);
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (ret < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (ret == MNL_CB_STOP) {
-			ret = 0;
-			goto out;
-		}
-	}
-out:
-	mnl_socket_close(sock);
-	return ret;
+	return lab_netns_mnl_talk(ns_fd, NETLINK_NETFILTER, buf, cap, (size_t)len, nlh->nlmsg_seq,
+				  cb, data);
 }
 
 int lab_ct_flush(int ns_fd)

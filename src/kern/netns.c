@@ -399,3 +399,40 @@ int lab_netns_mnl_open(int ns_fd, int bus, struct mnl_socket **out)
 	*out = sock;
 	return 0;
 }
+
+int lab_netns_mnl_talk(int ns_fd, int bus, void *buf, size_t cap, size_t len, uint32_t seq,
+		       int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
+{
+	struct mnl_socket *sock = NULL;
+	uint32_t portid;
+	ssize_t n;
+	int ret;
+
+	ret = lab_netns_mnl_open(ns_fd, bus, &sock);
+	if (ret < 0)
+		return ret;
+	portid = mnl_socket_get_portid(sock);
+	if (mnl_socket_sendto(sock, buf, len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = mnl_socket_recvfrom(sock, buf, cap);
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (ret < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	mnl_socket_close(sock);
+	return ret;
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Named network namespaces, following iproute2's convention (a namespace
@@ -50,6 +51,12 @@ int lab_netns_socket(int ns_fd, int domain, int type, int proto);
 /* A bound libmnl socket on netlink bus `bus`, born inside ns_fd. */
 struct mnl_socket;
 int lab_netns_mnl_open(int ns_fd, int bus, struct mnl_socket **out);
+/* One exchange on such a socket: sends len bytes of buf, then runs cb
+ * (NULL: none) over the answers to seq, read into buf (cap bytes), until
+ * the ACK or the end of a dump (mnl_cb_run(3)). 0 or -errno. */
+struct nlmsghdr;
+int lab_netns_mnl_talk(int ns_fd, int bus, void *buf, size_t cap, size_t len, uint32_t seq,
+		       int (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 /* Reads /proc/sys/<path> inside namespace fd (-1: the caller's own) into
  * buf, NUL-terminated, trailing newline stripped; returns its length. */
 int lab_netns_sysctl_get(int fd, const char *path, char *buf, size_t len);

@@ -85,30 +85,13 @@ out:
 int lab_nftq_append(int ns_fd, const char *table, const char *chain, uint16_t queue_num)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *sock = NULL;
-	uint32_t seq = (uint32_t)time(NULL) | 2u, portid;
-	ssize_t n;
-	int ret, len;
+	uint32_t seq = (uint32_t)time(NULL) | 2u;
+	int len;
 
 	len = lab_nftq_rule_msg(buf, sizeof(buf), seq, table, chain, queue_num);
 	if (len < 0)
 		return len;
-	ret = lab_netns_mnl_open(ns_fd, NETLINK_NETFILTER, &sock);
-	if (ret < 0)
-		return ret;
-	portid = mnl_socket_get_portid(sock);
-	if (mnl_socket_sendto(sock, buf, (size_t)len) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	/* only the rule asked for an ACK: one answer, the ACK or the error */
-	n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
-	if (n < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL) < 0 ? -errno : 0;
-out:
-	mnl_socket_close(sock);
-	return ret;
+	return lab_netns_mnl_talk(ns_fd, NETLINK_NETFILTER, buf, sizeof(buf), (size_t)len, seq,
+				  NULL, NULL);
 }
