@@ -6,11 +6,13 @@
 #   --punch-ttl 0      rB's firewall (rule fw-input) drops alice's first
 #                      punch (or rA bob's: who is first is a race); a later
 #                      datagram of hers is forwarded to bob
-#   --no-firewall --punch-ttl 0
+#   --no-firewall --punch-ttl 0 --delay-b 40
 #                      rB tracks alice's punch to itself (the clash entry),
-#                      so bob's mapping gets another port (or the same in
-#                      rA), and the run goes relay where theory predicts
-#                      direct
+#                      so bob's mapping gets another port, and the run goes
+#                      relay where theory predicts direct (the delay makes
+#                      alice's punch reach rB before bob's leaves it: the
+#                      INTROs leave the server in one batch, and without it
+#                      both punches may pass their NATs first)
 # And the narrative tells the story at its end, before PASS or FAIL.
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
@@ -86,8 +88,8 @@ for r, (host, peer, host_ep, pub) in routers.items():
 assert told, "no router dropped a first punch by fw-input"
 PY
 
-echo "check: --no-firewall --punch-ttl 0: the clash entry, the host mapped on another port, relay"
-run_json clash --no-firewall --punch-ttl 0
+echo "check: --no-firewall --punch-ttl 0 --delay-b 40: the clash entry, the host mapped on another port, relay"
+run_json clash --no-firewall --punch-ttl 0 --delay-b 40
 hp_py - "$T/clash" "$(cat "$T/clash.rc")" "$ROUTERS" <<'PY'
 d = json.loads(open(sys.argv[1]).read())
 assert d["result"] == "fail" and sys.argv[2] == "1", (d["result"], d.get("reason"))

@@ -52,10 +52,13 @@ hp_expect_eq "punches on rA-wan from a private address" 0 \
 	"$(count "$T/home/rA-wan.pcap" "src net 10.0.0.0/8 and $PUNCH")"
 
 # Whichever first punch reaches the other NAT first makes the clash
-# there: usually alice's at rB (so bob's punches move), on a slow machine
-# (the sanitizer build) sometimes bob's at rA.
-echo "check: --no-firewall --punch-ttl 0: one side's punches leave its NAT from a port not its own (4000)"
-hp_lab_run clash --pcap "$T/clash" --no-firewall --punch-ttl 0
+# there. Both INTROs leave the server in one batch, so without help the
+# two punches may pass their own NATs before either arrives (no clash,
+# direct): 40 ms each way on rB's wan makes alice's punch reach rB's
+# conntrack 40 ms before bob's own punch does (it waits for bob's
+# delayed INTRO, then for its own delay out), so bob's punches move.
+echo "check: --no-firewall --punch-ttl 0 --delay-b 40: one side's punches leave its NAT from a port not its own (4000)"
+hp_lab_run clash --pcap "$T/clash" --no-firewall --punch-ttl 0 --delay-b 40
 hp_lab_check clash 'print("clash:", d["result"], d["path"])' 'assert rc in (0, 1), rc'
 files "$T/clash" rA-wan rA-lan rB-wan rB-lan
 lan_a=$(count "$T/clash/rA-lan.pcap" "src host 10.0.1.2 and src port 4000 and $PUNCH")
