@@ -17,41 +17,47 @@ static const struct lab_nat_params prm = { "wan", "lan", "10.0.1.2", 4000 };
 #define FW_INPUT "\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 " \
 		 "snaplen 128 drop\n"
 
+/* A port-restricted router's whole ruleset, up to and from the place
+ * where a cone adds its forward rule. */
+#define RULESET_HEAD \
+		"add table ip hplab\n" \
+		"delete table ip hplab\n" \
+		"table ip hplab {\n" \
+		"\tchain nat_in {\n" \
+		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n" \
+		"\t}\n" \
+		"\tchain nat_out {\n" \
+		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n" \
+		"\t\toifname \"wan\" masquerade\n" \
+		"\t}\n" \
+		"\tchain input {\n" \
+		"\t\ttype filter hook input priority filter; policy accept;\n" \
+		"\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 snaplen 128 drop\n" \
+		"\t}\n" \
+		"\tchain forward {\n" \
+		"\t\ttype filter hook forward priority filter; policy accept;\n" \
+		"\t\tiifname \"wan\" oifname \"lan\" ct state established,related accept\n"
+#define RULESET_TAIL \
+		"\t\tiifname \"wan\" oifname \"lan\" counter log prefix \"fw-forward\" group 7 snaplen 128 drop\n" \
+		"\t}\n" \
+		"\tchain watch_in {\n" \
+		"\t\ttype filter hook prerouting priority mangle; policy accept;\n" \
+		"\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n" \
+		"\t\ticmp type destination-unreachable log prefix \"in\" group 7 snaplen 128\n" \
+		"\t\ticmp type time-exceeded log prefix \"in\" group 7 snaplen 128\n" \
+		"\t}\n" \
+		"\tchain watch_out {\n" \
+		"\t\ttype filter hook postrouting priority mangle; policy accept;\n" \
+		"\t\tmeta l4proto udp log prefix \"out\" group 7 snaplen 128\n" \
+		"\t\ticmp type destination-unreachable log prefix \"out\" group 7 snaplen 128\n" \
+		"\t\ticmp type time-exceeded log prefix \"out\" group 7 snaplen 128\n" \
+		"\t}\n" \
+		"}\n"
+
 static void test_default_ruleset_text(void **state)
 {
 	const char *want =
-		"add table ip hplab\n"
-		"delete table ip hplab\n"
-		"table ip hplab {\n"
-		"\tchain nat_in {\n"
-		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-		"\t}\n"
-		"\tchain nat_out {\n"
-		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		"\t\toifname \"wan\" masquerade\n"
-		"\t}\n"
-		"\tchain input {\n"
-		"\t\ttype filter hook input priority filter; policy accept;\n"
-		"\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 snaplen 128 drop\n"
-		"\t}\n"
-		"\tchain forward {\n"
-		"\t\ttype filter hook forward priority filter; policy accept;\n"
-		"\t\tiifname \"wan\" oifname \"lan\" ct state established,related accept\n"
-		"\t\tiifname \"wan\" oifname \"lan\" counter log prefix \"fw-forward\" group 7 snaplen 128 drop\n"
-		"\t}\n"
-		"\tchain watch_in {\n"
-		"\t\ttype filter hook prerouting priority mangle; policy accept;\n"
-		"\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n"
-		"\t\ticmp type destination-unreachable log prefix \"in\" group 7 snaplen 128\n"
-		"\t\ticmp type time-exceeded log prefix \"in\" group 7 snaplen 128\n"
-		"\t}\n"
-		"\tchain watch_out {\n"
-		"\t\ttype filter hook postrouting priority mangle; policy accept;\n"
-		"\t\tmeta l4proto udp log prefix \"out\" group 7 snaplen 128\n"
-		"\t\ticmp type destination-unreachable log prefix \"out\" group 7 snaplen 128\n"
-		"\t\ticmp type time-exceeded log prefix \"out\" group 7 snaplen 128\n"
-		"\t}\n"
-		"}\n";
+		RULESET_HEAD RULESET_TAIL;
 	char buf[4096];
 	int n;
 
@@ -194,39 +200,9 @@ static void test_same_nat_hairpin(void **state)
 static void test_full_cone_ruleset_text(void **state)
 {
 	const char *want =
-		"add table ip hplab\n"
-		"delete table ip hplab\n"
-		"table ip hplab {\n"
-		"\tchain nat_in {\n"
-		"\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-		"\t}\n"
-		"\tchain nat_out {\n"
-		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		"\t\toifname \"wan\" masquerade\n"
-		"\t}\n"
-		"\tchain input {\n"
-		"\t\ttype filter hook input priority filter; policy accept;\n"
-		"\t\tiifname \"wan\" ct state new counter log prefix \"fw-input\" group 7 snaplen 128 drop\n"
-		"\t}\n"
-		"\tchain forward {\n"
-		"\t\ttype filter hook forward priority filter; policy accept;\n"
-		"\t\tiifname \"wan\" oifname \"lan\" ct state established,related accept\n"
+		RULESET_HEAD
 		"\t\tiifname \"wan\" oifname \"lan\" ct status dnat accept\n"
-		"\t\tiifname \"wan\" oifname \"lan\" counter log prefix \"fw-forward\" group 7 snaplen 128 drop\n"
-		"\t}\n"
-		"\tchain watch_in {\n"
-		"\t\ttype filter hook prerouting priority mangle; policy accept;\n"
-		"\t\tmeta l4proto udp log prefix \"in\" group 7 snaplen 128\n"
-		"\t\ticmp type destination-unreachable log prefix \"in\" group 7 snaplen 128\n"
-		"\t\ticmp type time-exceeded log prefix \"in\" group 7 snaplen 128\n"
-		"\t}\n"
-		"\tchain watch_out {\n"
-		"\t\ttype filter hook postrouting priority mangle; policy accept;\n"
-		"\t\tmeta l4proto udp log prefix \"out\" group 7 snaplen 128\n"
-		"\t\ticmp type destination-unreachable log prefix \"out\" group 7 snaplen 128\n"
-		"\t\ticmp type time-exceeded log prefix \"out\" group 7 snaplen 128\n"
-		"\t}\n"
-		"}\n";
+		RULESET_TAIL;
 	char buf[4096];
 
 	(void)state;
