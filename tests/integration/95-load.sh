@@ -34,6 +34,11 @@ load stun stun 127.0.0.1 "$port" --count 2000 --window 16 --pid "$HP_SERVER_PID"
 expect_all stun 2000
 hp_expect_grep "server figures" ' server_cpu_us=[0-9]+ .* rss_after_kb=[0-9]+' "$T/stun"
 
+echo "check: --spin 1 (polls without sleeping): 2000 requests, all answered"
+load spin stun 127.0.0.1 "$port" --count 2000 --window 16 --spin 1
+expect_all spin 2000
+hp_expect_grep "spin shown" ' spin=1 ' "$T/spin"
+
 echo "check: 50 pings, one every ms, all answered, latencies printed"
 load ping ping 127.0.0.1 "$port" --count 50 --interval-us 1000
 expect_all ping 50

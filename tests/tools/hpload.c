@@ -49,7 +49,7 @@ struct load {
 	struct sockaddr_in to; /* IPv4 loopback: the 127/8 sources need it */
 	int fd;
 	uint32_t tag; /* of this run: pid-derived */
-	unsigned long count, window, peers, timeout_ms, limit_s, interval_us, pid;
+	unsigned long count, window, peers, timeout_ms, limit_s, interval_us, pid, spin;
 	struct slot *slot;
 	uint32_t *pending; /* slots whose next datagram is due, in order */
 	size_t npending;
@@ -73,7 +73,6 @@ static uint32_t get32(const uint8_t *p)
 	memcpy(&v, p, sizeof(v));
 	return v;
 }
-
 
 static int stun_build(struct load *l, uint32_t s, uint8_t *buf, size_t cap)
 {
@@ -149,7 +148,6 @@ static void ping_reply(struct load *l, const uint8_t *buf, size_t len)
 	l->done++;
 }
 
-
 static int reg_build(struct load *l, uint32_t s, uint8_t *buf, size_t cap)
 {
 	const struct slot *sl = &l->slot[s];
@@ -212,7 +210,6 @@ static void reg_reply(struct load *l, const uint8_t *buf, size_t len)
 		l->late++;
 	}
 }
-
 
 /* Job j's source: 127.1.0.0 + j, so every room has an address of its own
  * (a source's registrations are limited, --max-per-source). */
@@ -347,7 +344,7 @@ static int load_window(struct load *l)
 			load_expire(l, now);
 			scanned = now;
 		}
-		if (ret == 0) {
+		if (ret == 0 && !l->spin) {
 			if (l->npending)
 				p.events |= POLLOUT;
 			(void)poll(&p, 1, 1);
@@ -389,7 +386,7 @@ static int load_ping(struct load *l)
 		ret = load_recv(l);
 		if (ret < 0)
 			return ret;
-		if (ret == 0) { /* until the next send or the end, or a datagram */
+		if (ret == 0 && !l->spin) { /* until the next send or the end, or a datagram */
 			uint64_t us = (i < l->count ? next : l->ping_sent[i - 1] + l->timeout_ms * 1000) - now;
 			struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
 
@@ -401,7 +398,6 @@ static int load_ping(struct load *l)
 	l->t1 = now;
 	return 0;
 }
-
 
 struct proc_snap { bool ok; uint64_t cpu_us, rss_kb; };
 
@@ -454,9 +450,9 @@ static void load_print(struct load *l, const struct proc_snap *a, const struct p
 {
 	double secs = (double)(l->t1 - l->t0) / 1e6;
 
-	printf("hpload mode=%s count=%lu window=%lu peers=%lu answered=%" PRIu64 " lost=%" PRIu64
+	printf("hpload mode=%s count=%lu window=%lu peers=%lu spin=%lu answered=%" PRIu64 " lost=%" PRIu64
 	       " errors=%" PRIu64 " late=%" PRIu64 " unfinished=%" PRIu64 " sent=%" PRIu64
-	       " secs=%.3f rate=%.0f", l->mode->name, l->count, l->window, l->peers, l->done,
+	       " secs=%.3f rate=%.0f", l->mode->name, l->count, l->window, l->peers, l->spin, l->done,
 	       l->lost, l->errors, l->late, l->issued - l->done - l->lost - l->errors, l->sent,
 	       secs, secs > 0 ? (double)l->done / secs : 0.0);
 	if (a->ok && b->ok)
@@ -467,7 +463,6 @@ static void load_print(struct load *l, const struct proc_snap *a, const struct p
 	load_print_latency(l); /* ping only: nothing otherwise */
 	printf("\n");
 }
-
 
 static const struct load_mode load_modes[] = {
 	{ "stun", false, stun_build, stun_reply, load_window },
@@ -489,6 +484,9 @@ static const struct load_opt load_opts[] = {
 	{ "time-limit", 1, 600, offsetof(struct load, limit_s) },
 	{ "interval-us", 10, 1000000, offsetof(struct load, interval_us) },
 	{ "pid", 1, 1ul << 22, offsetof(struct load, pid) },
+	/* 1: never sleep (until --time-limit): waking us costs the sender's
+	 * CPU (docs/hpserver.md, "Why the generator spins") */
+	{ "spin", 0, 1, offsetof(struct load, spin) },
 };
 #define LOAD_NOPTS (sizeof(load_opts) / sizeof(load_opts[0]))
 
