@@ -353,9 +353,28 @@ struct nl_ready {
 	unsigned long ready; /* bit i: names[i] can transmit */
 };
 
-static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * Can this link transmit? Up with carrier is not enough. A veth end
+ * brought up while its peer is down gets its default qdisc named at once
+ * (so IFLA_QDISC no longer says "noop"), but its transmit queue keeps the
+ * dropping noop qdisc until linkwatch handles the carrier-on event, which
+ * may be a second late when the kernel is busy. linkwatch sets the
+ * operational state (RFC 2863) immediately before it activates the device, so
+ * IF_OPER_UP is the sign that the device is activated. Loopback has no
+ * carrier events: it is activated when it is opened, and its state stays
+ * "unknown".
+ */
+static bool nl_link_can_transmit(const struct lab_nl_link *l)
 {
 	const unsigned want = IFF_UP | IFF_LOWER_UP;
+
+	if ((l->flags & want) != want || !l->qdisc[0] || !strcmp(l->qdisc, "noop"))
+		return false;
+	return l->operstate == IF_OPER_UP || (l->flags & IFF_LOOPBACK);
+}
+
+static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
+{
 	struct nl_ready *w = data;
 	struct lab_nl_link l;
 	bool ready;
@@ -363,8 +382,7 @@ static int nl_ready_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l) < 0 || !l.name[0])
 		return MNL_CB_OK;
-	/* "noop" is the placeholder qdisc of a device not yet activated */
-	ready = (l.flags & want) == want && l.qdisc[0] && strcmp(l.qdisc, "noop") != 0;
+	ready = nl_link_can_transmit(&l);
 	for (i = 0; i < w->n; i++) {
 		if (strcmp(l.name, w->names[i]))
 			continue;
@@ -411,11 +429,11 @@ static uint64_t nl_now_ms(void)
 
 /*
  * A veth's carrier is on as soon as both ends are up, but the kernel
- * attaches its queueing discipline later, from linkwatch work; until then
- * the device has the "noop" qdisc and drops whatever it is given. Under
- * load (many labs starting at once) that gap was seen to exceed 700 ms.
- * So: subscribe to link events, dump the links once, and wait until every
- * named link is up, has carrier and a real qdisc, or the timeout.
+ * activates the end that came up first later, from linkwatch work; until
+ * then that device drops whatever it is given. Under load (many labs
+ * starting at once) that gap was seen to exceed 700 ms. So: subscribe to
+ * link events, dump the links once, and wait until every named link can
+ * transmit (nl_link_can_transmit), or the timeout.
  */
 int lab_nl_wait_ready(int ns_fd, const char *const *names, size_t n, int timeout_ms)
 {

@@ -141,6 +141,7 @@ struct lab_nl_link {
 	unsigned flags;     /* IFF_* */
 	char name[16];      /* IFLA_IFNAME, "" absent */
 	char qdisc[16];     /* IFLA_QDISC, "" absent */
+	int operstate;      /* IFLA_OPERSTATE (IF_OPER_*), -1 absent */
 };
 /* One RTM_NEWLINK message (header included) of len bytes: 0, -ENOMSG for
  * another type, -EINVAL when malformed. */

@@ -111,9 +111,12 @@ static void test_nl_veth_nests_peer_with_its_namespace(void **state)
 	assert_int_equal(ifi->ifi_change, 0);
 
 	parse_msg(nlh, sizeof(*ifi), &top);
-	assert_int_equal(top.count, 3);
+	assert_int_equal(top.count, 5);
 	assert_strz(top.tb[IFLA_IFNAME], "wan0");
 	assert_u32(top.tb[IFLA_NET_NS_FD], 5);
+	/* one queue each way, asked for: nothing to trim (nlmsg.c) */
+	assert_u32(top.tb[IFLA_NUM_TX_QUEUES], 1);
+	assert_u32(top.tb[IFLA_NUM_RX_QUEUES], 1);
 	assert_non_null(top.tb[IFLA_LINKINFO]);
 
 	parse_nested(top.tb[IFLA_LINKINFO], &info);
@@ -138,9 +141,11 @@ static void test_nl_veth_nests_peer_with_its_namespace(void **state)
 							MNL_ALIGN(sizeof(*pifi)),
 						collect_cb, &peer),
 			 MNL_CB_OK);
-	assert_int_equal(peer.count, 2);
+	assert_int_equal(peer.count, 4);
 	assert_strz(peer.tb[IFLA_IFNAME], "up0");
 	assert_u32(peer.tb[IFLA_NET_NS_FD], 9);
+	assert_u32(peer.tb[IFLA_NUM_TX_QUEUES], 1);
+	assert_u32(peer.tb[IFLA_NUM_RX_QUEUES], 1);
 
 	/* Nest lengths add up exactly to the message. */
 	assert_int_equal((uint8_t *)top.tb[IFLA_LINKINFO] + MNL_ALIGN(top.tb[IFLA_LINKINFO]->nla_len),
@@ -158,7 +163,7 @@ static void test_nl_veth_without_namespace_omits_fd(void **state)
 	parse_msg(check_header(buf, len, RTM_NEWLINK, NEW_FLAGS, 1),
 		  sizeof(struct ifinfomsg), &top);
 	assert_null(top.tb[IFLA_NET_NS_FD]);
-	assert_int_equal(top.count, 2);
+	assert_int_equal(top.count, 4);
 }
 
 static void test_nl_veth_up_sets_flags_on_first_end_only(void **state)
@@ -560,6 +565,7 @@ static void test_parse_link(void **state)
 	assert_int_equal(l.flags, IFF_UP | IFF_RUNNING);
 	assert_string_equal(l.name, "wan");
 	assert_string_equal(l.qdisc, "noqueue");
+	assert_int_equal(l.operstate, -1); /* absent */
 	for (size_t cut = 0; cut < len; cut++)
 		assert_int_not_equal(lab_nlmsg_parse_link(nlh, cut, &l), 0);
 	/* a name without its NUL is not believed */
@@ -574,6 +580,17 @@ static void test_parse_link(void **state)
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_len = (uint32_t)len;
 	assert_int_equal(lab_nlmsg_parse_link(nlh, len, &l), -ENOMSG);
+	/* the operational state: one byte, or it is not believed. IF_OPER_UP
+	 * is linux/if.h's, which cannot be included beside net/if.h */
+	enum { OPER_UP = 6 };
+	make_link(buf, 7, IFF_UP, "wan", NULL);
+	mnl_attr_put_u8(nlh, IFLA_OPERSTATE, OPER_UP);
+	assert_int_equal(lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l), 0);
+	assert_int_equal(l.operstate, OPER_UP);
+	make_link(buf, 7, IFF_UP, "wan", NULL);
+	mnl_attr_put_u32(nlh, IFLA_OPERSTATE, OPER_UP);
+	assert_int_equal(lab_nlmsg_parse_link(nlh, nlh->nlmsg_len, &l), 0);
+	assert_int_equal(l.operstate, -1);
 }
 
 static void test_parse_error(void **state)
