@@ -501,7 +501,6 @@ static int topo_configure(struct lab_topo *t, char *err, size_t errlen)
 int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 		   const struct lab_nat_personality *nat_b, char *err, size_t errlen)
 {
-	struct lab_nft_job job = { 0 };
 	uint64_t mark = now_us();
 	int n, ret, r;
 
@@ -519,7 +518,7 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 	topo_lap(t, LAB_TOPO_STEP_NETNS, &mark);
 	if (ret < 0)
 		goto out;
-	ret = topo_nat_start(t, &job, err, errlen);
+	ret = topo_nat_start(t, &t->nft, err, errlen);
 	topo_lap(t, LAB_TOPO_STEP_NAT_START, &mark);
 	if (ret < 0)
 		goto out;
@@ -540,11 +539,11 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
 out:
 	for (n = 0; n < LAB_NODE_COUNT; n++)
 		lab_nl_close(&t->nl[n]);
-	r = lab_nft_finish(&job);
+	r = lab_nft_wait(&t->nft);
 	topo_lap(t, LAB_TOPO_STEP_NAT_WAIT, &mark);
 	if (r < 0 && ret == 0) {
 		ret = r;
-		snprintf(err, errlen, "NAT rules: %s", job.err);
+		snprintf(err, errlen, "NAT rules: %s", t->nft.err);
 	}
 	if (ret == 0 && t->opts.udp_timeout)
 		ret = topo_set_udp_timeouts(t, err, errlen);
@@ -552,14 +551,24 @@ out:
 	return ret;
 }
 
-int lab_topo_destroy(struct lab_topo *t)
+void lab_topo_close(struct lab_topo *t)
 {
-	int n, ret = 0, r;
+	int n;
 
 	for (n = 0; n < LAB_NODE_COUNT; n++) {
 		if (t->fds[n] >= 0)
 			close(t->fds[n]);
 		t->fds[n] = -1;
+	}
+	lab_nft_finish(&t->nft); /* its result was build's */
+}
+
+int lab_topo_destroy(struct lab_topo *t)
+{
+	int n, ret = 0, r;
+
+	lab_topo_close(t);
+	for (n = 0; n < LAB_NODE_COUNT; n++) {
 		r = lab_netns_delete(t->names[n]);
 		if (r < 0 && r != -ENOENT && ret == 0)
 			ret = r;

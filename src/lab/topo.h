@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lab/impair.h"
+#include "lab/nftload.h"
 #include "netns.h"
 #include "nl.h"
 #include "plan.h"
@@ -61,6 +62,8 @@ struct lab_topo {
 	bool created[LAB_NODE_COUNT];
 	const struct lab_nat_personality *nat[LAB_NODE_COUNT];
 	struct lab_nl nl[LAB_NODE_COUNT]; /* rtnetlink in each, while building */
+	struct lab_nft_job nft;           /* the routers' rules: loaded by build,
+					     its thread joined by close */
 	/* where setup time went, per step, in microseconds (`labrun bench`) */
 	uint64_t us[LAB_TOPO_STEPS];
 };
@@ -79,8 +82,12 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 /* What host's NATs add up to (its router's, behind a CGN the chain's:
  * lab_theory_chain()). */
 struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host);
-/* Deletes every namespace of this prefix that exists (created by this run
- * or not). Returns the first error, going on regardless. */
+/* Releases what this process holds of it (namespace fds, the rule
+ * loader's thread) and leaves the namespaces: what `up` does last. */
+void lab_topo_close(struct lab_topo *t);
+/* lab_topo_close(), then deletes every namespace of this prefix that
+ * exists (created by this run or not). Returns the first error, going on
+ * regardless. */
 int lab_topo_destroy(struct lab_topo *t);
 
 #endif

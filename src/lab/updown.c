@@ -359,9 +359,7 @@ out_clean:
 	unlink(log);
 	unlink(cap_log);
 out_close:
-	for (int n = 0; n < LAB_NODE_COUNT; n++)
-		if (t.fds[n] >= 0)
-			close(t.fds[n]);
+	lab_topo_close(&t);
 	return status;
 }
 
