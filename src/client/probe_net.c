@@ -22,6 +22,11 @@
  * filters the answer): it was sent with test I, whose answer gives the
  * path's round trip; it gets max(PROBE_WAIT_RTTS round trips, --probe-wait)
  * from then, in PROBE_WAIT_TRIES tries, before it counts as not answered.
+ * The round trip is taken from the answered request's latest send: an
+ * answer to a retransmitted request may be to any of its sends (Karn's
+ * problem, RFC 6298 s.5), and timing it from the first send would count
+ * the lost ones too. One lost first datagram (a neighbour not yet resolved
+ * costs a second) made the wait four seconds.
  * The answers to all three come from one server, over one path, at once.
  */
 #define PROBE_FIRST_MS   100
@@ -38,6 +43,7 @@ struct probe_req {
 	uint8_t msg[STUN_ANSWER_MAX];
 	size_t len;
 	uint64_t first_ms;      /* its first send */
+	uint64_t last_ms;       /* its latest send */
 	uint64_t next_ms;       /* its next retransmission */
 	uint64_t rto_ms;
 	uint64_t give_up_ms;    /* may_fail, once the round trip is known; 0: not yet */
@@ -48,7 +54,7 @@ struct probe_net {
 	uint64_t deadline;      /* --timeout bounds the whole probe */
 	unsigned wait_ms;       /* --probe-wait */
 	bool have_rtt;
-	uint64_t rtt_ms;        /* the first answer's, from its request's first send */
+	uint64_t rtt_ms;        /* the first answer's, from its request's latest send */
 	volatile sig_atomic_t *stop;
 	struct probe_req req[PROBE_TESTS];
 };
@@ -81,6 +87,7 @@ static int probe_net_send(struct probe_net *n, struct probe_req *q, uint64_t now
 
 	if (ret < 0 && ret != -ECONNREFUSED)
 		return ret;
+	q->last_ms = now;
 	q->next_ms = now + q->rto_ms;
 	if (!q->give_up_ms)
 		q->rto_ms = q->rto_ms * 2 > PROBE_MAX_RTO_MS ? PROBE_MAX_RTO_MS : q->rto_ms * 2;
@@ -149,7 +156,7 @@ static int probe_net_read(struct probe_net *n, enum probe_test *test,
 		now = hp_clock_ms();
 		if (!n->have_rtt) {
 			n->have_rtt = true;
-			n->rtt_ms = now - n->req[t].first_ms;
+			n->rtt_ms = now - n->req[t].last_ms;
 			for (t = 0; t < PROBE_TESTS; t++)
 				if (n->req[t].open)
 					probe_net_window(n, &n->req[t], now);
