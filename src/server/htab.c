@@ -3,13 +3,22 @@
  * Incrementally resized chained hash table (htab.h).
  *
  * Sizing: it grows to twice its buckets when it holds more nodes than
- * buckets and halves when it holds fewer than a quarter. HTAB_STEP old
+ * buckets and halves when it holds fewer than a quarter. HTAB_STEP
  * buckets move per insert or remove, which finishes any resize before
  * the next one can be due: a shrink from n buckets starts at n/4 nodes and
  * the next is due below n/8 (a quarter of the new n/2): n/8 removes to
- * move n old buckets, 8 a call; the next grow is n/4 inserts away (4 a
- * call); after a grow from n it takes n more inserts (1 a call). A resize that comes due while one is under way
- * waits for it, so the table is only briefly more loaded.
+ * merge n/2 bucket pairs, 4 a call; the next grow is n/4 inserts away (2 a
+ * call); after a grow from n it takes n more inserts (1 a call). A resize
+ * that comes due while one is under way waits for it, so the table is only
+ * briefly more loaded.
+ *
+ * A grow moves the buckets into a new array, twice as big. A shrink of a
+ * mapped array happens in place: with n a power of two, a key's bucket
+ * among n/2 is its bucket among n with the top bit cleared, so bucket
+ * i + n/2 is spliced onto bucket i, no key rehashed, and the top half is
+ * unmapped as it empties. A shrink needs no new memory, so rooms that
+ * expire cause no page faults. Copying into a fresh half-size array would
+ * fault once every 512 buckets (docs/hpserver.md, "Scale").
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,10 +37,9 @@
 /* From this size (256 Ki buckets, some 200 000 rooms) a grown array is
  * hugemap.c's: its buckets are hit at random, one per new key, so with
  * 4 KiB pages nearly every insert into a fresh array faulted, and every
- * lookup missed the TLB; a huge page is one fault per 2 MiB. A shrunk
- * one is not: the moves fill it in order, a 4 KiB fault every 512
- * buckets, where one huge-page fault on memory the host had not backed
- * yet held the loop 5 ms on the test VM (docs/hpserver.md, "Scale"). */
+ * lookup missed the TLB; a huge page is one fault per 2 MiB. A shrink
+ * allocates nothing (in place, above); the array a small table shrinks
+ * into comes from the heap. */
 #define HTAB_HUGE_BYTES HUGEMAP_PAGE
 
 /* huge: a hugemap.c array (a grown one of at least HTAB_HUGE_BYTES) */
@@ -92,7 +100,11 @@ int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void 
 
 void htab_fini(struct htab *h)
 {
-	htab_free(h->cur, h->n_cur, 0);
+	if (h->shrinking) /* its top half is unmapped from the bottom up */
+		munmap(h->cur + h->n_cur / 2 + h->released,
+		       (h->n_cur / 2 - h->released) * sizeof(*h->cur));
+	htab_free(h->cur, h->shrinking ? h->n_cur / 2 : h->n_cur, 0);
+	h->shrinking = false;
 	htab_free(h->old, h->n_old, h->released);
 	h->cur = h->old = NULL;
 	h->n_cur = h->n_old = h->count = 0;
@@ -100,6 +112,13 @@ void htab_fini(struct htab *h)
 
 struct htab_node **htab_chain(const struct htab *h, uint64_t hv)
 {
+	if (h->shrinking) {
+		size_t half = h->n_cur / 2, i = (size_t)(hv & (h->n_cur - 1));
+
+		if (i >= half && i - half < h->moved)
+			i -= half;
+		return &h->cur[i];
+	}
 	if (h->old) {
 		size_t i = (size_t)(hv & (h->n_old - 1));
 
@@ -109,11 +128,50 @@ struct htab_node **htab_chain(const struct htab *h, uint64_t hv)
 	return &h->cur[hv & (h->n_cur - 1)];
 }
 
+/* Splices up to HTAB_STEP top-half buckets onto their partners; unmaps
+ * the top half a piece at a time as it empties, and ends the shrink. */
+static void htab_merge_step(struct htab *h)
+{
+	size_t half = h->n_cur / 2, piece = h->cur_huge ? HTAB_HUGE_BYTES : HTAB_MAP_BYTES;
+	size_t chunk = piece / sizeof(*h->cur);
+	int k;
+
+	for (k = 0; h->shrinking && k < HTAB_STEP; k++) {
+		struct htab_node **hi = &h->cur[half + h->moved], *tail = *hi;
+
+		if (tail) {
+			while (tail->next)
+				tail = tail->next;
+			tail->next = h->cur[h->moved];
+			h->cur[h->moved] = *hi;
+			*hi = NULL;
+		}
+		h->moved++;
+		/* a huge page is given back whole: a top half smaller than one
+		 * goes at the end */
+		if (half >= chunk && h->moved - h->released >= chunk) {
+			munmap(h->cur + half + h->released, piece);
+			h->released += chunk;
+		}
+		if (h->moved < half)
+			continue;
+		if (h->released < half)
+			munmap(h->cur + half + h->released, (half - h->released) * sizeof(*h->cur));
+		h->n_cur = half;
+		h->shrinking = false;
+		h->moved = h->released = 0;
+	}
+}
+
 /* Moves up to HTAB_STEP old buckets into cur; frees old once empty. */
 static void htab_step(struct htab *h)
 {
 	int k;
 
+	if (h->shrinking) {
+		htab_merge_step(h);
+		return;
+	}
 	for (k = 0; h->old && k < HTAB_STEP; k++) {
 		struct htab_node *n = h->old[h->moved];
 
@@ -153,15 +211,26 @@ static void htab_resize(struct htab *h, size_t n)
 	h->cur_huge = huge;
 }
 
+/* A mapped array that stays mapped at half its size shrinks in place. */
+static void htab_shrink(struct htab *h)
+{
+	if (h->n_cur / 2 * sizeof(*h->cur) < HTAB_MAP_BYTES) {
+		htab_resize(h, h->n_cur / 2);
+		return;
+	}
+	h->shrinking = true;
+	h->moved = h->released = 0;
+}
+
 static void htab_balance(struct htab *h)
 {
 	htab_step(h);
-	if (h->old)
+	if (h->old || h->shrinking)
 		return;
 	if (h->count > h->n_cur && h->n_cur <= SIZE_MAX / 2 / sizeof(*h->cur))
 		htab_resize(h, h->n_cur * 2);
 	else if (h->n_cur > h->min_buckets && h->count < h->n_cur / 4)
-		htab_resize(h, h->n_cur / 2);
+		htab_shrink(h);
 }
 
 void htab_insert(struct htab *h, struct htab_node *n, uint64_t hv)
@@ -190,5 +259,7 @@ void htab_remove(struct htab *h, struct htab_node *n, uint64_t hv)
 
 size_t htab_bytes(const struct htab *h)
 {
+	if (h->shrinking)
+		return (h->n_cur - h->released) * sizeof(*h->cur);
 	return (h->n_cur + (h->old ? h->n_old - h->released : 0)) * sizeof(*h->cur);
 }

@@ -4,10 +4,11 @@
 
 /*
  * A chained hash table of intrusive nodes that grows and shrinks with
- * its contents, a little at a time: a resize allocates the new bucket
+ * its contents, a little at a time: a grow allocates the new bucket
  * array (big ones mapped: no zeroing pass) and every later insert
  * or remove moves a few old buckets into it (HTAB_STEP), so no single
- * call walks the table. While a resize is under way a key lives in its
+ * call walks the table. A big table shrinks in place, merging a few
+ * bucket pairs per call. While a resize is under way a key lives in its
  * old bucket until that bucket has been moved, then in its new one;
  * htab_chain() knows which.
  *
@@ -33,9 +34,12 @@ struct htab {
 	size_t n_cur;            /* power of two */
 	struct htab_node **old;  /* being moved into cur; NULL = no resize */
 	size_t n_old;
-	size_t moved;            /* old[0..moved) are empty already */
-	size_t released;         /* old[0..released) are unmapped (htab.c) */
+	size_t moved;            /* old[0..moved) are empty already; shrinking:
+				    cur[n_cur/2 ..+moved) are merged down */
+	size_t released;         /* old[0..released) are unmapped (htab.c);
+				    shrinking: cur[n_cur/2 ..+released) */
 	bool cur_huge, old_huge; /* on huge pages: given back 2 MiB at a time */
+	bool shrinking;          /* cur halving in place (no old array) */
 	size_t count;
 	size_t min_buckets;
 	htab_hash_fn hash;
