@@ -39,9 +39,10 @@ static const char *const counter_names[CNT__MAX] = {
 	[CNT_RELAY_DROP_BYTES] = "relay_drop_bytes",
 	[CNT_RELAY_DROP_RATE] = "relay_drop_rate",
 	[CNT_RELAY_DROP_SOURCE_RATE] = "relay_drop_source_rate",
+	[CNT_TURN_MAX_US] = "turn_max_us",
 };
 
-void counters_print(const struct server_counters *c, FILE *f)
+void counters_print(struct server_counters *c, FILE *f)
 {
 	int i;
 
@@ -50,4 +51,5 @@ void counters_print(const struct server_counters *c, FILE *f)
 		fprintf(f, " %s=%" PRIu64, counter_names[i], c->v[i]);
 	fputc('\n', f);
 	fflush(f);
+	c->v[CNT_TURN_MAX_US] = 0;
 }

@@ -42,6 +42,8 @@ enum server_counter {
 	CNT_RELAY_DROP_BYTES,     /* room byte budget spent (or relaying disabled) */
 	CNT_RELAY_DROP_RATE,      /* room datagram rate exceeded */
 	CNT_RELAY_DROP_SOURCE_RATE, /* the sender's address beyond --relay-source-rate */
+	CNT_TURN_MAX_US,       /* a high-water mark, not a count: the longest turn of
+				  the event loop since the last counters line, in µs */
 	CNT__MAX
 };
 
@@ -54,7 +56,8 @@ static inline void counters_inc(struct server_counters *c, enum server_counter w
 	c->v[which]++;
 }
 
-/* One line: "hpserver: counters rx=N drop_oversized=N ..." */
-void counters_print(const struct server_counters *c, FILE *f);
+/* One line: "hpserver: counters rx=N drop_oversized=N ..."; then the
+ * high-water mark starts again. */
+void counters_print(struct server_counters *c, FILE *f);
 
 #endif

@@ -404,10 +404,21 @@ static void server_sweep(struct server *s, uint64_t now)
 	s->next_sweep_ms = n == SERVER_EXPIRE_BUDGET ? now : now + SERVER_SWEEP_MS;
 }
 
+/* A turn: from poll's return to its next call, the sweep included. The
+ * longest since the last counters line is how long the loop kept a
+ * waiting datagram waiting (wall time: a preempted turn counts too). */
+static void server_turn_end(struct server *s, uint64_t start_us)
+{
+	uint64_t d = hp_clock_us() - start_us;
+
+	if (start_us && d > s->ctx.counters.v[CNT_TURN_MAX_US])
+		s->ctx.counters.v[CNT_TURN_MAX_US] = d;
+}
+
 int server_run(struct server *s)
 {
 	struct pollfd pfd[1 + SERVER_SOCKS];
-	uint64_t now;
+	uint64_t now, turn = 0;
 	int ret = 0, timeout, i, nsock = s->ctx.socks.n;
 
 	pfd[0].fd = s->sig_fd;
@@ -425,13 +436,16 @@ int server_run(struct server *s)
 		 * first touches it (arena.h); more to do: look again at once */
 		if (rooms_prefault(s->ctx.rooms))
 			timeout = 0;
+		server_turn_end(s, turn);
 		if (poll(pfd, (nfds_t)(1 + nsock), timeout) < 0) {
+			turn = 0;
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
 			fprintf(stderr, "hpserver: poll: %s\n", strerror(-ret));
 			break;
 		}
+		turn = hp_clock_us();
 		if (pfd[0].revents & POLLIN && server_read_signals(s))
 			break;
 		for (i = 0; i < nsock; i++)
