@@ -93,8 +93,9 @@ start_hp() {
 minflt() { awk '{print $10}' "/proc/$1/stat"; }
 preempted() { awk '/^nonvoluntary_ctxt_switches/ {print $2}' "/proc/$1/status"; }
 
-# hp_counter NAME: one of hpserver's counters (SIGUSR1, stderr).
-hp_counter() {
+# hp_counters: a fresh counters line of hpserver's (SIGUSR1, stderr),
+# which also starts its turn_max_us again. hp_counter NAME: one of them.
+hp_counters() {
 	local n i
 	n=$(grep -c '^hpserver: counters' "$tmp/hp.err" || true)
 	kill -USR1 "$HP_PID"
@@ -102,8 +103,9 @@ hp_counter() {
 		[ "$(grep -c '^hpserver: counters' "$tmp/hp.err" || true)" -gt "$n" ] && break
 		sleep 0.05
 	done
-	grep '^hpserver: counters' "$tmp/hp.err" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$1=//p"
+	grep '^hpserver: counters' "$tmp/hp.err" | tail -n 1
 }
+hp_counter() { hp_counters | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # coturn: installed when missing (a Debian package), else its figures are
 # left out with the reason.
@@ -153,7 +155,24 @@ hp_stun0=$(gen_asleep stun 127.0.0.1 "$HP_PORT" --count "$((STUN_N / 2))" --wind
 echo "hpserver stun, generator asleep: $hp_stun0"
 hp_burst=$(gen stun 127.0.0.1 "$HP_PORT" --count "$BURST_N" --window 512 --timeout-ms 2000 --pid "$HP_PID")
 echo "hpserver burst: $hp_burst"
+# the ping's floor: the same ping with no rooms, so what the machine adds
+# (a vCPU the host deschedules, the generator's own wakeups) is seen
+hp_ping0=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((PING_S * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((PING_S + 10))")
+echo "hpserver ping ${PING_S} s, no rooms: $hp_ping0"
 stop "$HP_PID"
+
+# the socket floor: hpecho answers each Binding request with itself, in
+# the same batches, and does nothing else; no server on this socket path
+# can cost less per request
+make -s -C "${HPLAB_TOP:-.}" O="$BIN" "$BIN/tools/hpecho" || { echo "SKIP: cannot build hpecho"; exit 0; }
+exec 3< <(exec taskset -c "$SRV_CPU" "$BIN/tools/hpecho" 300)
+ECHO_PID=$!
+PIDS+=("$ECHO_PID")
+read -r -t 10 -u 3 line || { echo "hpecho did not start"; exit 1; }
+exec 3<&-
+echo_stun=$(gen stun 127.0.0.1 "${line##*:}" --count "$STUN_N" --window 128 --timeout-ms 2000 --pid "$ECHO_PID")
+echo "hpecho stun:    $echo_stun"
+stop "$ECHO_PID"
 if [ -n "$COTURN" ]; then
 	start_coturn
 	tu_stun=$(gen stun 127.0.0.1 "$TURN_PORT" --count "$((STUN_N / 2))" --window 128 --timeout-ms 2000 --pid "$TURN_PID")
@@ -199,9 +218,12 @@ if [ "$wait_s" -gt 0 ]; then
 	sleep "$wait_s"
 fi
 pre0=$(preempted "$HP_PID") flt0=$(minflt "$HP_PID")
+hp_counters >/dev/null # its longest turn, from here
 hp_ping=$(gen ping 127.0.0.1 "$HP_PORT" --count "$((PING_S * 1000))" --interval-us 1000 --timeout-ms 1000 --time-limit "$((PING_S + 10))")
 ping_pre=$(( $(preempted "$HP_PID") - pre0 )) ping_flt=$(( $(minflt "$HP_PID") - flt0 ))
-echo "hpserver ping ${PING_S} s (held $held before, expired by its end $(hp_counter expired)): $hp_ping"
+ping_cnt=$(hp_counters)
+ping_turn=$(tr ' ' '\n' <<<"$ping_cnt" | sed -n 's/^turn_max_us=//p')
+echo "hpserver ping ${PING_S} s (held $held before, expired by its end $(tr ' ' '\n' <<<"$ping_cnt" | sed -n 's/^expired=//p'), longest turn ${ping_turn:-?} us): $hp_ping"
 stop "$HP_PID"
 
 # two-peer rooms: ROOMS / 4 of them (half the peers, to keep the time)
@@ -220,8 +242,10 @@ echo
 printf '%-52s %12s %12s   %s\n' figure hpserver coturn goal
 row() { printf '%-52s %12s %12s   %s\n' "$@"; }
 row "STUN Binding: server CPU per request (us)" "$hp_cpu" "$(field cpu_us_per_req "${tu_stun:-}")" ""
+row "STUN floor: hpecho, nothing but the socket path (us)" "$(field cpu_us_per_req "$echo_stun")" "" ""
 if [ -n "$COTURN" ]; then
 	row "STUN capacity hpserver / coturn (CPU ratio)" "$(calc "round($(field cpu_us_per_req "$tu_stun") / $hp_cpu, 2)")x" "" ">= 3x"
+	row "  the most any socket server could have: coturn / floor" "$(calc "round($(field cpu_us_per_req "$tu_stun") / $(field cpu_us_per_req "$echo_stun"), 2)")x" "" ""
 	row "STUN, generator asleep: CPU per request (us)" "$(field cpu_us_per_req "$hp_stun0")" "$(field cpu_us_per_req "$tu_stun0")" ""
 	row "  the same ratio (each answer also wakes it)" "$(calc "round($(field cpu_us_per_req "$tu_stun0") / $(field cpu_us_per_req "$hp_stun0"), 2)")x" "" ""
 fi
@@ -238,6 +262,8 @@ row "page faults per 1000 new rooms (minor, server)" "$(calc "round($rooms_flt *
 row "RSS per two-peer room / two one-peer rooms" "$pair_b / $((2 * single_b))" "-" ""
 row "ping 1/ms, rooms held+expiring: p99 (us)" "$(field p99_us "$hp_ping")" "-" ""
 row "ping 1/ms, rooms held+expiring: worst (us)" "$(field max_us "$hp_ping")" "-" "<= 2000"
+row "  the same ping, no rooms (the machine's floor)" "$(field max_us "$hp_ping0")" "-" ""
+row "  the loop's longest turn meanwhile (us)" "${ping_turn:-?}" "-" "<= 2000"
 row "ping 1/ms: lost" "$(field lost "$hp_ping")" "-" ""
 row "ping: server page faults / times preempted" "$ping_flt / $ping_pre" "-" ""
 [ "$ping_pre" -gt 0 ] && echo "note: the server lost its CPU $ping_pre times during the ping (others' load on CPU $SRV_CPU): its worst latency includes that"
