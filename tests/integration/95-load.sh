@@ -3,7 +3,8 @@
 # bench) keeps working: against a loopback hpserver, with the default
 # limits, every STUN request, every registration (cookie exchange
 # included, one- and two-peer rooms) and every ping is answered; a target
-# off loopback is refused with exit 2. Counts only: no timing is checked.
+# off loopback is refused with exit 2; the floor the bench measures
+# (tests/tools/hpecho) answers too. Counts only: no timing is checked.
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 hp_init
@@ -66,4 +67,14 @@ hp_expect_eq "stderr lines" 1 "$(wc -l <"$T/off.err")"
 hp_expect_grep "refusal" 'not an IPv4 loopback address' "$T/off.err"
 
 hp_stop_server
+
+echo "check: the bench's floor (tools/hpecho) answers 2000 Binding requests"
+exec 3< <(exec timeout 60 "$BIN/tools/hpecho" 50)
+echo_pid=$!
+read -r -t 10 -u 3 line || hp_fail "hpecho printed no ready line"
+exec 3<&-
+load echo stun 127.0.0.1 "${line##*:}" --count 2000 --window 16 --pid "$echo_pid"
+expect_all echo 2000
+kill "$echo_pid"
+wait "$echo_pid" || hp_fail "hpecho did not exit 0 on SIGTERM"
 echo "PASS: $HP_NAME"
