@@ -119,6 +119,7 @@ static enum lab_fault_ask inject(struct lab_fault_ctx *c)
 	for (int i = 0; i < 2; i++) {
 		c->connects_at[i] = c->side[i].rep->connects;
 		c->reconnects_at[i] = c->side[i].rep->reconnects;
+		c->moves_at[i] = c->side[i].rep->moves;
 	}
 	c->rep->fault_ms = (int64_t)(hp_clock_ms() - c->rep->t0);
 	phase_set(c, LAB_FAULT_PLAYING);

@@ -82,7 +82,8 @@ struct lab_fault_ctx {
 	enum lab_fault_phase phase;
 	unsigned feed_limit;             /* lines of the first pair typed so far, at most */
 	uint64_t until;                  /* a quiet gap's end (ms clock); 0 none */
-	unsigned connects_at[2], reconnects_at[2]; /* the first pair's, at the inject */
+	unsigned connects_at[2], reconnects_at[2], moves_at[2]; /* the first pair's, at
+								    the inject */
 	int map_before, map_after;       /* rA's public port for alice's peer flow; -1 */
 	bool server_stopped;             /* it asked for LAB_FAULT_ASK_STOP_SERVER */
 	bool pair2_asked;                /* it asked for LAB_FAULT_ASK_PAIR2 */

@@ -52,3 +52,8 @@ unsigned lab_fault_reconnects_since(const struct lab_fault_ctx *c, int i)
 {
 	return c->side[i].rep->reconnects - c->reconnects_at[i];
 }
+
+unsigned lab_fault_moves_since(const struct lab_fault_ctx *c, int i)
+{
+	return c->side[i].rep->moves - c->moves_at[i];
+}

@@ -14,5 +14,7 @@ void lab_fault_port_text(char *buf, size_t len, int port);
 /* Side i's (0 or 1) connected / reconnecting events since the inject. */
 unsigned lab_fault_connects_since(const struct lab_fault_ctx *c, int i);
 unsigned lab_fault_reconnects_since(const struct lab_fault_ctx *c, int i);
+/* peer_moved events of side i since the inject */
+unsigned lab_fault_moves_since(const struct lab_fault_ctx *c, int i);
 
 #endif

@@ -508,6 +508,24 @@ static const char cone_rules[] =
 	"\t}\n"
 	"}\n";
 
+/* Its elements would outlive a flushed conntrack table by up to a gc
+ * interval (above), and an inbound datagram in that second is admitted
+ * by the old element and makes the old mapping again. */
+static const char cone_forget[] = "flush map ip hplab_cone mapping\n"
+				  "flush set ip hplab_cone filter\n";
+
+int lab_nat_cone_forget(const struct lab_nat_personality *p, char *buf, size_t cap)
+{
+	if (cap)
+		buf[0] = '\0';
+	if (!p->cone)
+		return 0;
+	if (cap < sizeof(cone_forget))
+		return -ENOSPC;
+	memcpy(buf, cone_forget, sizeof(cone_forget));
+	return (int)sizeof(cone_forget) - 1;
+}
+
 int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 			 char *buf, size_t cap)
 {

@@ -101,5 +101,9 @@ int lab_nat_ruleset(const struct lab_nat_personality *p, const struct lab_nat_pa
  * (the same-NAT router is port-restricted). */
 int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_nat_params *prm,
 			 char *buf, size_t cap);
+/* Writes the nft(8) input that empties p's cone sets (what a router that
+ * restarts forgets with its conntrack table); its length, 0 if p has no
+ * cone, -ENOSPC. */
+int lab_nat_cone_forget(const struct lab_nat_personality *p, char *buf, size_t cap);
 
 #endif

@@ -49,6 +49,7 @@ struct lab_report_side {
 	unsigned retransmitted; /* from its stats event, else its retransmit events */
 	bool stats_seen;        /* it printed a stats event */
 	unsigned reconnects;    /* reconnecting events */
+	unsigned moves;         /* peer_moved events: the peer's endpoint changed */
 	unsigned connects;      /* connected events */
 	int64_t rtt_median_us, rtt_p95_us; /* of its acked events; -1 if none */
 	unsigned rtt_n;

@@ -186,7 +186,8 @@ static void on_event(struct run *r, struct side *s, const struct lab_event *ev)
 		break;
 	case LAB_EV_PEER_MOVED:
 		/* an endpoint here, never a nick */
-	snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%.63s", ev->peer);
+		snprintf(s->rep->peer_ep, sizeof(s->rep->peer_ep), "%.63s", ev->peer);
+		s->rep->moves++;
 		lab_report_step(r->rep, "%s: %s moved to %s", s->nick, s->other_nick, ev->peer);
 		break;
 	case LAB_EV_PEER_LOST:

@@ -416,6 +416,23 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 	return lab_nft_load(&load, err, errlen);
 }
 
+int lab_topo_nat_forget(struct lab_topo *t, enum lab_node router, char *err, size_t errlen)
+{
+	char text[128];
+	struct lab_nft_load load = { -1, NULL, text };
+	int ret;
+
+	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
+	    !lab_plan_has_node(t->plan, router) || !t->nat[router])
+		return -EINVAL;
+	ret = lab_nat_cone_forget(t->nat[router], text, sizeof(text));
+	if (ret <= 0)
+		return ret;
+	load.ns_fd = t->fds[router];
+	load.name = t->names[router];
+	return lab_nft_load(&load, err, errlen);
+}
+
 /* conntrack's sysctls exist in a namespace only once something there
  * uses conntrack, i.e. once the router's ruleset is loaded. */
 static int topo_set_udp_timeouts(struct lab_topo *t, char *err, size_t errlen)

@@ -79,6 +79,9 @@ int lab_topo_build(struct lab_topo *t, const struct lab_nat_personality *nat_a,
  * lab_nat_params (0: as built). */
 int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq_port,
 			 char *err, size_t errlen);
+/* Empties router's cone sets (nat.c), if its NAT has them: with a
+ * conntrack flush, the router has forgotten every mapping. */
+int lab_topo_nat_forget(struct lab_topo *t, enum lab_node router, char *err, size_t errlen);
 /* What host's NATs add up to (its router's, behind a CGN the chain's:
  * lab_theory_chain()). */
 struct lab_nat_props lab_topo_props(const struct lab_topo *t, enum lab_node host);

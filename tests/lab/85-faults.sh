@@ -4,9 +4,10 @@
 #   server-down     both clients fail clearly within their --timeout
 #   idle            5 s UDP timeouts, 7 s quiet: keepalives keep the hole
 #   server-restart  chat goes on without the server; a new pair meets after
-#   rebind          rA's mapping moves: the clients re-punch, nothing lost
-# rebind needs hpclient's recovery (reconnecting); until it has it, this
-# test fails on purpose, saying so.
+#   rebind          rA's mapping moves: the clients re-punch, nothing lost;
+#                   with a full-cone rA its cone forgets too (the clients
+#                   re-punch), and with a cone on rB as well the new port
+#                   gets through and bob follows alice's move directly
 set -euo pipefail
 . "$HPLAB_TOP/tests/lib.sh"
 hp_need_root
@@ -67,6 +68,25 @@ if [ "$rc" != 0 ]; then
 	fi
 	exit 1
 fi
+
+echo "check: --fault rebind --nat-a fc: rA's cone forgets with its mapping, both re-punch"
+run rebind --nat-a fc --messages 5
+check rebind '
+assert rc == 0 and d["result"] == "pass" and f["ok"], d["reason"]
+assert d["a"]["reconnects"] >= 1 and d["b"]["reconnects"] >= 1, f["detail"]
+assert d["a"]["received"] == 5 and d["b"]["received"] == 5
+'
+
+echo "check: --fault rebind --nat-a fc --nat-b fc: the new port gets through, bob follows it"
+run rebind --nat-a fc --nat-b fc --messages 5
+check rebind '
+assert rc == 0 and d["result"] == "pass" and f["ok"], d["reason"]
+import re
+m = re.search(r"bob saw alice move ([0-9]+) time", f["detail"])
+assert m and int(m.group(1)) >= 1, f["detail"]
+assert d["path"] == "direct"
+assert d["a"]["received"] == 5 and d["b"]["received"] == 5
+'
 
 echo "check: no namespace left"
 hp_expect_no_netns "$HP_LAB_PREFIX"
