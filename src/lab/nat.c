@@ -516,6 +516,8 @@ static const char cone_forget[] = "flush map ip hplab_cone mapping\n"
 
 int lab_nat_cone_forget(const struct lab_nat_personality *p, char *buf, size_t cap)
 {
+	if (!p)
+		return -EINVAL;
 	if (cap)
 		buf[0] = '\0';
 	if (!p->cone)

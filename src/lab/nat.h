@@ -103,7 +103,7 @@ int lab_nat_cone_ruleset(const struct lab_nat_personality *p, const struct lab_n
 			 char *buf, size_t cap);
 /* Writes the nft(8) input that empties p's cone sets (what a router that
  * restarts forgets with its conntrack table); its length, 0 if p has no
- * cone, -ENOSPC. */
+ * cone, -ENOSPC, -EINVAL without p. */
 int lab_nat_cone_forget(const struct lab_nat_personality *p, char *buf, size_t cap);
 
 #endif

@@ -251,6 +251,27 @@ static void test_full_cone_filter_text(void **state)
 	assert_int_equal(lab_nat_cone_ruleset(NULL, &prm, buf, sizeof(buf)), -EINVAL);
 }
 
+/* What a restarted router forgets besides conntrack: both cone sets, for
+ * a NAT with a cone only. */
+static void test_cone_forget_text(void **state)
+{
+	static const char want[] = "flush map ip hplab_cone mapping\n"
+				   "flush set ip hplab_cone filter\n";
+	char buf[128], tiny[16];
+
+	(void)state;
+	assert_int_equal(lab_nat_cone_forget(lab_nat_find("fc"), buf, sizeof(buf)),
+			 (int)strlen(want));
+	assert_string_equal(buf, want);
+	assert_int_equal(lab_nat_cone_forget(lab_nat_find("rc"), buf, sizeof(buf)),
+			 (int)strlen(want));
+	assert_int_equal(lab_nat_cone_forget(lab_nat_find("prc"), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(lab_nat_cone_forget(lab_nat_find("sym"), buf, sizeof(buf)), 0);
+	assert_int_equal(lab_nat_cone_forget(lab_nat_find("fc"), tiny, sizeof(tiny)), -ENOSPC);
+	assert_int_equal(lab_nat_cone_forget(NULL, buf, sizeof(buf)), -EINVAL);
+}
+
 /* Every row: found by name and alias, named in lab_nat_names(), builds a
  * ruleset with the home router's firewall, and takes its place in the
  * matrix's order, most open first. */
@@ -391,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_personality_properties),
 		cmocka_unit_test(test_full_cone_ruleset_text),
 		cmocka_unit_test(test_full_cone_filter_text),
+		cmocka_unit_test(test_cone_forget_text),
 		cmocka_unit_test(test_every_row),
 		cmocka_unit_test(test_nflog_before_each_drop),
 		cmocka_unit_test(test_session_cap),
