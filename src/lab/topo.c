@@ -395,6 +395,13 @@ static int topo_nat_start(struct lab_topo *t, struct lab_nft_job *job, char *err
 	return ret;
 }
 
+/* A home router of this plan with a NAT: what a reload may touch. */
+static bool topo_nat_router(const struct lab_topo *t, enum lab_node router)
+{
+	return (router == LAB_NODE_RA || router == LAB_NODE_RB) && t->plan &&
+	       lab_plan_has_node(t->plan, router) && t->nat[router];
+}
+
 /* Only the router's own table is replaced (nat.c: in one transaction):
  * the impairments stay, and so does the cone filter, which learns from
  * whatever mappings masquerade makes, the new port's too. */
@@ -402,35 +409,27 @@ int lab_topo_nat_reapply(struct lab_topo *t, enum lab_node router, unsigned masq
 			 char *err, size_t errlen)
 {
 	char text[8192];
-	struct lab_nft_load load = { -1, NULL, text };
+	struct lab_nft_load load;
 	int ret;
 
-	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
-	    !lab_plan_has_node(t->plan, router) || !t->nat[router])
+	if (!topo_nat_router(t, router))
 		return -EINVAL;
+	load = (struct lab_nft_load){ t->fds[router], t->names[router], text };
 	ret = topo_nat_text(t, router, masq_port, false, text, sizeof(text), err, errlen);
-	if (ret < 0)
-		return ret;
-	load.ns_fd = t->fds[router];
-	load.name = t->names[router];
-	return lab_nft_load(&load, err, errlen);
+	return ret < 0 ? ret : lab_nft_load(&load, err, errlen);
 }
 
 int lab_topo_nat_forget(struct lab_topo *t, enum lab_node router, char *err, size_t errlen)
 {
 	char text[128];
-	struct lab_nft_load load = { -1, NULL, text };
+	struct lab_nft_load load;
 	int ret;
 
-	if ((router != LAB_NODE_RA && router != LAB_NODE_RB) || !t->plan ||
-	    !lab_plan_has_node(t->plan, router) || !t->nat[router])
+	if (!topo_nat_router(t, router))
 		return -EINVAL;
+	load = (struct lab_nft_load){ t->fds[router], t->names[router], text };
 	ret = lab_nat_cone_forget(t->nat[router], text, sizeof(text));
-	if (ret <= 0)
-		return ret;
-	load.ns_fd = t->fds[router];
-	load.name = t->names[router];
-	return lab_nft_load(&load, err, errlen);
+	return ret <= 0 ? ret : lab_nft_load(&load, err, errlen);
 }
 
 /* conntrack's sysctls exist in a namespace only once something there
