@@ -5,8 +5,10 @@
  * inject. Reads only: no fault's logic lives here.
  */
 #include <arpa/inet.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ct.h"
 #include "fault_lib.h"
@@ -15,24 +17,34 @@
 #include "scenario_int.h"
 #include "topo.h"
 
-#define CT_MAX 64
+#define CT_MAX 512 /* a spray's sockets each leave an entry */
 
-/* From rA's conntrack table: the reply tuple's destination is the mapping. */
+/* From rA's conntrack table: the reply tuple's destination is the mapping.
+ * Alice's flow to bob's router is from her chat port, or, when the spray
+ * won (its socket has another port), the one such flow with a reply. */
 int lab_fault_map_port(const struct lab_fault_ctx *c)
 {
-	struct lab_ct_entry e[CT_MAX];
+	struct lab_ct_entry *e = calloc(CT_MAX, sizeof(*e));
 	struct in_addr host, peer;
-	int n, i;
+	int n, i, port = -1;
 
-	if (inet_pton(AF_INET, lab_plan_host_addr(LAB_NODE_HA), &host) != 1 ||
+	if (!e || inet_pton(AF_INET, lab_plan_host_addr(LAB_NODE_HA), &host) != 1 ||
 	    inet_pton(AF_INET, lab_plan_public_addr(LAB_NODE_RB), &peer) != 1)
-		return -1;
+		goto out;
 	n = lab_ct_list(c->topo->fds[LAB_NODE_RA], IPPROTO_UDP, e, CT_MAX);
-	for (i = 0; i < n && i < CT_MAX; i++)
-		if (e[i].orig.src.s_addr == host.s_addr && e[i].orig.sport == c->side[0].port &&
-		    e[i].orig.dst.s_addr == peer.s_addr)
-			return e[i].reply.dport;
-	return -1;
+	for (i = 0; i < n && i < CT_MAX; i++) {
+		if (e[i].orig.src.s_addr != host.s_addr || e[i].orig.dst.s_addr != peer.s_addr)
+			continue;
+		if (e[i].orig.sport == c->side[0].port) {
+			port = e[i].reply.dport;
+			break;
+		}
+		if (e[i].status & IPS_SEEN_REPLY)
+			port = e[i].reply.dport;
+	}
+out:
+	free(e);
+	return port;
 }
 
 void lab_fault_port_text(char *buf, size_t len, int port)
