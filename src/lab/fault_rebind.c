@@ -4,7 +4,7 @@
  * public port (a NAT rebinding, as when a router restarts: its conntrack
  * table and its cone filter are forgotten); both clients must notice, go
  * back through the server and meet again, nothing lost. Where router B
- * lets a datagram from the new port in (a full cone), bob may instead
+ * lets a datagram from the new port in (a cone), bob may instead
  * follow alice's move directly (its peer_moved event): that recovers too.
  */
 #include <string.h>

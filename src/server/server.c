@@ -399,11 +399,12 @@ static void server_read_datagrams(struct server *s, int sock)
  * at once (after the sockets had their turn). */
 static void server_sweep(struct server *s, uint64_t now)
 {
-	uint64_t start = hp_clock_us();
+	uint64_t start;
 	size_t n = 0, k;
 
 	if (now < s->next_sweep_ms)
 		return;
+	start = hp_clock_us();
 	do {
 		k = rooms_expire_max(s->ctx.rooms, now, SERVER_EXPIRE_CHUNK);
 		n += k;
