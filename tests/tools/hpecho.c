@@ -5,8 +5,10 @@
  * 127.0.0.1 (a port of the kernel's choosing, printed as hpserver prints
  * its own) with the request itself, its type made a success response
  * (RFC 8489 s.5: 0x0101), in recvmmsg(2)/sendmmsg(2) batches of 64 like
- * hpserver's. No parsing, no state: what it costs is the kernel's UDP path
- * and the batching, the floor under any server's figure on this machine.
+ * hpserver's, with DF set as hpserver sets it (IP_PMTUDISC_PROBE, ip(7):
+ * no IP ID to pick). No parsing, no state: what it costs is the kernel's
+ * UDP path and the batching, the floor under any server's figure on this
+ * machine.
  * It stops after SECONDS (default 600) or on SIGTERM/SIGINT; exit 0, or 1
  * on an error, 2 on a usage error.
  */
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	long secs = argc > 1 ? strtol(argv[1], NULL, 10) : 600;
-	int fd = -1, ret = 1, buf = ECHO_SOCKBUF;
+	int fd = -1, ret = 1, buf = ECHO_SOCKBUF, df = IP_PMTUDISC_PROBE;
 	struct echo *e = NULL;
 	uint64_t deadline;
 
@@ -95,6 +97,7 @@ int main(int argc, char **argv)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &df, sizeof(df));
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
 		perror("hpecho: bind");
