@@ -86,10 +86,10 @@ static void htab_release(struct htab *h)
 	h->released += chunk;
 }
 
-int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void *arg)
+int htab_init(struct htab *h, size_t min_buckets)
 {
-	*h = (struct htab){ .min_buckets = min_buckets, .hash = hash, .arg = arg };
-	if (!min_buckets || (min_buckets & (min_buckets - 1)) || !hash)
+	*h = (struct htab){ .min_buckets = min_buckets };
+	if (!min_buckets || (min_buckets & (min_buckets - 1)))
 		return -EINVAL;
 	h->cur = htab_alloc(min_buckets, false);
 	if (!h->cur)
@@ -163,21 +163,36 @@ static void htab_merge_step(struct htab *h)
 	}
 }
 
-/* Moves up to HTAB_STEP old buckets into cur; frees old once empty. */
+/*
+ * Moves up to HTAB_STEP old buckets into cur; frees old once empty. In a
+ * grow old bucket i goes to cur[i] or cur[i + n_old] (the hash's next
+ * bit), in the shrink of a small array to cur[i % n_cur]: both arrays are
+ * walked in order; what misses the cache is the nodes,
+ * at random in the arena. The heads of the next HTAB_STEP buckets are
+ * fetched ahead (__builtin_prefetch, GCC's manual), to be there for the
+ * next call instead of being waited for one after another.
+ */
 static void htab_step(struct htab *h)
 {
+	size_t ahead;
 	int k;
 
 	if (h->shrinking) {
 		htab_merge_step(h);
 		return;
 	}
+	if (!h->old)
+		return;
+	for (ahead = h->moved + HTAB_STEP; ahead < h->moved + 2 * HTAB_STEP && ahead < h->n_old;
+	     ahead++)
+		if (h->old[ahead])
+			__builtin_prefetch(h->old[ahead]);
 	for (k = 0; h->old && k < HTAB_STEP; k++) {
 		struct htab_node *n = h->old[h->moved];
 
 		while (n) {
 			struct htab_node *next = n->next;
-			struct htab_node **head = &h->cur[h->hash(n, h->arg) & (h->n_cur - 1)];
+			struct htab_node **head = &h->cur[n->hv & (h->n_cur - 1)];
 
 			n->next = *head;
 			*head = n;
@@ -237,15 +252,16 @@ void htab_insert(struct htab *h, struct htab_node *n, uint64_t hv)
 {
 	struct htab_node **head = htab_chain(h, hv);
 
+	n->hv = hv;
 	n->next = *head;
 	*head = n;
 	h->count++;
 	htab_balance(h);
 }
 
-void htab_remove(struct htab *h, struct htab_node *n, uint64_t hv)
+void htab_remove(struct htab *h, struct htab_node *n)
 {
-	struct htab_node **link = htab_chain(h, hv);
+	struct htab_node **link = htab_chain(h, n->hv);
 
 	while (*link && *link != n)
 		link = &(*link)->next;

@@ -13,9 +13,11 @@
  * htab_chain() knows which.
  *
  * Mechanism only: the caller hashes its keys (a keyed hash: the keys come
- * from the network), compares them while walking a chain, and gives the
- * table a function that rehashes a node (used when buckets move). Called
- * by rooms.c; calls hugemap.c (its big arrays) only.
+ * from the network) and compares them while walking a chain. A node keeps
+ * the hash it was linked under: a moved bucket needs no rehash (no key to
+ * read, no hash to compute), a remove needs none, and a chain walk skips
+ * a node whose hash differs without reading its key. Called by rooms.c;
+ * calls hugemap.c (its big arrays) only.
  */
 
 #include <stdbool.h>
@@ -24,10 +26,8 @@
 
 struct htab_node {
 	struct htab_node *next;
+	uint64_t hv; /* the hash it was linked under; the caller's to read */
 };
-
-/* The hash of the key n carries; arg is htab_init's. */
-typedef uint64_t (*htab_hash_fn)(const struct htab_node *n, const void *arg);
 
 struct htab {
 	struct htab_node **cur;
@@ -42,12 +42,10 @@ struct htab {
 	bool shrinking;          /* cur halving in place (no old array) */
 	size_t count;
 	size_t min_buckets;
-	htab_hash_fn hash;
-	const void *arg;
 };
 
 /* min_buckets: a power of two, the size it never shrinks below. */
-int htab_init(struct htab *h, size_t min_buckets, htab_hash_fn hash, const void *arg);
+int htab_init(struct htab *h, size_t min_buckets);
 /* Frees the bucket arrays, not the nodes (they are the caller's). */
 void htab_fini(struct htab *h);
 
@@ -56,8 +54,8 @@ struct htab_node **htab_chain(const struct htab *h, uint64_t hv);
 /* Links n (hash hv) in. Never fails: when a bigger bucket array cannot
  * be had the table stays as it is, only more loaded. */
 void htab_insert(struct htab *h, struct htab_node *n, uint64_t hv);
-/* Unlinks n, which must be in the table under hash hv. */
-void htab_remove(struct htab *h, struct htab_node *n, uint64_t hv);
+/* Unlinks n, which must be in the table. */
+void htab_remove(struct htab *h, struct htab_node *n);
 /* Bytes of bucket arrays held. */
 size_t htab_bytes(const struct htab *h);
 

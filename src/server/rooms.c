@@ -59,24 +59,6 @@ static uint64_t rooms_addr_hash(const struct rooms *t, const struct hp_endpoint 
 	return rooms_hash(t, key, ep->family == HP_FAMILY_V6 ? 17 : 5);
 }
 
-/* htab_hash_fn for each index: what a moved bucket rehashes with */
-static uint64_t rooms_name_node_hash(const struct htab_node *n, const void *arg)
-{
-	const struct rooms_room *r = ROOMS_OF(n, const struct rooms_room, hnode);
-
-	return rooms_hash(arg, r->name, r->name_len);
-}
-
-static uint64_t rooms_token_node_hash(const struct htab_node *n, const void *arg)
-{
-	return rooms_hash(arg, ROOMS_OF(n, const struct rooms_peer, tnode)->token, HP_TOKEN_LEN);
-}
-
-static uint64_t rooms_addr_node_hash(const struct htab_node *n, const void *arg)
-{
-	return rooms_addr_hash(arg, &ROOMS_OF(n, const struct rooms_peer, anode)->public_ep);
-}
-
 static int rooms_check_name(const char *name, size_t *len_out)
 {
 	size_t len = strnlen(name, HP_ROOM_MAX + 1);
@@ -101,9 +83,9 @@ int rooms_create(struct rooms **out, size_t max_rooms, uint64_t timeout_ms)
 		return -ENOMEM;
 	crypto_shorthash_keygen(t->hash_key);
 	arena_init(&t->mem);
-	ret = htab_init(&t->names, ROOMS_MIN_BUCKETS, rooms_name_node_hash, t);
+	ret = htab_init(&t->names, ROOMS_MIN_BUCKETS);
 	if (ret == 0)
-		ret = htab_init(&t->tokens, ROOMS_MIN_BUCKETS, rooms_token_node_hash, t);
+		ret = htab_init(&t->tokens, ROOMS_MIN_BUCKETS);
 	if (ret < 0) {
 		htab_fini(&t->names);
 		free(t);
@@ -128,7 +110,7 @@ static int rooms_index_addrs(struct rooms *t, bool on)
 		t->by_addr = false;
 		return 0;
 	}
-	ret = htab_init(&t->addrs, ROOMS_MIN_BUCKETS, rooms_addr_node_hash, t);
+	ret = htab_init(&t->addrs, ROOMS_MIN_BUCKETS);
 	if (ret < 0)
 		return ret;
 	t->by_addr = true;
@@ -168,7 +150,7 @@ static struct rooms_room *rooms_lookup(const struct rooms *t, const char *name, 
 	for (n = *htab_chain(&t->names, hv); n; n = n->next) {
 		struct rooms_room *r = ROOMS_OF(n, struct rooms_room, hnode);
 
-		if (r->name_len == len && memcmp(r->name, name, len) == 0)
+		if (n->hv == hv && r->name_len == len && memcmp(r->name, name, len) == 0)
 			return r;
 	}
 	return NULL;
@@ -204,7 +186,7 @@ static void rooms_room_release(struct rooms *t, struct rooms_room *r)
 {
 	if (r->peer[0] || r->peer[1])
 		return;
-	htab_remove(&t->names, &r->hnode, rooms_hash(t, r->name, r->name_len));
+	htab_remove(&t->names, &r->hnode);
 	t->bytes -= rooms_room_size(r->name_len);
 	arena_free(&t->mem, r, rooms_room_size(r->name_len));
 	t->n_rooms--;
@@ -234,9 +216,9 @@ static void rooms_list_append(struct rooms *t, struct rooms_peer *p)
 /* Unlinks p from every index and frees it; its room stays (release it). */
 static void rooms_drop_peer(struct rooms *t, struct rooms_peer *p)
 {
-	htab_remove(&t->tokens, &p->tnode, rooms_hash(t, p->token, HP_TOKEN_LEN));
+	htab_remove(&t->tokens, &p->tnode);
 	if (t->by_addr)
-		htab_remove(&t->addrs, &p->anode, rooms_addr_hash(t, &p->public_ep));
+		htab_remove(&t->addrs, &p->anode);
 	rooms_list_unlink(t, p);
 	p->room->peer[p->slot] = NULL;
 	t->bytes -= rooms_peer_bytes(p);
@@ -294,13 +276,16 @@ size_t rooms_source_count(const struct rooms *t, const struct hp_endpoint *from,
 {
 	const struct htab_node *n;
 	size_t count = 0;
+	uint64_t hv;
 
 	if (!t || !from || !t->by_addr)
 		return 0;
-	for (n = *htab_chain(&t->addrs, rooms_addr_hash(t, from)); n; n = n->next) {
+	hv = rooms_addr_hash(t, from);
+	for (n = *htab_chain(&t->addrs, hv); n; n = n->next) {
 		const struct rooms_peer *p = ROOMS_OF(n, const struct rooms_peer, anode);
 
-		count += hp_endpoint_same_addr(&p->public_ep, from) && !rooms_peer_stale(t, p, now_ms);
+		count += n->hv == hv && hp_endpoint_same_addr(&p->public_ep, from) &&
+			 !rooms_peer_stale(t, p, now_ms);
 	}
 	return count;
 }
@@ -325,7 +310,7 @@ static struct rooms_peer *rooms_token_holder(const struct rooms *t,
 	for (n = *htab_chain(&t->tokens, hv); n; n = n->next) {
 		struct rooms_peer *p = ROOMS_OF(n, struct rooms_peer, tnode);
 
-		if (memcmp(p->token, token, HP_TOKEN_LEN) == 0)
+		if (n->hv == hv && memcmp(p->token, token, HP_TOKEN_LEN) == 0)
 			return p;
 	}
 	return NULL;
@@ -409,13 +394,13 @@ static int rooms_refresh_peer(struct rooms *t, struct rooms_peer *p,
 		if (!q)
 			return -ENOMEM;
 		memcpy(q, p, offsetof(struct rooms_peer, priv));
-		htab_remove(&t->tokens, &p->tnode, hv);
+		htab_remove(&t->tokens, &p->tnode);
 		htab_insert(&t->tokens, &q->tnode, hv);
 		p->room->peer[p->slot] = q;
 		t->bytes += size - old_size;
 	}
 	if (t->by_addr)
-		htab_remove(&t->addrs, &p->anode, rooms_addr_hash(t, &p->public_ep));
+		htab_remove(&t->addrs, &p->anode);
 	rooms_list_unlink(t, p);
 	if (q != p)
 		arena_free(&t->mem, p, old_size);
