@@ -23,7 +23,7 @@
 #include "proto.h"
 
 #define COOKIE_ROTATE_MS 120000 /* a cookie is good for 2 to 4 minutes */
-#define COOKIE_SECRET_LEN 32
+#define COOKIE_SECRET_LEN 16 /* crypto_shorthash_siphashx24_KEYBYTES */
 #define COOKIE_TIME_LEN 4
 #define COOKIE_MAC_LEN (HP_COOKIE_LEN - COOKIE_TIME_LEN) /* 96 bits */
 
