@@ -173,6 +173,28 @@ static void test_end_and_padding(void **state)
 	assert_int_equal(r.err, -EBADMSG);
 }
 
+/* Padding read by words and a tail: one stray byte anywhere is found. */
+static void test_long_padding_every_position(void **state)
+{
+	uint8_t buf[45] = { 0 };
+	struct hp_rd r;
+	size_t at;
+
+	(void)state;
+	r = (struct hp_rd){ .buf = buf, .len = sizeof(buf) };
+	hp_rd_u8(&r);
+	hp_rd_end(&r, true);
+	assert_int_equal(r.err, 0);
+	for (at = 1; at < sizeof(buf); at++) {
+		buf[at] = 0x80;
+		r = (struct hp_rd){ .buf = buf, .len = sizeof(buf) };
+		hp_rd_u8(&r);
+		hp_rd_end(&r, true);
+		assert_int_equal(r.err, -EBADMSG);
+		buf[at] = 0;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_endpoints),
 		cmocka_unit_test(test_end_and_padding),
+		cmocka_unit_test(test_long_padding_every_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
