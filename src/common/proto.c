@@ -214,6 +214,24 @@ static void intro_decode_timing(struct hp_rd *r, struct hp_intro *in)
 		hp_rd_fail(r, -EBADMSG);
 }
 
+int hp_register_peek(const uint8_t *buf, size_t len, const uint8_t **token,
+		     const uint8_t **room, size_t *room_len)
+{
+	/* docs/protocol.md, REGISTER: token, pubkey, then the room's length */
+	const size_t at = HP_HDR_LEN + HP_TOKEN_LEN + HP_KEY_LEN;
+	size_t n;
+
+	if (!buf || !token || !room || !room_len || len <= at)
+		return -EBADMSG;
+	n = buf[at];
+	if (n < 1 || n > HP_ROOM_MAX || len - at - 1 < n)
+		return -EBADMSG;
+	*token = buf + HP_HDR_LEN;
+	*room = buf + at + 1;
+	*room_len = n;
+	return 0;
+}
+
 int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len)
 {
 	struct hp_rd r = { .buf = buf, .len = len, .off = HP_HDR_LEN };

@@ -248,6 +248,13 @@ int hp_msg_encode(const struct hp_msg *m, uint8_t *buf, size_t cap);
 /* Returns 0 or -errno; rejects peer types (use hp_header_decode for those). */
 int hp_msg_decode(struct hp_msg *m, const uint8_t *buf, size_t len);
 
+/* Where a REGISTER's token and room name are, found without decoding the
+ * rest (so lookups can be started ahead, server/dispatch.c): 0, or
+ * -EBADMSG when the datagram is too short to hold them or the room's
+ * length is out of range. Checks nothing else; hp_msg_decode does. */
+int hp_register_peek(const uint8_t *buf, size_t len, const uint8_t **token,
+		     const uint8_t **room, size_t *room_len);
+
 /* Peer plaintext (what goes inside the AEAD). Returns bytes or -errno. */
 int hp_peer_encode(const struct hp_peer_msg *m, uint8_t *buf, size_t cap);
 int hp_peer_decode(struct hp_peer_msg *m, uint8_t type, const uint8_t *buf, size_t len);

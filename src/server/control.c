@@ -192,6 +192,17 @@ static void control_note_rtt(struct rooms_peer *self, const struct hp_msg *m, ui
 		self->rtt_us = rtt_us;
 }
 
+void control_ahead_register(struct server_ctx *c, const struct server_request *req,
+			    struct rooms_ahead *a)
+{
+	const uint8_t *token, *room;
+	size_t room_len;
+
+	if (hp_register_peek(req->buf, req->len, &token, &room, &room_len) < 0)
+		return;
+	rooms_ahead(c->rooms, a, token, room, room_len);
+}
+
 void control_handle_register(struct server_ctx *c, const struct server_request *req)
 {
 	struct rooms_join j;

@@ -11,29 +11,47 @@
 #include "server/handlers.h"
 
 typedef void (*dispatch_fn)(struct server_ctx *c, const struct server_request *req);
+typedef void (*dispatch_ahead_fn)(struct server_ctx *c, const struct server_request *req,
+				  struct rooms_ahead *a);
 
 /*
  * What the server does with each hplab type. A NULL handler drops the
  * datagram and counts it under drop. Every handler sees the raw request.
+ * ahead: the handler's lookups, started before the batch is served
+ * (rooms.h, rooms_ahead_*); NULL for a type that looks nothing up.
  */
 struct dispatch_entry {
 	dispatch_fn fn;
+	dispatch_ahead_fn ahead;
 	enum server_counter drop;
 };
 
 static const struct dispatch_entry dispatch_table[256] = {
-	[HP_REGISTER] = { control_handle_register, CNT__MAX },
-	[HP_LEAVE] = { control_handle_leave, CNT__MAX },
+	[HP_REGISTER] = { control_handle_register, control_ahead_register, CNT__MAX },
+	[HP_LEAVE] = { control_handle_leave, NULL, CNT__MAX },
 	/* answers the server itself sends: a client never sends them here */
-	[HP_REGISTERED] = { NULL, CNT_DROP_UNEXPECTED },
-	[HP_INTRO] = { NULL, CNT_DROP_UNEXPECTED },
-	[HP_ERROR] = { NULL, CNT_DROP_UNEXPECTED },
-	[HP_RELAYED] = { NULL, CNT_DROP_UNEXPECTED },
-	[HP_COOKIE] = { NULL, CNT_DROP_UNEXPECTED },
-	[HP_RELAY] = { relay_handle, CNT__MAX },
+	[HP_REGISTERED] = { NULL, NULL, CNT_DROP_UNEXPECTED },
+	[HP_INTRO] = { NULL, NULL, CNT_DROP_UNEXPECTED },
+	[HP_ERROR] = { NULL, NULL, CNT_DROP_UNEXPECTED },
+	[HP_RELAYED] = { NULL, NULL, CNT_DROP_UNEXPECTED },
+	[HP_COOKIE] = { NULL, NULL, CNT_DROP_UNEXPECTED },
+	[HP_RELAY] = { relay_handle, relay_ahead, CNT__MAX },
 	/* reserved: NAT discovery uses STUN (RFC 5780) instead */
-	[HP_PROBE] = { NULL, CNT_DROP_RESERVED },
+	[HP_PROBE] = { NULL, NULL, CNT_DROP_RESERVED },
 };
+
+void server_dispatch_ahead(struct server_ctx *c, const struct server_request *req,
+			   struct rooms_ahead *a)
+{
+	struct hp_header hdr;
+
+	*a = (struct rooms_ahead){ 0 };
+	/* what server_dispatch would serve, roughly: STUN fails the magic */
+	if (req->sock != 0 || req->len > HP_MAX_DATAGRAM ||
+	    hp_header_decode(&hdr, req->buf, req->len) < 0 || !dispatch_table[hdr.type].ahead)
+		return;
+	dispatch_table[hdr.type].ahead(c, req, a);
+}
 
 void server_dispatch(struct server_ctx *c, const struct server_request *req)
 {

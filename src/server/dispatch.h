@@ -11,5 +11,9 @@
 #include "server/ctx.h"
 
 void server_dispatch(struct server_ctx *c, const struct server_request *req);
+/* Before a batch is served: starts the lookups req's handler will do
+ * (rooms.h, "Lookups started ahead"); *a is set, to nothing if none. */
+void server_dispatch_ahead(struct server_ctx *c, const struct server_request *req,
+			   struct rooms_ahead *a);
 
 #endif

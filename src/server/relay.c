@@ -57,6 +57,16 @@ static void relay_quota_error(struct server_ctx *c, const struct server_request 
 					: "relay quota exhausted");
 }
 
+void relay_ahead(struct server_ctx *c, const struct server_request *req, struct rooms_ahead *a)
+{
+	uint8_t token[HP_TOKEN_LEN];
+	const uint8_t *inner;
+	size_t inner_len;
+
+	if (hp_relay_decode(req->buf, req->len, token, &inner, &inner_len) == 0)
+		rooms_ahead(c->rooms, a, token, NULL, 0);
+}
+
 void relay_handle(struct server_ctx *c, const struct server_request *req)
 {
 	uint8_t token[HP_TOKEN_LEN], out[HP_MAX_DATAGRAM];

@@ -571,6 +571,24 @@ struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t to
 	return rooms_token_lookup(t, token, rooms_hash(t, token, HP_TOKEN_LEN), now_ms);
 }
 
+void rooms_ahead(const struct rooms *t, struct rooms_ahead *a, const uint8_t token[HP_TOKEN_LEN],
+		 const uint8_t *name, size_t name_len)
+{
+	a->chain[0] = htab_chain(&t->tokens, rooms_hash(t, token, HP_TOKEN_LEN));
+	a->chain[1] = name ? htab_chain(&t->names, rooms_hash(t, name, name_len)) : NULL;
+	__builtin_prefetch(a->chain[0]);
+	__builtin_prefetch(a->chain[1]); /* a hint: NULL is no fault */
+}
+
+void rooms_ahead_fetch(const struct rooms_ahead *a)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (a->chain[i] && *a->chain[i])
+			__builtin_prefetch(*a->chain[i]);
+}
+
 struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms)
 {
 	struct rooms_peer *o;

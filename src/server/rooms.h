@@ -120,6 +120,23 @@ struct rooms_room *rooms_find(const struct rooms *t, const char *room);
 /* The live (not expired) registration holding token, or NULL. */
 struct rooms_peer *rooms_find_token_peer(const struct rooms *t, const uint8_t token[HP_TOKEN_LEN],
 					 uint64_t now_ms);
+/*
+ * Lookups started ahead. The loop takes a batch of datagrams at once, and
+ * each lookup in a big table waits for two cache misses, the bucket and
+ * the first node in it, one request after another. Started ahead, they
+ * overlap: rooms_ahead notes the chains a request will walk and fetches
+ * their buckets (__builtin_prefetch, GCC's
+ * manual); rooms_ahead_fetch, a pass later, fetches their first nodes.
+ * Only a hint: lookups never read it, and it is stale once the table has
+ * changed (after that, call rooms_ahead_fetch no more).
+ */
+struct rooms_ahead {
+	struct htab_node *const *chain[2]; /* [0] token, [1] room; NULL = none */
+};
+/* token's chain and, with a name (else NULL), the room's */
+void rooms_ahead(const struct rooms *t, struct rooms_ahead *a, const uint8_t token[HP_TOKEN_LEN],
+		 const uint8_t *name, size_t name_len);
+void rooms_ahead_fetch(const struct rooms_ahead *a);
 /* The other live registration of p's room, or NULL. */
 struct rooms_peer *rooms_peer_other(const struct rooms *t, struct rooms_peer *p, uint64_t now_ms);
 size_t rooms_count(const struct rooms *t);

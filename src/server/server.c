@@ -380,34 +380,58 @@ static int server_recv_batch(struct server *s, int fd)
 	return n;
 }
 
+/*
+ * Serves the n datagrams just read: as requests first, each with its
+ * lookups started ahead (dispatch.h), then a pass that fetches the first
+ * nodes of the chains they will walk, then each is served. Nothing
+ * changes the tables before the last pass, so what the first two noted
+ * still holds. Measured: a lookup in a table of 300 000 rooms waited for
+ * two cache misses, a fifth of what a new room cost the server itself.
+ */
+static void server_serve_batch(struct server *s, int sock, int n)
+{
+	struct server_rx *rx = s->rx;
+	uint64_t now_us = hp_clock_us();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct server_request *req = &rx->req[i];
+
+		*req = (struct server_request){ .buf = rx->buf[i], .len = rx->msg[i].msg_len,
+						.now_us = now_us, .now_ms = now_us / 1000,
+						.sock = sock };
+		rx->ok[i] = hp_endpoint_from_sockaddr(&req->from, (struct sockaddr *)&rx->from[i],
+						      rx->msg[i].msg_hdr.msg_namelen) == 0;
+		/* the kernel shortened it to the source's length */
+		rx->msg[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
+		rx->ahead[i] = (struct rooms_ahead){ 0 };
+		if (rx->ok[i])
+			server_dispatch_ahead(&s->ctx, req, &rx->ahead[i]);
+	}
+	for (i = 0; i < n; i++)
+		rooms_ahead_fetch(&rx->ahead[i]);
+	for (i = 0; i < n; i++) {
+		if (rx->ok[i]) {
+			server_dispatch(&s->ctx, &rx->req[i]);
+			continue;
+		}
+		counters_inc(&s->ctx.counters, CNT_RX);
+		counters_inc(&s->ctx.counters, CNT_RX_ERRORS);
+	}
+	reply_flush(&s->ctx);
+}
+
 static void server_read_datagrams(struct server *s, int sock)
 {
 	_Static_assert(STUN_MAX_REQUEST >= HP_MAX_DATAGRAM, "hplab datagrams fit the buffer");
-	struct server_rx *rx = s->rx;
-	struct server_request req;
-	int got = 0, n, i;
+	int got = 0, n;
 
 	while (got < SERVER_RX_BUDGET) {
 		n = server_recv_batch(s, s->ctx.socks.fd[sock]);
 		if (n <= 0)
 			break;
 		got += n;
-		req = (struct server_request){ .now_us = hp_clock_us(), .sock = sock };
-		req.now_ms = req.now_us / 1000;
-		for (i = 0; i < n; i++) {
-			req.buf = rx->buf[i];
-			req.len = rx->msg[i].msg_len;
-			if (hp_endpoint_from_sockaddr(&req.from, (struct sockaddr *)&rx->from[i],
-						      rx->msg[i].msg_hdr.msg_namelen) < 0) {
-				counters_inc(&s->ctx.counters, CNT_RX);
-				counters_inc(&s->ctx.counters, CNT_RX_ERRORS);
-			} else {
-				server_dispatch(&s->ctx, &req);
-			}
-			/* the kernel shortened it to the source's length */
-			rx->msg[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
-		}
-		reply_flush(&s->ctx);
+		server_serve_batch(s, sock, n);
 		if (n < SERVER_BATCH)
 			break;
 	}

@@ -30,6 +30,10 @@ struct server_rx {
 	struct sockaddr_storage from[SERVER_BATCH];
 	/* a padded STUN request (stun.h) is the longest thing accepted */
 	uint8_t buf[SERVER_BATCH][STUN_MAX_REQUEST];
+	/* the batch as requests, each with its lookups started ahead */
+	struct server_request req[SERVER_BATCH];
+	struct rooms_ahead ahead[SERVER_BATCH];
+	bool ok[SERVER_BATCH]; /* its source address could be read */
 };
 
 struct server {

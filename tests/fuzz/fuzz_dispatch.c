@@ -49,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* records: [flags: bit 7 proven, bits 0-3 the source][len hi][len lo][bytes...] */
 	while (off + 3 <= size) {
 		struct server_request req = { .now_ms = now, .now_us = now * 1000 };
+		struct rooms_ahead ahead;
 		size_t len = (size_t)data[off + 1] << 8 | data[off + 2], n;
 		uint8_t *buf, tmp[HP_MAX_DATAGRAM];
 
@@ -69,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, n <= sizeof(tmp) ? tmp : data + off, n);
 		req.buf = buf;
 		req.len = n;
+		server_dispatch_ahead(&ctx, &req, &ahead); /* as the loop does */
+		rooms_ahead_fetch(&ahead);
 		server_dispatch(&ctx, &req);
 		free(buf);
 		if (rooms_peer_count(ctx.rooms) > 2 * rooms_count(ctx.rooms) ||

@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for the wire codec: anything the decoders accept must
  * encode back to exactly the bytes they were given (flags aside), so no
- * input is silently reinterpreted; a decoded ACK's ranges are ascending,
+ * input is silently reinterpreted; hp_register_peek finds the token and
+ * room of every REGISTER the decoder accepts; a decoded ACK's ranges are ascending,
  * disjoint, apart and inside its window. See docs/protocol.md for how to run it.
  */
 #include <stdlib.h>
@@ -16,8 +17,17 @@ static void fuzz_control(const uint8_t *data, size_t size)
 	struct hp_msg m;
 	int n;
 
+	const uint8_t *token, *room;
+	size_t room_len;
+
 	if (hp_msg_decode(&m, data, size) != 0)
 		return;
+	/* what the server looks up ahead is what the decode gives */
+	if (m.hdr.type == HP_REGISTER &&
+	    (hp_register_peek(data, size, &token, &room, &room_len) != 0 ||
+	     memcmp(token, m.u.reg.token, HP_TOKEN_LEN) != 0 || room_len != strlen(m.u.reg.room) ||
+	     memcmp(room, m.u.reg.room, room_len) != 0))
+		abort();
 	if (m.hdr.type == HP_REGISTER)
 		m.u.reg.pad_to = (uint16_t)size;
 	n = hp_msg_encode(&m, out, sizeof(out));

@@ -210,6 +210,34 @@ static void test_register_layout(void **state)
 	assert_memory_equal(buf + off, ((uint8_t[]){ 192, 0, 2, 10 }), 4);
 }
 
+/* hp_register_peek finds what the decoder reads as token and room, and
+ * refuses a datagram cut anywhere before the room's last byte or with a
+ * room length out of range. */
+static void test_register_peek(void **state)
+{
+	const size_t room_at = HP_HDR_LEN + HP_TOKEN_LEN + HP_KEY_LEN;
+	const uint8_t *token, *room;
+	uint8_t buf[BUFSZ];
+	struct hp_msg m;
+	size_t room_len, cut;
+	int n;
+
+	(void)state;
+	make_register(&m, HP_REGISTER_MIN);
+	n = hp_msg_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(hp_register_peek(buf, (size_t)n, &token, &room, &room_len), 0);
+	assert_memory_equal(token, m.u.reg.token, HP_TOKEN_LEN);
+	assert_int_equal(room_len, strlen("lobby"));
+	assert_memory_equal(room, "lobby", room_len);
+	for (cut = 0; cut < room_at + 1 + room_len; cut++)
+		assert_int_equal(hp_register_peek(buf, cut, &token, &room, &room_len), -EBADMSG);
+	buf[room_at] = 0;
+	assert_int_equal(hp_register_peek(buf, (size_t)n, &token, &room, &room_len), -EBADMSG);
+	buf[room_at] = HP_ROOM_MAX + 1;
+	assert_int_equal(hp_register_peek(buf, (size_t)n, &token, &room, &room_len), -EBADMSG);
+}
+
 static void test_register_padding(void **state)
 {
 	struct hp_msg m, out;
@@ -846,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_control_round_trip),
 		cmocka_unit_test(test_register_layout),
 		cmocka_unit_test(test_register_padding),
+		cmocka_unit_test(test_register_peek),
 		cmocka_unit_test(test_register_cookie),
 		cmocka_unit_test(test_cookie_message),
 		cmocka_unit_test(test_other_controls_reject_trailing),
