@@ -29,15 +29,13 @@
  * rooms, cache misses mostly): a burst that times out at once is taken
  * over several turns of the loop, with the sockets served in between,
  * not in one long stall. A sweep also stops once it has run
- * SERVER_EXPIRE_SLICE_US, looking at the clock every SERVER_EXPIRE_CHUNK:
- * on the test VM a registration untouched for half a minute sometimes
- * cost 300-370 us to drop (memory the host had to map back, no page fault
- * in the guest), and a few of those in one sweep held the loop 3-4 ms;
- * with the clock read every 16 drops, sweeps still ran 1.6-1.7 ms there
- * (a clock read costs what some 4 % of a drop does, every 4). */
+ * SERVER_EXPIRE_SLICE_US, looking at the clock after every drop (a clock
+ * read is some 3 % of a drop): on the test VM a registration untouched
+ * for half a minute sometimes cost 300-650 us to drop (memory the host
+ * had to map back, no page fault in the guest); looking every 16 drops,
+ * then every 4, sweeps still ran 1.6-3.1 ms there. */
 #define SERVER_EXPIRE_BUDGET   128
-#define SERVER_EXPIRE_CHUNK    4
-#define SERVER_EXPIRE_SLICE_US 500
+#define SERVER_EXPIRE_SLICE_US 250
 
 /*
  * Every IPv4 datagram leaves with DF set and the path MTU not used
@@ -451,15 +449,14 @@ static void server_sweep(struct server *s, uint64_t now)
 		return;
 	start = hp_clock_us();
 	do {
-		k = rooms_expire_max(s->ctx.rooms, now, SERVER_EXPIRE_CHUNK);
+		k = rooms_expire_max(s->ctx.rooms, now, 1);
 		n += k;
-	} while (k == SERVER_EXPIRE_CHUNK && n < SERVER_EXPIRE_BUDGET &&
-		 hp_clock_us() - start < SERVER_EXPIRE_SLICE_US);
+	} while (k && n < SERVER_EXPIRE_BUDGET && hp_clock_us() - start < SERVER_EXPIRE_SLICE_US);
 	s->ctx.counters.v[CNT_EXPIRED] += n;
 	if (n)
 		server_log(&s->ctx.log, "expired %zu registration(s), %zu room(s) left", n,
 			   rooms_count(s->ctx.rooms));
-	s->next_sweep_ms = k == SERVER_EXPIRE_CHUNK ? now : now + SERVER_SWEEP_MS;
+	s->next_sweep_ms = k ? now : now + SERVER_SWEEP_MS;
 }
 
 /* A turn: from poll's return to its next call, the sweep included. The
