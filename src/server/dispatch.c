@@ -18,7 +18,8 @@ typedef void (*dispatch_ahead_fn)(struct server_ctx *c, const struct server_requ
  * What the server does with each hplab type. A NULL handler drops the
  * datagram and counts it under drop. Every handler sees the raw request.
  * ahead: the handler's lookups, started before the batch is served
- * (rooms.h, rooms_ahead_*); NULL for a type that looks nothing up.
+ * (rooms.h, "Lookups started ahead"); NULL for a type that looks
+ * nothing up.
  */
 struct dispatch_entry {
 	dispatch_fn fn;

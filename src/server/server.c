@@ -45,7 +45,7 @@
  * of a STUN answer's cost here. A DF datagram is atomic and needs no ID
  * (RFC 6864 s.4). Nothing hpserver sends needs fragments: answers are
  * small and a RELAYED at most HP_MAX_DATAGRAM (docs/hpserver.md,
- * "Sockets"). On a dual-stack socket this is its IPv4-mapped side; an
+ * "Scale", DF). On a dual-stack socket this is its IPv4-mapped side; an
  * error only costs the saving, so it is not one.
  */
 static void server_set_df(int fd)
@@ -404,9 +404,10 @@ static void server_serve_batch(struct server *s, int sock, int n)
 						      rx->msg[i].msg_hdr.msg_namelen) == 0;
 		/* the kernel shortened it to the source's length */
 		rx->msg[i].msg_hdr.msg_namelen = sizeof(rx->from[i]);
-		rx->ahead[i] = (struct rooms_ahead){ 0 };
 		if (rx->ok[i])
 			server_dispatch_ahead(&s->ctx, req, &rx->ahead[i]);
+		else
+			rx->ahead[i] = (struct rooms_ahead){ 0 };
 	}
 	for (i = 0; i < n; i++)
 		rooms_ahead_fetch(&rx->ahead[i]);
