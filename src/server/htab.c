@@ -167,10 +167,10 @@ static void htab_merge_step(struct htab *h)
  * Moves up to HTAB_STEP old buckets into cur; frees old once empty. In a
  * grow old bucket i goes to cur[i] or cur[i + n_old] (the hash's next
  * bit), in the shrink of a small array to cur[i % n_cur]: both arrays are
- * walked in order; what misses the cache is the nodes,
- * at random in the arena. The heads of the next HTAB_STEP buckets are
- * fetched ahead (__builtin_prefetch, GCC's manual), to be there for the
- * next call instead of being waited for one after another.
+ * walked in order; what misses the cache is the nodes, at random in the
+ * arena. The heads of the next HTAB_STEP buckets are fetched ahead
+ * (__builtin_prefetch, GCC's manual), to be there for the next call
+ * instead of being waited for one after another.
  */
 static void htab_step(struct htab *h)
 {
